@@ -1,0 +1,92 @@
+"""Commands and replies outside any flow: welcome, help, cancel, groups, stray input."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from conversations import keyboards
+from conversations.replies import answer_quietly, sos_text, user_id_of
+from conversations.services import services
+from conversations.texts import common
+from storage import users
+
+PRIVATE = filters.ChatType.PRIVATE
+GROUPS = filters.ChatType.GROUPS
+
+
+async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: what the bot does and that it is not medical advice."""
+    svc = services(context)
+    user_id = user_id_of(update)
+    await users.ensure_user(svc.db, user_id, svc.now())
+    await users.mark_disclaimer_seen(svc.db, user_id, svc.now())
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(sos_text(common.WELCOME), reply_markup=keyboards.sos_reply_keyboard())
+
+
+async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(sos_text(common.HELP), reply_markup=keyboards.sos_reply_keyboard())
+
+
+async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(
+        sos_text(common.NOTHING_TO_CANCEL), reply_markup=keyboards.sos_reply_keyboard()
+    )
+
+
+async def point_to_private_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group there is no SOS flow: health details stay in the private chat."""
+    message = update.effective_message
+    assert message is not None
+    url = f"https://t.me/{context.bot.username}?start=sos"
+    await message.reply_text(
+        common.GROUP_POINTER,
+        reply_markup=keyboards.link(common.GROUP_POINTER_BUTTON, url),
+    )
+
+
+async def idle_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Private input that no flow is waiting for (including unknown commands)."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(
+        sos_text(common.IDLE_REPLY), reply_markup=keyboards.sos_reply_keyboard()
+    )
+
+
+async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press no flow is waiting for: answered, so the client stops spinning; nothing changes."""
+    query = update.callback_query
+    assert query is not None
+    await answer_quietly(query, common.BUTTON_EXPIRED)
+
+
+def command_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+    """The commands that work outside a flow. Register after the flows."""
+    return [
+        CommandHandler("start", welcome, filters=PRIVATE),
+        CommandHandler("help", show_help, filters=PRIVATE),
+        CommandHandler("cancel", nothing_to_cancel, filters=PRIVATE),
+        CommandHandler(["start", "cramp", "help"], point_to_private_chat, filters=GROUPS),
+    ]
+
+
+def catch_all_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+    """What nothing else took. Register last."""
+    return [
+        MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, idle_reply),
+        CallbackQueryHandler(expired_button),
+    ]

@@ -1,0 +1,48 @@
+"""Small helpers shared by the flows for sending and answering."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
+
+from conversations.services import Services
+from conversations.texts import common
+from storage import users
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def with_disclaimer_once(svc: Services, user_id: int, text: str) -> str:
+    """Append the not-a-doctor line the first time a user reaches the end of a flow."""
+    user = await users.ensure_user(svc.db, user_id, svc.now())
+    if user.disclaimer_seen_at is not None:
+        return text
+    await users.mark_disclaimer_seen(svc.db, user_id, svc.now())
+    return f"{text}\n\n{common.DISCLAIMER}"
+
+
+async def answer_quietly(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a button press so the client stops spinning; a too-old query is no error."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:
+        # "Query is too old": the press is still handled, the spinner has long stopped.
+        _LOGGER.debug("Could not answer callback query: %s", exc.message)
+
+
+def user_id_of(update: Update) -> int:
+    user = update.effective_user
+    assert user is not None, "handlers here only run for updates from a user"
+    return user.id
+
+
+def chat_id_of(update: Update) -> int:
+    chat = update.effective_chat
+    assert chat is not None, "handlers here only run for updates in a chat"
+    return chat.id
+
+
+def sos_text(template: str) -> str:
+    return template.format(sos=common.SOS_BUTTON)

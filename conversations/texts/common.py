@@ -1,0 +1,54 @@
+"""Texts shared by every flow: welcome, help, the disclaimer, nudges and errors."""
+
+SOS_BUTTON = "🆘 Cramp"
+
+DISCLAIMER = (
+    "<i>I'm not a doctor and this isn't medical advice: I follow a sports-physiotherapy "
+    "guide to exercise cramps and screen for warning signs. If something feels wrong, "
+    "get medical help.</i>"
+)
+
+WELCOME = (
+    "Hi, I'm <b>CrampCoach</b> 👋\n\n"
+    "When a calf or leg cramp hits during exercise, tap <b>{sos}</b> (or send /cramp) and I'll "
+    "walk you through easing it, one tap at a time. Afterwards I can help you recover.\n\n"
+    + DISCLAIMER
+)
+
+HELP = (
+    "<b>What I can do</b>\n"
+    "/cramp – help right now with a cramp (or tap <b>{sos}</b>)\n"
+    "/cancel – leave what we're doing\n"
+    "/help – this list\n"
+    "/start – the welcome message"
+)
+
+COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
+    ("cramp", "Help with a cramp right now"),
+    ("cancel", "Leave the current step"),
+    ("help", "What I can do"),
+    ("start", "Welcome and about"),
+)
+
+IDLE_REPLY = (
+    "I'm here for calf and leg cramps. Tap <b>{sos}</b> the moment one starts, or send /help."
+)
+
+CANCELLED = "Okay, stopped. Tap <b>{sos}</b> whenever you need me."
+NOTHING_TO_CANCEL = "There's nothing to cancel. Tap <b>{sos}</b> if a cramp starts."
+
+BUTTON_EXPIRED = "That button is from an earlier step."
+BUTTON_ALREADY_USED = "Got it already."
+
+GROUP_POINTER = (
+    "I help with cramps in a private chat, so nobody's health details end up in a group. "
+    "Tap below to open it."
+)
+GROUP_POINTER_BUTTON = "Open CrampCoach"
+
+ERROR_REPLY = (
+    "Sorry, something went wrong on my side. If you're cramping: stop, keep some weight on the "
+    "foot and stretch gently. Tap <b>{sos}</b> to start again."
+)
+
+NUDGE = "Just tap one of the buttons below 👇"

@@ -1,0 +1,168 @@
+"""Cramp episodes: written step by step as the SOS flow goes, not only at its end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import aiosqlite
+
+from storage.db import Database
+from storage.timestamps import from_db, from_db_or_none, to_db
+
+
+class Outcome(StrEnum):
+    EASED = "eased"
+    ESCALATED = "escalated"  # a red flag: sent to emergency help
+    NOT_EASED = "not_eased"  # still cramping after about ten minutes: sent to medical help
+    REST_ADVICE = "rest_advice"  # a night / at-rest cramp: gentle relief only
+    CANCELLED = "cancelled"
+
+
+# The circumstances asked after a cramp eases; the names are the table's columns.
+CIRCUMSTANCE_FIELDS = frozenset({"activity", "time_into", "hot_conditions", "heavy_clothing"})
+
+
+@dataclass(frozen=True)
+class Episode:
+    id: int
+    user_id: int
+    started_at: datetime
+    ended_at: datetime | None
+    context: str | None
+    muscle: str | None
+    red_flag: str | None
+    relief_tried: tuple[str, ...]
+    helped: str | None
+    outcome: Outcome | None
+    activity: str | None
+    time_into: str | None
+    hot_conditions: bool | None
+    heavy_clothing: bool | None
+    is_recurrence: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome is None
+
+
+def _episode(row: aiosqlite.Row) -> Episode:
+    hot, heavy, outcome = row["hot_conditions"], row["heavy_clothing"], row["outcome"]
+    return Episode(
+        id=row["id"],
+        user_id=row["user_id"],
+        started_at=from_db(row["started_at"]),
+        ended_at=from_db_or_none(row["ended_at"]),
+        context=row["context"],
+        muscle=row["muscle"],
+        red_flag=row["red_flag"],
+        relief_tried=tuple(step for step in row["relief_tried"].split(",") if step),
+        helped=row["helped"],
+        outcome=None if outcome is None else Outcome(outcome),
+        activity=row["activity"],
+        time_into=row["time_into"],
+        hot_conditions=None if hot is None else bool(hot),
+        heavy_clothing=None if heavy is None else bool(heavy),
+        is_recurrence=bool(row["is_recurrence"]),
+    )
+
+
+async def start_episode(
+    db: Database, user_id: int, started_at: datetime, *, is_recurrence: bool = False
+) -> int:
+    """Open a new episode. Any episode the user left open is closed as cancelled first."""
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE episodes SET outcome = 'cancelled', ended_at = ? "
+            "WHERE user_id = ? AND outcome IS NULL",
+            (to_db(started_at), user_id),
+        )
+        cursor = await conn.execute(
+            "INSERT INTO episodes (user_id, started_at, is_recurrence) VALUES (?, ?, ?)",
+            (user_id, to_db(started_at), int(is_recurrence)),
+        )
+        episode_id = cursor.lastrowid
+    assert episode_id is not None
+    return episode_id
+
+
+async def get_episode(db: Database, episode_id: int) -> Episode | None:
+    row = await db.fetch_one("SELECT * FROM episodes WHERE id = ?", (episode_id,))
+    return None if row is None else _episode(row)
+
+
+async def open_episode_of(db: Database, user_id: int) -> Episode | None:
+    row = await db.fetch_one(
+        "SELECT * FROM episodes WHERE user_id = ? AND outcome IS NULL "
+        "ORDER BY started_at DESC LIMIT 1",
+        (user_id,),
+    )
+    return None if row is None else _episode(row)
+
+
+async def episodes_of(db: Database, user_id: int) -> list[Episode]:
+    rows = await db.fetch_all(
+        "SELECT * FROM episodes WHERE user_id = ? ORDER BY started_at", (user_id,)
+    )
+    return [_episode(row) for row in rows]
+
+
+async def open_episodes_started_since(db: Database, since: datetime) -> list[Episode]:
+    """Episodes still in progress that began after ``since`` (to re-arm their timers)."""
+    rows = await db.fetch_all(
+        "SELECT * FROM episodes WHERE outcome IS NULL AND started_at >= ? ORDER BY started_at",
+        (to_db(since),),
+    )
+    return [_episode(row) for row in rows]
+
+
+async def set_context(db: Database, episode_id: int, context: str) -> None:
+    async with db.write() as conn:
+        await conn.execute("UPDATE episodes SET context = ? WHERE id = ?", (context, episode_id))
+
+
+async def set_muscle(db: Database, episode_id: int, muscle: str) -> None:
+    async with db.write() as conn:
+        await conn.execute("UPDATE episodes SET muscle = ? WHERE id = ?", (muscle, episode_id))
+
+
+async def add_relief_tried(db: Database, episode_id: int, step: str) -> None:
+    """Append a relief step to the episode's list of what was tried, in order."""
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE episodes SET relief_tried = "
+            "CASE WHEN relief_tried = '' THEN ? ELSE relief_tried || ',' || ? END WHERE id = ?",
+            (step, step, episode_id),
+        )
+
+
+async def end_episode(
+    db: Database,
+    episode_id: int,
+    outcome: Outcome,
+    ended_at: datetime,
+    *,
+    helped: str | None = None,
+    red_flag: str | None = None,
+) -> bool:
+    """Close an open episode. Returns False if it was already closed (a repeated press)."""
+    async with db.write() as conn:
+        cursor = await conn.execute(
+            "UPDATE episodes SET outcome = ?, ended_at = ?, "
+            "helped = COALESCE(?, helped), red_flag = COALESCE(?, red_flag) "
+            "WHERE id = ? AND outcome IS NULL",
+            (outcome.value, to_db(ended_at), helped, red_flag, episode_id),
+        )
+        return cursor.rowcount == 1
+
+
+async def set_circumstance(
+    db: Database, episode_id: int, field: str, value: str | bool | None
+) -> None:
+    if field not in CIRCUMSTANCE_FIELDS:
+        raise ValueError(f"unknown circumstance field {field!r}")
+    stored = int(value) if isinstance(value, bool) else value
+    async with db.write() as conn:
+        # The column name comes from the fixed set above, never from user input.
+        await conn.execute(f"UPDATE episodes SET {field} = ? WHERE id = ?", (stored, episode_id))

@@ -1,0 +1,102 @@
+"""Numbered schema migrations, applied at start-up.
+
+Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with the bump of
+``PRAGMA user_version``, so a crash half-way leaves the database at the previous version and a
+second start applies nothing twice. Add new migrations at the end; never edit a released one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import aiosqlite
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "users, cramp episodes and bot persistence",
+        """
+        CREATE TABLE users (
+            user_id            INTEGER PRIMARY KEY,
+            first_seen_at      TEXT NOT NULL,
+            disclaimer_seen_at TEXT,
+            blocked_at         TEXT
+        );
+
+        CREATE TABLE episodes (
+            id               INTEGER PRIMARY KEY,
+            user_id          INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            started_at       TEXT NOT NULL,
+            ended_at         TEXT,
+            context          TEXT CHECK (context IN ('exercise', 'rest')),
+            muscle           TEXT,
+            red_flag         TEXT,
+            relief_tried     TEXT NOT NULL DEFAULT '',
+            helped           TEXT,
+            outcome          TEXT CHECK (outcome IN
+                                 ('eased', 'escalated', 'not_eased', 'rest_advice', 'cancelled')),
+            activity         TEXT,
+            time_into        TEXT,
+            hot_conditions   INTEGER,
+            heavy_clothing   INTEGER,
+            is_recurrence    INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX episodes_by_user ON episodes(user_id, started_at);
+        CREATE INDEX episodes_open ON episodes(started_at) WHERE outcome IS NULL;
+
+        CREATE TABLE ptb_conversations (
+            name  TEXT NOT NULL,
+            key   TEXT NOT NULL,
+            state TEXT NOT NULL,
+            PRIMARY KEY (name, key)
+        );
+
+        CREATE TABLE ptb_user_data (
+            user_id INTEGER PRIMARY KEY,
+            data    TEXT NOT NULL
+        );
+        """,
+    ),
+)
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def apply_migrations(conn: aiosqlite.Connection) -> int:
+    """Apply every migration newer than the database; return the resulting version."""
+    for migration in MIGRATIONS:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            if await schema_version(conn) >= migration.version:
+                await conn.execute("ROLLBACK")
+                continue
+            for statement in _split(migration.sql):
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version={migration.version:d}")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+        _LOGGER.info("Applied migration %d: %s", migration.version, migration.description)
+    return await schema_version(conn)
+
+
+def _split(script: str) -> list[str]:
+    """Split a migration into statements (our migrations hold no semicolons in literals)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
