@@ -17,6 +17,7 @@ SQLite after every update, so a restart carries on where the athlete was.
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from conversations import callbacks, countdown, keyboards
 from conversations.commands import MENTIONS_CRAMP, SOS_BUTTON, is_known_command
@@ -248,7 +250,7 @@ async def on_relief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
         helped = episode.relief_tried[-1] if episode.relief_tried else None
         await episodes.end_episode(svc.db, episode.id, Outcome.EASED, now, helped=helped)
         _cancel_medical_check(context, episode.id)
-        eased = texts.EASED_AFTER.format(minutes=_duration(now - episode.started_at))
+        eased = texts.EASED_AFTER.format(duration=_duration(now - episode.started_at))
         question, markup = _about_view(ACTIVITY, episode.id)
         await _send(update, f"{eased}\n\n{question}", markup)
         return ACTIVITY
@@ -412,7 +414,7 @@ def _duration(elapsed: timedelta) -> str:
     minutes = round(elapsed.total_seconds() / 60)
     if minutes < 1:
         return "less than a minute"
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return "about a minute" if minutes == 1 else f"about {minutes} minutes"
 
 
 # --- Leaving, restarting, bad input ----------------------------------------------------------
@@ -538,6 +540,14 @@ def build_sos_conversation() -> ConversationHandler:  # type: ignore[type-arg]
         for state, (column, _) in _ABOUT_QUESTIONS.items()
     }
     flags = {NO_FLAG, *(flag.value for flag in RedFlag)}
+    # per_message=False is deliberate: one conversation per user and chat, whose buttons are
+    # checked against the current step and episode by the handlers themselves.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        return _conversation(about, flags)
+
+
+def _conversation(about: dict[object, _Handlers], flags: set[str]) -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
         name=FLOW,
         persistent=True,

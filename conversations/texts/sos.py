@@ -85,7 +85,7 @@ NOT_EASED = (
 )
 
 # Step 5: it eased.
-EASED_AFTER = "✅ Good, it eased after about <b>{minutes}</b>."
+EASED_AFTER = "✅ Good, it eased after <b>{duration}</b>."
 ASK_ACTIVITY = "Four quick taps help us spot your pattern (or skip).\n\n<b>What were you doing?</b>"
 ACTIVITY_LABELS: dict[str, str] = {
     "running": "Running",

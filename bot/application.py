@@ -1,0 +1,110 @@
+"""The Application factory: the whole bot's wiring, read top to bottom."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.request import BaseRequest
+
+from bot.errors import on_error
+from bot.settings import Settings
+from conversations import common, sos
+from conversations.commands import COMMANDS
+from conversations.services import Clock, Services, Timings, install, services_of, system_clock
+from storage.db import Database
+from storage.persistence import SQLitePersistence
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class CrampCoachApplication(Application):  # type: ignore[type-arg]
+    """An Application that persists conversation state right after each update.
+
+    python-telegram-bot writes persistence on a timer (60 s by default); a ``kill -9`` in that
+    window would lose where users were. Writing after every update makes a restart carry on.
+    """
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        await self.update_persistence()
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    token: str | None = None,
+    clock: Clock = system_clock,
+    timings: Timings | None = None,
+    rate_limit: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``)."""
+    db = Database(settings.db_path)
+    builder = (
+        Application.builder()
+        .application_class(CrampCoachApplication)
+        .token(token or settings.require_token())
+        .base_url(settings.api_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .persistence(SQLitePersistence(db))
+        .post_init(on_startup)
+        .post_shutdown(on_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        # Telegram allows about 30 messages a second in all; retry a 429 after its retry_after.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    application = builder.build()
+
+    install(
+        application.bot_data,
+        Services(
+            db=db,
+            emergency_number=settings.emergency_number,
+            clock=clock,
+            timings=timings or Timings(),
+        ),
+    )
+
+    # Order matters within a group: the first handler that accepts an update takes it.
+    application.add_handler(sos.build_sos_conversation())  # the SOS flow, private chats only
+    for handler in common.command_handlers():  # /start, /help, /cancel; group pointers
+        application.add_handler(handler)
+    for handler in common.catch_all_handlers():  # anything nobody else took
+        application.add_handler(handler)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After initialize: open the database, register commands, re-arm pending timers."""
+    await services_of(application.bot_data).db.open()
+    await register_commands(application)
+    await sos.rearm_timers(application)
+
+
+async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    await services_of(application.bot_data).db.close()
+
+
+async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Show our commands in Telegram's menu. A failure here must not stop the bot."""
+    commands = [BotCommand(name, description) for name, description in COMMANDS]
+    try:
+        await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+        await application.bot.set_my_commands(
+            [BotCommand("cramp", "Open the private chat for cramp help")],
+            scope=BotCommandScopeDefault(),
+        )
+    except TelegramError as exc:
+        _LOGGER.warning("Could not register the command list: %r", exc)
+
+
+def accepted_updates() -> list[str]:
+    return [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]

@@ -1,0 +1,40 @@
+"""The error handler: log what broke (never message texts or the token), tell the user kindly."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from conversations.replies import sos_text
+from conversations.texts import common
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    if isinstance(error, Forbidden):
+        # The user blocked the bot; nothing to tell them, and nothing to fix here.
+        _LOGGER.info("Forbidden while handling an update: %s", error.message)
+        return
+    where = _describe(update)
+    _LOGGER.error("Error while handling %s: %r", where, error, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        if update.effective_chat.type != ChatType.PRIVATE:
+            return
+        try:
+            await context.bot.send_message(update.effective_chat.id, sos_text(common.ERROR_REPLY))
+        except TelegramError as exc:
+            _LOGGER.warning("Could not send the error reply: %r", exc)
+
+
+def _describe(update: object) -> str:
+    """Which update it was, by id and kind only: no texts, no names."""
+    if isinstance(update, Update):
+        kind = "callback" if update.callback_query else "message" if update.message else "other"
+        return f"update {update.update_id} ({kind})"
+    return "a job" if update is None else type(update).__name__

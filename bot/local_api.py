@@ -1,0 +1,401 @@
+"""An in-memory Telegram Bot API, for ``python -m bot chat`` and for the tests.
+
+:class:`LocalBotAPI` is a python-telegram-bot ``BaseRequest``: the real ``Bot`` and
+``Application`` talk to it exactly as to Telegram, but nothing leaves the process. It keeps the
+chats' messages (with their edits and buttons), answers the methods the bot uses, and can be
+told to fail a method the way Telegram does (a 403 for a blocked user, a 429 with retry_after).
+
+:class:`LocalUser` plays a Telegram user: it turns "send this text" or "press that button" into
+real ``Update`` objects and hands them to the application.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7_000_000_001
+BOT_USERNAME = "CrampCoachLocalBot"
+LOCAL_TOKEN = f"{BOT_ID}:local-api-needs-no-real-token-xxxxxxxxxx"
+
+
+@dataclass
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class ChatMessage:
+    """A message as the local server keeps it: the latest text and buttons, and past texts."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+    from_bot: bool
+    date: int
+    edits: list[str] = field(default_factory=list)
+    photo: bool = False
+
+    @property
+    def inline_buttons(self) -> list[dict[str, Any]]:
+        if not self.reply_markup or "inline_keyboard" not in self.reply_markup:
+            return []
+        return [button for row in self.reply_markup["inline_keyboard"] for button in row]
+
+    @property
+    def button_labels(self) -> list[str]:
+        return [button["text"] for button in self.inline_buttons]
+
+    def to_api(self, bot_user: dict[str, Any], chat: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "message_id": self.message_id,
+            "date": self.date,
+            "chat": chat,
+            "from": bot_user,
+        }
+        if self.photo:
+            data["photo"] = [
+                {
+                    "file_id": f"photo{self.message_id}",
+                    "file_unique_id": f"u{self.message_id}",
+                    "width": 1000,
+                    "height": 600,
+                }
+            ]
+            if self.text:
+                data["caption"] = self.text
+        else:
+            data["text"] = self.text
+        if self.reply_markup and "inline_keyboard" in self.reply_markup:
+            data["reply_markup"] = self.reply_markup
+        if self.edits:
+            data["edit_date"] = self.date
+        return data
+
+
+@dataclass
+class Fault:
+    """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail."""
+
+    method: str
+    error_code: int
+    description: str
+    times: int = 1
+    chat_id: int | None = None
+    retry_after: int | None = None
+
+
+class LocalBotAPI(BaseRequest):
+    """Answers Bot API calls in memory. Listeners see every call (the terminal prints them)."""
+
+    def __init__(self, *, bot_username: str = BOT_USERNAME, bot_id: int = BOT_ID) -> None:
+        self.bot_user = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": "CrampCoach",
+            "username": bot_username,
+        }
+        self.calls: list[ApiCall] = []
+        self.messages: dict[int, list[ChatMessage]] = {}
+        self.reply_keyboards: dict[int, dict[str, Any] | None] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.answered_queries: dict[str, str | None] = {}
+        self.faults: list[Fault] = []
+        self.listeners: list[Callable[[ApiCall, ChatMessage | None], None]] = []
+        self._message_ids = itertools.count(1)
+        self._clock: Callable[[], float] = time.time
+
+    # --- BaseRequest -----------------------------------------------------------------------
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        call = ApiCall(api_method, params)
+        self.calls.append(call)
+        fault = self._take_fault(api_method, params)
+        if fault is not None:
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": fault.error_code,
+                "description": fault.description,
+            }
+            if fault.retry_after is not None:
+                body["parameters"] = {"retry_after": fault.retry_after}
+            return fault.error_code, json.dumps(body).encode()
+        handler = getattr(self, f"_{api_method}", None)
+        if handler is None:
+            error = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+            return 404, json.dumps(error).encode()
+        try:
+            result, message = handler(params)
+        except _ApiError as exc:
+            error = {"ok": False, "error_code": 400, "description": exc.description}
+            return 400, json.dumps(error).encode()
+        for listener in self.listeners:
+            listener(call, message)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # --- Test and terminal helpers ---------------------------------------------------------
+
+    def fail(self, fault: Fault) -> None:
+        self.faults.append(fault)
+
+    def chat(self, chat_id: int) -> list[ChatMessage]:
+        return self.messages.get(chat_id, [])
+
+    def bot_messages(self, chat_id: int) -> list[ChatMessage]:
+        return [message for message in self.chat(chat_id) if message.from_bot]
+
+    def last_bot_message(self, chat_id: int) -> ChatMessage:
+        sent = self.bot_messages(chat_id)
+        if not sent:
+            raise LookupError(f"the bot has sent nothing to chat {chat_id}")
+        return sent[-1]
+
+    def calls_of(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def chat_dict(self, chat_id: int) -> dict[str, Any]:
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
+        return {"id": chat_id, "type": "supergroup", "title": f"Group {chat_id}"}
+
+    def add_incoming(self, chat_id: int, text: str) -> ChatMessage:
+        """Record a message the user sent, so it has a message id like on Telegram."""
+        message = ChatMessage(
+            chat_id, next(self._message_ids), text, None, from_bot=False, date=self._now()
+        )
+        self.messages.setdefault(chat_id, []).append(message)
+        return message
+
+    def find_message(self, chat_id: int, message_id: int) -> ChatMessage | None:
+        for message in self.chat(chat_id):
+            if message.message_id == message_id:
+                return message
+        return None
+
+    # --- Bot API methods -------------------------------------------------------------------
+
+    def _getMe(self, params: dict[str, Any]) -> tuple[Any, None]:
+        return {**self.bot_user, "can_join_groups": True, "supports_inline_queries": False}, None
+
+    def _setMyCommands(self, params: dict[str, Any]) -> tuple[Any, None]:
+        scope = json.dumps(params.get("scope", {"type": "default"}), sort_keys=True)
+        self.commands[scope] = list(params.get("commands", []))
+        return True, None
+
+    def _deleteWebhook(self, params: dict[str, Any]) -> tuple[Any, None]:
+        return True, None
+
+    def _sendChatAction(self, params: dict[str, Any]) -> tuple[Any, None]:
+        return True, None
+
+    def _answerCallbackQuery(self, params: dict[str, Any]) -> tuple[Any, None]:
+        query_id = str(params["callback_query_id"])
+        if query_id in self.answered_queries:
+            raise _ApiError("Bad Request: query is too old and response timeout expired")
+        self.answered_queries[query_id] = params.get("text")
+        return True, None
+
+    def _sendMessage(self, params: dict[str, Any]) -> tuple[Any, ChatMessage]:
+        text = str(params.get("text", ""))
+        if not 1 <= len(text) <= 4096:
+            raise _ApiError("Bad Request: message text is empty or too long")
+        return self._store(params, text, photo=False)
+
+    def _sendPhoto(self, params: dict[str, Any]) -> tuple[Any, ChatMessage]:
+        return self._store(params, str(params.get("caption", "")), photo=True)
+
+    def _editMessageText(self, params: dict[str, Any]) -> tuple[Any, ChatMessage]:
+        message = self._message_for_edit(params)
+        text = str(params["text"])
+        markup = params.get("reply_markup")
+        if text == message.text and markup == message.reply_markup:
+            raise _ApiError(
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message"
+            )
+        message.edits.append(message.text)
+        message.text, message.reply_markup = text, markup
+        return message.to_api(self.bot_user, self.chat_dict(message.chat_id)), message
+
+    def _editMessageReplyMarkup(self, params: dict[str, Any]) -> tuple[Any, ChatMessage]:
+        message = self._message_for_edit(params)
+        message.reply_markup = params.get("reply_markup")
+        return message.to_api(self.bot_user, self.chat_dict(message.chat_id)), message
+
+    # --- Internals -------------------------------------------------------------------------
+
+    def _store(self, params: dict[str, Any], text: str, *, photo: bool) -> tuple[Any, ChatMessage]:
+        chat_id = int(params["chat_id"])
+        markup = params.get("reply_markup")
+        message = ChatMessage(
+            chat_id,
+            next(self._message_ids),
+            text,
+            None,
+            from_bot=True,
+            date=self._now(),
+            photo=photo,
+        )
+        if isinstance(markup, dict):
+            if "inline_keyboard" in markup:
+                message.reply_markup = markup
+            elif "keyboard" in markup or "remove_keyboard" in markup:
+                self.reply_keyboards[chat_id] = markup if "keyboard" in markup else None
+        self.messages.setdefault(chat_id, []).append(message)
+        return message.to_api(self.bot_user, self.chat_dict(chat_id)), message
+
+    def _message_for_edit(self, params: dict[str, Any]) -> ChatMessage:
+        message = self.find_message(int(params["chat_id"]), int(params["message_id"]))
+        if message is None or not message.from_bot:
+            raise _ApiError("Bad Request: message to edit not found")
+        return message
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        for fault in self.faults:
+            if fault.method != method:
+                continue
+            if fault.chat_id is not None and str(params.get("chat_id")) != str(fault.chat_id):
+                continue
+            fault.times -= 1
+            if fault.times <= 0:
+                self.faults.remove(fault)
+            return fault
+        return None
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+
+class _ApiError(Exception):
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description
+
+
+class LocalUser:
+    """A Telegram user talking to the bot in a private chat (or in a group, with ``chat_id``)."""
+
+    _update_ids = itertools.count(1)
+    _query_ids = itertools.count(1)
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        api: LocalBotAPI,
+        user_id: int,
+        *,
+        first_name: str = "Alex",
+        chat_id: int | None = None,
+    ) -> None:
+        self.application = application
+        self.api = api
+        self.user_id = user_id
+        self.chat_id = user_id if chat_id is None else chat_id
+        self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
+
+    # What the user does ---------------------------------------------------------------------
+
+    async def send(self, text: str) -> None:
+        """Type and send a text (a command if it starts with /)."""
+        message = self._incoming_message(text=text)
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        await self._deliver({"message": message})
+
+    async def send_sticker(self) -> None:
+        sticker = {
+            "file_id": "sticker1",
+            "file_unique_id": "s1",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        await self._deliver({"message": self._incoming_message(sticker=sticker)})
+
+    async def send_photo(self) -> None:
+        photo = [{"file_id": "p1", "file_unique_id": "pu1", "width": 90, "height": 90}]
+        await self._deliver({"message": self._incoming_message(photo=photo)})
+
+    async def send_voice(self) -> None:
+        voice = {"file_id": "v1", "file_unique_id": "vu1", "duration": 3}
+        await self._deliver({"message": self._incoming_message(voice=voice)})
+
+    async def send_location(self, latitude: float, longitude: float) -> None:
+        location = {"latitude": latitude, "longitude": longitude}
+        await self._deliver({"message": self._incoming_message(location=location)})
+
+    async def press(self, label: str) -> None:
+        """Press the newest button with this label in the chat."""
+        for message in reversed(self.api.bot_messages(self.chat_id)):
+            for button in message.inline_buttons:
+                if button["text"] == label and "callback_data" in button:
+                    await self.press_data(button["callback_data"], message)
+                    return
+        raise LookupError(f"no button {label!r} in chat {self.chat_id}")
+
+    async def press_data(self, data: str, message: ChatMessage | None = None) -> str:
+        """Press a button with any callback data (a forged or stale one, too)."""
+        message = message or self.api.last_bot_message(self.chat_id)
+        query_id = str(next(self._query_ids))
+        query = {
+            "id": query_id,
+            "from": self.user,
+            "chat_instance": f"ci{self.chat_id}",
+            "data": data,
+            "message": message.to_api(self.api.bot_user, self.api.chat_dict(self.chat_id)),
+        }
+        await self._deliver({"callback_query": query})
+        return query_id
+
+    # Internals ------------------------------------------------------------------------------
+
+    def _incoming_message(self, **content: Any) -> dict[str, Any]:
+        stored = self.api.add_incoming(self.chat_id, str(content.get("text", "")))
+        return {
+            "message_id": stored.message_id,
+            "date": stored.date,
+            "chat": self.api.chat_dict(self.chat_id),
+            "from": self.user,
+            **content,
+        }
+
+    async def _deliver(self, payload: dict[str, Any]) -> None:
+        update = Update.de_json(
+            {"update_id": next(self._update_ids), **payload}, self.application.bot
+        )
+        assert update is not None
+        await self.application.process_update(update)
