@@ -8,18 +8,21 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
 from bot.errors import on_error
+from bot.rate_limiter import PriorityRateLimiter
+from bot.scheduler import start_scheduler
 from bot.settings import Settings
-from conversations import common, sos
+from conversations import checkin, common, recovery, sos
 from conversations.commands import COMMANDS
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
 from storage.db import Database
 from storage.persistence import SQLitePersistence
 
 _LOGGER = logging.getLogger(__name__)
+_WITH_SCHEDULER = "crampcoach.with_scheduler"
 
 
 class CrampCoachApplication(Application):  # type: ignore[type-arg]
@@ -42,6 +45,7 @@ def build_application(
     clock: Clock = system_clock,
     timings: Timings | None = None,
     rate_limit: bool = True,
+    scheduler: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``)."""
     db = Database(settings.db_path)
@@ -58,8 +62,8 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        # Telegram allows about 30 messages a second in all; retry a 429 after its retry_after.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        # About 30 messages a second in all; replies before scheduled check-ins; 429s retried.
+        builder = builder.rate_limiter(PriorityRateLimiter())  # type: ignore[arg-type]
     application = builder.build()
 
     install(
@@ -72,9 +76,16 @@ def build_application(
         ),
     )
 
+    # Tests drive the scheduler's tick by hand, with their own clock.
+    application.bot_data[_WITH_SCHEDULER] = scheduler
+
     # Order matters within a group: the first handler that accepts an update takes it.
     application.add_handler(sos.build_sos_conversation())  # the SOS flow, private chats only
     for handler in common.command_handlers():  # /start, /help, /cancel; group pointers
+        application.add_handler(handler)
+    for handler in recovery.handlers():  # plan set-up and commands, block/unblock
+        application.add_handler(handler)
+    for handler in checkin.handlers():  # check-in answers; typed text outside the SOS flow
         application.add_handler(handler)
     for handler in common.catch_all_handlers():  # anything nobody else took
         application.add_handler(handler)
@@ -83,10 +94,13 @@ def build_application(
 
 
 async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """After initialize: open the database, register commands, re-arm pending timers."""
+    """After initialize: open the database, register commands, re-arm timers, schedule."""
+    with_scheduler = application.bot_data.get(_WITH_SCHEDULER, True)
     await services_of(application.bot_data).db.open()
     await register_commands(application)
     await sos.rearm_timers(application)
+    if with_scheduler:
+        start_scheduler(application)
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

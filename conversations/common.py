@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from conversations import keyboards
+from conversations import keyboards, recovery
 from conversations.replies import answer_quietly, sos_text, user_id_of
 from conversations.services import services
 from conversations.texts import common
@@ -28,6 +28,7 @@ async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id = user_id_of(update)
     await users.ensure_user(svc.db, user_id, svc.now())
     await users.mark_disclaimer_seen(svc.db, user_id, svc.now())
+    await recovery.welcome_back(svc, user_id)  # resumes check-ins after a block
     message = update.effective_message
     assert message is not None
     await message.reply_text(sos_text(common.WELCOME), reply_markup=keyboards.sos_reply_keyboard())

@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from conversations import callbacks, countdown, keyboards
+from conversations import callbacks, countdown, keyboards, recovery
 from conversations.commands import MENTIONS_CRAMP, SOS_BUTTON, is_known_command
 from conversations.red_flags import SCREEN_ORDER, RedFlag
 from conversations.replies import (
@@ -47,9 +47,10 @@ from conversations.replies import (
 )
 from conversations.services import Services, services, services_of
 from conversations.texts import common
+from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
-from storage import episodes, users
+from storage import episodes, plans, users
 from storage.episodes import Episode, Outcome
 
 _LOGGER = logging.getLogger(__name__)
@@ -156,7 +157,9 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     user_id = user_id_of(update)
     now = svc.now()
     await users.ensure_user(svc.db, user_id, now)
-    episode_id = await episodes.start_episode(svc.db, user_id, now)
+    # A new cramp during a recovery plan restarts the plan at day 0 (a recurrence).
+    recurrence = await plans.restart_for_recurrence(svc.db, user_id, now)
+    episode_id = await episodes.start_episode(svc.db, user_id, now, is_recurrence=recurrence)
     text, markup = _triage_view(episode_id)
     message = update.effective_message
     assert message is not None
@@ -279,7 +282,7 @@ def _on_about(state: str):  # type: ignore[no-untyped-def]
         choice, episode = pressed
         svc = services(context)
         if choice == SKIP:
-            await _aftercare(update, svc)
+            await _aftercare(update, svc, episode)
             return END
         value: str | bool = (
             choice == YES if column in ("hot_conditions", "heavy_clothing") else choice
@@ -287,7 +290,7 @@ def _on_about(state: str):  # type: ignore[no-untyped-def]
         await episodes.set_circumstance(svc.db, episode.id, column, value)
         next_state = _NEXT_ABOUT[state]
         if next_state is None:
-            await _aftercare(update, svc)
+            await _aftercare(update, svc, episode)
             return END
         text, markup = _about_view(next_state, episode.id)
         await _send(update, text, markup)
@@ -387,8 +390,17 @@ def _cancel_medical_check(context: ContextTypes.DEFAULT_TYPE, episode_id: int) -
 # --- Endings ---------------------------------------------------------------------------------
 
 
-async def _aftercare(update: Update, svc: Services) -> None:
+async def _aftercare(update: Update, svc: Services, episode: Episode) -> None:
+    """The first-aftercare note, then the recovery plan: offered, or restarted at day 0."""
     await _finish(update, svc, sos_text(texts.AFTERCARE))
+    plan = await plans.live_plan_of(svc.db, episode.user_id)
+    bot = update.get_bot()
+    if plan is None:
+        await bot.send_message(
+            chat_id_of(update), plan_texts.OFFER, reply_markup=recovery.offer_button(episode.id)
+        )
+    elif episode.is_recurrence:
+        await bot.send_message(chat_id_of(update), plan_texts.RECURRENCE)
 
 
 async def _finish(update: Update, svc: Services, text: str) -> None:

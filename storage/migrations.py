@@ -68,6 +68,54 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        2,
+        "recovery plans and daily check-ins",
+        """
+        CREATE TABLE plans (
+            id              INTEGER PRIMARY KEY,
+            user_id         INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            chat_id         INTEGER NOT NULL,
+            episode_id      INTEGER REFERENCES episodes(id) ON DELETE SET NULL,
+            cramp_at        TEXT NOT NULL,
+            checkin_time    TEXT,
+            zone            TEXT,
+            stage           INTEGER NOT NULL DEFAULT 0,
+            status          TEXT NOT NULL CHECK (status IN
+                                ('setup', 'active', 'paused', 'unreachable', 'ended')),
+            editing         TEXT CHECK (editing IN ('time', 'zone')),
+            next_checkin_at TEXT,
+            unanswered_days INTEGER NOT NULL DEFAULT 0,
+            recurrences     INTEGER NOT NULL DEFAULT 0,
+            created_at      TEXT NOT NULL,
+            ended_at        TEXT
+        );
+        CREATE INDEX plans_due ON plans(next_checkin_at) WHERE status = 'active';
+        CREATE UNIQUE INDEX plans_one_live_per_user ON plans(user_id)
+            WHERE status IN ('setup', 'active', 'paused', 'unreachable');
+
+        CREATE TABLE checkins (
+            id           INTEGER PRIMARY KEY,
+            plan_id      INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+            local_date   TEXT NOT NULL,
+            day          INTEGER NOT NULL,
+            claimed_at   TEXT NOT NULL,
+            sent_at      TEXT,
+            remind_at    TEXT,
+            reminded     INTEGER NOT NULL DEFAULT 0,
+            answered_at  TEXT,
+            pain         INTEGER CHECK (pain BETWEEN 0 AND 10),
+            yesterday    TEXT,
+            warning_sign INTEGER,
+            stage_before INTEGER,
+            stage_after  INTEGER,
+            decision     TEXT,
+            UNIQUE (plan_id, local_date)
+        );
+        CREATE INDEX checkins_unsent ON checkins(claimed_at) WHERE sent_at IS NULL;
+        CREATE INDEX checkins_remind ON checkins(remind_at) WHERE remind_at IS NOT NULL;
+        """,
+    ),
 )
 
 

@@ -18,6 +18,11 @@ WELCOME = (
 HELP = (
     "<b>What I can do</b>\n"
     "/cramp – help right now with a cramp (or tap <b>{sos}</b>)\n"
+    "/today – today's recovery plan\n"
+    "/progress – your recovery so far, with a chart\n"
+    "/settings – check-in time and time zone\n"
+    "/pause, /resume – hold or restart the daily check-ins\n"
+    "/stopplan – end the recovery plan\n"
     "/cancel – leave what we're doing\n"
     "/help – this list\n"
     "/start – the welcome message"
@@ -25,6 +30,12 @@ HELP = (
 
 COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("cramp", "Help with a cramp right now"),
+    ("today", "Today's recovery plan"),
+    ("progress", "Your recovery so far, with a chart"),
+    ("settings", "Check-in time and time zone"),
+    ("pause", "Pause the daily check-ins"),
+    ("resume", "Resume the daily check-ins"),
+    ("stopplan", "Stop the recovery plan"),
     ("cancel", "Leave the current step"),
     ("help", "What I can do"),
     ("start", "Welcome and about"),

@@ -1,0 +1,82 @@
+"""The check-in scheduler: one repeating job that sends what the database says is due.
+
+There is no job per user: every ``interval`` the tick claims due check-ins (an indexed query on
+``plans.next_checkin_at``), sends them, and does the same for reminders and snoozes. Claiming
+happens before sending, in one transaction, so a restart never sends the same day twice.
+
+The one window for a duplicate: the bot crashes after Telegram accepted a check-in but before
+``sent_at`` was committed (a few milliseconds). The check-in is then sent again after
+``CLAIM_LEASE``. Nothing is skipped silently: a claimed check-in stays unsent in the database
+until it is delivered or the user is found to have blocked the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from telegram.ext import Application, ContextTypes
+
+from conversations import checkin, plan_clock
+from conversations.services import services_of
+from storage import plans
+
+_LOGGER = logging.getLogger(__name__)
+
+TICK_INTERVAL = timedelta(seconds=20)
+BATCH = 1000
+CLAIM_LEASE = timedelta(minutes=2)  # an unsent claim older than this is retried
+RETRY_FOR = timedelta(hours=12)  # …until it is this old
+
+
+@dataclass(frozen=True)
+class TickReport:
+    checkins_sent: int
+    paused: int
+    reminders_sent: int
+    retried: int
+
+
+async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickReport:
+    svc = services_of(application.bot_data)
+    bot = application.bot
+    now = svc.now()
+    sent = paused = reminded = 0
+    retried_claims = await plans.unsent_checkins(svc.db, now - CLAIM_LEASE, now - RETRY_FOR)
+    for claimed in retried_claims:
+        await checkin.send_checkin(bot, svc, claimed)
+    while True:
+        batch = await plans.claim_due(svc.db, now, BATCH, partial(_slot, now=now))
+        for claimed in batch:
+            if await checkin.send_checkin(bot, svc, claimed):
+                if claimed.checkin is None:
+                    paused += 1
+                else:
+                    sent += 1
+        if len(batch) < BATCH:
+            break
+    for claimed in await plans.claim_reminders(svc.db, now, BATCH):
+        if await checkin.send_reminder(bot, svc, claimed):
+            reminded += 1
+    report = TickReport(sent, paused, reminded, len(retried_claims))
+    if sent or paused or reminded or retried_claims:
+        _LOGGER.info("Scheduler: %s", report)
+    return report
+
+
+def _slot(plan: plans.Plan, *, now: Any) -> plans.DueSlot:
+    return plan_clock.due_slot(plan, now)
+
+
+async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await tick(context.application)
+
+
+def start_scheduler(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
+    application.job_queue.run_repeating(
+        _tick_job, interval=TICK_INTERVAL, first=timedelta(seconds=1), name="checkin-scheduler"
+    )

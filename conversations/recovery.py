@@ -1,0 +1,480 @@
+"""The recovery plan: offering it, setting it up, and the commands that run it.
+
+The plan lives in the ``plans`` table; whether the athlete is choosing a time or a zone is the
+plan's ``editing`` column, so there is no conversation state to lose. Setting up: the offer
+after a cramp eases → a check-in time → a time zone (shared location, a pick, or typed) →
+active, with the next check-in scheduled in the database.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from telegram import (
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from conversations import callbacks, keyboards, plan_clock
+from conversations import recovery_rules as rules
+from conversations.progress_chart import ChartPoint, render_progress_png
+from conversations.replies import answer_quietly, chat_id_of, user_id_of
+from conversations.services import Services, services
+from conversations.texts import common
+from conversations.texts import plan as texts
+from conversations.texts import recovery as advice
+from conversations.timezones import COMMON_ZONES, zone_for_location, zone_from_text
+from storage import episodes, plans, users
+from storage.plans import Plan
+
+FLOW = "plan"
+PRIVATE = filters.ChatType.PRIVATE
+
+TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
+
+
+# --- Views -----------------------------------------------------------------------------------
+
+
+def offer_button(episode_id: int) -> InlineKeyboardMarkup:
+    return keyboards.choices(FLOW, episode_id, "offer", [("start", texts.OFFER_BUTTON)])
+
+
+def _time_view(plan_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    options = [(t.replace(":", ""), t) for t in TIME_CHOICES]
+    return texts.ASK_TIME, keyboards.choices(FLOW, plan_id, "time", options, per_row=4)
+
+
+def _zone_view(plan_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    options = [(str(i), label) for i, (label, _) in enumerate(COMMON_ZONES)]
+    return texts.ASK_ZONE, keyboards.choices(FLOW, plan_id, "zone", options, per_row=3)
+
+
+def _location_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(texts.SHARE_LOCATION, request_location=True)], [common.SOS_BUTTON]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def today_text(plan: Plan, now: datetime) -> str:
+    day = plan_clock.plan_day(plan, now)
+    hours = plan_clock.hours_since_cramp(plan, now)
+    day_plan = rules.plan_for_day(day, hours, rules.Stage(plan.stage))
+    return advice.day_plan_text(day_plan)
+
+
+def _when(plan: Plan, instant: datetime | None) -> str:
+    if instant is None:
+        return "not scheduled"
+    return plan_clock.format_when(instant, plan_clock.zone_of(plan))
+
+
+# --- Setting up ------------------------------------------------------------------------------
+
+
+async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The aftercare button: create the plan and ask for the check-in time."""
+    query = update.callback_query
+    assert query is not None
+    press = callbacks.parse(query.data)
+    svc = services(context)
+    user_id = user_id_of(update)
+    episode = None if press is None else await episodes.get_episode(svc.db, press.ref)
+    if episode is None or episode.user_id != user_id:
+        await answer_quietly(query, common.BUTTON_EXPIRED)
+        return
+    await answer_quietly(query)
+    existing = await plans.live_plan_of(svc.db, user_id)
+    if existing is not None and existing.status != "setup":
+        await _reply(update, texts.ALREADY_HAVE_PLAN)
+        return
+    plan = await plans.create_plan(
+        svc.db,
+        user_id=user_id,
+        chat_id=chat_id_of(update),
+        episode_id=episode.id,
+        cramp_at=episode.started_at,
+        now=svc.now(),
+    )
+    text, markup = _time_view(plan.id)
+    await _reply(update, text, markup)
+
+
+async def on_time_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    plan, choice = await _pressed_plan(update, context, editing="time")
+    if plan is None or choice is None:
+        return
+    await _apply_time(update, context, plan, f"{choice[:2]}:{choice[2:]}")
+
+
+async def on_zone_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    plan, choice = await _pressed_plan(update, context, editing="zone")
+    if plan is None or choice is None:
+        return
+    index = int(choice) if choice.isdigit() else -1
+    if not 0 <= index < len(COMMON_ZONES):
+        return
+    await _apply_zone(update, context, plan, COMMON_ZONES[index][1])
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location sets the zone (looked up offline); the location itself is not kept."""
+    svc = services(context)
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    plan = await plans.live_plan_of(svc.db, user_id_of(update))
+    if plan is None or plan.editing != "zone":
+        await message.reply_text(texts.NO_PLAN if plan is None else texts.ANSWER_WITH_BUTTONS)
+        return
+    zone = zone_for_location(message.location.latitude, message.location.longitude)
+    if zone is None:
+        text, markup = _zone_view(plan.id)
+        await message.reply_text(f"{texts.ZONE_INVALID}\n\n{text}", reply_markup=markup)
+        return
+    await _apply_zone(update, context, plan, zone)
+
+
+async def typed_setting(update: Update, context: ContextTypes.DEFAULT_TYPE, plan: Plan) -> None:
+    """Text typed while a time or zone is being chosen."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    if plan.editing == "time":
+        parsed = rules.parse_local_time(message.text)
+        if parsed is None:
+            text, markup = _time_view(plan.id)
+            await message.reply_text(f"{texts.TIME_INVALID}\n\n{text}", reply_markup=markup)
+            return
+        await _apply_time(update, context, plan, parsed.strftime("%H:%M"))
+        return
+    zone = zone_from_text(message.text)
+    if zone is None:
+        text, markup = _zone_view(plan.id)
+        await message.reply_text(f"{texts.ZONE_INVALID}\n\n{text}", reply_markup=markup)
+        return
+    await _apply_zone(update, context, plan, zone)
+
+
+async def _apply_time(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, plan: Plan, hhmm: str
+) -> None:
+    svc = services(context)
+    await plans.set_checkin_time(svc.db, plan.id, hhmm)
+    if plan.status == "setup":
+        text, markup = _zone_view(plan.id)
+        await _reply(update, text, _location_keyboard())
+        await _reply(update, "👇", markup)
+        return
+    await _saved(update, svc, plan.id)
+
+
+async def _apply_zone(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, plan: Plan, zone: str
+) -> None:
+    svc = services(context)
+    await plans.set_zone(svc.db, plan.id, zone)
+    if plan.status == "setup":
+        updated = await plans.get_plan(svc.db, plan.id)
+        assert updated is not None
+        next_at = plan_clock.next_checkin(updated, svc.now())
+        await plans.schedule(svc.db, plan.id, next_at)
+        started = texts.PLAN_STARTED.format(
+            time=updated.checkin_time, zone=zone, when=_when(updated, next_at)
+        )
+        await _reply(
+            update,
+            f"{started}\n\n{today_text(updated, svc.now())}",
+            keyboards.sos_reply_keyboard(),
+        )
+        return
+    await _saved(update, svc, plan.id)
+
+
+async def _saved(update: Update, svc: Services, plan_id: int) -> None:
+    """A setting changed on a running plan: reschedule from the new time and zone."""
+    plan = await plans.get_plan(svc.db, plan_id)
+    assert plan is not None
+    next_at = plan.next_checkin_at
+    if plan.status == "active":
+        next_at = plan_clock.next_checkin(plan, svc.now())
+        await plans.schedule(svc.db, plan.id, next_at)
+    text = texts.SETTINGS_SAVED.format(
+        time=plan.checkin_time, zone=plan.zone, when=_when(plan, next_at)
+    )
+    await _reply(update, text, keyboards.sos_reply_keyboard())
+
+
+async def _pressed_plan(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, editing: str
+) -> tuple[Plan | None, str | None]:
+    """The plan a setup button belongs to, if it is live and waiting for this answer."""
+    query = update.callback_query
+    assert query is not None
+    press = callbacks.parse(query.data)
+    svc = services(context)
+    plan = None if press is None else await plans.get_plan(svc.db, press.ref)
+    if (
+        press is None
+        or plan is None
+        or plan.user_id != user_id_of(update)
+        or plan.status == "ended"
+        or plan.editing != editing
+    ):
+        await answer_quietly(query, common.BUTTON_EXPIRED)
+        return None, None
+    await answer_quietly(query)
+    return plan, press.choice
+
+
+# --- Commands --------------------------------------------------------------------------------
+
+
+async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    plan = await _running_plan(update, svc)
+    if plan is None:
+        return
+    text = today_text(plan, svc.now())
+    if plan.next_checkin_at is not None:
+        text += "\n\n" + texts.NEXT_CHECKIN.format(when=_when(plan, plan.next_checkin_at))
+    await _reply(update, text)
+
+
+async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Days, stages and pain by day, as text and as a chart."""
+    svc = services(context)
+    plan = await _running_plan(update, svc)
+    if plan is None:
+        return
+    history = await plans.checkins_of(svc.db, plan.id)
+    now = svc.now()
+    header = texts.PROGRESS_HEADER.format(
+        day=plan_clock.plan_day(plan, now), stage=advice.stage_name(rules.Stage(plan.stage))
+    )
+    answered = [c for c in history if c.answered_at is not None]
+    if not answered:
+        when = _when(plan, plan.next_checkin_at)
+        await _reply(update, f"{header}\n\n{texts.PROGRESS_EMPTY.format(when=when)}")
+        return
+    lines = [
+        texts.PROGRESS_LINE.format(
+            day=c.day,
+            pain=c.pain,
+            stage=advice.stage_name(rules.Stage(c.stage_after or 0)),
+            note=" ⚠️" if c.warning_sign else "",
+        )
+        for c in answered
+    ]
+    await _reply(update, "\n".join([header, *lines]))
+    points = [ChartPoint(c.day, c.pain, c.stage_after or 0) for c in answered]
+    png = render_progress_png(points)
+    await context.bot.send_photo(
+        chat_id_of(update),
+        InputFile(io.BytesIO(png), filename="progress.png"),
+        caption=texts.PROGRESS_CAPTION,
+    )
+
+
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    plan = await _running_plan(update, svc)
+    if plan is None:
+        return
+    markup = keyboards.choices(
+        FLOW,
+        plan.id,
+        "settings",
+        [("time", texts.CHANGE_TIME), ("zone", texts.CHANGE_ZONE)],
+        per_row=2,
+    )
+    await _reply(update, texts.SETTINGS.format(time=plan.checkin_time, zone=plan.zone), markup)
+
+
+async def on_settings_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    press = callbacks.parse(query.data)
+    svc = services(context)
+    plan = None if press is None else await plans.get_plan(svc.db, press.ref)
+    if (
+        press is None
+        or plan is None
+        or plan.user_id != user_id_of(update)
+        or plan.status
+        in (
+            "ended",
+            "setup",
+        )
+    ):
+        await answer_quietly(query, common.BUTTON_EXPIRED)
+        return
+    await answer_quietly(query)
+    await plans.set_editing(svc.db, plan.id, press.choice)
+    if press.choice == "time":
+        text, markup = _time_view(plan.id)
+        await _reply(update, text, markup)
+    else:
+        text, markup = _zone_view(plan.id)
+        await _reply(update, text, _location_keyboard())
+        await _reply(update, "👇", markup)
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    plan = await _running_plan(update, svc)
+    if plan is None:
+        return
+    await plans.schedule(svc.db, plan.id, None, status="paused")
+    await _reply(update, texts.PAUSED)
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    plan = await _running_plan(update, svc)
+    if plan is None:
+        return
+    if plan.status == "active":
+        await _reply(update, texts.NOT_PAUSED.format(when=_when(plan, plan.next_checkin_at)))
+        return
+    await _resume(update, svc, plan)
+
+
+async def _resume(update: Update, svc: Services, plan: Plan) -> None:
+    next_at = plan_clock.next_checkin(plan, svc.now())
+    await plans.schedule(svc.db, plan.id, next_at)
+    await _reply(update, texts.RESUMED.format(when=_when(plan, next_at)))
+
+
+async def stop_plan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    plan = await plans.live_plan_of(svc.db, user_id_of(update))
+    if plan is None:
+        await _reply(update, texts.NO_PLAN)
+        return
+    markup = keyboards.choices(
+        FLOW, plan.id, "stop", [("yes", texts.STOP_YES), ("no", texts.STOP_NO)], per_row=2
+    )
+    await _reply(update, texts.CONFIRM_STOP, markup)
+
+
+async def on_stop_or_resume_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers to "stop the plan?" and to "carry on?" after three unanswered days."""
+    query = update.callback_query
+    assert query is not None
+    press = callbacks.parse(query.data)
+    svc = services(context)
+    plan = None if press is None else await plans.get_plan(svc.db, press.ref)
+    if (
+        press is None
+        or plan is None
+        or plan.user_id != user_id_of(update)
+        or (plan.status == "ended")
+    ):
+        await answer_quietly(query, common.BUTTON_EXPIRED)
+        return
+    await answer_quietly(query)
+    if press.choice == "yes" or (press.step == "carry" and press.choice == "stop"):
+        await plans.end_plan(svc.db, plan.id, svc.now())
+        await _reply(update, texts.STOPPED, keyboards.sos_reply_keyboard())
+    elif press.step == "carry":
+        await _resume(update, svc, plan)
+    else:
+        await _reply(update, texts.KEPT)
+
+
+def carry_on_buttons(plan_id: int) -> InlineKeyboardMarkup:
+    options = [("yes", texts.CARRY_ON), ("stop", texts.STOP_PLAN)]
+    return keyboards.choices(FLOW, plan_id, "carry", options, per_row=2)
+
+
+async def _running_plan(update: Update, svc: Services) -> Plan | None:
+    plan = await plans.live_plan_of(svc.db, user_id_of(update))
+    if plan is None:
+        await _reply(update, texts.NO_PLAN, keyboards.sos_reply_keyboard())
+        return None
+    if plan.status == "setup":
+        text, markup = _time_view(plan.id) if plan.editing == "time" else _zone_view(plan.id)
+        await _reply(update, f"{texts.SETUP_UNFINISHED}\n\n{text}", markup)
+        return None
+    return plan
+
+
+# --- Blocking and coming back ----------------------------------------------------------------
+
+
+async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A private chat's member update tells us the user blocked (kicked) or unblocked us."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    svc = services(context)
+    user_id = change.from_user.id
+    if change.new_chat_member.status == "kicked":
+        await users.set_blocked(svc.db, user_id, svc.now())
+        await plans.mark_unreachable(svc.db, user_id)
+    elif change.new_chat_member.status == "member":
+        await welcome_back(svc, user_id)
+
+
+async def welcome_back(svc: Services, user_id: int) -> None:
+    """The user is reachable again (a /start, or unblocking): resume scheduled check-ins."""
+    await users.set_blocked(svc.db, user_id, None)
+    plan = await plans.live_plan_of(svc.db, user_id)
+    if plan is not None and plan.status == "unreachable":
+        await plans.schedule(svc.db, plan.id, plan_clock.next_checkin(plan, svc.now()))
+
+
+# --- Helpers and wiring ----------------------------------------------------------------------
+
+
+async def _reply(
+    update: Update,
+    text: str,
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
+) -> None:
+    message = update.effective_message
+    assert message is not None
+    await message.get_bot().send_message(chat_id_of(update), text, reply_markup=markup)
+
+
+def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+    return [
+        CommandHandler("today", today, filters=PRIVATE),
+        CommandHandler("progress", progress, filters=PRIVATE),
+        CommandHandler("settings", settings, filters=PRIVATE),
+        CommandHandler("pause", pause, filters=PRIVATE),
+        CommandHandler("resume", resume, filters=PRIVATE),
+        CommandHandler("stopplan", stop_plan, filters=PRIVATE),
+        CallbackQueryHandler(on_offer, pattern=callbacks.matcher(FLOW, "offer", {"start"})),
+        CallbackQueryHandler(
+            on_time_pressed,
+            pattern=callbacks.matcher(FLOW, "time", {t.replace(":", "") for t in TIME_CHOICES}),
+        ),
+        CallbackQueryHandler(
+            on_zone_pressed,
+            pattern=callbacks.matcher(FLOW, "zone", {str(i) for i in range(len(COMMON_ZONES))}),
+        ),
+        CallbackQueryHandler(
+            on_settings_pressed, pattern=callbacks.matcher(FLOW, "settings", {"time", "zone"})
+        ),
+        CallbackQueryHandler(
+            on_stop_or_resume_pressed, pattern=callbacks.matcher(FLOW, "stop", {"yes", "no"})
+        ),
+        CallbackQueryHandler(
+            on_stop_or_resume_pressed, pattern=callbacks.matcher(FLOW, "carry", {"yes", "stop"})
+        ),
+        ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]

@@ -1,0 +1,72 @@
+"""Texts of setting up and running a recovery plan (the advice itself is in ``recovery``)."""
+
+OFFER_BUTTON = "📅 Start my recovery plan"
+OFFER = (
+    "I can guide your recovery day by day: one twenty-second check-in each morning (or when "
+    "you like), and the day's plan from it."
+)
+
+ASK_TIME = "<b>When should I check in each day?</b> Tap a time, or type one such as 7:30 or 6 pm."
+TIME_INVALID = "I couldn't read that time. Tap one below, or type something like 7:30."
+
+ASK_ZONE = (
+    "<b>And your time zone?</b> Share your location once (I only use it here to look up the "
+    "zone and don't keep it), or pick a zone below, or type one such as Europe/Madrid."
+)
+SHARE_LOCATION = "📍 Share location once"
+ZONE_INVALID = "I don't know that zone. Pick one below or share your location."
+
+PLAN_STARTED = (
+    "✅ <b>Your recovery plan is on.</b> I'll check in every day at <b>{time}</b> "
+    "({zone}). Next check-in: <b>{when}</b>."
+)
+SETTINGS_SAVED = "Saved: check-ins at <b>{time}</b> ({zone}). Next one: <b>{when}</b>."
+
+NO_PLAN = (
+    "You don't have a recovery plan running. When a cramp has eased, I'll offer one; "
+    "tap 🆘 Cramp if one starts now."
+)
+ALREADY_HAVE_PLAN = "Your recovery plan is already running: see /today."
+SETUP_UNFINISHED = "Let's finish setting up your plan first."
+
+RECURRENCE = "This new cramp restarts your recovery plan at <b>day 0</b>: rest and ice today."
+
+PAUSED = "⏸ Plan paused. Send /resume when you want the check-ins back."
+RESUMED = "▶️ Plan resumed. Next check-in: <b>{when}</b>."
+NOT_PAUSED = "Your plan isn't paused. Next check-in: <b>{when}</b>."
+STOPPED = "Your recovery plan is stopped. Tap 🆘 Cramp any time a cramp starts."
+CONFIRM_STOP = "Stop your recovery plan? Your check-ins so far are kept."
+STOP_YES = "Yes, stop it"
+STOP_NO = "No, keep going"
+KEPT = "Good, the plan carries on."
+
+PAUSED_UNANSWERED = (
+    "I haven't heard back for three days, so I've paused your check-ins. <b>Shall we carry on?</b>"
+)
+CARRY_ON = "▶️ Carry on"
+STOP_PLAN = "Stop the plan"
+
+CHECKIN_HEADER = "<b>Day {day} check-in</b> · {stage}"
+SNOOZE_1H = "⏰ In 1 h"
+SNOOZE_3H = "⏰ In 3 h"
+SNOOZED = "Okay, I'll ask again in {hours} h."
+REMINDER = "A gentle reminder: today's check-in takes twenty seconds."
+ALREADY_ANSWERED = "This check-in is already done."
+NO_WARNING = "✅ None of these"
+HAS_WARNING = "Yes, one of these"
+ANSWER_WITH_BUTTONS = "Tap one of the buttons below 👇"
+
+TODAY_HEADER = "<b>Today</b> (day {day} since your cramp)"
+NEXT_CHECKIN = "Next check-in: <b>{when}</b>."
+
+SETTINGS = (
+    "<b>Your check-ins</b>\nTime: <b>{time}</b>\nTime zone: <b>{zone}</b>\n\nWhat would you "
+    "like to change?"
+)
+CHANGE_TIME = "🕗 Check-in time"
+CHANGE_ZONE = "🌍 Time zone"
+
+PROGRESS_HEADER = "<b>Your recovery so far</b> (day {day}, stage: {stage})"
+PROGRESS_LINE = "Day {day}: pain {pain}, {stage}{note}"
+PROGRESS_EMPTY = "No check-ins yet: the first one comes at {when}."
+PROGRESS_CAPTION = "Pain by day, with your stages and the recovery phases."

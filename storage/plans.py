@@ -1,0 +1,448 @@
+"""Recovery plans and their daily check-ins.
+
+The database holds each active plan's next check-in as a UTC instant (``next_checkin_at``),
+indexed, so the scheduler asks "what is due now?" instead of keeping a job per user.
+A check-in is claimed before it is sent: claiming inserts its row, unique per plan and local
+date, and moves the plan's next instant on in the same transaction. That makes a second claim of
+the same day impossible, whatever restarts happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.db import Database
+from storage.timestamps import from_db, from_db_or_none, to_db
+
+LIVE_STATUSES = ("setup", "active", "paused", "unreachable")
+PAUSE_AFTER_UNANSWERED = 3  # days in a row without an answer
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: int
+    user_id: int
+    chat_id: int
+    episode_id: int | None
+    cramp_at: datetime
+    checkin_time: str | None  # "HH:MM", local
+    zone: str | None  # IANA name
+    stage: int
+    status: str
+    editing: str | None  # "time" or "zone" while the athlete is choosing one
+    next_checkin_at: datetime | None
+    unanswered_days: int
+    recurrences: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Checkin:
+    id: int
+    plan_id: int
+    local_date: date
+    day: int
+    claimed_at: datetime
+    sent_at: datetime | None
+    answered_at: datetime | None
+    pain: int | None
+    yesterday: str | None
+    warning_sign: bool | None
+    stage_before: int | None
+    stage_after: int | None
+    decision: str | None
+    reminded: bool
+
+
+@dataclass(frozen=True)
+class DueSlot:
+    """Where a due plan's check-in falls: its local date, plan day and the next instant."""
+
+    local_date: date
+    day: int
+    next_checkin_at: datetime
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A check-in claimed for sending (``checkin`` is None when the plan was paused instead)."""
+
+    plan: Plan
+    checkin: Checkin | None
+
+
+def _plan(row: aiosqlite.Row) -> Plan:
+    return Plan(
+        id=row["id"],
+        user_id=row["user_id"],
+        chat_id=row["chat_id"],
+        episode_id=row["episode_id"],
+        cramp_at=from_db(row["cramp_at"]),
+        checkin_time=row["checkin_time"],
+        zone=row["zone"],
+        stage=row["stage"],
+        status=row["status"],
+        editing=row["editing"],
+        next_checkin_at=from_db_or_none(row["next_checkin_at"]),
+        unanswered_days=row["unanswered_days"],
+        recurrences=row["recurrences"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def _checkin(row: aiosqlite.Row) -> Checkin:
+    warning = row["warning_sign"]
+    return Checkin(
+        id=row["id"],
+        plan_id=row["plan_id"],
+        local_date=date.fromisoformat(row["local_date"]),
+        day=row["day"],
+        claimed_at=from_db(row["claimed_at"]),
+        sent_at=from_db_or_none(row["sent_at"]),
+        answered_at=from_db_or_none(row["answered_at"]),
+        pain=row["pain"],
+        yesterday=row["yesterday"],
+        warning_sign=None if warning is None else bool(warning),
+        stage_before=row["stage_before"],
+        stage_after=row["stage_after"],
+        decision=row["decision"],
+        reminded=bool(row["reminded"]),
+    )
+
+
+# --- Plans ---------------------------------------------------------------------------------
+
+
+async def get_plan(db: Database, plan_id: int) -> Plan | None:
+    row = await db.fetch_one("SELECT * FROM plans WHERE id = ?", (plan_id,))
+    return None if row is None else _plan(row)
+
+
+async def live_plan_of(db: Database, user_id: int) -> Plan | None:
+    """The user's plan that is being set up, running, paused or unreachable; at most one."""
+    row = await db.fetch_one(
+        "SELECT * FROM plans WHERE user_id = ? AND status IN (?, ?, ?, ?)",
+        (user_id, *LIVE_STATUSES),
+    )
+    return None if row is None else _plan(row)
+
+
+async def create_plan(
+    db: Database,
+    *,
+    user_id: int,
+    chat_id: int,
+    episode_id: int | None,
+    cramp_at: datetime,
+    now: datetime,
+) -> Plan:
+    """Start setting up a plan (the check-in time is asked first). Returns the live plan."""
+    async with db.write() as conn:
+        await conn.execute(
+            "INSERT INTO plans (user_id, chat_id, episode_id, cramp_at, status, editing, "
+            "created_at) VALUES (?, ?, ?, ?, 'setup', 'time', ?) ON CONFLICT DO NOTHING",
+            (user_id, chat_id, episode_id, to_db(cramp_at), to_db(now)),
+        )
+    plan = await live_plan_of(db, user_id)
+    assert plan is not None
+    return plan
+
+
+async def set_checkin_time(db: Database, plan_id: int, hhmm: str) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE plans SET checkin_time = ?, "
+            "editing = CASE WHEN status = 'setup' THEN 'zone' ELSE NULL END WHERE id = ?",
+            (hhmm, plan_id),
+        )
+
+
+async def set_zone(db: Database, plan_id: int, zone: str) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE plans SET zone = ?, editing = NULL WHERE id = ?", (zone, plan_id)
+        )
+
+
+async def set_editing(db: Database, plan_id: int, editing: str | None) -> None:
+    async with db.write() as conn:
+        await conn.execute("UPDATE plans SET editing = ? WHERE id = ?", (editing, plan_id))
+
+
+async def schedule(
+    db: Database, plan_id: int, next_checkin_at: datetime | None, *, status: str = "active"
+) -> None:
+    """Set the plan's status and its next check-in instant (None: nothing scheduled)."""
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE plans SET status = ?, next_checkin_at = ?, "
+            "unanswered_days = CASE WHEN ? = 'active' THEN 0 ELSE unanswered_days END "
+            "WHERE id = ?",
+            (
+                status,
+                None if next_checkin_at is None else to_db(next_checkin_at),
+                status,
+                plan_id,
+            ),
+        )
+
+
+async def end_plan(db: Database, plan_id: int, now: datetime) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE plans SET status = 'ended', ended_at = ?, next_checkin_at = NULL, "
+            "editing = NULL WHERE id = ?",
+            (to_db(now), plan_id),
+        )
+
+
+async def restart_for_recurrence(db: Database, user_id: int, cramp_at: datetime) -> bool:
+    """A new cramp during a plan: back to day 0 and the first stage. True if there was a plan."""
+    async with db.write() as conn:
+        cursor = await conn.execute(
+            "UPDATE plans SET cramp_at = ?, stage = 0, recurrences = recurrences + 1 "
+            "WHERE user_id = ? AND status IN ('active', 'paused', 'unreachable')",
+            (to_db(cramp_at), user_id),
+        )
+        return cursor.rowcount > 0
+
+
+async def mark_unreachable(db: Database, user_id: int) -> None:
+    """The user blocked the bot: stop scheduled sends until they come back."""
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE plans SET status = 'unreachable' WHERE user_id = ? AND status = 'active'",
+            (user_id,),
+        )
+
+
+async def set_stage(db: Database, plan_id: int, stage: int) -> None:
+    async with db.write() as conn:
+        await conn.execute("UPDATE plans SET stage = ? WHERE id = ?", (stage, plan_id))
+
+
+# --- Claiming due check-ins ----------------------------------------------------------------
+
+
+async def claim_due(
+    db: Database,
+    now: datetime,
+    limit: int,
+    slot_of: Callable[[Plan], DueSlot],
+) -> list[Claimed]:
+    """Claim up to ``limit`` due check-ins, oldest first, in one transaction.
+
+    ``slot_of`` says for a plan which local date and day is due now and when the next one is
+    (the zone arithmetic lives with the recovery rules). After downtime a plan gets one
+    check-in, the latest due, because its next instant is computed from ``now``. A plan whose
+    last ``PAUSE_AFTER_UNANSWERED`` check-ins went unanswered is paused instead.
+    """
+    stamp = to_db(now)
+    async with db.write() as conn:
+        async with conn.execute(
+            "SELECT p.*, ("
+            "  SELECT c.sent_at IS NOT NULL AND c.answered_at IS NULL FROM checkins c"
+            "  WHERE c.plan_id = p.id ORDER BY c.local_date DESC LIMIT 1"
+            ") AS last_unanswered "
+            "FROM plans p WHERE p.status = 'active' AND p.next_checkin_at <= ? "
+            "ORDER BY p.next_checkin_at LIMIT ?",
+            (stamp, limit),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        if not rows:
+            return []
+        new_rows: list[tuple[object, ...]] = []
+        plan_updates: list[tuple[object, ...]] = []
+        paused: list[Plan] = []
+        due: dict[int, Plan] = {}
+        for row in rows:
+            plan = _plan(row)
+            slot = slot_of(plan)
+            unanswered = plan.unanswered_days + (1 if row["last_unanswered"] else 0)
+            if unanswered >= PAUSE_AFTER_UNANSWERED:
+                paused.append(plan)
+                continue
+            due[plan.id] = plan
+            new_rows.append((plan.id, slot.local_date.isoformat(), slot.day, stamp))
+            plan_updates.append((to_db(slot.next_checkin_at), unanswered, plan.id))
+        await conn.executemany(
+            "INSERT INTO checkins (plan_id, local_date, day, claimed_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (plan_id, local_date) DO NOTHING",
+            new_rows,
+        )
+        await conn.executemany(
+            "UPDATE plans SET next_checkin_at = ?, unanswered_days = ? WHERE id = ?",
+            plan_updates,
+        )
+        await conn.executemany(
+            "UPDATE plans SET status = 'paused', next_checkin_at = NULL WHERE id = ?",
+            [(plan.id,) for plan in paused],
+        )
+        claimed: list[Claimed] = [Claimed(plan, None) for plan in paused]
+        if due:
+            marks = ",".join("?" * len(due))
+            async with conn.execute(
+                f"SELECT * FROM checkins WHERE claimed_at = ? AND sent_at IS NULL "
+                f"AND plan_id IN ({marks})",
+                (stamp, *due),
+            ) as cursor:
+                for checkin_row in await cursor.fetchall():
+                    checkin = _checkin(checkin_row)
+                    claimed.append(Claimed(due[checkin.plan_id], checkin))
+    return claimed
+
+
+async def unsent_checkins(
+    db: Database, claimed_before: datetime, claimed_after: datetime
+) -> list[Claimed]:
+    """Check-ins claimed but never recorded as sent (a crash between the two): send again."""
+    rows = await db.fetch_all(
+        "SELECT c.* FROM checkins c JOIN plans p ON p.id = c.plan_id "
+        "WHERE c.sent_at IS NULL AND c.claimed_at < ? AND c.claimed_at >= ? "
+        "AND p.status = 'active' ORDER BY c.claimed_at LIMIT 1000",
+        (to_db(claimed_before), to_db(claimed_after)),
+    )
+    result = []
+    for row in rows:
+        checkin = _checkin(row)
+        plan = await get_plan(db, checkin.plan_id)
+        if plan is not None:
+            result.append(Claimed(plan, checkin))
+    return result
+
+
+async def mark_sent(
+    db: Database, checkin_id: int, sent_at: datetime, remind_at: datetime | None
+) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE checkins SET sent_at = ?, remind_at = ? WHERE id = ?",
+            (to_db(sent_at), None if remind_at is None else to_db(remind_at), checkin_id),
+        )
+
+
+async def drop_unsendable(db: Database, checkin_id: int) -> None:
+    """Forget a claimed check-in that could not be delivered (the user blocked the bot)."""
+    async with db.write() as conn:
+        await conn.execute("DELETE FROM checkins WHERE id = ? AND sent_at IS NULL", (checkin_id,))
+
+
+async def claim_reminders(db: Database, now: datetime, limit: int) -> list[Claimed]:
+    """Unanswered check-ins whose reminder or snooze is due; each is claimed once."""
+    stamp = to_db(now)
+    async with db.write() as conn:
+        async with conn.execute(
+            "SELECT c.* FROM checkins c JOIN plans p ON p.id = c.plan_id "
+            "WHERE c.remind_at IS NOT NULL AND c.remind_at <= ? AND c.answered_at IS NULL "
+            "AND p.status = 'active' ORDER BY c.remind_at LIMIT ?",
+            (stamp, limit),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        await conn.executemany(
+            "UPDATE checkins SET remind_at = NULL, reminded = 1 WHERE id = ?",
+            [(row["id"],) for row in rows],
+        )
+    result = []
+    for row in rows:
+        checkin = _checkin(row)
+        plan = await get_plan(db, checkin.plan_id)
+        if plan is not None:
+            result.append(Claimed(plan, checkin))
+    return result
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+
+async def get_checkin(db: Database, checkin_id: int) -> Checkin | None:
+    row = await db.fetch_one("SELECT * FROM checkins WHERE id = ?", (checkin_id,))
+    return None if row is None else _checkin(row)
+
+
+async def open_checkin_of(db: Database, plan_id: int) -> Checkin | None:
+    """The newest sent check-in of the plan that is still waiting for answers."""
+    row = await db.fetch_one(
+        "SELECT * FROM checkins WHERE plan_id = ? AND sent_at IS NOT NULL "
+        "AND answered_at IS NULL ORDER BY local_date DESC LIMIT 1",
+        (plan_id,),
+    )
+    return None if row is None else _checkin(row)
+
+
+async def checkins_of(db: Database, plan_id: int) -> list[Checkin]:
+    rows = await db.fetch_all(
+        "SELECT * FROM checkins WHERE plan_id = ? ORDER BY local_date", (plan_id,)
+    )
+    return [_checkin(row) for row in rows]
+
+
+async def previous_pain(db: Database, plan_id: int, before: date) -> int | None:
+    row = await db.fetch_one(
+        "SELECT pain FROM checkins WHERE plan_id = ? AND local_date < ? AND pain IS NOT NULL "
+        "ORDER BY local_date DESC LIMIT 1",
+        (plan_id, before.isoformat()),
+    )
+    return None if row is None else int(row["pain"])
+
+
+async def record_pain(db: Database, checkin_id: int, pain: int) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE checkins SET pain = ?, remind_at = NULL WHERE id = ? AND answered_at IS NULL",
+            (pain, checkin_id),
+        )
+
+
+async def record_yesterday(db: Database, checkin_id: int, outcome: str) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE checkins SET yesterday = ? WHERE id = ? AND answered_at IS NULL",
+            (outcome, checkin_id),
+        )
+
+
+async def snooze(db: Database, checkin_id: int, until: datetime) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE checkins SET remind_at = ? WHERE id = ? AND answered_at IS NULL",
+            (to_db(until), checkin_id),
+        )
+
+
+async def complete_checkin(
+    db: Database,
+    checkin: Checkin,
+    *,
+    warning_sign: bool,
+    decision: str,
+    stage_before: int,
+    stage_after: int,
+    now: datetime,
+) -> bool:
+    """Record the last answer and the day's decision; move the plan's stage. Once only."""
+    async with db.write() as conn:
+        cursor = await conn.execute(
+            "UPDATE checkins SET warning_sign = ?, decision = ?, stage_before = ?, "
+            "stage_after = ?, answered_at = ?, remind_at = NULL "
+            "WHERE id = ? AND answered_at IS NULL",
+            (int(warning_sign), decision, stage_before, stage_after, to_db(now), checkin.id),
+        )
+        if cursor.rowcount != 1:
+            return False
+        await conn.execute(
+            "UPDATE plans SET stage = ?, unanswered_days = 0 WHERE id = ?",
+            (stage_after, checkin.plan_id),
+        )
+    return True
+
+
+async def count_plans(db: Database, statuses: Sequence[str] = ("active",)) -> int:
+    marks = ",".join("?" * len(statuses))
+    row = await db.fetch_one(
+        f"SELECT COUNT(*) AS n FROM plans WHERE status IN ({marks})", tuple(statuses)
+    )
+    return 0 if row is None else int(row["n"])
