@@ -44,10 +44,14 @@ def build_application(
     token: str | None = None,
     clock: Clock = system_clock,
     timings: Timings | None = None,
-    rate_limit: bool = True,
+    send_rate: float = 30.0,
     scheduler: bool = True,
 ) -> Application:  # type: ignore[type-arg]
-    """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``)."""
+    """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``).
+
+    ``send_rate`` is the overall limit in messages a second (Telegram's is about 30);
+    ``scheduler=False`` leaves the check-in tick to the caller (tests drive it by hand).
+    """
     db = Database(settings.db_path)
     builder = (
         Application.builder()
@@ -61,9 +65,8 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    if rate_limit:
-        # About 30 messages a second in all; replies before scheduled check-ins; 429s retried.
-        builder = builder.rate_limiter(PriorityRateLimiter())  # type: ignore[arg-type]
+    # About 30 messages a second in all; replies before scheduled check-ins; 429s retried.
+    builder = builder.rate_limiter(PriorityRateLimiter(rate=send_rate))  # type: ignore[arg-type]
     application = builder.build()
 
     install(

@@ -81,7 +81,7 @@ class TerminalChat:
 
 async def chat(settings: Settings, *, colour: bool | None = None) -> None:
     api = LocalBotAPI()
-    application = build_application(settings, request=api, token=LOCAL_TOKEN, rate_limit=False)
+    application = build_application(settings, request=api, token=LOCAL_TOKEN)
     terminal = TerminalChat(api, colour=sys.stdout.isatty() if colour is None else colour)
     print(
         f"{_DIM if terminal.colour else ''}CrampCoach in your terminal (database: "

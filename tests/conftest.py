@@ -1,0 +1,95 @@
+"""Test harness: the real Application, real Updates, an in-memory Bot API, a controlled clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.application import build_application
+from bot.lifecycle import running
+from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalUser
+from bot.settings import Settings
+from conversations.services import Timings
+
+# Short timings so countdowns finish in a blink; the clock is ours, so "ten minutes" is a jump.
+FAST = Timings(
+    stretch_hold=timedelta(seconds=0.3),
+    countdown_edits=3,
+    medical_help_after=timedelta(minutes=10),
+    abandoned_after=timedelta(hours=2),
+)
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2027, 3, 20, 17, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "crampcoach.sqlite3"
+
+
+@pytest.fixture
+def settings(db_path: Path) -> Settings:
+    return Settings(_env_file=None, db_path=db_path, emergency_number="112")  # type: ignore[call-arg]
+
+
+class Bot:
+    """One running bot: its application and the local Bot API it talks to."""
+
+    def __init__(self, application: Any, api: LocalBotAPI) -> None:
+        self.application = application
+        self.api = api
+
+    def user(self, user_id: int = 1001, **kwargs: Any) -> LocalUser:
+        return LocalUser(self.application, self.api, user_id, **kwargs)
+
+
+BotFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def start_bot(
+    settings: Settings, clock: FakeClock
+) -> AsyncIterator[Callable[..., Any]]:
+    """Start a bot (several, one after another, to test restarts on the same database)."""
+    stack: list[Any] = []
+
+    async def start(*, api: LocalBotAPI | None = None, timings: Timings = FAST, **kw: Any) -> Bot:
+        api = api or LocalBotAPI()
+        application = build_application(
+            settings, request=api, token=LOCAL_TOKEN, clock=clock, timings=timings,
+            send_rate=kw.pop("send_rate", 1_000_000.0), scheduler=kw.pop("scheduler", False),
+            **kw,
+        )
+        context = running(application)
+        await context.__aenter__()
+        stack.append(context)
+        return Bot(application, api)
+
+    yield start
+    for context in reversed(stack):
+        await context.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def bot(start_bot: Callable[..., Any]) -> Bot:
+    return await start_bot()  # type: ignore[no-any-return]
