@@ -12,7 +12,8 @@ def to_db(instant: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    # fromisoformat reads the trailing "Z" as UTC (Python 3.11+) and is ~20x faster than strptime.
+    return datetime.fromisoformat(text)
 
 
 def from_db_or_none(text: str | None) -> datetime | None:
