@@ -137,7 +137,8 @@ async def main():
     return t1, t2
 t1, t2 = asyncio.run(main())
 rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"import_and_build_s": t1 - t0, "start_s": t2 - t1, "max_rss_mib": rss_kib / 1024}))
+figures = {"import_and_build_s": t1 - t0, "start_s": t2 - t1, "max_rss_mib": rss_kib / 1024}
+print(json.dumps(figures))
 """
 
 

@@ -172,32 +172,53 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
 
 async def _pressed_episode(
     update: Update, context: ContextTypes.DEFAULT_TYPE
-) -> tuple[str, Episode] | None:
-    """The choice pressed and its episode; None (answered as expired) for a stale press."""
+) -> tuple[str, Episode] | int | None:
+    """The choice pressed and its episode.
+
+    None (answered as expired) for a stale press: another user's episode, an ended one, or a
+    past episode's question. END for a press on a flow abandoned hours ago: it is closed, not
+    resumed. Handlers return anything but a (choice, episode) pair as their next state.
+    """
     query = update.callback_query
     assert query is not None
     press = callbacks.parse(query.data)
     svc = services(context)
     episode = None if press is None else await episodes.get_episode(svc.db, press.ref)
-    if press is None or episode is None or episode.user_id != user_id_of(update):
-        await answer_quietly(query, common.BUTTON_EXPIRED)
-        return None
-    if not episode.is_open and press.step not in (
-        "activity",
-        "time_into",
-        "hot_conditions",
-        "heavy_clothing",
+    if (
+        press is None
+        or episode is None
+        or not await _is_current(svc, episode, press.step, user_id_of(update))
     ):
         await answer_quietly(query, common.BUTTON_EXPIRED)
         return None
+    if _is_abandoned(svc, episode.started_at):
+        await answer_quietly(query, common.BUTTON_EXPIRED)
+        await cancel_quietly(update, context)
+        return END
     await answer_quietly(query)
     return press.choice, episode
 
 
+_AFTER_EASED_STEPS = frozenset(column for column, _ in _ABOUT_QUESTIONS.values())
+
+
+async def _is_current(svc: Services, episode: Episode, step: str, user_id: int) -> bool:
+    """Whether a press of ``step`` on ``episode`` belongs to the user's flow in progress."""
+    if episode.user_id != user_id:
+        return False
+    if episode.is_open:
+        return True
+    # The questions after a cramp eased: only those of the user's latest episode.
+    if step not in _AFTER_EASED_STEPS or episode.outcome is not Outcome.EASED:
+        return False
+    latest = await episodes.latest_episode_of(svc.db, user_id)
+    return latest is not None and latest.id == episode.id
+
+
 async def on_triage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
     pressed = await _pressed_episode(update, context)
-    if pressed is None:
-        return None
+    if not isinstance(pressed, tuple):
+        return pressed
     choice, episode = pressed
     svc = services(context)
     if choice == NO_FLAG:
@@ -205,24 +226,25 @@ async def on_triage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
         await _send(update, text, markup)
         return CONTEXT
     flag = RedFlag(choice)
+    guidance = flag_texts.GUIDANCE[flag].format(number=svc.emergency_number)
+    # Sent before the episode is closed: if sending fails, pressing again still works.
+    await _finish(update, svc, guidance)
     await episodes.end_episode(
         svc.db, episode.id, Outcome.ESCALATED, svc.now(), red_flag=flag.value
     )
-    guidance = flag_texts.GUIDANCE[flag].format(number=svc.emergency_number)
-    await _finish(update, svc, guidance)
     return END
 
 
 async def on_context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
     pressed = await _pressed_episode(update, context)
-    if pressed is None:
-        return None
+    if not isinstance(pressed, tuple):
+        return pressed
     choice, episode = pressed
     svc = services(context)
     await episodes.set_context(svc.db, episode.id, choice)
     if choice == "rest":
-        await episodes.end_episode(svc.db, episode.id, Outcome.REST_ADVICE, svc.now())
         await _finish(update, svc, texts.REST_CRAMP)
+        await episodes.end_episode(svc.db, episode.id, Outcome.REST_ADVICE, svc.now())
         return END
     text, markup = _muscle_view(episode.id)
     await _send(update, text, markup)
@@ -231,8 +253,8 @@ async def on_context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str 
 
 async def on_muscle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
     pressed = await _pressed_episode(update, context)
-    if pressed is None:
-        return None
+    if not isinstance(pressed, tuple):
+        return pressed
     muscle, episode = pressed
     svc = services(context)
     await episodes.set_muscle(svc.db, episode.id, muscle)
@@ -243,8 +265,8 @@ async def on_muscle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
 
 async def on_relief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
     pressed = await _pressed_episode(update, context)
-    if pressed is None:
-        return None
+    if not isinstance(pressed, tuple):
+        return pressed
     choice, episode = pressed
     svc = services(context)
     now = svc.now()
@@ -277,8 +299,8 @@ def _on_about(state: str):  # type: ignore[no-untyped-def]
 
     async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
         pressed = await _pressed_episode(update, context)
-        if pressed is None:
-            return None
+        if not isinstance(pressed, tuple):
+            return pressed
         choice, episode = pressed
         svc = services(context)
         if choice == SKIP:
