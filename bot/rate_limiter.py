@@ -1,10 +1,12 @@
 """A rate limiter that keeps under Telegram's limits and serves people before schedules.
 
 Telegram allows about 30 messages a second in all. Every request takes a token from one
-bucket refilled at that rate; a request marked ``rate_limit_args={"background": True}`` (the
-scheduler's check-ins) waits while any interactive request (a reply to someone, maybe mid-cramp)
-is waiting, so a burst of check-ins never holds up an SOS reply. A 429 pauses everything for
-its ``retry_after`` and the request is retried, up to ``max_retries`` times.
+bucket refilled at that rate and holding one token at most (a bucket of ``rate`` tokens would
+let twice the rate through in its first second). A request marked
+``rate_limit_args={"background": True}`` (the scheduler's check-ins) waits while any
+interactive request (a reply to someone, maybe mid-cramp) is waiting, so a burst of
+check-ins never holds up an SOS reply. A 429 pauses everything for its ``retry_after`` and the
+request is retried, up to ``max_retries`` times.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from telegram.ext import BaseRateLimiter
 
 _LOGGER = logging.getLogger(__name__)
 
+# Requests are spaced evenly at 1/rate: any one-second window holds at most rate + 1 of them.
+_CAPACITY = 1.0
+
 _Result = bool | dict[str, Any] | list[dict[str, Any]]
 
 
@@ -35,7 +40,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self.rate = rate
         self.max_retries = max_retries
         self._monotonic = monotonic
-        self._tokens = rate
+        self._tokens = _CAPACITY
         self._refilled_at = monotonic()
         self._paused_until = 0.0
         self._interactive_waiting = 0
@@ -93,7 +98,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
 
     def _refill(self, now: float) -> None:
         elapsed = max(0.0, now - self._refilled_at)
-        self._tokens = min(self.rate, self._tokens + elapsed * self.rate)
+        self._tokens = min(_CAPACITY, self._tokens + elapsed * self.rate)
         self._refilled_at = now
 
 

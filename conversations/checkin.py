@@ -157,6 +157,11 @@ async def _pressed_checkin(
     if checkin.answered_at is not None:
         await answer_quietly(query, texts.ALREADY_ANSWERED)
         return None
+    current = await plans.current_checkin_of(svc.db, plan.id)
+    if plan.status == "ended" or current is None or current.id != checkin.id:
+        # An unanswered check-in from an earlier day: today's one is the one to answer.
+        await answer_quietly(query, BUTTON_EXPIRED)
+        return None
     expected = "pain" if checkin.pain is None else "yday" if checkin.yesterday is None else "warn"
     if step not in (expected, "snooze") or (step == "snooze" and expected != "pain"):
         await answer_quietly(query, BUTTON_EXPIRED)
@@ -257,7 +262,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     message = update.effective_message
     assert message is not None
     plan = await plans.live_plan_of(svc.db, user_id_of(update))
-    if plan is not None and plan.editing is not None and message.text:
+    if plan is not None and plan.editing is not None:
         await recovery.typed_setting(update, context, plan)
         return
     checkin = None if plan is None else await plans.open_checkin_of(svc.db, plan.id)

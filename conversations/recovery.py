@@ -94,7 +94,14 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     user_id = user_id_of(update)
     episode = None if press is None else await episodes.get_episode(svc.db, press.ref)
-    if episode is None or episode.user_id != user_id:
+    history = [] if episode is None else await episodes.episodes_of(svc.db, user_id)
+    if (
+        episode is None
+        or episode.user_id != user_id
+        or episode.outcome is not episodes.Outcome.EASED
+        # An offer from an older cramp would date the plan from the wrong cramp.
+        or history[-1].id != episode.id
+    ):
         await answer_quietly(query, common.BUTTON_EXPIRED)
         return
     await answer_quietly(query)
@@ -110,6 +117,10 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         cramp_at=episode.started_at,
         now=svc.now(),
     )
+    if plan.editing != "time":
+        # The offer pressed again half-way through set-up: start over at the time question,
+        # so the time buttons shown below work.
+        await plans.set_editing(svc.db, plan.id, "time")
     text, markup = _time_view(plan.id)
     await _reply(update, text, markup)
 
@@ -138,6 +149,10 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     assert message is not None and message.location is not None
     plan = await plans.live_plan_of(svc.db, user_id_of(update))
     if plan is None or plan.editing != "zone":
+        if plan is not None and plan.editing == "time":
+            text, markup = _time_view(plan.id)
+            await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
+            return
         await message.reply_text(texts.NO_PLAN if plan is None else texts.ANSWER_WITH_BUTTONS)
         return
     zone = zone_for_location(message.location.latitude, message.location.longitude)
@@ -149,9 +164,14 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def typed_setting(update: Update, context: ContextTypes.DEFAULT_TYPE, plan: Plan) -> None:
-    """Text typed while a time or zone is being chosen."""
+    """Text typed (or anything else sent) while a time or zone is being chosen."""
     message = update.effective_message
-    assert message is not None and message.text is not None
+    assert message is not None
+    if message.text is None:
+        # A sticker, photo or voice note: ask the same question again, with its buttons.
+        text, markup = _time_view(plan.id) if plan.editing == "time" else _zone_view(plan.id)
+        await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
+        return
     if plan.editing == "time":
         parsed = rules.parse_local_time(message.text)
         if parsed is None:
@@ -209,7 +229,7 @@ async def _saved(update: Update, svc: Services, plan_id: int) -> None:
     assert plan is not None
     next_at = plan.next_checkin_at
     if plan.status == "active":
-        next_at = plan_clock.next_checkin(plan, svc.now())
+        next_at = await _next_open_checkin(svc, plan)
         await plans.schedule(svc.db, plan.id, next_at)
     text = texts.SETTINGS_SAVED.format(
         time=plan.checkin_time, zone=plan.zone, when=_when(plan, next_at)
@@ -352,8 +372,21 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _resume(update, svc, plan)
 
 
-async def _resume(update: Update, svc: Services, plan: Plan) -> None:
+async def _next_open_checkin(svc: Services, plan: Plan) -> datetime:
+    """The next check-in instant on a local date that has had no check-in yet.
+
+    A later check-in time chosen after today's check-in would otherwise be announced for
+    today, and then skipped by the scheduler (one check-in per local date).
+    """
     next_at = plan_clock.next_checkin(plan, svc.now())
+    local_date = rules.local_date_of(next_at, plan_clock.zone_of(plan))
+    if await plans.has_checkin_on(svc.db, plan.id, local_date):
+        next_at = plan_clock.next_checkin(plan, next_at)
+    return next_at
+
+
+async def _resume(update: Update, svc: Services, plan: Plan) -> None:
+    next_at = await _next_open_checkin(svc, plan)
     await plans.schedule(svc.db, plan.id, next_at)
     await _reply(update, texts.RESUMED.format(when=_when(plan, next_at)))
 

@@ -271,23 +271,25 @@ async def on_relief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
     svc = services(context)
     now = svc.now()
     countdown.cancel(context.job_queue, episode.id)
+    # Each reply is sent before the episode records it: if sending fails, the step is unchanged
+    # and pressing again does the same thing.
     if choice == EASED:
         helped = episode.relief_tried[-1] if episode.relief_tried else None
-        await episodes.end_episode(svc.db, episode.id, Outcome.EASED, now, helped=helped)
-        _cancel_medical_check(context, episode.id)
         eased = texts.EASED_AFTER.format(duration=_duration(now - episode.started_at))
         question, markup = _about_view(ACTIVITY, episode.id)
         await _send(update, f"{eased}\n\n{question}", markup)
+        await episodes.end_episode(svc.db, episode.id, Outcome.EASED, now, helped=helped)
+        _cancel_medical_check(context, episode.id)
         return ACTIVITY
     if now - episode.started_at >= svc.timings.medical_help_after:
+        await _finish(update, svc, texts.NOT_EASED.format(number=svc.emergency_number))
         await episodes.end_episode(svc.db, episode.id, Outcome.NOT_EASED, now)
         _cancel_medical_check(context, episode.id)
-        await _finish(update, svc, texts.NOT_EASED.format(number=svc.emergency_number))
         return END
     last_step = episode.relief_tried[-1] if episode.relief_tried else "stretch"
     if last_step == "stretch":
-        await episodes.add_relief_tried(svc.db, episode.id, "salt")
         await _send(update, texts.SALT, relief_buttons(episode.id))
+        await episodes.add_relief_tried(svc.db, episode.id, "salt")
         return SALT
     await _begin_stretch(update, context, episode.id, episode.muscle, repeat=True)
     return STRETCH
@@ -333,13 +335,13 @@ async def _begin_stretch(
     repeat: bool,
 ) -> None:
     svc = services(context)
-    await episodes.add_relief_tried(svc.db, episode_id, "stretch")
     instructions = stretch_instructions(muscle)
     if repeat:
         instructions = f"{texts.REPEAT_STRETCH}\n\n{instructions}"
     hold = svc.timings.stretch_hold
     text = countdown.render(instructions, hold)
     sent = await _send(update, text, relief_buttons(episode_id))
+    await episodes.add_relief_tried(svc.db, episode_id, "stretch")
     countdown.start(
         context.job_queue,
         chat_id=sent[0],
@@ -521,8 +523,7 @@ async def _episode_of_step(svc: Services, state: str, user_id: int) -> Episode |
     """The episode a step belongs to, if it is recent enough to resume."""
     after_eased = state in _ABOUT_QUESTIONS
     if after_eased:
-        history = await episodes.episodes_of(svc.db, user_id)
-        episode = history[-1] if history else None
+        episode = await episodes.latest_episode_of(svc.db, user_id)
     else:
         episode = await episodes.open_episode_of(svc.db, user_id)
     if episode is None or _is_abandoned(svc, episode.started_at):

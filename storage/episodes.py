@@ -101,6 +101,15 @@ async def open_episode_of(db: Database, user_id: int) -> Episode | None:
     return None if row is None else _episode(row)
 
 
+async def latest_episode_of(db: Database, user_id: int) -> Episode | None:
+    """The user's most recent episode, open or not."""
+    row = await db.fetch_one(
+        "SELECT * FROM episodes WHERE user_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
+        (user_id,),
+    )
+    return None if row is None else _episode(row)
+
+
 async def episodes_of(db: Database, user_id: int) -> list[Episode]:
     rows = await db.fetch_all(
         "SELECT * FROM episodes WHERE user_id = ? ORDER BY started_at", (user_id,)

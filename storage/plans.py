@@ -363,14 +363,31 @@ async def get_checkin(db: Database, checkin_id: int) -> Checkin | None:
     return None if row is None else _checkin(row)
 
 
-async def open_checkin_of(db: Database, plan_id: int) -> Checkin | None:
-    """The newest sent check-in of the plan that is still waiting for answers."""
+async def current_checkin_of(db: Database, plan_id: int) -> Checkin | None:
+    """The plan's newest sent check-in, answered or not: the only one that takes answers."""
     row = await db.fetch_one(
         "SELECT * FROM checkins WHERE plan_id = ? AND sent_at IS NOT NULL "
-        "AND answered_at IS NULL ORDER BY local_date DESC LIMIT 1",
+        "ORDER BY local_date DESC LIMIT 1",
         (plan_id,),
     )
     return None if row is None else _checkin(row)
+
+
+async def open_checkin_of(db: Database, plan_id: int) -> Checkin | None:
+    """The plan's newest sent check-in if it is still waiting for answers.
+
+    An older unanswered one is superseded by the newer one: answers never go to it.
+    """
+    checkin = await current_checkin_of(db, plan_id)
+    return None if checkin is None or checkin.answered_at is not None else checkin
+
+
+async def has_checkin_on(db: Database, plan_id: int, local_date: date) -> bool:
+    row = await db.fetch_one(
+        "SELECT 1 FROM checkins WHERE plan_id = ? AND local_date = ?",
+        (plan_id, local_date.isoformat()),
+    )
+    return row is not None
 
 
 async def checkins_of(db: Database, plan_id: int) -> list[Checkin]:

@@ -144,7 +144,7 @@ class BotApiServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length).decode()
                 server.request_paths.append(self.path)
@@ -169,7 +169,7 @@ class BotApiServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the bot was killed mid-request: that is the test
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return None
 
         return Handler
