@@ -13,7 +13,7 @@ Not from the article, and marked where used:
 * the warning-sign message (one-sided swelling, warmth, redness, worsening pain at rest
   could be a clot) follows the NHS DVT symptoms page.
 
-Never advise here what the article warns against: strong stretching, cramp sprays,
+Never advise here what the article warns against: forceful stretching, cramp sprays,
 electrolytes or salt as prevention, massage in the first 24 hours, exercise before day 3
 or strength work before day 14. tests/test_recovery_rules.py checks this.
 """
