@@ -67,17 +67,20 @@ BotFactory = Callable[..., Any]
 
 
 @pytest.fixture
-async def start_bot(
-    settings: Settings, clock: FakeClock
-) -> AsyncIterator[Callable[..., Any]]:
+async def start_bot(settings: Settings, clock: FakeClock) -> AsyncIterator[Callable[..., Any]]:
     """Start a bot (several, one after another, to test restarts on the same database)."""
     stack: list[Any] = []
 
     async def start(*, api: LocalBotAPI | None = None, timings: Timings = FAST, **kw: Any) -> Bot:
         api = api or LocalBotAPI()
         application = build_application(
-            settings, request=api, token=LOCAL_TOKEN, clock=clock, timings=timings,
-            send_rate=kw.pop("send_rate", 1_000_000.0), scheduler=kw.pop("scheduler", False),
+            settings,
+            request=api,
+            token=LOCAL_TOKEN,
+            clock=clock,
+            timings=timings,
+            send_rate=kw.pop("send_rate", 1_000_000.0),
+            scheduler=kw.pop("scheduler", False),
             **kw,
         )
         context = running(application)

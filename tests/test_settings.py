@@ -1,0 +1,231 @@
+"""Settings and start-up: ``python -m bot`` fails with one clear line, never a traceback, never
+the secret; ``python -m bot chat`` needs no token; logs never show the token."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.logging_setup import configure_logging
+from bot.settings import DEFAULT_API_BASE_URL, Settings, SettingsError, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+# Shaped like a real token, so only the explicit secret list (not the shape) could catch it...
+TOKEN = "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ab"
+# ...and one too short for the shape: redacted only because it is the configured secret.
+SHORT_SECRET_TOKEN = "42:shortsecret_abcdefghij"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any CRAMPCOACH_ variable, running this checkout's code."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAMPCOACH_")}
+    env["PYTHONPATH"] = str(REPO)
+    env.update(extra)
+    return env
+
+
+def run_bot(cwd: Path, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean_env(**env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], name: str) -> str:
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert name in lines[0]
+    return lines[0]
+
+
+# --- python -m bot -----------------------------------------------------------------------
+
+
+def test_no_token_exits_2_with_one_line_naming_the_variable(tmp_path: Path) -> None:
+    result = run_bot(tmp_path)
+
+    line = assert_one_line_error(result, "CRAMPCOACH_TOKEN")
+    assert "@BotFather" in line
+    assert "python -m bot chat" in line  # and how to try it without one
+    assert not (tmp_path / "crampcoach.sqlite3").exists()  # nothing started
+
+
+@pytest.mark.parametrize("bad", ["abc", "123456:too-short", "123456789:AAE secret with spaces!"])
+def test_malformed_token_exits_2_without_echoing_it(tmp_path: Path, bad: str) -> None:
+    result = run_bot(tmp_path, CRAMPCOACH_TOKEN=bad)
+
+    line = assert_one_line_error(result, "CRAMPCOACH_TOKEN")
+    assert bad not in result.stderr + result.stdout
+    assert bad.split(":")[-1] not in line
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CRAMPCOACH_LOG_LEVEL", "loud"),
+        ("CRAMPCOACH_EMERGENCY_NUMBER", "abc"),
+        ("CRAMPCOACH_API_BASE_URL", "ftp://x"),
+        ("CRAMPCOACH_DB_PATH", "."),
+    ],
+)
+def test_malformed_setting_exits_2_naming_it(tmp_path: Path, variable: str, value: str) -> None:
+    result = run_bot(tmp_path, **{variable: value})
+
+    assert_one_line_error(result, variable)
+
+
+def test_env_file_in_the_working_directory_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("CRAMPCOACH_LOG_LEVEL=loud\n", encoding="utf-8")
+
+    result = run_bot(tmp_path)
+
+    assert_one_line_error(result, "CRAMPCOACH_LOG_LEVEL")
+
+
+def test_unknown_subcommand_exits_2(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, "launch")
+
+    assert_one_line_error(result, "usage: python -m bot")
+
+
+def test_chat_runs_without_a_token_and_shows_first_aid_and_numbered_buttons(
+    tmp_path: Path,
+) -> None:
+    result = run_bot(tmp_path, "chat", stdin="/cramp\n1\n/quit\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    out = result.stdout
+    assert "Stop what you're doing, but stay on your feet" in out
+    assert "<b>" not in out  # HTML turned into terminal text
+    assert "[1] ✅ None of these" in out
+    assert "[4] Chest pain or short of breath" in out
+    assert "When did it start?" in out  # "1" pressed the first button
+    assert "[2] 🌙 At night or at rest" in out
+
+
+# --- Settings in-process -----------------------------------------------------------------
+
+
+@pytest.fixture
+def no_crampcoach_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in list(os.environ):
+        if name.startswith("CRAMPCOACH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_defaults(no_crampcoach_env: Path) -> None:
+    settings = load_settings()
+
+    assert settings.token is None
+    assert settings.db_path == Path("crampcoach.sqlite3")
+    assert settings.api_base_url == DEFAULT_API_BASE_URL == "https://api.telegram.org/bot"
+    assert settings.emergency_number == "112"
+    assert settings.log_level == "INFO"
+
+
+def test_env_file_values_and_environment_precedence(
+    no_crampcoach_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (no_crampcoach_env / ".env").write_text(
+        f"CRAMPCOACH_TOKEN={TOKEN}\nCRAMPCOACH_EMERGENCY_NUMBER=000\nCRAMPCOACH_LOG_LEVEL=debug\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CRAMPCOACH_EMERGENCY_NUMBER", "911")
+
+    settings = load_settings()
+
+    assert settings.require_token() == TOKEN
+    assert settings.log_level == "DEBUG"
+    assert settings.emergency_number == "911"  # the environment wins over the file
+
+
+def test_token_is_hidden_in_the_settings_repr(no_crampcoach_env: Path) -> None:
+    settings = Settings(_env_file=None, token=TOKEN)  # type: ignore[call-arg]
+
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(settings.model_dump())
+
+
+def test_require_token_without_one_raises_a_settings_error(no_crampcoach_env: Path) -> None:
+    with pytest.raises(SettingsError, match="CRAMPCOACH_TOKEN"):
+        load_settings().require_token()
+
+
+# --- Logging -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def logging_restored() -> Iterator[None]:
+    """configure_logging replaces the root handlers: put pytest's back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    noisy = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "apscheduler")}
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, noisy_level in noisy.items():
+            logging.getLogger(name).setLevel(noisy_level)
+
+
+def test_log_output_never_contains_the_token(capsys: pytest.CaptureFixture[str]) -> None:
+    with logging_restored():
+        configure_logging("DEBUG", secrets=(TOKEN, SHORT_SECRET_TOKEN))
+        log = logging.getLogger("crampcoach.test")
+        log.info("starting with token %s", TOKEN)
+        log.warning("HTTP Request: POST https://api.telegram.org/bot%s/getMe", TOKEN)
+        log.info("the other one: %s", SHORT_SECRET_TOKEN)
+        try:
+            raise RuntimeError(f"https://api.telegram.org/bot{TOKEN}/sendMessage failed")
+        except RuntimeError:
+            log.exception("request failed")
+
+    err = capsys.readouterr().err
+    assert "starting with token" in err and "request failed" in err
+    assert TOKEN not in err
+    assert TOKEN.split(":")[1] not in err
+    assert SHORT_SECRET_TOKEN not in err
+    assert err.count("[redacted]") >= 4
+
+
+def test_token_shaped_text_is_redacted_even_if_not_configured(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with logging_restored():
+        configure_logging("INFO")
+        logging.getLogger("crampcoach.test").warning("url: /bot%s/getUpdates", TOKEN)
+
+    err = capsys.readouterr().err
+    assert TOKEN not in err
+    assert "/bot[redacted]/getUpdates" in err
+
+
+def test_httpx_request_lines_are_not_logged(capsys: pytest.CaptureFixture[str]) -> None:
+    with logging_restored():
+        configure_logging("DEBUG", secrets=(TOKEN,))
+        httpx_level = logging.getLogger("httpx").level
+        logging.getLogger("httpx").info(
+            'HTTP Request: POST https://api.telegram.org/bot%s/getMe "HTTP/1.1 200 OK"', TOKEN
+        )
+
+    assert httpx_level == logging.WARNING
+    assert "HTTP Request" not in capsys.readouterr().err

@@ -1,0 +1,653 @@
+"""The cramp SOS flow, end to end: what the athlete sees at every branch, and what is stored.
+
+The real Application runs against the in-memory Bot API; a LocalUser sends real updates. The
+emergency number is set to 999 here so that no text can pass by hard-coding the default 112.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.local_api import ApiCall, ChatMessage, LocalUser
+from bot.settings import Settings
+from conversations import sos
+from conversations.red_flags import SCREEN_ORDER, RedFlag
+from conversations.services import Timings
+from conversations.texts import common
+from conversations.texts import red_flags as flag_texts
+from conversations.texts import sos as texts
+from storage.episodes import Outcome
+from tests.conftest import FAST, Bot, FakeClock
+from tests.helpers import (
+    assert_press_changes_nothing,
+    bot_texts,
+    conversation_state,
+    edits_of,
+    episodes_of,
+    find_button,
+    last_text,
+    latest_episode,
+    newest_containing,
+    wait_for,
+    walk_to,
+    walk_to_the_end,
+)
+
+NUMBER = "999"
+SOS_KEYBOARD = [[{"text": "🆘 Cramp"}]]
+RELIEF_LABELS = ["✅ Eased", "Not yet"]
+RED_FLAG_LABELS = [flag_texts.BUTTON_LABELS[flag] for flag in SCREEN_ORDER]
+
+
+@pytest.fixture
+def settings(db_path: Path) -> Settings:
+    """A non-default emergency number: the texts must use the configured one."""
+    return Settings(_env_file=None, db_path=db_path, emergency_number=NUMBER)  # type: ignore[call-arg]
+
+
+def sos_keyboard_of(bot: Bot, user: LocalUser) -> Any:
+    keyboard = bot.api.reply_keyboards.get(user.chat_id)
+    return None if keyboard is None else keyboard["keyboard"]
+
+
+# --- Entry -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "first_message",
+    ["/cramp", "🆘 Cramp", "my calf is cramping!", "/start sos"],
+    ids=["command", "sos-button", "free-text", "deep-link"],
+)
+async def test_every_way_in_starts_the_flow_even_before_start(bot: Bot, first_message: str) -> None:
+    user = bot.user()
+
+    await user.send(first_message)  # the very first message: no /start before it
+
+    [reply] = bot.api.bot_messages(user.chat_id)
+    assert "Stop what you're doing" in reply.text
+    assert "weight on the cramping leg" in reply.text
+    assert reply.button_labels == ["✅ None of these", *RED_FLAG_LABELS]
+    assert await conversation_state(bot, user) == sos.TRIAGE
+
+
+async def test_first_reply_has_first_aid_and_every_red_flag_button(bot: Bot) -> None:
+    user = bot.user()
+    await user.send("/cramp")
+
+    reply = bot.api.last_bot_message(user.chat_id)
+    assert "<b>Stop what you're doing, but stay on your feet</b>" in reply.text
+    assert "taking all the pressure off" in reply.text
+    assert reply.button_labels == [
+        "✅ None of these",
+        "Cramps in several muscles at once",
+        "Confused, fainted or vomiting",
+        "Chest pain or short of breath",
+        "Felt a pop, or can't stand on tiptoe",
+        "One calf swollen, warm or red",
+    ]
+
+
+async def test_episode_row_is_created_at_once_and_written_as_the_flow_goes(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = bot.user()
+
+    await user.send("/cramp")
+    [episode] = await episodes_of(bot, user)
+    assert episode.started_at == clock.now
+    assert episode.is_open and episode.context is None
+
+    await user.press("✅ None of these")
+    await user.press("🏃 During or just after exercise")
+    episode = await latest_episode(bot, user)
+    assert episode.context == "exercise" and episode.muscle is None and episode.is_open
+
+    await user.press("Calf")
+    episode = await latest_episode(bot, user)
+    assert episode.muscle == "calf"
+    assert episode.relief_tried == ("stretch",)
+    assert episode.is_open
+
+
+# --- Red flags -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", list(RedFlag), ids=[flag.value for flag in RedFlag])
+async def test_red_flag_shows_emergency_number(bot: Bot, clock: FakeClock, flag: RedFlag) -> None:
+    user = bot.user()
+    await user.send("/cramp")
+    triage, none_data = find_button(bot.api, user.chat_id, "✅ None of these")
+
+    await user.press(flag_texts.BUTTON_LABELS[flag])
+
+    guidance = bot.api.last_bot_message(user.chat_id)
+    assert NUMBER in guidance.text
+    assert "112" not in guidance.text
+    assert guidance.inline_buttons == []
+    assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
+    [episode] = await episodes_of(bot, user)
+    assert episode.outcome is Outcome.ESCALATED
+    assert episode.red_flag == flag.value
+    assert episode.ended_at == clock.now
+    assert episode.context is None  # no self-care step was reached
+    assert await conversation_state(bot, user) is None
+
+    # The flow is over: the old screen's buttons are answered as expired and change nothing.
+    await assert_press_changes_nothing(bot, user, none_data, triage)
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [RedFlag.MANY_MUSCLES, RedFlag.CONFUSED_FAINT_VOMITING, RedFlag.CHEST_PAIN_BREATHLESS],
+)
+async def test_emergency_red_flags_say_call_the_number_now(bot: Bot, flag: RedFlag) -> None:
+    user = bot.user()
+    await user.send("/cramp")
+    await user.press(flag_texts.BUTTON_LABELS[flag])
+
+    assert f"Call {NUMBER} now" in last_text(bot.api, user.chat_id)
+
+
+async def test_tear_or_clot_red_flag_says_do_not_stretch(bot: Bot) -> None:
+    user = bot.user()
+    for flag in (RedFlag.POP_OR_TEAR, RedFlag.ONE_SIDED_SWELLING):
+        await user.send("/cramp")
+        await user.press(flag_texts.BUTTON_LABELS[flag])
+        text = last_text(bot.api, user.chat_id)
+        assert "today" in text
+        assert "don't stretch" in text.lower() or "don't massage or stretch" in text.lower()
+
+
+# --- Night / rest cramps ---------------------------------------------------------------------
+
+
+async def test_night_cramp_gets_gentle_rest_advice_not_the_exercise_protocol(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = bot.user()
+    await walk_to(user, sos.CONTEXT)
+
+    await user.press("🌙 At night or at rest")
+
+    advice = bot.api.last_bot_message(user.chat_id)
+    assert "different kind" in advice.text
+    assert "gentle" in advice.text
+    assert "Never force it" in advice.text
+    assert "doctor" in advice.text and "often" in advice.text
+    for exercise_claim in ("day 3", "salt", "two weeks", "strength"):
+        assert exercise_claim not in advice.text.lower()
+    assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
+    [episode] = await episodes_of(bot, user)
+    assert episode.context == "rest"
+    assert episode.outcome is Outcome.REST_ADVICE
+    assert episode.ended_at == clock.now
+    assert episode.relief_tried == ()
+    assert await conversation_state(bot, user) is None
+
+
+# --- Stretch and countdown -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("muscle", list(texts.MUSCLE_LABELS))
+async def test_each_muscle_gets_its_own_gentle_stretch(bot: Bot, muscle: str) -> None:
+    user = bot.user()
+    await walk_to(user, sos.MUSCLE)
+
+    await user.press(texts.MUSCLE_LABELS[muscle])
+
+    stretch = bot.api.last_bot_message(user.chat_id)
+    assert texts.STRETCH_HOW[muscle] in stretch.text
+    assert "<b>gently</b>" in stretch.text
+    assert "mild" in stretch.text
+    assert "never hard" in stretch.text
+    assert stretch.button_labels == RELIEF_LABELS
+    assert (await latest_episode(bot, user)).muscle == muscle
+    assert await conversation_state(bot, user) == sos.STRETCH
+
+
+async def test_stretch_countdown_edits_the_message_then_asks_if_easing(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+    stretch = bot.api.last_bot_message(user.chat_id)
+    assert "Hold it gently" in stretch.text
+
+    await asyncio.sleep(0.5)  # the 0.3 s countdown runs in the job queue
+
+    edits = edits_of(bot.api, stretch)
+    assert len(edits) == FAST.countdown_edits
+    assert "Is it easing?" in edits[-1]["text"]
+    assert all(edit["reply_markup"] == stretch.reply_markup for edit in edits)
+    assert "Is it easing?" in stretch.text  # the message as the user sees it now
+    assert stretch.button_labels == RELIEF_LABELS
+    assert len(bot.api.bot_messages(user.chat_id)) == 4  # edits, no new messages
+
+
+async def test_pressing_a_button_mid_countdown_stops_the_edits(
+    start_bot: Callable[..., Any],
+) -> None:
+    bot = await start_bot(timings=Timings(stretch_hold=timedelta(seconds=0.6), countdown_edits=3))
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+    stretch = bot.api.last_bot_message(user.chat_id)
+    await wait_for(lambda: len(edits_of(bot.api, stretch)) >= 1)
+
+    await user.press("✅ Eased")
+    edits_at_press = len(edits_of(bot.api, stretch))
+    await asyncio.sleep(0.7)  # past the end of the countdown
+
+    assert edits_at_press < 3
+    assert len(edits_of(bot.api, stretch)) == edits_at_press
+
+
+async def test_countdown_runs_in_the_job_queue_and_no_handler_sleeps(
+    start_bot: Callable[..., Any],
+) -> None:
+    bot = await start_bot(timings=Timings(stretch_hold=timedelta(seconds=5), countdown_edits=3))
+    user = bot.user()
+    await walk_to(user, sos.MUSCLE)
+
+    started = time.monotonic()
+    await user.press("Calf")
+    took = time.monotonic() - started
+
+    assert took < 1.0
+    assert "5 s" in last_text(bot.api, user.chat_id)
+    assert bot.api.calls_of("editMessageText") == []
+
+
+# --- Relief: salt, stretch again, eased ------------------------------------------------------
+
+
+async def test_not_yet_after_stretch_offers_a_salty_taste(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+
+    await user.press("Not yet")
+
+    salt = bot.api.last_bot_message(user.chat_id)
+    assert "crushed salt tablet" in salt.text
+    assert "salty snack or drink" in salt.text
+    assert "Swirl it around" in salt.text
+    assert "spit it out" in salt.text
+    assert "you don't need to swallow it" in salt.text
+    assert "Is it easing?" in salt.text
+    assert salt.button_labels == RELIEF_LABELS
+    assert (await latest_episode(bot, user)).relief_tried == ("stretch", "salt")
+    assert await conversation_state(bot, user) == sos.SALT
+
+
+async def test_not_yet_after_salt_stretches_again_with_a_new_countdown(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.SALT)
+
+    await user.press("Not yet")
+
+    again = bot.api.last_bot_message(user.chat_id)
+    assert again.text.startswith("Let's go again, still gently.")
+    assert texts.STRETCH_HOW["calf"] in again.text
+    assert again.button_labels == RELIEF_LABELS
+    assert (await latest_episode(bot, user)).relief_tried == ("stretch", "salt", "stretch")
+    assert await conversation_state(bot, user) == sos.STRETCH
+    await wait_for(lambda: len(edits_of(bot.api, again)) == FAST.countdown_edits)
+    assert "Is it easing?" in again.text
+
+    await user.press("Not yet")  # and round again: the salt
+    assert "salt" in last_text(bot.api, user.chat_id)
+    assert await conversation_state(bot, user) == sos.SALT
+
+
+@pytest.mark.parametrize(
+    ("state", "helped"), [(sos.STRETCH, "stretch"), (sos.SALT, "salt")], ids=["stretch", "salt"]
+)
+async def test_eased_records_duration_and_what_helped(
+    bot: Bot, clock: FakeClock, state: str, helped: str
+) -> None:
+    user = bot.user()
+    await walk_to(user, state)
+    clock.advance(minutes=3)
+
+    await user.press("✅ Eased")
+
+    reply = bot.api.last_bot_message(user.chat_id)
+    assert "it eased after <b>about 3 minutes</b>" in reply.text
+    assert "What were you doing?" in reply.text
+    [episode] = await episodes_of(bot, user)
+    assert episode.outcome is Outcome.EASED
+    assert episode.ended_at == clock.now
+    assert episode.ended_at - episode.started_at == timedelta(minutes=3)
+    assert episode.helped == helped
+    assert await conversation_state(bot, user) == sos.ACTIVITY
+
+
+async def test_eased_within_a_minute_says_so(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+    await user.press("✅ Eased")
+    assert "less than a minute" in last_text(bot.api, user.chat_id)
+
+
+async def test_circumstances_are_asked_in_order_and_stored(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+    await user.press("✅ Eased")
+    asked = [last_text(bot.api, user.chat_id)]
+    labels = [bot.api.last_bot_message(user.chat_id).button_labels]
+
+    for answer in ("Cycling", "1–2 hours", "Yes"):
+        await user.press(answer)
+        asked.append(last_text(bot.api, user.chat_id))
+        labels.append(bot.api.last_bot_message(user.chat_id).button_labels)
+    last_question = bot.api.last_bot_message(user.chat_id)
+    await user.press("No")
+
+    assert "What were you doing?" in asked[0]
+    assert labels[0] == [*texts.ACTIVITY_LABELS.values(), "Skip"]
+    assert "How far into it" in asked[1]
+    assert labels[1] == [*texts.TIME_INTO_LABELS.values(), "Skip"]
+    assert "Was it hot?" in asked[2]
+    assert labels[2] == ["Yes", "No", "Skip"]
+    assert "thick or compression clothing" in asked[3]
+    assert labels[3] == ["Yes", "No", "Skip"]
+    aftercare = newest_containing(bot.api, user.chat_id, "What now")
+    assert aftercare.message_id > last_question.message_id
+    episode = await latest_episode(bot, user)
+    assert (episode.activity, episode.time_into) == ("cycling", "60-120")
+    assert (episode.hot_conditions, episode.heavy_clothing) == (True, False)
+    assert episode.outcome is Outcome.EASED
+    assert await conversation_state(bot, user) is None
+
+
+async def test_each_answer_is_stored_before_the_next_question(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.ACTIVITY)
+
+    await user.press("Gym")
+    assert (await latest_episode(bot, user)).activity == "gym"
+    await user.press("Under 30 min")
+    assert (await latest_episode(bot, user)).time_into == "lt30"
+    await user.press("No")
+    assert (await latest_episode(bot, user)).hot_conditions is False
+
+
+@pytest.mark.parametrize("state", [sos.ACTIVITY, sos.TIME_INTO, sos.HEAT, sos.CLOTHING])
+async def test_skip_jumps_to_the_aftercare(bot: Bot, state: str) -> None:
+    user = bot.user()
+    await walk_to(user, state)
+    before = await latest_episode(bot, user)
+    skipped = bot.api.last_bot_message(user.chat_id)
+
+    await user.press("Skip")
+
+    assert newest_containing(bot.api, user.chat_id, "What now").message_id > skipped.message_id
+    assert await latest_episode(bot, user) == before  # nothing stored for the skipped ones
+    assert await conversation_state(bot, user) is None
+
+
+async def test_aftercare_note_and_the_sos_keyboard_close_the_flow(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to_the_end(user)
+
+    aftercare = newest_containing(bot.api, user.chat_id, "What now")
+    assert "ice it" in aftercare.text
+    assert "No massage for the first 24 hours" in aftercare.text
+    assert "from day 3" in aftercare.text
+    assert "No strength work for at least two weeks" in aftercare.text
+    assert "🆘 Cramp" in aftercare.text
+    assert aftercare.inline_buttons == []
+    assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
+    assert bot.api.reply_keyboards[user.chat_id]["is_persistent"] is True
+
+
+# --- Not eased -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", [sos.STRETCH, sos.SALT])
+async def test_not_eased_after_ten_minutes_sends_to_medical_help(
+    bot: Bot, clock: FakeClock, state: str
+) -> None:
+    user = bot.user()
+    await walk_to(user, state)
+    clock.advance(minutes=11)
+
+    await user.press("Not yet")
+
+    advice = bot.api.last_bot_message(user.chat_id)
+    assert "ten minutes" in advice.text
+    assert "medical advice" in advice.text
+    assert NUMBER in advice.text
+    assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
+    [episode] = await episodes_of(bot, user)
+    assert episode.outcome is Outcome.NOT_EASED
+    assert episode.ended_at == clock.now
+    assert await conversation_state(bot, user) is None
+
+
+async def test_not_yet_before_ten_minutes_keeps_helping(bot: Bot, clock: FakeClock) -> None:
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+    clock.advance(minutes=9)
+
+    await user.press("Not yet")
+
+    assert "salt" in last_text(bot.api, user.chat_id)
+    assert (await latest_episode(bot, user)).is_open
+
+
+async def test_bot_asks_has_it_eased_after_ten_minutes_on_its_own(
+    start_bot: Callable[..., Any],
+) -> None:
+    timings = Timings(
+        stretch_hold=timedelta(seconds=0.3),
+        countdown_edits=3,
+        medical_help_after=timedelta(seconds=0.2),
+    )
+    bot = await start_bot(timings=timings)
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+
+    await asyncio.sleep(0.4)
+
+    check = bot.api.last_bot_message(user.chat_id)
+    assert "Has it eased?" in check.text
+    assert check.button_labels == RELIEF_LABELS
+    await user.press("✅ Eased")
+    assert (await latest_episode(bot, user)).outcome is Outcome.EASED
+
+
+async def test_no_ten_minute_check_once_it_eased(start_bot: Callable[..., Any]) -> None:
+    timings = Timings(stretch_hold=timedelta(seconds=5), medical_help_after=timedelta(seconds=0.2))
+    bot = await start_bot(timings=timings)
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+
+    await user.press("✅ Eased")
+    await asyncio.sleep(0.4)
+
+    assert not any("Has it eased?" in text for text in bot_texts(bot.api, user.chat_id))
+
+
+# --- Commands --------------------------------------------------------------------------------
+
+
+async def test_cancel_mid_flow_leaves_and_marks_the_episode_cancelled(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = bot.user()
+    await walk_to(user, sos.MUSCLE)
+    calf, calf_data = find_button(bot.api, user.chat_id, "Calf")
+
+    await user.send("/cancel")
+
+    assert "Okay, stopped" in last_text(bot.api, user.chat_id)
+    assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
+    [episode] = await episodes_of(bot, user)
+    assert episode.outcome is Outcome.CANCELLED
+    assert episode.ended_at == clock.now
+    assert await conversation_state(bot, user) is None
+    await assert_press_changes_nothing(bot, user, calf_data, calf)
+
+
+async def test_cancel_during_the_countdown_stops_it(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+    stretch = bot.api.last_bot_message(user.chat_id)
+
+    await user.send("/cancel")
+    await asyncio.sleep(0.5)
+
+    assert edits_of(bot.api, stretch) == []
+
+
+async def test_cancel_outside_a_flow_gets_a_kind_reply(bot: Bot) -> None:
+    user = bot.user()
+
+    await user.send("/cancel")
+
+    assert "nothing to cancel" in last_text(bot.api, user.chat_id)
+    assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
+    assert await episodes_of(bot, user) == []
+
+
+async def test_start_shows_welcome_disclaimer_and_sos_keyboard(bot: Bot) -> None:
+    user = bot.user()
+
+    await user.send("/start")
+
+    welcome = last_text(bot.api, user.chat_id)
+    assert "CrampCoach" in welcome
+    assert "I'm not a doctor" in welcome
+    assert "🆘 Cramp" in welcome and "/cramp" in welcome
+    assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
+    assert await episodes_of(bot, user) == []
+
+
+async def test_plain_start_mid_flow_leaves_the_flow(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.CONTEXT)
+
+    await user.send("/start")
+
+    assert "CrampCoach" in last_text(bot.api, user.chat_id)
+    assert (await latest_episode(bot, user)).outcome is Outcome.CANCELLED
+    assert await conversation_state(bot, user) is None
+
+
+async def test_cramp_mid_flow_starts_a_fresh_episode(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.MUSCLE)
+
+    await user.send("/cramp")
+
+    first, second = await episodes_of(bot, user)
+    assert first.outcome is Outcome.CANCELLED
+    assert second.is_open
+    assert "Stop what you're doing" in last_text(bot.api, user.chat_id)
+    assert await conversation_state(bot, user) == sos.TRIAGE
+
+
+async def test_help_lists_the_commands(bot: Bot) -> None:
+    user = bot.user()
+
+    await user.send("/help")
+
+    help_text = last_text(bot.api, user.chat_id)
+    for command in ("/cramp", "/cancel", "/help", "/start"):
+        assert command in help_text
+
+
+async def test_help_mid_flow_keeps_the_step(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.MUSCLE)
+
+    await user.send("/help")
+
+    assert "/cancel" in last_text(bot.api, user.chat_id)
+    assert await conversation_state(bot, user) == sos.MUSCLE
+    await user.press("Calf")
+    assert await conversation_state(bot, user) == sos.STRETCH
+
+
+async def test_commands_are_registered_at_start_up(bot: Bot) -> None:
+    private = bot.api.commands['{"type": "all_private_chats"}']
+    names = [command["command"] for command in private]
+    assert names[0] == "cramp"
+    assert {"cramp", "cancel", "help", "start"} <= set(names)
+    assert all(command["description"] for command in private)
+
+
+# --- The disclaimer --------------------------------------------------------------------------
+
+
+async def test_disclaimer_is_shown_once_at_the_end_of_the_first_flow(bot: Bot) -> None:
+    user = bot.user()
+
+    await user.send("/cramp")  # no /start first
+    assert "not a doctor" not in last_text(bot.api, user.chat_id)  # first aid comes first
+    await user.press("✅ None of these")
+    await user.press("🌙 At night or at rest")
+    first_end = last_text(bot.api, user.chat_id)
+
+    await walk_to_the_end(user)
+    second_end = newest_containing(bot.api, user.chat_id, "What now").text
+
+    assert common.DISCLAIMER in first_end
+    assert "not a doctor" not in second_end
+
+
+async def test_no_disclaimer_at_the_end_after_start_showed_it(bot: Bot) -> None:
+    user = bot.user()
+    await user.send("/start")
+
+    await user.send("/cramp")
+    await user.press(flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS])
+
+    assert "not a doctor" not in last_text(bot.api, user.chat_id)
+
+
+# --- Many athletes at once -------------------------------------------------------------------
+
+
+async def test_hundred_users_in_the_flow_at_once_each_get_their_own_countdown(bot: Bot) -> None:
+    users = [bot.user(5000 + n) for n in range(100)]
+    # When each stretch message was sent and when its countdown last edited it.
+    sent_at: dict[int, float] = {}
+    done_at: dict[int, float] = {}
+
+    def timer(call: ApiCall, message: ChatMessage | None) -> None:
+        if message is None:
+            return
+        if call.method == "sendMessage" and texts.STRETCH_GENTLY in message.text:
+            sent_at[message.chat_id] = time.monotonic()
+        elif call.method == "editMessageText" and "Is it easing?" in message.text:
+            done_at[message.chat_id] = time.monotonic()
+
+    bot.api.listeners.append(timer)
+    started = time.monotonic()
+
+    await asyncio.gather(*(walk_to(user, sos.STRETCH) for user in users))
+    all_in = time.monotonic()
+    stretches = [bot.api.last_bot_message(user.chat_id) for user in users]
+    await wait_for(
+        lambda: all(len(edits_of(bot.api, m)) == FAST.countdown_edits for m in stretches),
+        within=5.0,
+    )
+    finished = time.monotonic()
+
+    # A 0.3 s hold: nobody's countdown waits for anybody else's, and no handler sleeps.
+    assert all_in - started < 3.0  # 400 updates, each written to SQLite
+    assert finished - all_in < 1.0
+    for user, stretch in zip(users, stretches, strict=True):
+        assert stretch.chat_id == user.chat_id
+        assert texts.STRETCH_GENTLY in stretch.text
+        assert "Is it easing?" in stretch.text
+        assert stretch.button_labels == RELIEF_LABELS
+        assert 0.3 <= done_at[user.chat_id] - sent_at[user.chat_id] < 1.0
+        assert await conversation_state(bot, user) == sos.STRETCH
+    assert len({episode.id for u in users for episode in await episodes_of(bot, u)}) == 100
