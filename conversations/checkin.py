@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     BaseHandler,
@@ -35,6 +35,8 @@ from storage import plans, users
 from storage.plans import Checkin, Claimed, Plan
 
 _LOGGER = logging.getLogger(__name__)
+
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
 FLOW = "ci"
 PRIVATE = filters.ChatType.PRIVATE
@@ -278,13 +280,13 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await common.idle_reply(update, context)
 
 
-async def _reply(update: Update, text: str, markup: object = None) -> None:
+async def _reply(update: Update, text: str, markup: ReplyMarkup | None = None) -> None:
     message = update.effective_message
     assert message is not None
     await message.get_bot().send_message(
         chat_id_of(update),
         text,
-        reply_markup=markup,  # type: ignore[arg-type]
+        reply_markup=markup,
     )
 
 

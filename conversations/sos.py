@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,6 +76,9 @@ EASED, NOT_YET = "eased", "not_yet"
 YES, NO, SKIP = "yes", "no", "skip"
 
 TEN_MINUTE_JOB = "sos-medical-check:{episode_id}"
+
+# A handler callback: returns the next state (or None to stay, END to leave).
+_Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, str | int | None]]
 
 
 # --- Step views: the text and buttons of each step, for an episode -------------------------
@@ -295,7 +299,7 @@ async def on_relief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
     return STRETCH
 
 
-def _on_about(state: str):  # type: ignore[no-untyped-def]
+def _on_about(state: str) -> _Callback:
     """A handler for one circumstances question: record the answer, ask the next."""
     column, _ = _ABOUT_QUESTIONS[state]
 
@@ -392,7 +396,7 @@ async def _medical_check(context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def rearm_timers(application: Application) -> None:  # type: ignore[type-arg]
+async def rearm_timers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """After a restart, schedule again the ten-minute checks of episodes still in progress."""
     svc = services_of(application.bot_data)
     since = svc.now() - svc.timings.abandoned_after
@@ -497,7 +501,7 @@ async def cancel_quietly(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await episodes.end_episode(svc.db, episode.id, Outcome.CANCELLED, svc.now())
 
 
-def _nudge(state: str):  # type: ignore[no-untyped-def]
+def _nudge(state: str) -> _Callback:
     """Bad input at a step: a short nudge and the step's buttons again."""
 
     async def nudge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
@@ -561,7 +565,7 @@ def _step(state: str, handler: BaseHandler[Update, Any, object]) -> _Handlers:
     ]
 
 
-def build_sos_conversation() -> ConversationHandler:  # type: ignore[type-arg]
+def build_sos_conversation() -> ConversationHandler[Any]:
     about: dict[object, _Handlers] = {
         state: _step(
             state,
@@ -582,7 +586,7 @@ def build_sos_conversation() -> ConversationHandler:  # type: ignore[type-arg]
         return _conversation(about, flags)
 
 
-def _conversation(about: dict[object, _Handlers], flags: set[str]) -> ConversationHandler:  # type: ignore[type-arg]
+def _conversation(about: dict[object, _Handlers], flags: set[str]) -> ConversationHandler[Any]:
     return ConversationHandler(
         name=FLOW,
         persistent=True,
