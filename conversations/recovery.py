@@ -419,7 +419,9 @@ async def on_stop_or_resume_pressed(update: Update, context: ContextTypes.DEFAUL
         await answer_quietly(query, common.BUTTON_EXPIRED)
         return
     await answer_quietly(query)
-    if press.choice == "yes" or (press.step == "carry" and press.choice == "stop"):
+    # "yes" means "stop it" to /stopplan's question but "carry on" to the paused plan's.
+    stop = press.choice == "stop" if press.step == "carry" else press.choice == "yes"
+    if stop:
         await plans.end_plan(svc.db, plan.id, svc.now())
         await _reply(update, texts.STOPPED, keyboards.sos_reply_keyboard())
     elif press.step == "carry":

@@ -274,6 +274,13 @@ async def claim_due(
             "ON CONFLICT (plan_id, local_date) DO NOTHING",
             new_rows,
         )
+        # A newer check-in supersedes the older ones: no reminder for those (after downtime it
+        # would come with the catch-up, a burst of two).
+        await conn.executemany(
+            "UPDATE checkins SET remind_at = NULL "
+            "WHERE plan_id = ? AND local_date < ? AND remind_at IS NOT NULL",
+            [(plan_id, local_date) for plan_id, local_date, _, _ in new_rows],
+        )
         await conn.executemany(
             "UPDATE plans SET next_checkin_at = ?, unanswered_days = ? WHERE id = ?",
             plan_updates,
