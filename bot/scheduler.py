@@ -28,7 +28,7 @@ _LOGGER = logging.getLogger(__name__)
 
 TICK_INTERVAL = timedelta(seconds=20)
 BATCH = 1000
-CLAIM_LEASE = timedelta(minutes=2)  # an unsent claim older than this is retried
+CLAIM_LEASE = checkin.RETRY_LEASE  # an unsent claim older than this is retried
 RETRY_FOR = timedelta(hours=12)  # …until it is this old
 
 

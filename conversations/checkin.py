@@ -41,6 +41,8 @@ ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 FLOW = "ci"
 PRIVATE = filters.ChatType.PRIVATE
 REMIND_AFTER = timedelta(hours=3)
+# A send that failed (not a block) is tried again after this long.
+RETRY_LEASE = timedelta(minutes=2)
 
 # Scheduled sends yield to interactive replies in the rate limiter (bot.rate_limiter).
 BACKGROUND = {"background": True}
@@ -112,6 +114,8 @@ async def send_checkin(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> boo
     except TelegramError as exc:
         # Left unsent in the database: the scheduler retries it after the claim lease.
         _LOGGER.warning("Check-in %s not sent: %r", checkin.id if checkin else "-", exc)
+        if checkin is None:
+            await plans.retry_pause_notice(svc.db, plan.id, svc.now() + RETRY_LEASE)
         return False
     if checkin is not None:
         remind_at = None if checkin.reminded else svc.now() + REMIND_AFTER

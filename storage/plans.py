@@ -191,6 +191,19 @@ async def schedule(
         )
 
 
+async def retry_pause_notice(db: Database, plan_id: int, at: datetime) -> None:
+    """The "carry on?" message failed to send: make the plan due again at ``at``.
+
+    Its unanswered count is kept, so the next claim pauses it again and re-sends the question.
+    """
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE plans SET status = 'active', next_checkin_at = ? "
+            "WHERE id = ? AND status = 'paused'",
+            (to_db(at), plan_id),
+        )
+
+
 async def end_plan(db: Database, plan_id: int, now: datetime) -> None:
     async with db.write() as conn:
         await conn.execute(
@@ -282,7 +295,9 @@ async def claim_due(
             [(plan_id, local_date) for plan_id, local_date, _, _ in new_rows],
         )
         await conn.executemany(
-            "UPDATE plans SET next_checkin_at = ?, unanswered_days = ? WHERE id = ?",
+            # A settings change left open is dropped: from now on, typed numbers are pain scores.
+            "UPDATE plans SET next_checkin_at = ?, unanswered_days = ?, editing = NULL "
+            "WHERE id = ?",
             plan_updates,
         )
         await conn.executemany(

@@ -463,3 +463,35 @@ async def test_member_updates_of_groups_change_nothing(bot: Bot, clock: FakeCloc
 
     assert await plan_of(bot, user) == plan
     assert await blocked_at(bot, user) is None
+
+
+async def test_a_failed_carry_on_question_is_sent_again_after_the_lease(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = await started(bot)
+    await run_until(bot, clock, local(2027, 3, 24, 7, 0, BERLIN))  # three unanswered days
+    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", chat_id=user.chat_id))
+
+    failed = await tick_at(bot, clock, local(2027, 3, 24, 8, 0, BERLIN))
+
+    assert failed.paused == 0  # the question did not go out…
+    assert bot.api.last_bot_message(user.chat_id).text != texts.PAUSED_UNANSWERED
+    retried = await tick_at(bot, clock, local(2027, 3, 24, 8, 0, BERLIN) + CLAIM_LEASE)
+    assert retried.paused == 1  # …so it is asked again, not lost
+    assert bot.api.last_bot_message(user.chat_id).text == texts.PAUSED_UNANSWERED
+    assert (await plan_of(bot, user)).status == "paused"
+
+
+async def test_a_settings_change_left_open_does_not_swallow_the_next_pain_score(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = await started(bot)
+    await user.send("/settings")
+    await user.press("🕗 Check-in time")  # …and never answered
+    await deliver_next_checkin(bot, clock, user)
+
+    await user.send("5")
+
+    checkin = (await checkins_of(bot, user))[-1]
+    assert checkin.pain == 5
+    assert (await plan_of(bot, user)).checkin_time == "08:00"
