@@ -24,12 +24,10 @@ from telegram.ext import (
 
 from conversations import callbacks, common, keyboards, plan_clock, recovery
 from conversations import recovery_rules as rules
-from conversations.red_flags import RedFlag
 from conversations.replies import answer_quietly, chat_id_of, user_id_of
 from conversations.services import Services, services
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
-from conversations.texts import red_flags as flag_texts
 from conversations.texts.common import BUTTON_EXPIRED
 from storage import plans, users
 from storage.plans import Checkin, Claimed, Plan
@@ -252,11 +250,10 @@ async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def _decision_text(svc: Services, outcome: rules.Outcome) -> str:
+    text = advice.outcome_text(outcome)
     if outcome.decision is rules.Decision.RED_FLAG:
-        # The same guidance as the SOS flow's red flag for a swollen, warm or red calf.
-        guidance = flag_texts.GUIDANCE[RedFlag.ONE_SIDED_SWELLING]
-        return guidance.format(number=svc.emergency_number)
-    return advice.outcome_text(outcome)
+        text = text.format(number=svc.emergency_number)
+    return text
 
 
 # --- Typed input outside the SOS flow --------------------------------------------------------

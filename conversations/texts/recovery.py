@@ -30,6 +30,8 @@ from conversations.recovery_rules import (
     Stage,
     StepOutcome,
 )
+from conversations.red_flags import RedFlag
+from conversations.texts import red_flags as red_flag_texts
 
 __all__ = [
     "ANTI_INFLAMMATORY_NOTE",
@@ -41,7 +43,6 @@ __all__ = [
     "DAY_PLAN_ITEMS",
     "DECISION_MESSAGES",
     "HOLD_REASONS",
-    "NOT_A_DOCTOR",
     "PAIN_INVALID",
     "PHYSIO_SUGGESTION",
     "PREVENTION",
@@ -56,11 +57,6 @@ __all__ = [
     "outcome_text",
     "stage_name",
 ]
-
-NOT_A_DOCTOR = (
-    "<i>I'm a coaching bot, not a doctor. If anything feels wrong, "
-    "please get your calf checked by a professional.</i>"
-)
 
 # --- Stages ----------------------------------------------------------------------------
 
@@ -166,16 +162,9 @@ CHECKIN_TIME_INVALID = "I couldn't read that time. Try something like 8:00, 20.1
 
 # --- Decisions -------------------------------------------------------------------------
 
-# Safety advice, not from the article: a swollen, warm or red calf, or pain at rest
-# that keeps rising, can be a blood clot (NHS, DVT symptoms), and chest pain or
-# breathlessness with it is an emergency.
-RED_FLAG = (
-    "<b>Please pause the plan.</b> Swelling, warmth or redness in the calf, or pain at "
-    "rest that keeps getting worse, needs a doctor's check today: it is not always a "
-    "cramp.\n"
-    "<b>If you also have chest pain or trouble breathing, call the emergency number "
-    "now.</b>"
-)
+# A warning sign at a check-in gets the SOS flow's guidance for a swollen, warm or red calf
+# (NHS, DVT symptoms), word for word; ``{number}`` is the configured emergency number.
+RED_FLAG = red_flag_texts.GUIDANCE[RedFlag.ONE_SIDED_SWELLING]
 
 # Safety advice, not from the article (NHS / sports physiotherapy guidance): a
 # flare-up once exercise has restarted deserves a professional look.
@@ -248,7 +237,6 @@ def outcome_text(outcome: Outcome) -> str:
 def all_texts() -> list[str]:
     """Every text in this module, for content checks."""
     texts = [
-        NOT_A_DOCTOR,
         ANTI_INFLAMMATORY_NOTE,
         PREVENTION,
         ASK_PAIN,
