@@ -9,6 +9,7 @@ active, with the next check-in scheduled in the database.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime
 
 from telegram import (
@@ -126,17 +127,19 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_time_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    plan, choice = await _pressed_plan(update, context, editing="time")
-    if plan is None or choice is None:
+    pressed = await _pressed_plan(update, context, accepts=_editing("time"))
+    if pressed is None:
         return
-    await _apply_time(update, context, plan, f"{choice[:2]}:{choice[2:]}")
+    plan, press = pressed
+    await _apply_time(update, context, plan, f"{press.choice[:2]}:{press.choice[2:]}")
 
 
 async def on_zone_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    plan, choice = await _pressed_plan(update, context, editing="zone")
-    if plan is None or choice is None:
+    pressed = await _pressed_plan(update, context, accepts=_editing("zone"))
+    if pressed is None:
         return
-    index = int(choice) if choice.isdigit() else -1
+    plan, press = pressed
+    index = int(press.choice) if press.choice.isdigit() else -1
     if not 0 <= index < len(COMMON_ZONES):
         return
     await _apply_zone(update, context, plan, COMMON_ZONES[index][1])
@@ -238,9 +241,13 @@ async def _saved(update: Update, svc: Services, plan_id: int) -> None:
 
 
 async def _pressed_plan(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, editing: str
-) -> tuple[Plan | None, str | None]:
-    """The plan a setup button belongs to, if it is live and waiting for this answer."""
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, accepts: Callable[[Plan], bool]
+) -> tuple[Plan, callbacks.Press] | None:
+    """The user's plan a button belongs to, if ``accepts`` says the plan can take the press.
+
+    Anything else (another user's plan, an ended one, a question no longer asked, forged
+    data) is answered as expired and changes nothing.
+    """
     query = update.callback_query
     assert query is not None
     press = callbacks.parse(query.data)
@@ -251,12 +258,24 @@ async def _pressed_plan(
         or plan is None
         or plan.user_id != user_id_of(update)
         or plan.status == "ended"
-        or plan.editing != editing
+        or not accepts(plan)
     ):
         await answer_quietly(query, common.BUTTON_EXPIRED)
-        return None, None
+        return None
     await answer_quietly(query)
-    return plan, press.choice
+    return plan, press
+
+
+def _editing(setting: str) -> Callable[[Plan], bool]:
+    return lambda plan: plan.editing == setting
+
+
+def _running(plan: Plan) -> bool:
+    return plan.status != "setup"
+
+
+def _any_live(plan: Plan) -> bool:
+    return True
 
 
 # --- Commands --------------------------------------------------------------------------------
@@ -324,24 +343,11 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_settings_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    press = callbacks.parse(query.data)
-    svc = services(context)
-    plan = None if press is None else await plans.get_plan(svc.db, press.ref)
-    if (
-        press is None
-        or plan is None
-        or plan.user_id != user_id_of(update)
-        or plan.status
-        in (
-            "ended",
-            "setup",
-        )
-    ):
-        await answer_quietly(query, common.BUTTON_EXPIRED)
+    pressed = await _pressed_plan(update, context, accepts=_running)
+    if pressed is None:
         return
-    await answer_quietly(query)
+    plan, press = pressed
+    svc = services(context)
     await plans.set_editing(svc.db, plan.id, press.choice)
     if press.choice == "time":
         text, markup = _time_view(plan.id)
@@ -405,20 +411,11 @@ async def stop_plan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_stop_or_resume_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers to "stop the plan?" and to "carry on?" after three unanswered days."""
-    query = update.callback_query
-    assert query is not None
-    press = callbacks.parse(query.data)
-    svc = services(context)
-    plan = None if press is None else await plans.get_plan(svc.db, press.ref)
-    if (
-        press is None
-        or plan is None
-        or plan.user_id != user_id_of(update)
-        or (plan.status == "ended")
-    ):
-        await answer_quietly(query, common.BUTTON_EXPIRED)
+    pressed = await _pressed_plan(update, context, accepts=_any_live)
+    if pressed is None:
         return
-    await answer_quietly(query)
+    plan, press = pressed
+    svc = services(context)
     # "yes" means "stop it" to /stopplan's question but "carry on" to the paused plan's.
     stop = press.choice == "stop" if press.step == "carry" else press.choice == "yes"
     if stop:
