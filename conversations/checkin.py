@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     BaseHandler,
@@ -24,7 +24,7 @@ from telegram.ext import (
 
 from conversations import callbacks, common, keyboards, plan_clock, recovery
 from conversations import recovery_rules as rules
-from conversations.replies import answer_quietly, chat_id_of, user_id_of
+from conversations.replies import answer_quietly, send, user_id_of
 from conversations.services import Services, services
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
@@ -34,7 +34,6 @@ from storage.plans import Checkin, Claimed, Plan
 
 _LOGGER = logging.getLogger(__name__)
 
-ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
 FLOW = "ci"
 PRIVATE = filters.ChatType.PRIVATE
@@ -188,7 +187,7 @@ async def _record_pain(
     svc = services(context)
     await plans.record_pain(svc.db, checkin.id, pain)
     text, markup = _yesterday_view(checkin)
-    await _reply(update, text, markup)
+    await send(update, text, markup)
 
 
 async def on_snooze(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -199,7 +198,7 @@ async def on_snooze(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     hours = 3 if choice == "3" else 1
     await plans.snooze(svc.db, checkin.id, svc.now() + timedelta(hours=hours))
-    await _reply(update, texts.SNOOZED.format(hours=hours))
+    await send(update, texts.SNOOZED.format(hours=hours))
 
 
 async def on_yesterday(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -209,7 +208,7 @@ async def on_yesterday(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     _, checkin, choice = pressed
     await plans.record_yesterday(services(context).db, checkin.id, choice)
     text, markup = _warning_view(checkin)
-    await _reply(update, text, markup)
+    await send(update, text, markup)
 
 
 async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -244,7 +243,7 @@ async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
     if not recorded:
         return
-    await _reply(update, _decision_text(svc, outcome), keyboards.sos_reply_keyboard())
+    await send(update, _decision_text(svc, outcome), keyboards.sos_reply_keyboard())
     if outcome.decision is rules.Decision.FINISHED:
         await plans.end_plan(svc.db, plan.id, now)
 
@@ -279,16 +278,6 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
         return
     await common.idle_reply(update, context)
-
-
-async def _reply(update: Update, text: str, markup: ReplyMarkup | None = None) -> None:
-    message = update.effective_message
-    assert message is not None
-    await message.get_bot().send_message(
-        chat_id_of(update),
-        text,
-        reply_markup=markup,
-    )
 
 
 def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:

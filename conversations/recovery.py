@@ -31,7 +31,7 @@ from telegram.ext import (
 from conversations import callbacks, keyboards, plan_clock
 from conversations import recovery_rules as rules
 from conversations.progress_chart import ChartPoint, render_progress_png
-from conversations.replies import answer_quietly, chat_id_of, user_id_of
+from conversations.replies import answer_quietly, chat_id_of, send, user_id_of
 from conversations.services import Services, services
 from conversations.texts import common
 from conversations.texts import plan as texts
@@ -108,7 +108,7 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await answer_quietly(query)
     existing = await plans.live_plan_of(svc.db, user_id)
     if existing is not None and existing.status != "setup":
-        await _reply(update, texts.ALREADY_HAVE_PLAN)
+        await send(update, texts.ALREADY_HAVE_PLAN)
         return
     plan = await plans.create_plan(
         svc.db,
@@ -123,7 +123,7 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # so the time buttons shown below work.
         await plans.set_editing(svc.db, plan.id, "time")
     text, markup = _time_view(plan.id)
-    await _reply(update, text, markup)
+    await send(update, text, markup)
 
 
 async def on_time_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -198,8 +198,8 @@ async def _apply_time(
     await plans.set_checkin_time(svc.db, plan.id, hhmm)
     if plan.status == "setup":
         text, markup = _zone_view(plan.id)
-        await _reply(update, text, _location_keyboard())
-        await _reply(update, "👇", markup)
+        await send(update, text, _location_keyboard())
+        await send(update, "👇", markup)
         return
     await _saved(update, svc, plan.id)
 
@@ -217,7 +217,7 @@ async def _apply_zone(
         started = texts.PLAN_STARTED.format(
             time=updated.checkin_time, zone=zone, when=_when(updated, next_at)
         )
-        await _reply(
+        await send(
             update,
             f"{started}\n\n{today_text(updated, svc.now())}",
             keyboards.sos_reply_keyboard(),
@@ -237,7 +237,7 @@ async def _saved(update: Update, svc: Services, plan_id: int) -> None:
     text = texts.SETTINGS_SAVED.format(
         time=plan.checkin_time, zone=plan.zone, when=_when(plan, next_at)
     )
-    await _reply(update, text, keyboards.sos_reply_keyboard())
+    await send(update, text, keyboards.sos_reply_keyboard())
 
 
 async def _pressed_plan(
@@ -289,7 +289,7 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = today_text(plan, svc.now())
     if plan.next_checkin_at is not None:
         text += "\n\n" + texts.NEXT_CHECKIN.format(when=_when(plan, plan.next_checkin_at))
-    await _reply(update, text)
+    await send(update, text)
 
 
 async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -306,7 +306,7 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     answered = [c for c in history if c.answered_at is not None]
     if not answered:
         when = _when(plan, plan.next_checkin_at)
-        await _reply(update, f"{header}\n\n{texts.PROGRESS_EMPTY.format(when=when)}")
+        await send(update, f"{header}\n\n{texts.PROGRESS_EMPTY.format(when=when)}")
         return
     lines = [
         texts.PROGRESS_LINE.format(
@@ -317,7 +317,7 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         for c in answered
     ]
-    await _reply(update, "\n".join([header, *lines]))
+    await send(update, "\n".join([header, *lines]))
     points = [ChartPoint(c.day, c.pain, c.stage_after or 0) for c in answered]
     png = render_progress_png(points)
     await context.bot.send_photo(
@@ -339,7 +339,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         [("time", texts.CHANGE_TIME), ("zone", texts.CHANGE_ZONE)],
         per_row=2,
     )
-    await _reply(update, texts.SETTINGS.format(time=plan.checkin_time, zone=plan.zone), markup)
+    await send(update, texts.SETTINGS.format(time=plan.checkin_time, zone=plan.zone), markup)
 
 
 async def on_settings_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -351,11 +351,11 @@ async def on_settings_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE
     await plans.set_editing(svc.db, plan.id, press.choice)
     if press.choice == "time":
         text, markup = _time_view(plan.id)
-        await _reply(update, text, markup)
+        await send(update, text, markup)
     else:
         text, markup = _zone_view(plan.id)
-        await _reply(update, text, _location_keyboard())
-        await _reply(update, "👇", markup)
+        await send(update, text, _location_keyboard())
+        await send(update, "👇", markup)
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -364,7 +364,7 @@ async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if plan is None:
         return
     await plans.schedule(svc.db, plan.id, None, status="paused")
-    await _reply(update, texts.PAUSED)
+    await send(update, texts.PAUSED)
 
 
 async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -373,7 +373,7 @@ async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if plan is None:
         return
     if plan.status == "active":
-        await _reply(update, texts.NOT_PAUSED.format(when=_when(plan, plan.next_checkin_at)))
+        await send(update, texts.NOT_PAUSED.format(when=_when(plan, plan.next_checkin_at)))
         return
     await _resume(update, svc, plan)
 
@@ -394,19 +394,19 @@ async def _next_open_checkin(svc: Services, plan: Plan) -> datetime:
 async def _resume(update: Update, svc: Services, plan: Plan) -> None:
     next_at = await _next_open_checkin(svc, plan)
     await plans.schedule(svc.db, plan.id, next_at)
-    await _reply(update, texts.RESUMED.format(when=_when(plan, next_at)))
+    await send(update, texts.RESUMED.format(when=_when(plan, next_at)))
 
 
 async def stop_plan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     plan = await plans.live_plan_of(svc.db, user_id_of(update))
     if plan is None:
-        await _reply(update, texts.NO_PLAN)
+        await send(update, texts.NO_PLAN)
         return
     markup = keyboards.choices(
         FLOW, plan.id, "stop", [("yes", texts.STOP_YES), ("no", texts.STOP_NO)], per_row=2
     )
-    await _reply(update, texts.CONFIRM_STOP, markup)
+    await send(update, texts.CONFIRM_STOP, markup)
 
 
 async def on_stop_or_resume_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -420,11 +420,11 @@ async def on_stop_or_resume_pressed(update: Update, context: ContextTypes.DEFAUL
     stop = press.choice == "stop" if press.step == "carry" else press.choice == "yes"
     if stop:
         await plans.end_plan(svc.db, plan.id, svc.now())
-        await _reply(update, texts.STOPPED, keyboards.sos_reply_keyboard())
+        await send(update, texts.STOPPED, keyboards.sos_reply_keyboard())
     elif press.step == "carry":
         await _resume(update, svc, plan)
     else:
-        await _reply(update, texts.KEPT)
+        await send(update, texts.KEPT)
 
 
 def carry_on_buttons(plan_id: int) -> InlineKeyboardMarkup:
@@ -435,11 +435,11 @@ def carry_on_buttons(plan_id: int) -> InlineKeyboardMarkup:
 async def _running_plan(update: Update, svc: Services) -> Plan | None:
     plan = await plans.live_plan_of(svc.db, user_id_of(update))
     if plan is None:
-        await _reply(update, texts.NO_PLAN, keyboards.sos_reply_keyboard())
+        await send(update, texts.NO_PLAN, keyboards.sos_reply_keyboard())
         return None
     if plan.status == "setup":
         text, markup = _time_view(plan.id) if plan.editing == "time" else _zone_view(plan.id)
-        await _reply(update, f"{texts.SETUP_UNFINISHED}\n\n{text}", markup)
+        await send(update, f"{texts.SETUP_UNFINISHED}\n\n{text}", markup)
         return None
     return plan
 
@@ -470,16 +470,6 @@ async def welcome_back(svc: Services, user_id: int) -> None:
 
 
 # --- Helpers and wiring ----------------------------------------------------------------------
-
-
-async def _reply(
-    update: Update,
-    text: str,
-    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
-) -> None:
-    message = update.effective_message
-    assert message is not None
-    await message.get_bot().send_message(chat_id_of(update), text, reply_markup=markup)
 
 
 def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:

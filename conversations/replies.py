@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.error import BadRequest
 
 from conversations.services import Services
@@ -46,3 +52,11 @@ def chat_id_of(update: Update) -> int:
 
 def sos_text(template: str) -> str:
     return template.format(sos=common.SOS_BUTTON)
+
+
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+
+
+async def send(update: Update, text: str, markup: ReplyMarkup | None = None) -> Message:
+    """Send a new message to the chat the update came from (not a reply-quote)."""
+    return await update.get_bot().send_message(chat_id_of(update), text, reply_markup=markup)

@@ -42,6 +42,7 @@ from conversations.red_flags import SCREEN_ORDER, RedFlag
 from conversations.replies import (
     answer_quietly,
     chat_id_of,
+    send,
     sos_text,
     user_id_of,
     with_disclaimer_once,
@@ -443,11 +444,8 @@ async def _finish(update: Update, svc: Services, text: str) -> None:
 
 async def _send(update: Update, text: str, markup: InlineKeyboardMarkup) -> tuple[int, int]:
     """Send the next step as a new message; returns (chat id, message id)."""
-    chat_id = chat_id_of(update)
-    message = update.effective_message
-    assert message is not None
-    sent = await message.get_bot().send_message(chat_id, text, reply_markup=markup)
-    return chat_id, sent.message_id
+    sent = await send(update, text, markup)
+    return sent.chat_id, sent.message_id
 
 
 def _duration(elapsed: timedelta) -> str:
