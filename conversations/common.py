@@ -40,11 +40,14 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(sos_text(common.HELP), reply_markup=keyboards.sos_reply_keyboard())
 
 
-async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel outside the SOS flow: leaves a plan set-up or a settings change, if one is open."""
+    left = await recovery.leave_editing(services(context), user_id_of(update))
     message = update.effective_message
     assert message is not None
     await message.reply_text(
-        sos_text(common.NOTHING_TO_CANCEL), reply_markup=keyboards.sos_reply_keyboard()
+        sos_text(common.CANCELLED if left else common.NOTHING_TO_CANCEL),
+        reply_markup=keyboards.sos_reply_keyboard(),
     )
 
 
@@ -80,7 +83,7 @@ def command_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, No
     return [
         CommandHandler("start", welcome, filters=PRIVATE),
         CommandHandler("help", show_help, filters=PRIVATE),
-        CommandHandler("cancel", nothing_to_cancel, filters=PRIVATE),
+        CommandHandler("cancel", cancel, filters=PRIVATE),
         CommandHandler(["start", "cramp", "help"], point_to_private_chat, filters=GROUPS),
     ]
 

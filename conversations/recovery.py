@@ -444,6 +444,18 @@ async def _running_plan(update: Update, svc: Services) -> Plan | None:
     return plan
 
 
+async def leave_editing(svc: Services, user_id: int) -> bool:
+    """/cancel while choosing a time or zone: a set-up is dropped, a settings change closed."""
+    plan = await plans.live_plan_of(svc.db, user_id)
+    if plan is None or plan.editing is None:
+        return False
+    if plan.status == "setup":
+        await plans.end_plan(svc.db, plan.id, svc.now())
+    else:
+        await plans.set_editing(svc.db, plan.id, None)
+    return True
+
+
 # --- Blocking and coming back ----------------------------------------------------------------
 
 

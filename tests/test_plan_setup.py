@@ -23,7 +23,7 @@ from conversations.texts import common
 from conversations.texts import plan as texts
 from conversations.texts import sos as sos_texts
 from conversations.timezones import COMMON_ZONES
-from storage import episodes
+from storage import episodes, plans
 from tests.conftest import Bot, FakeClock
 from tests.plan_helpers import (
     ASK_PAIN,
@@ -729,3 +729,29 @@ async def test_the_plan_started_message_reads_the_local_time_not_utc(bot: Bot) -
         in newest_with(bot.api, user.chat_id, "Your recovery plan is on.").text
     )
     assert plan.next_checkin_at - plan.cramp_at == timedelta(hours=4)
+
+
+async def test_cancel_during_set_up_drops_the_unfinished_plan(bot: Bot) -> None:
+    user = bot.user()
+    await ease_a_cramp(user)
+    await user.press("📅 Start my recovery plan")
+
+    await user.send("/cancel")
+
+    assert "Okay, stopped" in bot.api.last_bot_message(user.chat_id).text
+    assert await plans.live_plan_of(db_of(bot), user.user_id) is None
+    await user.send("7:30")  # no longer read as a check-in time
+    assert "I'm here for calf and leg cramps" in bot.api.last_bot_message(user.chat_id).text
+
+
+async def test_cancel_during_a_settings_change_keeps_the_plan(bot: Bot) -> None:
+    user = bot.user()
+    await start_plan(user)
+    await user.send("/settings")
+    await user.press("🕗 Check-in time")
+
+    await user.send("/cancel")
+
+    plan = await plans.live_plan_of(db_of(bot), user.user_id)
+    assert plan is not None and plan.status == "active" and plan.editing is None
+    assert plan.checkin_time == "08:00"
