@@ -10,6 +10,7 @@ import asyncio
 import html
 import re
 import sys
+from pathlib import Path
 
 from bot.application import build_application
 from bot.lifecycle import running
@@ -79,7 +80,14 @@ class TerminalChat:
             await user.send(line)
 
 
+CHAT_DB_PATH = Path("crampcoach-chat.sqlite3")
+
+
 async def chat(settings: Settings, *, colour: bool | None = None) -> None:
+    # The terminal user must not mix with real users: unless a database is named explicitly,
+    # the chat keeps its own file.
+    if "db_path" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"db_path": CHAT_DB_PATH})
     api = LocalBotAPI()
     application = build_application(settings, request=api, token=LOCAL_TOKEN)
     terminal = TerminalChat(api, colour=sys.stdout.isatty() if colour is None else colour)

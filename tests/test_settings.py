@@ -117,6 +117,9 @@ def test_chat_runs_without_a_token_and_shows_first_aid_and_numbered_buttons(
     assert "[4] Chest pain or short of breath" in out
     assert "When did it start?" in out  # "1" pressed the first button
     assert "[2] 🌙 At night or at rest" in out
+    # The terminal user gets a database of its own, apart from the real bot's default.
+    assert (tmp_path / "crampcoach-chat.sqlite3").exists()
+    assert not (tmp_path / "crampcoach.sqlite3").exists()
 
 
 # --- Settings in-process -----------------------------------------------------------------
