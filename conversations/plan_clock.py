@@ -26,24 +26,13 @@ def next_checkin(plan: Plan, after: datetime) -> datetime:
     return rules.next_checkin_at(checkin_time_of(plan), zone_of(plan), after)
 
 
-# Two check-ins are 23 to 25 hours apart (daylight-saving days included).
-_LONGEST_DAY = timedelta(hours=25, seconds=1)
-
-
-def latest_due(plan: Plan, now: datetime) -> datetime:
-    """The latest check-in instant at or before ``now`` (after downtime: the only one sent)."""
-    return _previous(plan, next_checkin(plan, now))
-
-
-def _previous(plan: Plan, instant: datetime) -> datetime:
-    return next_checkin(plan, instant - _LONGEST_DAY)
-
-
 def due_slot(plan: Plan, now: datetime) -> DueSlot:
     zone = zone_of(plan)
     following = next_checkin(plan, now)
+    # Every local date has exactly one check-in instant, so the latest one due (at or before
+    # now) falls on the local date before the next one's.
     return DueSlot(
-        local_date=rules.local_date_of(_previous(plan, following), zone),
+        local_date=rules.local_date_of(following, zone) - timedelta(days=1),
         day=rules.plan_day(plan.cramp_at, max(now, plan.cramp_at), zone),
         next_checkin_at=following,
     )
