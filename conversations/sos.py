@@ -423,23 +423,16 @@ async def _aftercare(update: Update, svc: Services, episode: Episode) -> None:
     """The first-aftercare note, then the recovery plan: offered, or restarted at day 0."""
     await _finish(update, svc, sos_text(texts.AFTERCARE))
     plan = await plans.live_plan_of(svc.db, episode.user_id)
-    bot = update.get_bot()
     if plan is None:
-        await bot.send_message(
-            chat_id_of(update), plan_texts.OFFER, reply_markup=recovery.offer_button(episode.id)
-        )
+        await send(update, plan_texts.OFFER, recovery.offer_button(episode.id))
     elif episode.is_recurrence:
-        await bot.send_message(chat_id_of(update), plan_texts.RECURRENCE)
+        await send(update, plan_texts.RECURRENCE)
 
 
 async def _finish(update: Update, svc: Services, text: str) -> None:
     """The last message of a flow: brings back the 🆘 keyboard, and the disclaimer once."""
     text = await with_disclaimer_once(svc, user_id_of(update), text)
-    message = update.effective_message
-    assert message is not None
-    await message.get_bot().send_message(
-        chat_id_of(update), text, reply_markup=keyboards.sos_reply_keyboard()
-    )
+    await send(update, text, keyboards.sos_reply_keyboard())
 
 
 async def _send(update: Update, text: str, markup: InlineKeyboardMarkup) -> tuple[int, int]:
