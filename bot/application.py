@@ -45,11 +45,13 @@ def build_application(
     clock: Clock = system_clock,
     timings: Timings | None = None,
     send_rate: float = 30.0,
+    per_chat_interval: float = 1.0,
     scheduler: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``).
 
-    ``send_rate`` is the overall limit in messages a second (Telegram's is about 30);
+    ``send_rate`` is the overall limit in messages a second (Telegram's is about 30) and
+    ``per_chat_interval`` the spacing of scheduled sends to one chat (about one a second);
     ``scheduler=False`` leaves the check-in tick to the caller (tests drive it by hand).
     """
     db = Database(settings.db_path)
@@ -66,7 +68,8 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     # About 30 messages a second in all; replies before scheduled check-ins; 429s retried.
-    builder = builder.rate_limiter(PriorityRateLimiter(rate=send_rate))  # type: ignore[arg-type]
+    limiter = PriorityRateLimiter(rate=send_rate, per_chat_interval=per_chat_interval)
+    builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
 
     install(

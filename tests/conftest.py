@@ -79,7 +79,9 @@ async def start_bot(settings: Settings, clock: FakeClock) -> AsyncIterator[Calla
             token=LOCAL_TOKEN,
             clock=clock,
             timings=timings,
+            # Limits in real time would only slow the tests; test_rate_limiter.py covers them.
             send_rate=kw.pop("send_rate", 1_000_000.0),
+            per_chat_interval=kw.pop("per_chat_interval", 0.0),
             scheduler=kw.pop("scheduler", False),
             **kw,
         )

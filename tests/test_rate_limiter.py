@@ -8,6 +8,7 @@ integration tests run the whole bot against the local Bot API.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -359,3 +360,56 @@ async def test_scheduled_check_ins_do_not_hold_up_a_reply_to_a_cramping_athlete(
     # The reply jumped the queue (at 20 a second, the twenty check-ins take a second).
     assert sent_before_reply <= 8
     assert "Stop what you're doing" in bot.api.last_bot_message(athlete.chat_id).text
+
+
+# --- One message a second per chat, for scheduled sends ----------------------------------------
+
+
+async def chat_send(
+    limiter: PriorityRateLimiter,
+    callback: Callable[[], Awaitable[Any]],
+    chat_id: int,
+    *,
+    background: bool,
+) -> Any:
+    return await limiter.process_request(
+        callback, (), {}, "sendMessage", {"chat_id": chat_id}, BACKGROUND if background else None
+    )
+
+
+async def test_background_sends_to_one_chat_are_a_second_apart(virtual_time: VirtualTime) -> None:
+    limiter = PriorityRateLimiter(rate=30, monotonic=virtual_time)
+    log: list[Any] = []
+
+    await asyncio.gather(
+        *(chat_send(limiter, recorder(log, n, virtual_time), 7, background=True) for n in range(3))
+    )
+
+    times = sorted(at for _, at in log)
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(times))
+
+
+async def test_a_background_send_waits_after_a_reply_to_the_same_chat_only() -> None:
+    # Real time (a short interval): two sleepers at once are what is measured here.
+    limiter = PriorityRateLimiter(rate=1000, per_chat_interval=0.3)
+    log: list[Any] = []
+
+    await chat_send(limiter, recorder(log, "reply", time.monotonic), 7, background=False)
+    await asyncio.gather(
+        chat_send(limiter, recorder(log, "check-in", time.monotonic), 7, background=True),
+        chat_send(limiter, recorder(log, "other chat", time.monotonic), 8, background=True),
+    )
+
+    at = dict(log)
+    assert at["check-in"] - at["reply"] >= 0.3
+    assert at["other chat"] - at["reply"] < 0.15  # other chats are not held back
+
+
+async def test_interactive_replies_are_not_spaced_per_chat(virtual_time: VirtualTime) -> None:
+    limiter = PriorityRateLimiter(rate=30, monotonic=virtual_time)
+    log: list[Any] = []
+
+    for n in range(3):
+        await chat_send(limiter, recorder(log, n, virtual_time), 7, background=False)
+
+    assert log[-1][1] - log[0][1] < 0.5
