@@ -63,6 +63,14 @@ def _zone_view(plan_id: int) -> tuple[str, InlineKeyboardMarkup]:
     return texts.ASK_ZONE, keyboards.choices(FLOW, plan_id, "zone", options, per_row=3)
 
 
+async def _ask_zone(update: Update, plan_id: int) -> None:
+    """The zone question: the share-location button lives in the reply keyboard, so the
+    zones to pick from follow in a second message with inline buttons."""
+    text, markup = _zone_view(plan_id)
+    await send(update, text, _location_keyboard())
+    await send(update, texts.PICK_ZONE, markup)
+
+
 def _location_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [[KeyboardButton(texts.SHARE_LOCATION, request_location=True)], [common.SOS_BUTTON]],
@@ -197,9 +205,7 @@ async def _apply_time(
     svc = services(context)
     await plans.set_checkin_time(svc.db, plan.id, hhmm)
     if plan.status == "setup":
-        text, markup = _zone_view(plan.id)
-        await send(update, text, _location_keyboard())
-        await send(update, "👇", markup)
+        await _ask_zone(update, plan.id)
         return
     await _saved(update, svc, plan.id)
 
@@ -353,9 +359,7 @@ async def on_settings_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE
         text, markup = _time_view(plan.id)
         await send(update, text, markup)
     else:
-        text, markup = _zone_view(plan.id)
-        await send(update, text, _location_keyboard())
-        await send(update, "👇", markup)
+        await _ask_zone(update, plan.id)
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,6 +14,7 @@ ASK_ZONE = (
     "zone and don't keep it), or pick a zone below, or type one such as Europe/Madrid."
 )
 SHARE_LOCATION = "📍 Share location once"
+PICK_ZONE = "…or pick your zone 👇"
 ZONE_INVALID = "I don't know that zone. Pick one below or share your location."
 
 PLAN_STARTED = (
