@@ -243,13 +243,16 @@ async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
     if not recorded:
         return
-    await send(update, _decision_text(svc, outcome), keyboards.sos_reply_keyboard())
+    today = rules.plan_for_day(
+        outcome.day, plan_clock.hours_since_cramp(plan, now), outcome.new_stage
+    )
+    await send(update, _decision_text(svc, outcome, today), keyboards.sos_reply_keyboard())
     if outcome.decision is rules.Decision.FINISHED:
         await plans.end_plan(svc.db, plan.id, now)
 
 
-def _decision_text(svc: Services, outcome: rules.Outcome) -> str:
-    text = advice.outcome_text(outcome)
+def _decision_text(svc: Services, outcome: rules.Outcome, today: rules.DayPlan) -> str:
+    text = advice.outcome_text(outcome, today)
     if outcome.decision is rules.Decision.RED_FLAG:
         text = text.format(number=svc.emergency_number)
     return text

@@ -196,7 +196,9 @@ async def test_comfortable_and_low_pain_advances_when_the_day_allows(
 
     reply = last_text(bot.api, user.chat_id)
     assert reply.startswith("<b>Great progress!</b>")
-    assert "<b>Ice and gentle massage:</b>" in reply
+    assert "<b>Day 1: Ice and gentle massage</b>" in reply
+    assert "massage it or foam-roll it gently" in reply or "Massage or gentle foam rolling" in reply
+    assert "strength exercises" in reply  # the whole day plan follows the decision
     row = await latest_checkin(bot, user)
     assert (row.stage_before, row.stage_after, row.decision) == (0, 1, "advance")
     assert (await plan_of(bot, user)).stage == 1
@@ -253,7 +255,7 @@ async def test_didnt_do_it_holds_the_stage(bot: Bot, clock: FakeClock) -> None:
 
     reply = last_text(bot.api, user.chat_id)
     assert advice.HOLD_REASONS[rules.Reason.NOT_DONE] in reply
-    assert "<b>Easy walking on the flat:</b>" in reply
+    assert "<b>Day 4: Easy walking on the flat</b>" in reply
     row = await latest_checkin(bot, user)
     assert (row.yesterday, row.stage_after, row.decision) == ("not_done", 2, "hold")
 

@@ -211,8 +211,12 @@ DECISION_MESSAGES: dict[Decision, str] = {
 }
 
 
-def outcome_text(outcome: Outcome) -> str:
-    """The check-in reply for ``outcome``: the decision, why, and what comes next."""
+def outcome_text(outcome: Outcome, day_plan: DayPlan | None = None) -> str:
+    """The check-in reply for ``outcome``: the decision, why, and what comes next.
+
+    With ``day_plan`` (the day's plan at the new stage), the whole plan for today follows
+    instead of the one-line stage instruction.
+    """
     if outcome.decision in (Decision.RED_FLAG, Decision.FINISHED):
         return DECISION_MESSAGES[outcome.decision]
     parts = [DECISION_MESSAGES[outcome.decision]]
@@ -228,6 +232,8 @@ def outcome_text(outcome: Outcome) -> str:
         parts.append(
             f"At your next check-in you'll carry on from: <b>{stage_name(outcome.new_stage)}</b>."
         )
+    elif day_plan is not None:
+        parts.append(f"\n{day_plan_text(day_plan)}")
     else:
         instruction = STAGE_INSTRUCTIONS[outcome.new_stage]
         parts.append(f"<b>{stage_name(outcome.new_stage)}:</b> {instruction}")
