@@ -220,11 +220,31 @@ async def _is_current(svc: Services, episode: Episode, step: str, user_id: int) 
     return latest is not None and latest.id == episode.id
 
 
-async def on_triage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
-    pressed = await _pressed_episode(update, context)
-    if not isinstance(pressed, tuple):
-        return pressed
-    choice, episode = pressed
+_StepHandler = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, str, Episode], Coroutine[Any, Any, str | int | None]
+]
+
+
+def _on_press(step: _StepHandler) -> _Callback:
+    """Run ``step`` with the choice pressed and its episode, only for the user's current flow.
+
+    Stale, forged or abandoned presses are answered and never reach ``step``.
+    """
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
+        pressed = await _pressed_episode(update, context)
+        if not isinstance(pressed, tuple):
+            return pressed
+        choice, episode = pressed
+        return await step(update, context, choice, episode)
+
+    return handle
+
+
+@_on_press
+async def on_triage(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
+) -> str | int | None:
     svc = services(context)
     if choice == NO_FLAG:
         text, markup = _context_view(episode.id)
@@ -240,11 +260,10 @@ async def on_triage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
     return END
 
 
-async def on_context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
-    pressed = await _pressed_episode(update, context)
-    if not isinstance(pressed, tuple):
-        return pressed
-    choice, episode = pressed
+@_on_press
+async def on_context(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
+) -> str | int | None:
     svc = services(context)
     await episodes.set_context(svc.db, episode.id, choice)
     if choice == "rest":
@@ -256,11 +275,10 @@ async def on_context(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str 
     return MUSCLE
 
 
-async def on_muscle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
-    pressed = await _pressed_episode(update, context)
-    if not isinstance(pressed, tuple):
-        return pressed
-    muscle, episode = pressed
+@_on_press
+async def on_muscle(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, muscle: str, episode: Episode
+) -> str | int | None:
     svc = services(context)
     await episodes.set_muscle(svc.db, episode.id, muscle)
     _schedule_medical_check(context, episode, chat_id_of(update))
@@ -268,11 +286,10 @@ async def on_muscle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str |
     return STRETCH
 
 
-async def on_relief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
-    pressed = await _pressed_episode(update, context)
-    if not isinstance(pressed, tuple):
-        return pressed
-    choice, episode = pressed
+@_on_press
+async def on_relief(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
+) -> str | int | None:
     svc = services(context)
     now = svc.now()
     countdown.cancel(context.job_queue, episode.id)
@@ -304,11 +321,10 @@ def _on_about(state: str) -> _Callback:
     """A handler for one circumstances question: record the answer, ask the next."""
     column, _ = _ABOUT_QUESTIONS[state]
 
-    async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
-        pressed = await _pressed_episode(update, context)
-        if not isinstance(pressed, tuple):
-            return pressed
-        choice, episode = pressed
+    @_on_press
+    async def on_answer(
+        update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
+    ) -> str | int | None:
         svc = services(context)
         if choice == SKIP:
             await _aftercare(update, svc, episode)
