@@ -9,7 +9,7 @@ the same day impossible, whatever restarts happen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -231,14 +231,6 @@ async def mark_unreachable(db: Database, user_id: int) -> None:
             "UPDATE plans SET status = 'unreachable' WHERE user_id = ? AND status = 'active'",
             (user_id,),
         )
-
-
-async def set_stage(db: Database, plan_id: int, stage: int) -> None:
-    async with db.write() as conn:
-        await conn.execute("UPDATE plans SET stage = ? WHERE id = ?", (stage, plan_id))
-
-
-# --- Claiming due check-ins ----------------------------------------------------------------
 
 
 async def claim_due(
@@ -477,11 +469,3 @@ async def complete_checkin(
             (stage_after, checkin.plan_id),
         )
     return True
-
-
-async def count_plans(db: Database, statuses: Sequence[str] = ("active",)) -> int:
-    marks = ",".join("?" * len(statuses))
-    row = await db.fetch_one(
-        f"SELECT COUNT(*) AS n FROM plans WHERE status IN ({marks})", tuple(statuses)
-    )
-    return 0 if row is None else int(row["n"])
