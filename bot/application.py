@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -22,7 +23,6 @@ from storage.db import Database
 from storage.persistence import SQLitePersistence
 
 _LOGGER = logging.getLogger(__name__)
-_WITH_SCHEDULER = "crampcoach.with_scheduler"
 
 
 class CrampCoachApplication(Application):  # type: ignore[type-arg]
@@ -62,7 +62,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .persistence(SQLitePersistence(db))
-        .post_init(on_startup)
+        .post_init(functools.partial(on_startup, with_scheduler=scheduler))
         .post_shutdown(on_shutdown)
     )
     if request is not None:
@@ -82,9 +82,6 @@ def build_application(
         ),
     )
 
-    # Tests drive the scheduler's tick by hand, with their own clock.
-    application.bot_data[_WITH_SCHEDULER] = scheduler
-
     # Order matters within a group: the first handler that accepts an update takes it.
     application.add_handler(sos.build_sos_conversation())  # the SOS flow, private chats only
     for handler in common.command_handlers():  # /start, /help, /cancel; group pointers
@@ -99,9 +96,10 @@ def build_application(
     return application
 
 
-async def on_startup(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def on_startup(
+    application: Application[Any, Any, Any, Any, Any, Any], *, with_scheduler: bool = True
+) -> None:
     """After initialize: open the database, register commands, re-arm timers, schedule."""
-    with_scheduler = application.bot_data.get(_WITH_SCHEDULER, True)
     await services_of(application.bot_data).db.open()
     await register_commands(application)
     await sos.rearm_timers(application)

@@ -10,6 +10,7 @@ and it is retried once after the claim lease.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.local_api import Fault, LocalUser
 from bot.scheduler import CLAIM_LEASE, tick
 from conversations.texts import plan as texts
 from tests.conftest import Bot, FakeClock
+from tests.helpers import wait_for
 from tests.plan_helpers import (
     ASK_PAIN,
     BERLIN,
@@ -495,3 +497,18 @@ async def test_a_settings_change_left_open_does_not_swallow_the_next_pain_score(
     checkin = (await checkins_of(bot, user))[-1]
     assert checkin.pain == 5
     assert (await plan_of(bot, user)).checkin_time == "08:00"
+
+
+async def test_the_scheduler_job_sends_due_check_ins_by_itself(
+    start_bot: Callable[..., Any], clock: FakeClock
+) -> None:
+    """Production wiring: the repeating job (not a test calling tick) finds what is due."""
+    bot = await start_bot(scheduler=True)
+    user = await started(bot)
+    plan = await plan_of(bot, user)
+    assert plan.next_checkin_at is not None
+    clock.now = plan.next_checkin_at
+
+    await wait_for(lambda: ASK_PAIN in bot.api.last_bot_message(user.chat_id).text, within=5)
+
+    assert len(checkin_prompts(bot.api, user.chat_id)) == 1
