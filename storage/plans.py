@@ -9,6 +9,7 @@ the same day impossible, whatever restarts happen.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -298,11 +299,12 @@ async def claim_due(
         )
         claimed: list[Claimed] = [Claimed(plan, None) for plan in paused]
         if due:
-            marks = ",".join("?" * len(due))
+            # The plan ids go in as one JSON array: a list of placeholders could pass SQLite's
+            # limit on bound variables.
             async with conn.execute(
-                f"SELECT * FROM checkins WHERE claimed_at = ? AND sent_at IS NULL "
-                f"AND plan_id IN ({marks})",
-                (stamp, *due),
+                "SELECT * FROM checkins WHERE claimed_at = ? AND sent_at IS NULL "
+                "AND plan_id IN (SELECT value FROM json_each(?))",
+                (stamp, json.dumps(list(due))),
             ) as cursor:
                 for checkin_row in await cursor.fetchall():
                     checkin = _checkin(checkin_row)
