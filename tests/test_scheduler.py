@@ -19,6 +19,7 @@ import pytest
 from bot.local_api import Fault, LocalUser
 from bot.scheduler import CLAIM_LEASE, tick
 from conversations.texts import plan as texts
+from storage import plans, users
 from tests.conftest import Bot, FakeClock
 from tests.helpers import wait_for
 from tests.plan_helpers import (
@@ -29,6 +30,7 @@ from tests.plan_helpers import (
     blocked_at,
     checkin_prompts,
     checkins_of,
+    db_of,
     deliver_next_checkin,
     last_text,
     local,
@@ -512,3 +514,34 @@ async def test_the_scheduler_job_sends_due_check_ins_by_itself(
     await wait_for(lambda: ASK_PAIN in bot.api.last_bot_message(user.chat_id).text, within=5)
 
     assert len(checkin_prompts(bot.api, user.chat_id)) == 1
+
+
+async def test_one_tick_sends_every_due_check_in_once_with_many_in_flight(
+    bot: Bot, clock: FakeClock
+) -> None:
+    db = db_of(bot)
+    user_ids = range(50_001, 50_121)  # 120 plans, more than the sends kept in flight at once
+    for user_id in user_ids:
+        await users.ensure_user(db, user_id, clock.now)
+        plan = await plans.create_plan(
+            db,
+            user_id=user_id,
+            chat_id=user_id,
+            episode_id=None,
+            cramp_at=clock.now,
+            now=clock.now,
+        )
+        await plans.set_checkin_time(db, plan.id, "08:00")
+        await plans.set_zone(db, plan.id, "Europe/Berlin")
+        await plans.schedule(db, plan.id, SUNDAY_0800)
+
+    report = await tick_at(bot, clock, SUNDAY_0800)
+    again = await tick_at(bot, clock, SUNDAY_0800 + timedelta(minutes=5))
+
+    assert (report.checkins_sent, again.checkins_sent) == (120, 0)
+    for user_id in user_ids:
+        assert len(checkin_prompts(bot.api, user_id)) == 1
+        plan = await plans.live_plan_of(db, user_id)
+        assert plan is not None
+        rows = await plans.checkins_of(db, plan.id)
+        assert len(rows) == 1 and rows[0].sent_at is not None
