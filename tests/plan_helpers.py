@@ -3,6 +3,7 @@ check-ins, moving the clock and reading the chat and the database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from bot.scheduler import TickReport, tick
 from conversations.services import services_of
 from conversations.texts import plan as plan_texts
 from conversations.texts import sos as sos_texts
-from storage import plans
+from storage import plans, users
 from storage.db import Database
 from storage.plans import Checkin, Plan
 from tests.conftest import Bot, FakeClock
@@ -194,3 +195,17 @@ async def blocked_at(bot: Bot, user: LocalUser) -> datetime | None:
     )
     assert row is not None
     return None if row["blocked_at"] is None else datetime.fromisoformat(row["blocked_at"])
+
+
+async def seed_active_plans(
+    db: Database, user_ids: Iterable[int], *, now: datetime, due: datetime
+) -> None:
+    """Active plans (08:00, Europe/Berlin) straight into the database, all due at ``due``."""
+    for user_id in user_ids:
+        await users.ensure_user(db, user_id, now)
+        plan = await plans.create_plan(
+            db, user_id=user_id, chat_id=user_id, episode_id=None, cramp_at=now, now=now
+        )
+        await plans.set_checkin_time(db, plan.id, "08:00")
+        await plans.set_zone(db, plan.id, "Europe/Berlin")
+        await plans.schedule(db, plan.id, due)

@@ -23,7 +23,6 @@ from bot.local_api import Fault
 from bot.rate_limiter import PriorityRateLimiter
 from bot.scheduler import tick
 from conversations.services import services_of
-from storage import plans, users
 from tests.conftest import Bot, FakeClock
 from tests.plan_helpers import (
     ASK_PAIN,
@@ -31,6 +30,7 @@ from tests.plan_helpers import (
     checkin_prompts,
     checkins_of,
     local,
+    seed_active_plans,
     send_calls_to,
     start_plan,
     tick_at,
@@ -328,19 +328,9 @@ async def test_scheduled_check_ins_do_not_hold_up_a_reply_to_a_cramping_athlete(
     bot: Bot = await start_bot(send_rate=20.0)
     db = services_of(bot.application.bot_data).db
     due = datetime(2027, 3, 21, 7, 0, tzinfo=UTC)
-    for user_id in range(5001, 5021):  # twenty plans due at the same minute
-        await users.ensure_user(db, user_id, clock.now)
-        plan = await plans.create_plan(
-            db,
-            user_id=user_id,
-            chat_id=user_id,
-            episode_id=None,
-            cramp_at=clock.now,
-            now=clock.now,
-        )
-        await plans.set_checkin_time(db, plan.id, "08:00")
-        await plans.set_zone(db, plan.id, "Europe/Berlin")
-        await plans.schedule(db, plan.id, due)
+    await seed_active_plans(
+        db, range(5001, 5021), now=clock.now, due=due
+    )  # twenty plans due at the same minute
     athlete = bot.user(1001)
     clock.now = due
 

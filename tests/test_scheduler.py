@@ -19,7 +19,7 @@ import pytest
 from bot.local_api import Fault, LocalUser
 from bot.scheduler import CLAIM_LEASE, tick
 from conversations.texts import plan as texts
-from storage import plans, users
+from storage import plans
 from tests.conftest import Bot, FakeClock
 from tests.helpers import wait_for
 from tests.plan_helpers import (
@@ -37,6 +37,7 @@ from tests.plan_helpers import (
     new_messages,
     plan_of,
     run_until,
+    seed_active_plans,
     send_calls_to,
     start_plan,
     tick_at,
@@ -521,19 +522,7 @@ async def test_one_tick_sends_every_due_check_in_once_with_many_in_flight(
 ) -> None:
     db = db_of(bot)
     user_ids = range(50_001, 50_121)  # 120 plans, more than the sends kept in flight at once
-    for user_id in user_ids:
-        await users.ensure_user(db, user_id, clock.now)
-        plan = await plans.create_plan(
-            db,
-            user_id=user_id,
-            chat_id=user_id,
-            episode_id=None,
-            cramp_at=clock.now,
-            now=clock.now,
-        )
-        await plans.set_checkin_time(db, plan.id, "08:00")
-        await plans.set_zone(db, plan.id, "Europe/Berlin")
-        await plans.schedule(db, plan.id, SUNDAY_0800)
+    await seed_active_plans(db, user_ids, now=clock.now, due=SUNDAY_0800)
 
     report = await tick_at(bot, clock, SUNDAY_0800)
     again = await tick_at(bot, clock, SUNDAY_0800 + timedelta(minutes=5))
