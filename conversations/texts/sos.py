@@ -21,6 +21,9 @@ ASK_CONTEXT = "When did it start?"
 CONTEXT_EXERCISE = "🏃 During or just after exercise"
 CONTEXT_REST = "🌙 At night or at rest"
 
+# Not from the article, which leaves night cramps for another day. NHS, "Leg cramps": stretching
+# and moving the leg usually eases a night cramp; frequent cramps or ones that disturb sleep need
+# a GP. Nothing of the exercise protocol (salt, recovery phases) is claimed for them.
 REST_CRAMP = (
     "Cramps at night or at rest are a different kind from exercise cramps, so my exercise "
     "routine doesn't apply to them.\n\n"
@@ -42,6 +45,8 @@ STRETCH_GENTLY = (
     "Stretch it <b>gently</b>: mild to moderate, never hard. The muscle is already "
     "contracting violently, and forcing it the other way only adds damage."
 )
+# How to hold a mild stretch for each muscle: standard sports-physiotherapy positions, chosen so
+# the athlete stays standing with weight on the leg (the article: don't take all pressure off).
 STRETCH_HOW: dict[str, str] = {
     "calf": (
         "Face a wall or a post with the cramping leg behind you, heel on the ground and knee "
@@ -78,6 +83,7 @@ REPEAT_STRETCH = "Let's go again, still gently."
 
 STILL_CRAMPING_CHECK = "It's been about ten minutes since this started. <b>Has it eased?</b>"
 
+# NHS, "Leg cramps": a cramp lasting more than about ten minutes needs medical advice.
 NOT_EASED = (
     "A cramp that hasn't eased after about ten minutes may not be a simple exercise cramp. "
     "<b>Please get medical advice now</b>: see a doctor or urgent care, or call <b>{number}</b> "
