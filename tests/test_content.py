@@ -217,7 +217,7 @@ def test_aftercare_follows_the_article() -> None:
     assert "ice" in care
     assert "No massage for the first 24 hours" in care
     assert "day 3" in care
-    assert "No strength work for at least two weeks" in care
+    assert "No strength work for the first two weeks" in care
 
 
 def test_emergency_texts_use_the_configured_number() -> None:

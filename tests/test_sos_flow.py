@@ -398,7 +398,7 @@ async def test_aftercare_note_and_the_sos_keyboard_close_the_flow(bot: Bot) -> N
     assert "ice it" in aftercare.text
     assert "No massage for the first 24 hours" in aftercare.text
     assert "from day 3" in aftercare.text
-    assert "No strength work for at least two weeks" in aftercare.text
+    assert "No strength work for the first two weeks" in aftercare.text
     assert "🆘 Cramp" in aftercare.text
     assert aftercare.inline_buttons == []
     assert sos_keyboard_of(bot, user) == SOS_KEYBOARD

@@ -126,8 +126,8 @@ DAY_PLAN_ITEMS: dict[Advice, str] = {
     # The line for EXERCISE_STAGE is the stage's instruction; see day_plan_text().
     Advice.EXERCISE_STAGE: "Today's exercise step:",
     Advice.NO_STRENGTH_UNTIL_DAY_14: (
-        "Leave out strength exercises for at least two weeks after the cramp: "
-        "they can slow your recovery and set off more cramps."
+        "No strength work until two weeks have passed since the cramp: "
+        "it tends to drag recovery out and can bring on more cramps."
     ),
     Advice.PREVENTION: PREVENTION,
 }

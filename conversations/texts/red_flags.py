@@ -16,8 +16,8 @@ BUTTON_LABELS: dict[RedFlag, str] = {
 GUIDANCE: dict[RedFlag, str] = {
     RedFlag.MANY_MUSCLES: (
         "🚨 <b>Call {number} now.</b>\n\n"
-        "Cramps in many muscles at the same time are a medical emergency, not an ordinary "
-        "exercise cramp. Stop, sit somewhere safe and keep someone with you until help arrives."
+        "Cramping in several muscles at once is not an ordinary exercise cramp: it needs "
+        "emergency care. Stop, sit somewhere safe and keep someone with you until help arrives."
     ),
     RedFlag.CONFUSED_FAINT_VOMITING: (
         "🚨 <b>Call {number} now.</b>\n\n"

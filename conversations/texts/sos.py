@@ -42,8 +42,8 @@ MUSCLE_LABELS: dict[str, str] = {
 }
 
 STRETCH_GENTLY = (
-    "Stretch it <b>gently</b>: mild to moderate, never hard. The muscle is already "
-    "contracting violently, and forcing it the other way only adds damage."
+    "Stretch it <b>gently</b>: mild to moderate, never hard. The cramping muscle is "
+    "clenched tight already; forcing it makes the damage worse."
 )
 # How to hold a mild stretch for each muscle: standard sports-physiotherapy positions, chosen so
 # the athlete stays standing with weight on the leg (the article: don't take all pressure off).
@@ -119,6 +119,6 @@ AFTERCARE = (
     "• Today: rest the muscle and ice it. It has some small damage from the cramp.\n"
     "• No massage for the first 24 hours; after that, massage or gentle foam rolling helps.\n"
     "• Start exercise again from day 3, gradually, beginning with walking on flat ground.\n"
-    "• No strength work for at least two weeks.\n\n"
+    "• No strength work for the first two weeks.\n\n"
     "If another cramp starts, tap <b>{sos}</b>."
 )
