@@ -61,7 +61,14 @@ class TerminalChat:
             (button["text"] if isinstance(button, dict) else str(button), None, "")
             for row in keyboard.get("keyboard", [])
             for button in row
+            if not (isinstance(button, dict) and button.get("request_location"))
         ]
+        if any(
+            isinstance(button, dict) and button.get("request_location")
+            for row in keyboard.get("keyboard", [])
+            for button in row
+        ):
+            print("  (to share a location, type: /location 52.52 13.40)")
         for button in message.inline_buttons:
             if "url" in button:
                 print(f"  ({button['text']}: {button['url']})")
@@ -70,7 +77,9 @@ class TerminalChat:
             print(f"  [{number}] {label}")
 
     async def act(self, user: LocalUser, line: str) -> None:
-        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+        if (location := _parse_location(line)) is not None:
+            await user.send_location(*location)
+        elif line.isdigit() and 1 <= int(line) <= len(self.buttons):
             label, message, data = self.buttons[int(line) - 1]
             if message is None:
                 await user.send(label)  # a reply-keyboard button sends its label as text
@@ -107,6 +116,17 @@ async def chat(settings: Settings, *, colour: bool | None = None) -> None:
                 await terminal.act(user, line.strip())
             # Let job-queue edits (the countdown) print before the next prompt.
             await asyncio.sleep(0)
+
+
+def _parse_location(line: str) -> tuple[float, float] | None:
+    """``/location LAT LON``: the terminal's stand-in for Telegram's share-location button."""
+    parts = line.split()
+    if len(parts) != 3 or parts[0] != "/location":
+        return None
+    try:
+        return float(parts[1]), float(parts[2])
+    except ValueError:
+        return None
 
 
 def _read_line() -> str | None:
