@@ -24,7 +24,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from conversations import plan_clock
+from rules import plan_clock
+from rules.plan_clock import DueSlot
 from storage import plans
 from storage.db import Database
 from storage.timestamps import to_db
@@ -135,8 +136,8 @@ async def claim_once(path: Path, n_due: int) -> tuple[float, int]:
     return elapsed, len(claimed)
 
 
-def _slot(plan: plans.Plan, *, now: datetime) -> plans.DueSlot:
-    return plan_clock.due_slot(plan, now)
+def _slot(plan: plans.Plan, *, now: datetime) -> DueSlot:
+    return plan_clock.due_slot(plan.cramp_at, plan.checkin_time, plan.zone, now)
 
 
 STARTUP_PROBE = """

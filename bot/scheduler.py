@@ -22,8 +22,10 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from conversations import checkin, plan_clock
+from conversations import checkin
 from conversations.services import services_of
+from rules import plan_clock
+from rules.plan_clock import DueSlot
 from storage import plans
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,8 +86,8 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
     return report
 
 
-def _slot(plan: plans.Plan, *, now: Any) -> plans.DueSlot:
-    return plan_clock.due_slot(plan, now)
+def _slot(plan: plans.Plan, *, now: Any) -> DueSlot:
+    return plan_clock.due_slot(plan.cramp_at, plan.checkin_time, plan.zone, now)
 
 
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -22,13 +22,14 @@ from telegram.ext import (
     filters,
 )
 
-from conversations import callbacks, common, keyboards, plan_clock, recovery
-from conversations import recovery_rules as rules
+from conversations import callbacks, common, keyboards, recovery
 from conversations.replies import answer_quietly, send, user_id_of
 from conversations.services import Services, services
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
 from conversations.texts.common import BUTTON_EXPIRED
+from rules import plan_clock
+from rules import recovery as rules
 from storage import plans, users
 from storage.plans import Checkin, Claimed, Plan
 
@@ -230,7 +231,7 @@ async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await plans.previous_pain(svc.db, plan.id, fresh.local_date),
         plan.cramp_at,
         max(now, plan.cramp_at),
-        plan_clock.zone_of(plan),
+        plan_clock.zone_named(plan.zone),
     )
     recorded = await plans.complete_checkin(
         svc.db,
@@ -244,7 +245,7 @@ async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not recorded:
         return
     today = rules.plan_for_day(
-        outcome.day, plan_clock.hours_since_cramp(plan, now), outcome.new_stage
+        outcome.day, plan_clock.hours_since_cramp(plan.cramp_at, now), outcome.new_stage
     )
     await send(update, _decision_text(svc, outcome, today), keyboards.sos_reply_keyboard())
     if outcome.decision is rules.Decision.FINISHED:

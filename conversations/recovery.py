@@ -28,15 +28,16 @@ from telegram.ext import (
     filters,
 )
 
-from conversations import callbacks, keyboards, plan_clock
-from conversations import recovery_rules as rules
+from conversations import callbacks, keyboards
 from conversations.progress_chart import ChartPoint, render_progress_png
 from conversations.replies import answer_quietly, chat_id_of, send, user_id_of
 from conversations.services import Services, services
 from conversations.texts import common
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
-from conversations.timezones import COMMON_ZONES, zone_for_location, zone_from_text
+from rules import plan_clock
+from rules import recovery as rules
+from rules.timezones import COMMON_ZONES, zone_for_location, zone_from_text
 from storage import episodes, plans, users
 from storage.plans import Plan
 
@@ -80,8 +81,8 @@ def _location_keyboard() -> ReplyKeyboardMarkup:
 
 
 def today_text(plan: Plan, now: datetime) -> str:
-    day = plan_clock.plan_day(plan, now)
-    hours = plan_clock.hours_since_cramp(plan, now)
+    day = plan_clock.plan_day(plan.cramp_at, plan.zone, now)
+    hours = plan_clock.hours_since_cramp(plan.cramp_at, now)
     day_plan = rules.plan_for_day(day, hours, rules.Stage(plan.stage))
     return advice.day_plan_text(day_plan)
 
@@ -89,7 +90,7 @@ def today_text(plan: Plan, now: datetime) -> str:
 def _when(plan: Plan, instant: datetime | None) -> str:
     if instant is None:
         return "not scheduled"
-    return plan_clock.format_when(instant, plan_clock.zone_of(plan))
+    return plan_clock.format_when(instant, plan.zone)
 
 
 # --- Setting up ------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ async def _apply_zone(
     if plan.status == "setup":
         updated = await plans.get_plan(svc.db, plan.id)
         assert updated is not None
-        next_at = plan_clock.next_checkin(updated, svc.now())
+        next_at = plan_clock.next_checkin(updated.checkin_time, updated.zone, svc.now())
         await plans.schedule(svc.db, plan.id, next_at)
         started = texts.PLAN_STARTED.format(
             time=updated.checkin_time, zone=zone, when=_when(updated, next_at)
@@ -307,7 +308,8 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     history = await plans.checkins_of(svc.db, plan.id)
     now = svc.now()
     header = texts.PROGRESS_HEADER.format(
-        day=plan_clock.plan_day(plan, now), stage=advice.stage_name(rules.Stage(plan.stage))
+        day=plan_clock.plan_day(plan.cramp_at, plan.zone, now),
+        stage=advice.stage_name(rules.Stage(plan.stage)),
     )
     answered = [c for c in history if c.answered_at is not None]
     if not answered:
@@ -388,10 +390,10 @@ async def _next_open_checkin(svc: Services, plan: Plan) -> datetime:
     A later check-in time chosen after today's check-in would otherwise be announced for
     today, and then skipped by the scheduler (one check-in per local date).
     """
-    next_at = plan_clock.next_checkin(plan, svc.now())
-    local_date = rules.local_date_of(next_at, plan_clock.zone_of(plan))
+    next_at = plan_clock.next_checkin(plan.checkin_time, plan.zone, svc.now())
+    local_date = plan_clock.local_date(next_at, plan.zone)
     if await plans.has_checkin_on(svc.db, plan.id, local_date):
-        next_at = plan_clock.next_checkin(plan, next_at)
+        next_at = plan_clock.next_checkin(plan.checkin_time, plan.zone, next_at)
     return next_at
 
 
@@ -482,7 +484,9 @@ async def welcome_back(svc: Services, user_id: int) -> None:
     await users.set_blocked(svc.db, user_id, None)
     plan = await plans.live_plan_of(svc.db, user_id)
     if plan is not None and plan.status == "unreachable":
-        await plans.schedule(svc.db, plan.id, plan_clock.next_checkin(plan, svc.now()))
+        await plans.schedule(
+            svc.db, plan.id, plan_clock.next_checkin(plan.checkin_time, plan.zone, svc.now())
+        )
 
 
 # --- Helpers and wiring ----------------------------------------------------------------------

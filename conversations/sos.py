@@ -38,7 +38,6 @@ from telegram.warnings import PTBUserWarning
 
 from conversations import callbacks, countdown, keyboards, recovery
 from conversations.commands import MENTIONS_CRAMP, SOS_BUTTON, is_known_command
-from conversations.red_flags import SCREEN_ORDER, RedFlag
 from conversations.replies import (
     answer_quietly,
     chat_id_of,
@@ -52,6 +51,7 @@ from conversations.texts import common
 from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
+from rules.red_flags import SCREEN_ORDER, RedFlag
 from storage import episodes, plans, users
 from storage.episodes import Episode, Outcome
 

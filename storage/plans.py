@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from rules.plan_clock import DueSlot
 from storage.db import Database
 from storage.timestamps import from_db, from_db_or_none, to_db
 
@@ -57,15 +58,6 @@ class Checkin:
     stage_after: int | None
     decision: str | None
     reminded: bool
-
-
-@dataclass(frozen=True)
-class DueSlot:
-    """Where a due plan's check-in falls: its local date, plan day and the next instant."""
-
-    local_date: date
-    day: int
-    next_checkin_at: datetime
 
 
 @dataclass(frozen=True)

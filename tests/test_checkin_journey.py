@@ -17,12 +17,12 @@ import pytest
 
 from bot.local_api import LocalUser
 from bot.scheduler import tick
-from conversations import recovery_rules as rules
-from conversations.red_flags import RedFlag
 from conversations.texts import common
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
 from conversations.texts import red_flags as flag_texts
+from rules import recovery as rules
+from rules.red_flags import RedFlag
 from storage import episodes
 from tests.conftest import Bot, FakeClock
 from tests.plan_helpers import (

@@ -23,12 +23,12 @@ from telegram import InlineKeyboardMarkup
 
 import conversations.texts
 from conversations import callbacks, keyboards, sos
-from conversations import recovery_rules as rules
 from conversations.commands import COMMANDS
-from conversations.red_flags import SCREEN_ORDER, URGENCY, RedFlag
 from conversations.texts import common, recovery
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
+from rules import recovery as rules
+from rules.red_flags import SCREEN_ORDER, URGENCY, RedFlag
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -235,7 +235,7 @@ def test_red_flag_screen_is_complete() -> None:
 
 
 def test_every_red_flag_names_its_source() -> None:
-    source = (REPO / "conversations" / "red_flags.py").read_text(encoding="utf-8")
+    source = (REPO / "rules" / "red_flags.py").read_text(encoding="utf-8")
     for name in ("NHS", "CDC", "Journal of Athletic Training", "Source article"):
         assert name in source
     lines = source.splitlines()

@@ -22,7 +22,7 @@ from bot.scheduler import tick
 from conversations.texts import common
 from conversations.texts import plan as texts
 from conversations.texts import sos as sos_texts
-from conversations.timezones import COMMON_ZONES
+from rules.timezones import COMMON_ZONES
 from storage import episodes, plans
 from tests.conftest import Bot, FakeClock
 from tests.plan_helpers import (

@@ -14,11 +14,11 @@ import pytest
 
 from bot.local_api import Fault, LocalUser
 from conversations import sos
-from conversations.red_flags import RedFlag
 from conversations.services import Timings
 from conversations.texts import common
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
+from rules.red_flags import RedFlag
 from storage.episodes import Outcome
 from tests.conftest import Bot, FakeClock
 from tests.helpers import (

@@ -18,11 +18,11 @@ import pytest
 from bot.local_api import ApiCall, ChatMessage, LocalUser
 from bot.settings import Settings
 from conversations import sos
-from conversations.red_flags import SCREEN_ORDER, RedFlag
 from conversations.services import Timings
 from conversations.texts import common
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
+from rules.red_flags import SCREEN_ORDER, RedFlag
 from storage.episodes import Outcome
 from tests.conftest import FAST, Bot, FakeClock
 from tests.helpers import (

@@ -20,7 +20,8 @@ or strength work before day 14. tests/test_recovery_rules.py checks this.
 
 from __future__ import annotations
 
-from conversations.recovery_rules import (
+from conversations.texts import red_flags as red_flag_texts
+from rules.recovery import (
     ICE_DAYS,
     Advice,
     DayPlan,
@@ -30,8 +31,7 @@ from conversations.recovery_rules import (
     Stage,
     StepOutcome,
 )
-from conversations.red_flags import RedFlag
-from conversations.texts import red_flags as red_flag_texts
+from rules.red_flags import RedFlag
 
 __all__ = [
     "ANTI_INFLAMMATORY_NOTE",

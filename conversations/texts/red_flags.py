@@ -3,7 +3,7 @@
 Sources are named beside each sign in ``conversations.red_flags``.
 """
 
-from conversations.red_flags import RedFlag
+from rules.red_flags import RedFlag
 
 BUTTON_LABELS: dict[RedFlag, str] = {
     RedFlag.MANY_MUSCLES: "Cramps in several muscles at once",

@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 
-from conversations.timezones import (
+from rules.timezones import (
     COMMON_ZONES,
     is_valid_zone,
     zone_for_location,

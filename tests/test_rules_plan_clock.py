@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations import plan_clock
-from conversations import recovery_rules as rules
+from rules import plan_clock
+from rules import recovery as rules
 from storage.plans import Plan
 
 ZONES = ("Europe/Berlin", "America/New_York", "America/Santiago", "Australia/Lord_Howe", "UTC")
@@ -37,8 +37,8 @@ def _plan(zone: str, checkin_time: str) -> Plan:
 
 def _latest_instant_at_or_before(plan: Plan, now: datetime) -> datetime:
     """Brute force: walk the check-in instants from well before ``now``."""
-    instant = plan_clock.next_checkin(plan, now - timedelta(days=3))
-    while (following := plan_clock.next_checkin(plan, instant)) <= now:
+    instant = plan_clock.next_checkin(plan.checkin_time, plan.zone, now - timedelta(days=3))
+    while (following := plan_clock.next_checkin(plan.checkin_time, plan.zone, instant)) <= now:
         instant = following
     return instant
 
@@ -49,7 +49,7 @@ def test_due_slot_is_the_local_date_of_the_latest_instant_due(zone: str, checkin
     plan = _plan(zone, checkin_time)
     now = datetime(2027, 1, 3, tzinfo=UTC)
     while now < datetime(2028, 1, 3, tzinfo=UTC):  # a year, every 7 h: all DST changes
-        slot = plan_clock.due_slot(plan, now)
+        slot = plan_clock.due_slot(plan.cramp_at, plan.checkin_time, plan.zone, now)
         latest = _latest_instant_at_or_before(plan, now)
         assert slot.local_date == rules.local_date_of(latest, ZoneInfo(zone)), now
         assert slot.next_checkin_at > now >= latest
@@ -58,4 +58,4 @@ def test_due_slot_is_the_local_date_of_the_latest_instant_due(zone: str, checkin
 
 def test_checkin_time_defaults_to_eight() -> None:
     plan = _plan("UTC", "08:00")
-    assert plan_clock.checkin_time_of(plan) == time(8, 0)
+    assert plan_clock.checkin_time_of(plan.checkin_time) == time(8, 0)

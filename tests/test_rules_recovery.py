@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations import recovery_rules as rules
-from conversations.recovery_rules import (
+from conversations.texts import recovery as texts
+from rules import recovery as rules
+from rules.recovery import (
     Advice,
     CheckinReport,
     DayPlan,
@@ -31,7 +32,6 @@ from conversations.recovery_rules import (
     plan_for_day,
     stage_allowed,
 )
-from conversations.texts import recovery as texts
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
