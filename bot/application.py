@@ -16,9 +16,10 @@ from bot.errors import on_error
 from bot.rate_limiter import PriorityRateLimiter
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
-from conversations import checkin, common, recovery, sos
 from conversations.commands import COMMANDS
+from conversations.handlers import all_handlers
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
+from conversations.sos import timers
 from storage.db import Database
 from storage.persistence import SQLitePersistence
 
@@ -82,16 +83,7 @@ def build_application(
         ),
     )
 
-    # Order matters within a group: the first handler that accepts an update takes it.
-    application.add_handler(sos.build_sos_conversation())  # the SOS flow, private chats only
-    for handler in common.command_handlers():  # /start, /help, /cancel; group pointers
-        application.add_handler(handler)
-    for handler in recovery.handlers():  # plan set-up and commands, block/unblock
-        application.add_handler(handler)
-    for handler in checkin.handlers():  # check-in answers; typed text outside the SOS flow
-        application.add_handler(handler)
-    for handler in common.catch_all_handlers():  # anything nobody else took
-        application.add_handler(handler)
+    application.add_handlers(all_handlers())  # in order: see conversations/handlers.py
     application.add_error_handler(on_error)
     return application
 
@@ -102,7 +94,7 @@ async def on_startup(
     """After initialize: open the database, register commands, re-arm timers, schedule."""
     await services_of(application.bot_data).db.open()
     await register_commands(application)
-    await sos.rearm_timers(application)
+    await timers.rearm(application)
     if with_scheduler:
         start_scheduler(application)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from conversations import checkin
+from conversations.plan import checkin
 from conversations.services import services_of
 from rules import plan_clock
 from rules.plan_clock import DueSlot

@@ -1,42 +1,32 @@
-"""Keyboard builders: each returns the markup for one kind of step."""
+"""Reply keyboards and link buttons (inline buttons of a step are in ``conversations.buttons``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
-
-from conversations import callbacks
 from conversations.texts import common
+
+# Built once: every flow's last message brings this keyboard back.
+_SOS_KEYBOARD = ReplyKeyboardMarkup(
+    [[common.SOS_BUTTON]],
+    resize_keyboard=True,
+    is_persistent=True,
+    input_field_placeholder=common.SOS_PLACEHOLDER,
+)
 
 
 def sos_reply_keyboard() -> ReplyKeyboardMarkup:
     """The persistent "🆘 Cramp" button under the text field."""
+    return _SOS_KEYBOARD
+
+
+def location_keyboard(share_label: str) -> ReplyKeyboardMarkup:
+    """A one-time keyboard with a share-my-location button (and 🆘 Cramp, always there)."""
     return ReplyKeyboardMarkup(
-        [[common.SOS_BUTTON]],
+        [[KeyboardButton(share_label, request_location=True)], [common.SOS_BUTTON]],
         resize_keyboard=True,
-        is_persistent=True,
-        input_field_placeholder="Tap 🆘 Cramp when a cramp starts",
+        one_time_keyboard=True,
     )
-
-
-def choices(
-    flow: str,
-    ref: int,
-    step: str,
-    options: Iterable[tuple[str, str]],
-    *,
-    per_row: int = 1,
-) -> InlineKeyboardMarkup:
-    """One button per (choice, label), ``per_row`` to a row."""
-    buttons = [
-        InlineKeyboardButton(label, callback_data=callbacks.build(flow, ref, step, choice))
-        for choice, label in options
-    ]
-    rows: list[Sequence[InlineKeyboardButton]] = [
-        buttons[i : i + per_row] for i in range(0, len(buttons), per_row)
-    ]
-    return InlineKeyboardMarkup(rows)
 
 
 def link(label: str, url: str) -> InlineKeyboardMarkup:

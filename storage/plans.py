@@ -13,14 +13,34 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 import aiosqlite
 
 from rules.plan_clock import DueSlot
+from rules.recovery import Stage
 from storage.db import Database
 from storage.timestamps import from_db, from_db_or_none, to_db
 
-LIVE_STATUSES = ("setup", "active", "paused", "unreachable")
+
+class PlanStatus(StrEnum):
+    """Where a plan is in its life. Stored by value: keep the values stable."""
+
+    SETUP = "setup"  # the athlete is choosing the check-in time and zone
+    ACTIVE = "active"  # check-ins are scheduled
+    PAUSED = "paused"  # by /pause, or after three unanswered days
+    UNREACHABLE = "unreachable"  # the athlete blocked the bot
+    ENDED = "ended"
+
+
+class SettingField(StrEnum):
+    """The setting an athlete is choosing (the plan's ``editing`` column)."""
+
+    TIME = "time"
+    ZONE = "zone"
+
+
+LIVE_STATUSES = (PlanStatus.SETUP, PlanStatus.ACTIVE, PlanStatus.PAUSED, PlanStatus.UNREACHABLE)
 PAUSE_AFTER_UNANSWERED = 3  # days in a row without an answer
 
 
@@ -33,9 +53,9 @@ class Plan:
     cramp_at: datetime
     checkin_time: str | None  # "HH:MM", local
     zone: str | None  # IANA name
-    stage: int
-    status: str
-    editing: str | None  # "time" or "zone" while the athlete is choosing one
+    stage: Stage
+    status: PlanStatus
+    editing: SettingField | None  # while the athlete is choosing one
     next_checkin_at: datetime | None
     unanswered_days: int
     recurrences: int
@@ -54,8 +74,8 @@ class Checkin:
     pain: int | None
     yesterday: str | None
     warning_sign: bool | None
-    stage_before: int | None
-    stage_after: int | None
+    stage_before: Stage | None
+    stage_after: Stage | None
     decision: str | None
     reminded: bool
 
@@ -77,9 +97,9 @@ def _plan(row: aiosqlite.Row) -> Plan:
         cramp_at=from_db(row["cramp_at"]),
         checkin_time=row["checkin_time"],
         zone=row["zone"],
-        stage=row["stage"],
-        status=row["status"],
-        editing=row["editing"],
+        stage=Stage(row["stage"]),
+        status=PlanStatus(row["status"]),
+        editing=None if row["editing"] is None else SettingField(row["editing"]),
         next_checkin_at=from_db_or_none(row["next_checkin_at"]),
         unanswered_days=row["unanswered_days"],
         recurrences=row["recurrences"],
@@ -100,8 +120,8 @@ def _checkin(row: aiosqlite.Row) -> Checkin:
         pain=row["pain"],
         yesterday=row["yesterday"],
         warning_sign=None if warning is None else bool(warning),
-        stage_before=row["stage_before"],
-        stage_after=row["stage_after"],
+        stage_before=None if row["stage_before"] is None else Stage(row["stage_before"]),
+        stage_after=None if row["stage_after"] is None else Stage(row["stage_after"]),
         decision=row["decision"],
         reminded=bool(row["reminded"]),
     )
@@ -161,13 +181,17 @@ async def set_zone(db: Database, plan_id: int, zone: str) -> None:
         )
 
 
-async def set_editing(db: Database, plan_id: int, editing: str | None) -> None:
+async def set_editing(db: Database, plan_id: int, editing: SettingField | None) -> None:
     async with db.write() as conn:
         await conn.execute("UPDATE plans SET editing = ? WHERE id = ?", (editing, plan_id))
 
 
 async def schedule(
-    db: Database, plan_id: int, next_checkin_at: datetime | None, *, status: str = "active"
+    db: Database,
+    plan_id: int,
+    next_checkin_at: datetime | None,
+    *,
+    status: PlanStatus = PlanStatus.ACTIVE,
 ) -> None:
     """Set the plan's status and its next check-in instant (None: nothing scheduled)."""
     async with db.write() as conn:
@@ -444,8 +468,8 @@ async def complete_checkin(
     *,
     warning_sign: bool,
     decision: str,
-    stage_before: int,
-    stage_after: int,
+    stage_before: Stage,
+    stage_after: Stage,
     now: datetime,
 ) -> bool:
     """Record the last answer and the day's decision; move the plan's stage. Once only."""

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.local_api import ChatMessage, LocalBotAPI, LocalUser
-from conversations import sos
 from conversations.services import services_of
+from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import sos as texts
 from storage import episodes

@@ -478,11 +478,11 @@ async def test_a_finished_check_in_answers_already_done(bot: Bot, clock: FakeClo
     warning_question = bot.api.last_bot_message(user.chat_id)
     await user.press(texts.NO_WARNING)
 
-    await press_and_expect(bot, user, prompt, "0", texts.ALREADY_ANSWERED)
-    await press_and_expect(bot, user, prompt, texts.SNOOZE_1H, texts.ALREADY_ANSWERED)
-    await press_and_expect(bot, user, yesterday_question, "Didn't do it", texts.ALREADY_ANSWERED)
-    await press_and_expect(bot, user, warning_question, texts.HAS_WARNING, texts.ALREADY_ANSWERED)
-    assert "already done" in texts.ALREADY_ANSWERED
+    await press_and_expect(bot, user, prompt, "0", common.ALREADY_ANSWERED)
+    await press_and_expect(bot, user, prompt, texts.SNOOZE_1H, common.ALREADY_ANSWERED)
+    await press_and_expect(bot, user, yesterday_question, "Didn't do it", common.ALREADY_ANSWERED)
+    await press_and_expect(bot, user, warning_question, texts.HAS_WARNING, common.ALREADY_ANSWERED)
+    assert "already done" in common.ALREADY_ANSWERED
 
     # Typed text now has no question to answer: the idle reply, nothing recorded.
     rows = await plan_rows(bot, user)
@@ -499,7 +499,7 @@ async def test_a_button_from_yesterdays_answered_check_in_is_already_done(
     await answer_checkin(user, 3)
     await deliver_next_checkin(bot, clock, user)
 
-    await press_and_expect(bot, user, yesterday, "1", texts.ALREADY_ANSWERED)
+    await press_and_expect(bot, user, yesterday, "1", common.ALREADY_ANSWERED)
 
     assert (await latest_checkin(bot, user)).pain is None  # today's is untouched
 

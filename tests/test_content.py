@@ -22,8 +22,11 @@ import pytest
 from telegram import InlineKeyboardMarkup
 
 import conversations.texts
-from conversations import callbacks, keyboards, sos
+from conversations import buttons as callbacks
+from conversations import keyboards
 from conversations.commands import COMMANDS
+from conversations.sos import states as sos
+from conversations.sos import views as sos_views
 from conversations.texts import common, recovery
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
@@ -73,6 +76,7 @@ SAMPLE_VALUES = {
     "number": "112",
     "seconds": 30,
     "duration": "about 3 minutes",
+    "minutes": 3,
     "day": 3,
     "stage": "Running",
     "time": "07:30",
@@ -152,7 +156,7 @@ def test_every_stretch_advice_is_gentle() -> None:
 
 def test_stretch_steps_say_never_force_it() -> None:
     for muscle in texts.MUSCLE_LABELS:
-        message = sos.stretch_instructions(muscle)
+        message = sos_views.stretch_instructions(muscle)
         assert "gently" in message
         assert "never hard" in message
         assert "mild" in message
@@ -293,10 +297,10 @@ def test_every_placeholder_is_known() -> None:
 
 
 def _sos_keyboards(ref: int) -> list[InlineKeyboardMarkup]:
-    views = [sos._triage_view(ref), sos._context_view(ref), sos._muscle_view(ref)]
-    views += [sos._about_view(state, ref) for state in (sos.ACTIVITY, sos.TIME_INTO)]
-    views += [sos._about_view(state, ref) for state in (sos.HEAT, sos.CLOTHING)]
-    return [markup for _, markup in views] + [sos.relief_buttons(ref)]
+    views = [sos_views.triage_view(ref), sos_views.context_view(ref), sos_views.muscle_view(ref)]
+    views += [sos_views.about_view(state, ref) for state in (sos.ACTIVITY, sos.TIME_INTO)]
+    views += [sos_views.about_view(state, ref) for state in (sos.HEAT, sos.CLOTHING)]
+    return [markup for _, markup in views] + [sos_views.relief_buttons(ref)]
 
 
 # The largest reference callbacks.parse accepts (18 digits): the longest data we can build.
@@ -330,7 +334,7 @@ def test_callback_data_longer_than_telegram_allows_is_refused() -> None:
 
 
 def test_callback_answers_fit_telegram_limit() -> None:
-    for text in (common.BUTTON_EXPIRED, common.BUTTON_ALREADY_USED):
+    for text in (common.BUTTON_EXPIRED, common.ALREADY_ANSWERED):
         assert 1 <= len(text) <= 200
         assert "<" not in text  # answerCallbackQuery shows plain text
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import pytest
 from PIL import Image
 
-from conversations.progress_chart import ChartPoint, render_progress_png
+from conversations.plan.chart import render_progress_png
+from rules.chart_layout import ChartPoint
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+RGB = tuple[int, int, int]
 
 
 def _open(data: bytes) -> Image.Image:
@@ -64,7 +68,8 @@ def test_data_changes_the_image() -> None:
 
 def test_pain_dot_drawn_in_red() -> None:
     img = _open(render_progress_png([ChartPoint(day=5, pain=5, stage=3)]))
-    colors = img.getcolors(maxcolors=1_000_000)
+    # An RGB image's colours are (r, g, b) triples; Pillow's stub also allows a float.
+    colors = cast(list[tuple[int, RGB]] | None, img.getcolors(maxcolors=1_000_000))
     assert colors is not None
     reds = sum(count for count, (r, g, b) in colors if r > 170 and g < 80 and b < 80)
     assert reds > 50

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from conversations import sos
+from conversations.sos import states as sos
+from conversations.sos import timers
 from conversations.texts import sos as texts
 from storage.db import Database
 from storage.episodes import Outcome
@@ -81,7 +82,7 @@ async def test_restart_in_the_relief_steps_rearms_the_ten_minute_check(
 
     episode = await latest_episode(b, b.user())
     assert b.application.job_queue is not None
-    name = sos.TEN_MINUTE_JOB.format(episode_id=episode.id)
+    name = timers.TEN_MINUTE_JOB.format(episode_id=episode.id)
     assert b.application.job_queue.get_jobs_by_name(name)
 
 

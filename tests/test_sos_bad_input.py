@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from bot.local_api import Fault, LocalUser
-from conversations import sos
 from conversations.services import Timings
+from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts

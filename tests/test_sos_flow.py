@@ -17,8 +17,8 @@ import pytest
 
 from bot.local_api import ApiCall, ChatMessage, LocalUser
 from bot.settings import Settings
-from conversations import sos
 from conversations.services import Timings
+from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts

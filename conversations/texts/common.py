@@ -1,6 +1,7 @@
 """Texts shared by every flow: welcome, help, the disclaimer, nudges and errors."""
 
 SOS_BUTTON = "🆘 Cramp"
+SOS_PLACEHOLDER = "Tap 🆘 Cramp when a cramp starts"
 
 DISCLAIMER = (
     "<i>I'm not a doctor and this isn't medical advice: I follow a sports-physiotherapy "
@@ -49,7 +50,7 @@ CANCELLED = "Okay, stopped. Tap <b>{sos}</b> whenever you need me."
 NOTHING_TO_CANCEL = "There's nothing to cancel. Tap <b>{sos}</b> if a cramp starts."
 
 BUTTON_EXPIRED = "That button is from an earlier step."
-BUTTON_ALREADY_USED = "Got it already."
+ALREADY_ANSWERED = "This check-in is already done."
 
 GROUP_POINTER = (
     "I help with cramps in a private chat, so nobody's health details end up in a group. "
@@ -63,3 +64,8 @@ ERROR_REPLY = (
 )
 
 NUDGE = "Just tap one of the buttons below 👇"
+
+# A deep link (an invitation, ...) opened while a cramp is being handled: the cramp comes first.
+LINK_AFTER_CRAMP = "Let's deal with your cramp first; open that link again afterwards."
+# A link whose payload we don't know (mistyped, or from an older version of the bot).
+UNKNOWN_LINK = "I didn't recognise that link, so here's the welcome instead."

@@ -52,7 +52,6 @@ SNOOZE_1H = "⏰ In 1 h"
 SNOOZE_3H = "⏰ In 3 h"
 SNOOZED = "Okay, I'll ask again in {hours} h."
 REMINDER = "A gentle reminder: today's check-in takes twenty seconds."
-ALREADY_ANSWERED = "This check-in is already done."
 NO_WARNING = "✅ None of these"
 HAS_WARNING = "Yes, one of these"
 ANSWER_WITH_BUTTONS = "Tap one of the buttons below 👇"
@@ -71,3 +70,9 @@ PROGRESS_HEADER = "<b>Your recovery so far</b> (day {day}, stage: {stage})"
 PROGRESS_LINE = "Day {day}: pain {pain}, {stage}{note}"
 PROGRESS_EMPTY = "No check-ins yet: the first one comes at {when}."
 PROGRESS_CAPTION = "Pain by day, with your stages and the recovery phases."
+
+# A plan with no check-in scheduled (paused, or being set up), where a time would stand.
+NOT_SCHEDULED = "not scheduled"
+
+# Marks a /progress line whose check-in reported a warning sign.
+PROGRESS_WARNING_MARK = " ⚠️"

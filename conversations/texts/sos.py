@@ -122,3 +122,8 @@ AFTERCARE = (
     "• No strength work for the first two weeks.\n\n"
     "If another cramp starts, tap <b>{sos}</b>."
 )
+
+# How long a cramp lasted, as the "eased after" line says it.
+DURATION_UNDER_A_MINUTE = "less than a minute"
+DURATION_ONE_MINUTE = "about a minute"
+DURATION_MINUTES = "about {minutes} minutes"

@@ -13,31 +13,23 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    ContextTypes,
-    ExtBot,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ContextTypes, ExtBot
 
-from conversations import callbacks, common, keyboards, recovery
-from conversations.replies import answer_quietly, send, user_id_of
+from conversations import keyboards
+from conversations.buttons import ButtonFamily, Press, Refusal, pressed
+from conversations.plan.views import carry_on_buttons
+from conversations.replies import send
 from conversations.services import Services, services
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
-from conversations.texts.common import BUTTON_EXPIRED
 from rules import plan_clock
 from rules import recovery as rules
 from storage import plans, users
-from storage.plans import Checkin, Claimed, Plan
+from storage.plans import Checkin, Claimed, Plan, PlanStatus
 
 _LOGGER = logging.getLogger(__name__)
 
-
 FLOW = "ci"
-PRIVATE = filters.ChatType.PRIVATE
 REMIND_AFTER = timedelta(hours=3)
 # A send that failed (not a block) is tried again after this long.
 RETRY_LEASE = timedelta(minutes=2)
@@ -51,38 +43,53 @@ _YESTERDAY = {
     "not_done": rules.StepOutcome.NOT_DONE,
 }
 
+# --- Button families -------------------------------------------------------------------------
+
+PAIN_BUTTONS = ButtonFamily.of(FLOW, "pain", {str(n) for n in range(11)})
+SNOOZE_BUTTONS = ButtonFamily.of(FLOW, "snooze", {"1", "3"})
+YESTERDAY_BUTTONS = ButtonFamily.of(FLOW, "yday", _YESTERDAY)
+WARNING_BUTTONS = ButtonFamily.of(FLOW, "warn", {"yes", "no"})
+
 
 # --- Views -----------------------------------------------------------------------------------
 
 
 def _pain_view(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
-    header = texts.CHECKIN_HEADER.format(
-        day=checkin.day, stage=advice.stage_name(rules.Stage(plan.stage))
-    )
+    header = texts.CHECKIN_HEADER.format(day=checkin.day, stage=advice.stage_name(plan.stage))
     pain = [(str(n), str(n)) for n in range(11)]
     snooze = [("1", texts.SNOOZE_1H), ("3", texts.SNOOZE_3H)]
-    pain_rows = keyboards.choices(FLOW, checkin.id, "pain", pain, per_row=6).inline_keyboard
-    snooze_row = keyboards.choices(FLOW, checkin.id, "snooze", snooze, per_row=2).inline_keyboard
-    markup = InlineKeyboardMarkup([*pain_rows, *snooze_row])
+    markup = InlineKeyboardMarkup(
+        [
+            *PAIN_BUTTONS.rows(checkin.id, pain, per_row=6),
+            *SNOOZE_BUTTONS.rows(checkin.id, snooze, per_row=2),
+        ]
+    )
     return f"{header}\n\n{advice.ASK_PAIN}", markup
 
 
 def _yesterday_view(checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
     options = [(key, advice.STEP_OUTCOME_LABELS[value]) for key, value in _YESTERDAY.items()]
-    return advice.ASK_YESTERDAY, keyboards.choices(FLOW, checkin.id, "yday", options)
+    return advice.ASK_YESTERDAY, YESTERDAY_BUTTONS.keyboard(checkin.id, options)
 
 
 def _warning_view(checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
     options = [("no", texts.NO_WARNING), ("yes", texts.HAS_WARNING)]
-    return advice.ASK_WARNING_SIGN, keyboards.choices(FLOW, checkin.id, "warn", options)
+    return advice.ASK_WARNING_SIGN, WARNING_BUTTONS.keyboard(checkin.id, options)
 
 
-def _current_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+def current_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+    """The question an open check-in is waiting on."""
     if checkin.pain is None:
         return _pain_view(plan, checkin)
     if checkin.yesterday is None:
         return _yesterday_view(checkin)
     return _warning_view(checkin)
+
+
+def _expected_step(checkin: Checkin) -> str:
+    if checkin.pain is None:
+        return PAIN_BUTTONS.step
+    return YESTERDAY_BUTTONS.step if checkin.yesterday is None else WARNING_BUTTONS.step
 
 
 # --- Sending (called by the scheduler) -------------------------------------------------------
@@ -96,7 +103,7 @@ async def send_checkin(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> boo
             await bot.send_message(
                 plan.chat_id,
                 texts.PAUSED_UNANSWERED,
-                reply_markup=recovery.carry_on_buttons(plan.id),
+                reply_markup=carry_on_buttons(plan.id),
                 rate_limit_args=BACKGROUND,
             )
             return True
@@ -125,7 +132,7 @@ async def send_reminder(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> bo
     """A reminder or a snoozed check-in: the question the athlete is on, asked again."""
     if claimed.checkin is None:
         return False
-    text, markup = _current_question(claimed.plan, claimed.checkin)
+    text, markup = current_question(claimed.plan, claimed.checkin)
     if claimed.checkin.pain is None:
         text = f"{texts.REMINDER}\n\n{text}"
     try:
@@ -144,81 +151,80 @@ async def send_reminder(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> bo
 
 # --- Answers ---------------------------------------------------------------------------------
 
+_Answer = tuple[Plan, Checkin]
 
-async def _pressed_checkin(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, step: str
-) -> tuple[Plan, Checkin, str] | None:
+
+async def _pressed_checkin(update: Update, svc: Services) -> tuple[Plan, Checkin, str] | None:
     """The check-in a press belongs to, if it is this user's, open, and at this question."""
-    query = update.callback_query
-    assert query is not None
-    press = callbacks.parse(query.data)
-    svc = services(context)
-    checkin = None if press is None else await plans.get_checkin(svc.db, press.ref)
-    plan = None if checkin is None else await plans.get_plan(svc.db, checkin.plan_id)
-    if press is None or checkin is None or plan is None or plan.user_id != user_id_of(update):
-        await answer_quietly(query, BUTTON_EXPIRED)
+
+    async def load(checkin_id: int) -> _Answer | None:
+        checkin = await plans.get_checkin(svc.db, checkin_id)
+        plan = None if checkin is None else await plans.get_plan(svc.db, checkin.plan_id)
+        return None if plan is None or checkin is None else (plan, checkin)
+
+    async def check(answer: _Answer, press: Press) -> Refusal | None:
+        plan, checkin = answer
+        if checkin.answered_at is not None:
+            return Refusal.ALREADY_ANSWERED
+        current = await plans.current_checkin_of(svc.db, plan.id)
+        if plan.status is PlanStatus.ENDED or current is None or current.id != checkin.id:
+            # An unanswered check-in from an earlier day: today's one is the one to answer.
+            return Refusal.EXPIRED
+        expected = _expected_step(checkin)
+        snoozing = press.step == SNOOZE_BUTTONS.step and expected == PAIN_BUTTONS.step
+        return None if press.step == expected or snoozing else Refusal.EXPIRED
+
+    result = await pressed(update, load=load, owner=lambda answer: answer[0].user_id, check=check)
+    if isinstance(result, Refusal):
         return None
-    if checkin.answered_at is not None:
-        await answer_quietly(query, texts.ALREADY_ANSWERED)
-        return None
-    current = await plans.current_checkin_of(svc.db, plan.id)
-    if plan.status == "ended" or current is None or current.id != checkin.id:
-        # An unanswered check-in from an earlier day: today's one is the one to answer.
-        await answer_quietly(query, BUTTON_EXPIRED)
-        return None
-    expected = "pain" if checkin.pain is None else "yday" if checkin.yesterday is None else "warn"
-    if step not in (expected, "snooze") or (step == "snooze" and expected != "pain"):
-        await answer_quietly(query, BUTTON_EXPIRED)
-        return None
-    await answer_quietly(query)
-    return plan, checkin, press.choice
+    plan, checkin = result.record
+    return plan, checkin, result.choice
 
 
 async def on_pain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    pressed = await _pressed_checkin(update, context, step="pain")
-    if pressed is None:
+    pressed_ = await _pressed_checkin(update, services(context))
+    if pressed_ is None:
         return
-    _, checkin, choice = pressed
-    await _record_pain(update, context, checkin, int(choice))
+    _, checkin, choice = pressed_
+    await record_pain(update, context, checkin, int(choice))
 
 
-async def _record_pain(
+async def record_pain(
     update: Update, context: ContextTypes.DEFAULT_TYPE, checkin: Checkin, pain: int
 ) -> None:
     svc = services(context)
     await plans.record_pain(svc.db, checkin.id, pain)
-    text, markup = _yesterday_view(checkin)
-    await send(update, text, markup)
+    await send(update, *_yesterday_view(checkin))
 
 
 async def on_snooze(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    pressed = await _pressed_checkin(update, context, step="snooze")
-    if pressed is None:
-        return
-    _, checkin, choice = pressed
     svc = services(context)
+    pressed_ = await _pressed_checkin(update, svc)
+    if pressed_ is None:
+        return
+    _, checkin, choice = pressed_
     hours = 3 if choice == "3" else 1
     await plans.snooze(svc.db, checkin.id, svc.now() + timedelta(hours=hours))
     await send(update, texts.SNOOZED.format(hours=hours))
 
 
 async def on_yesterday(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    pressed = await _pressed_checkin(update, context, step="yday")
-    if pressed is None:
+    svc = services(context)
+    pressed_ = await _pressed_checkin(update, svc)
+    if pressed_ is None:
         return
-    _, checkin, choice = pressed
-    await plans.record_yesterday(services(context).db, checkin.id, choice)
-    text, markup = _warning_view(checkin)
-    await send(update, text, markup)
+    _, checkin, choice = pressed_
+    await plans.record_yesterday(svc.db, checkin.id, choice)
+    await send(update, *_warning_view(checkin))
 
 
 async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The last answer: decide today's stage with the recovery rules and say what to do."""
-    pressed = await _pressed_checkin(update, context, step="warn")
-    if pressed is None:
-        return
-    plan, checkin, choice = pressed
     svc = services(context)
+    pressed_ = await _pressed_checkin(update, svc)
+    if pressed_ is None:
+        return
+    plan, checkin, choice = pressed_
     now = svc.now()
     fresh = await plans.get_checkin(svc.db, checkin.id)
     assert fresh is not None and fresh.pain is not None and fresh.yesterday is not None
@@ -226,7 +232,7 @@ async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         pain=fresh.pain, yesterday=_YESTERDAY[fresh.yesterday], warning_sign=choice == "yes"
     )
     outcome = rules.decide(
-        rules.Stage(plan.stage),
+        plan.stage,
         report,
         await plans.previous_pain(svc.db, plan.id, fresh.local_date),
         plan.cramp_at,
@@ -239,7 +245,7 @@ async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         warning_sign=report.warning_sign,
         decision=outcome.decision.name.lower(),
         stage_before=plan.stage,
-        stage_after=int(outcome.new_stage),
+        stage_after=outcome.new_stage,
         now=now,
     )
     if not recorded:
@@ -259,39 +265,11 @@ def _decision_text(svc: Services, outcome: rules.Outcome, today: rules.DayPlan) 
     return text
 
 
-# --- Typed input outside the SOS flow --------------------------------------------------------
-
-
-async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Typed text while no SOS flow runs: a setting being chosen, a pain score, or idle."""
-    svc = services(context)
-    message = update.effective_message
-    assert message is not None
-    plan = await plans.live_plan_of(svc.db, user_id_of(update))
-    if plan is not None and plan.editing is not None:
-        await recovery.typed_setting(update, context, plan)
-        return
-    checkin = None if plan is None else await plans.open_checkin_of(svc.db, plan.id)
-    if plan is not None and checkin is not None:
-        if checkin.pain is None and message.text is not None:
-            pain = rules.parse_pain(message.text)
-            if pain is not None:
-                await _record_pain(update, context, checkin, pain)
-                return
-        text, markup = _current_question(plan, checkin)
-        await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
-        return
-    await common.idle_reply(update, context)
-
-
-def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+def handlers() -> list[Any]:
+    """The check-in's buttons."""
     return [
-        CallbackQueryHandler(
-            on_pain, pattern=callbacks.matcher(FLOW, "pain", {str(n) for n in range(11)})
-        ),
-        CallbackQueryHandler(on_snooze, pattern=callbacks.matcher(FLOW, "snooze", {"1", "3"})),
-        CallbackQueryHandler(on_yesterday, pattern=callbacks.matcher(FLOW, "yday", _YESTERDAY)),
-        CallbackQueryHandler(on_warning, pattern=callbacks.matcher(FLOW, "warn", {"yes", "no"})),
-        MessageHandler(PRIVATE & filters.LOCATION, recovery.on_location),
-        MessageHandler(PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_text),
+        PAIN_BUTTONS.handler(on_pain),
+        SNOOZE_BUTTONS.handler(on_snooze),
+        YESTERDAY_BUTTONS.handler(on_yesterday),
+        WARNING_BUTTONS.handler(on_warning),
     ]

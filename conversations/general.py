@@ -1,4 +1,4 @@
-"""Commands and replies outside any flow: welcome, help, cancel, groups, stray input."""
+"""Commands and replies outside any flow: help, cancel, groups, stray input, old buttons."""
 
 from __future__ import annotations
 
@@ -12,26 +12,14 @@ from telegram.ext import (
     filters,
 )
 
-from conversations import keyboards, recovery
+from conversations import keyboards
+from conversations.plan.setup import leave_editing
 from conversations.replies import answer_quietly, sos_text, user_id_of
 from conversations.services import services
 from conversations.texts import common
-from storage import users
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
-
-
-async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/start: what the bot does and that it is not medical advice."""
-    svc = services(context)
-    user_id = user_id_of(update)
-    await users.ensure_user(svc.db, user_id, svc.now())
-    await users.mark_disclaimer_seen(svc.db, user_id, svc.now())
-    await recovery.welcome_back(svc, user_id)  # resumes check-ins after a block
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(sos_text(common.WELCOME), reply_markup=keyboards.sos_reply_keyboard())
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,7 +30,7 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel outside the SOS flow: leaves a plan set-up or a settings change, if one is open."""
-    left = await recovery.leave_editing(services(context), user_id_of(update))
+    left = await leave_editing(services(context), user_id_of(update))
     message = update.effective_message
     assert message is not None
     await message.reply_text(
@@ -79,9 +67,8 @@ async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def command_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
-    """The commands that work outside a flow. Register after the flows."""
+    """/help and /cancel outside a flow, and the pointer to the private chat in groups."""
     return [
-        CommandHandler("start", welcome, filters=PRIVATE),
         CommandHandler("help", show_help, filters=PRIVATE),
         CommandHandler("cancel", cancel, filters=PRIVATE),
         CommandHandler(["start", "cramp", "help"], point_to_private_chat, filters=GROUPS),

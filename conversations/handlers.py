@@ -1,0 +1,50 @@
+"""Every handler of the bot, in the order python-telegram-bot tries them.
+
+This is the table of contents of ``conversations``: within a group, the first handler that
+accepts an update takes it, so the order below is the order of precedence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from conversations import general, membership, start
+from conversations.plan import checkin, commands, setup, typed, views
+from conversations.sos.flow import build_sos_conversation
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        # The SOS flow first: mid-cramp, its steps take every private message and press.
+        build_sos_conversation(),
+        # /start and its deep links; /help and /cancel; the pointer to the private chat in groups.
+        *start.handlers(),
+        *general.command_handlers(),
+        # The recovery plan: commands, set-up and settings buttons, the daily check-in.
+        CommandHandler("today", commands.today, filters=PRIVATE),
+        CommandHandler("progress", commands.progress, filters=PRIVATE),
+        CommandHandler("settings", commands.settings, filters=PRIVATE),
+        CommandHandler("pause", commands.pause, filters=PRIVATE),
+        CommandHandler("resume", commands.resume, filters=PRIVATE),
+        CommandHandler("stopplan", commands.stop_plan, filters=PRIVATE),
+        views.OFFER_BUTTONS.handler(setup.on_offer),
+        views.TIME_BUTTONS.handler(setup.on_time_pressed),
+        views.ZONE_BUTTONS.handler(setup.on_zone_pressed),
+        views.SETTINGS_BUTTONS.handler(commands.on_settings_pressed),
+        views.STOP_BUTTONS.handler(commands.on_stop_or_resume_pressed),
+        views.CARRY_BUTTONS.handler(commands.on_stop_or_resume_pressed),
+        *checkin.handlers(),
+        # The bot blocked or unblocked; added to or removed from a group.
+        *membership.handlers(),
+        # Typed text outside the SOS flow: a setting, a pain score, or idle.
+        MessageHandler(PRIVATE & filters.LOCATION, setup.on_location),
+        MessageHandler(
+            PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, typed.on_private_text
+        ),
+        # Anything nobody else took: unknown commands, old buttons.
+        *general.catch_all_handlers(),
+    ]

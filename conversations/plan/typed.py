@@ -1,0 +1,37 @@
+"""Typed text (and anything else sent) outside the SOS flow: a setting being chosen, a pain
+score for an open check-in, or nothing we are waiting for."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from conversations.general import idle_reply
+from conversations.plan.checkin import current_question, record_pain
+from conversations.plan.setup import typed_setting
+from conversations.replies import user_id_of
+from conversations.services import services
+from conversations.texts import plan as texts
+from rules import recovery as rules
+from storage import plans
+
+
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    message = update.effective_message
+    assert message is not None
+    plan = await plans.live_plan_of(svc.db, user_id_of(update))
+    if plan is not None and plan.editing is not None:
+        await typed_setting(update, context, plan)
+        return
+    checkin = None if plan is None else await plans.open_checkin_of(svc.db, plan.id)
+    if plan is not None and checkin is not None:
+        if checkin.pain is None and message.text is not None:
+            pain = rules.parse_pain(message.text)
+            if pain is not None:
+                await record_pain(update, context, checkin, pain)
+                return
+        text, markup = current_question(plan, checkin)
+        await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
+        return
+    await idle_reply(update, context)

@@ -1,0 +1,129 @@
+"""What the plan shows: its button families, the set-up questions and the day's plan text."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from telegram import InlineKeyboardMarkup, Update
+
+from conversations import keyboards
+from conversations.buttons import ButtonFamily, Press, Pressed, Refusal, pressed
+from conversations.replies import send
+from conversations.services import Services
+from conversations.texts import plan as texts
+from conversations.texts import recovery as advice
+from rules import plan_clock
+from rules import recovery as rules
+from rules.timezones import COMMON_ZONES
+from storage import plans
+from storage.plans import Plan, PlanStatus, SettingField
+
+FLOW = "plan"
+
+TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
+YES, NO, START, STOP = "yes", "no", "start", "stop"
+
+# --- Button families -------------------------------------------------------------------------
+
+OFFER_BUTTONS = ButtonFamily.of(FLOW, "offer", {START})
+TIME_BUTTONS = ButtonFamily.of(FLOW, "time", {t.replace(":", "") for t in TIME_CHOICES})
+ZONE_BUTTONS = ButtonFamily.of(FLOW, "zone", {str(i) for i in range(len(COMMON_ZONES))})
+SETTINGS_BUTTONS = ButtonFamily.of(FLOW, "settings", {field.value for field in SettingField})
+STOP_BUTTONS = ButtonFamily.of(FLOW, "stop", {YES, NO})  # /stopplan: "stop it?"
+CARRY_BUTTONS = ButtonFamily.of(FLOW, "carry", {YES, STOP})  # after 3 unanswered days
+
+View = tuple[str, InlineKeyboardMarkup]
+
+
+# --- Views -----------------------------------------------------------------------------------
+
+
+def offer_button(episode_id: int) -> InlineKeyboardMarkup:
+    return OFFER_BUTTONS.keyboard(episode_id, [(START, texts.OFFER_BUTTON)])
+
+
+def time_view(plan_id: int) -> View:
+    options = [(t.replace(":", ""), t) for t in TIME_CHOICES]
+    return texts.ASK_TIME, TIME_BUTTONS.keyboard(plan_id, options, per_row=4)
+
+
+def zone_view(plan_id: int) -> View:
+    options = [(str(i), label) for i, (label, _) in enumerate(COMMON_ZONES)]
+    return texts.ASK_ZONE, ZONE_BUTTONS.keyboard(plan_id, options, per_row=3)
+
+
+def setting_view(plan: Plan) -> View:
+    """The question of the setting being chosen (the time, unless it is the zone)."""
+    return zone_view(plan.id) if plan.editing is SettingField.ZONE else time_view(plan.id)
+
+
+def settings_view(plan: Plan) -> View:
+    options = [(SettingField.TIME.value, texts.CHANGE_TIME), (SettingField.ZONE, texts.CHANGE_ZONE)]
+    text = texts.SETTINGS.format(time=plan.checkin_time, zone=plan.zone)
+    return text, SETTINGS_BUTTONS.keyboard(plan.id, options, per_row=2)
+
+
+def stop_view(plan_id: int) -> View:
+    options = [(YES, texts.STOP_YES), (NO, texts.STOP_NO)]
+    return texts.CONFIRM_STOP, STOP_BUTTONS.keyboard(plan_id, options, per_row=2)
+
+
+def carry_on_buttons(plan_id: int) -> InlineKeyboardMarkup:
+    options = [(YES, texts.CARRY_ON), (STOP, texts.STOP_PLAN)]
+    return CARRY_BUTTONS.keyboard(plan_id, options, per_row=2)
+
+
+async def ask_zone(update: Update, plan_id: int) -> None:
+    """The zone question: the share-location button lives in the reply keyboard, so the
+    zones to pick from follow in a second message with inline buttons."""
+    text, markup = zone_view(plan_id)
+    await send(update, text, keyboards.location_keyboard(texts.SHARE_LOCATION))
+    await send(update, texts.PICK_ZONE, markup)
+
+
+def today_text(plan: Plan, now: datetime) -> str:
+    day = plan_clock.plan_day(plan.cramp_at, plan.zone, now)
+    hours = plan_clock.hours_since_cramp(plan.cramp_at, now)
+    return advice.day_plan_text(rules.plan_for_day(day, hours, plan.stage))
+
+
+def when(plan: Plan, instant: datetime | None) -> str:
+    """A check-in instant in the athlete's zone, or that none is scheduled."""
+    if instant is None:
+        return texts.NOT_SCHEDULED
+    return plan_clock.format_when(instant, plan.zone)
+
+
+# --- The guard, for plan presses -------------------------------------------------------------
+
+PlanCheck = Callable[[Plan], bool]
+
+
+def editing(setting: SettingField) -> PlanCheck:
+    return lambda plan: plan.editing is setting
+
+
+def running(plan: Plan) -> bool:
+    return plan.status is not PlanStatus.SETUP
+
+
+def any_live(plan: Plan) -> bool:
+    return True
+
+
+async def pressed_plan(
+    update: Update, svc: Services, *, accepts: PlanCheck
+) -> Pressed[Plan] | Refusal:
+    """The user's plan a button belongs to, if ``accepts`` says the plan can take the press.
+
+    Anything else (another user's plan, an ended one, a question no longer asked, forged
+    data) is answered as expired and changes nothing.
+    """
+
+    async def check(plan: Plan, press: Press) -> Refusal | None:
+        ok = plan.status is not PlanStatus.ENDED and accepts(plan)
+        return None if ok else Refusal.EXPIRED
+
+    load: Callable[[int], Awaitable[Plan | None]] = lambda ref: plans.get_plan(svc.db, ref)  # noqa: E731
+    return await pressed(update, load=load, owner=lambda plan: plan.user_id, check=check)

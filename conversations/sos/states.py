@@ -1,0 +1,45 @@
+"""The SOS flow's steps and the choices its buttons carry.
+
+States are stored by name in SQLite (the conversation's persisted state): keep them stable.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import ConversationHandler
+
+FLOW = "sos"
+
+# States, in the order a user meets them.
+TRIAGE = "sos.triage"
+CONTEXT = "sos.context"
+MUSCLE = "sos.muscle"
+STRETCH = "sos.stretch"
+SALT = "sos.salt"
+ACTIVITY = "sos.activity"
+TIME_INTO = "sos.time_into"
+HEAT = "sos.heat"
+CLOTHING = "sos.clothing"
+
+END = ConversationHandler.END
+
+# The questions asked after a cramp eased, in order: the episode column each one fills.
+ABOUT_COLUMNS: dict[str, str] = {
+    ACTIVITY: "activity",
+    TIME_INTO: "time_into",
+    HEAT: "hot_conditions",
+    CLOTHING: "heavy_clothing",
+}
+NEXT_ABOUT: dict[str, str | None] = {
+    ACTIVITY: TIME_INTO,
+    TIME_INTO: HEAT,
+    HEAT: CLOTHING,
+    CLOTHING: None,  # the last question: aftercare follows
+}
+YES_NO_COLUMNS = frozenset({"hot_conditions", "heavy_clothing"})
+
+# Choices.
+NO_FLAG = "none"
+EXERCISE, REST = "exercise", "rest"
+EASED, NOT_YET = "eased", "not_yet"
+YES, NO, SKIP = "yes", "no", "skip"
+STRETCH_STEP, SALT_STEP = "stretch", "salt"  # recorded in the episode's relief_tried

@@ -1,0 +1,290 @@
+"""What each SOS step does when the athlete answers it, in the order they meet the steps.
+
+Each press goes through :func:`conversations.buttons.pressed` first, so a step handler only
+ever sees a press on the user's own, current episode. Each reply is sent before the episode
+records it: if sending fails, the step is unchanged and pressing again does the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from conversations import keyboards
+from conversations.buttons import Press, Refusal, pressed
+from conversations.plan.views import offer_button
+from conversations.replies import chat_id_of, send, sos_text, user_id_of, with_disclaimer_once
+from conversations.services import Services, services
+from conversations.sos import timers, views
+from conversations.sos.states import (
+    ABOUT_COLUMNS,
+    ACTIVITY,
+    CONTEXT,
+    EASED,
+    END,
+    MUSCLE,
+    NEXT_ABOUT,
+    NO_FLAG,
+    REST,
+    SALT,
+    SALT_STEP,
+    SKIP,
+    STRETCH,
+    STRETCH_STEP,
+    TRIAGE,
+    YES,
+    YES_NO_COLUMNS,
+)
+from conversations.texts import plan as plan_texts
+from conversations.texts import red_flags as flag_texts
+from conversations.texts import sos as texts
+from rules.red_flags import RedFlag
+from storage import episodes, plans, users
+from storage.episodes import Episode, Outcome
+
+# A handler callback: returns the next state (or None to stay, END to leave).
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, str | int | None]]
+_StepHandler = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, str, Episode], Coroutine[Any, Any, str | int | None]
+]
+
+
+# --- Entry -----------------------------------------------------------------------------------
+
+
+async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Any way in: /cramp, the 🆘 button, a message mentioning a cramp, or /start sos."""
+    svc = services(context)
+    user_id = user_id_of(update)
+    now = svc.now()
+    await users.ensure_user(svc.db, user_id, now)
+    # A new cramp during a recovery plan restarts the plan at day 0 (a recurrence).
+    recurrence = await plans.restart_for_recurrence(svc.db, user_id, now)
+    episode_id = await episodes.start_episode(svc.db, user_id, now, is_recurrence=recurrence)
+    text, markup = views.triage_view(episode_id)
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text, reply_markup=markup)
+    return TRIAGE
+
+
+# --- The guard, for SOS presses --------------------------------------------------------------
+
+
+def on_press(step: _StepHandler) -> Callback:
+    """Run ``step`` with the choice pressed and its episode, only for the user's current flow.
+
+    Stale, forged or abandoned presses are answered and never reach ``step``; a press on a flow
+    abandoned hours ago closes it rather than resuming it.
+    """
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
+        svc = services(context)
+
+        async def check(episode: Episode, press: Press) -> Refusal | None:
+            if not await _is_current(svc, episode, press.step):
+                return Refusal.EXPIRED
+            return Refusal.ABANDONED if is_abandoned(svc, episode.started_at) else None
+
+        result = await pressed(
+            update,
+            load=lambda ref: episodes.get_episode(svc.db, ref),
+            owner=lambda episode: episode.user_id,
+            check=check,
+        )
+        if result is Refusal.ABANDONED:
+            await end_open_episode(update, context)
+            return END
+        if isinstance(result, Refusal):
+            return None
+        return await step(update, context, result.choice, result.record)
+
+    return handle
+
+
+_AFTER_EASED_STEPS = frozenset(ABOUT_COLUMNS.values())
+
+
+async def _is_current(svc: Services, episode: Episode, step: str) -> bool:
+    """Whether a press of ``step`` on the user's ``episode`` belongs to their flow in progress."""
+    if episode.is_open:
+        return True
+    # The questions after a cramp eased: only those of the user's latest episode.
+    if step not in _AFTER_EASED_STEPS or episode.outcome is not Outcome.EASED:
+        return False
+    latest = await episodes.latest_episode_of(svc.db, episode.user_id)
+    return latest is not None and latest.id == episode.id
+
+
+def is_abandoned(svc: Services, started_at: datetime) -> bool:
+    return svc.now() - started_at > svc.timings.abandoned_after
+
+
+# --- Steps -----------------------------------------------------------------------------------
+
+
+@on_press
+async def on_triage(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
+) -> str | int | None:
+    svc = services(context)
+    if choice == NO_FLAG:
+        await _send(update, *views.context_view(episode.id))
+        return CONTEXT
+    flag = RedFlag(choice)
+    guidance = flag_texts.GUIDANCE[flag].format(number=svc.emergency_number)
+    # Sent before the episode is closed: if sending fails, pressing again still works.
+    await finish(update, svc, guidance)
+    await episodes.end_episode(
+        svc.db, episode.id, Outcome.ESCALATED, svc.now(), red_flag=flag.value
+    )
+    return END
+
+
+@on_press
+async def on_context(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
+) -> str | int | None:
+    svc = services(context)
+    await episodes.set_context(svc.db, episode.id, choice)
+    if choice == REST:
+        await finish(update, svc, texts.REST_CRAMP)
+        await episodes.end_episode(svc.db, episode.id, Outcome.REST_ADVICE, svc.now())
+        return END
+    await _send(update, *views.muscle_view(episode.id))
+    return MUSCLE
+
+
+@on_press
+async def on_muscle(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, muscle: str, episode: Episode
+) -> str | int | None:
+    svc = services(context)
+    await episodes.set_muscle(svc.db, episode.id, muscle)
+    due = episode.started_at + svc.timings.medical_help_after
+    timers.schedule_medical_check(
+        context.job_queue, episode.id, chat_id_of(update), max(due - svc.now(), timedelta(0))
+    )
+    await _begin_stretch(update, context, episode.id, muscle, repeat=False)
+    return STRETCH
+
+
+@on_press
+async def on_relief(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
+) -> str | int | None:
+    svc = services(context)
+    now = svc.now()
+    timers.cancel_countdown(context.job_queue, episode.id)
+    if choice == EASED:
+        helped = episode.relief_tried[-1] if episode.relief_tried else None
+        eased = texts.EASED_AFTER.format(duration=views.duration_phrase(now - episode.started_at))
+        question, markup = views.about_view(ACTIVITY, episode.id)
+        await _send(update, f"{eased}\n\n{question}", markup)
+        await episodes.end_episode(svc.db, episode.id, Outcome.EASED, now, helped=helped)
+        timers.cancel_medical_check(context.job_queue, episode.id)
+        return ACTIVITY
+    if now - episode.started_at >= svc.timings.medical_help_after:
+        await finish(update, svc, texts.NOT_EASED.format(number=svc.emergency_number))
+        await episodes.end_episode(svc.db, episode.id, Outcome.NOT_EASED, now)
+        timers.cancel_medical_check(context.job_queue, episode.id)
+        return END
+    last_step = episode.relief_tried[-1] if episode.relief_tried else STRETCH_STEP
+    if last_step == STRETCH_STEP:
+        await _send(update, texts.SALT, views.relief_buttons(episode.id))
+        await episodes.add_relief_tried(svc.db, episode.id, SALT_STEP)
+        return SALT
+    await _begin_stretch(update, context, episode.id, episode.muscle, repeat=True)
+    return STRETCH
+
+
+def on_about(state: str) -> Callback:
+    """A handler for one circumstances question: record the answer, ask the next."""
+    column = ABOUT_COLUMNS[state]
+
+    @on_press
+    async def on_answer(
+        update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
+    ) -> str | int | None:
+        svc = services(context)
+        if choice == SKIP:
+            await _aftercare(update, svc, episode)
+            return END
+        value: str | bool = choice == YES if column in YES_NO_COLUMNS else choice
+        await episodes.set_circumstance(svc.db, episode.id, column, value)
+        next_state = NEXT_ABOUT[state]
+        if next_state is None:
+            await _aftercare(update, svc, episode)
+            return END
+        await _send(update, *views.about_view(next_state, episode.id))
+        return next_state
+
+    return on_answer
+
+
+async def _begin_stretch(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    episode_id: int,
+    muscle: str | None,
+    *,
+    repeat: bool,
+) -> None:
+    svc = services(context)
+    instructions = views.stretch_instructions(muscle)
+    if repeat:
+        instructions = f"{texts.REPEAT_STRETCH}\n\n{instructions}"
+    hold = svc.timings.stretch_hold
+    text = timers.render(instructions, hold)
+    sent = await _send(update, text, views.relief_buttons(episode_id))
+    await episodes.add_relief_tried(svc.db, episode_id, STRETCH_STEP)
+    timers.start_countdown(
+        context.job_queue,
+        chat_id=sent[0],
+        message_id=sent[1],
+        episode_id=episode_id,
+        instructions=instructions,
+        hold=hold,
+        edits=svc.timings.countdown_edits,
+        buttons=views.relief_buttons(episode_id),
+    )
+
+
+# --- Endings ---------------------------------------------------------------------------------
+
+
+async def _aftercare(update: Update, svc: Services, episode: Episode) -> None:
+    """The first-aftercare note, then the recovery plan: offered, or restarted at day 0."""
+    await finish(update, svc, sos_text(texts.AFTERCARE))
+    plan = await plans.live_plan_of(svc.db, episode.user_id)
+    if plan is None:
+        await send(update, plan_texts.OFFER, offer_button(episode.id))
+    elif episode.is_recurrence:
+        await send(update, plan_texts.RECURRENCE)
+
+
+async def finish(update: Update, svc: Services, text: str) -> None:
+    """The last message of a flow: brings back the 🆘 keyboard, and the disclaimer once."""
+    text = await with_disclaimer_once(svc, user_id_of(update), text)
+    await send(update, text, keyboards.sos_reply_keyboard())
+
+
+async def end_open_episode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Close the user's open episode as cancelled, with its timers. True if there was one."""
+    svc = services(context)
+    episode = await episodes.open_episode_of(svc.db, user_id_of(update))
+    if episode is None:
+        return False
+    timers.cancel_all(context.job_queue, episode.id)
+    await episodes.end_episode(svc.db, episode.id, Outcome.CANCELLED, svc.now())
+    return True
+
+
+async def _send(update: Update, text: str, markup: InlineKeyboardMarkup) -> tuple[int, int]:
+    """Send the next step as a new message; returns (chat id, message id)."""
+    sent = await send(update, text, markup)
+    return sent.chat_id, sent.message_id

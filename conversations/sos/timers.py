@@ -1,0 +1,154 @@
+"""The SOS flow's timers: the stretch countdown and the ten-minute check.
+
+No handler sleeps: each is a job on python-telegram-bot's job queue.
+
+* The countdown is a few edits of one message. Only a few, since every edit is an API call and
+  Telegram allows about one message a second per chat. It is a convenience: if the bot restarts
+  mid-count, the buttons on the message still work.
+* The ten-minute check asks once more whether the cramp has eased (NHS, "Leg cramps": a cramp
+  lasting more than about ten minutes needs medical advice). Jobs do not survive a restart, so
+  :func:`rearm` schedules again the checks of episodes still in progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest
+from telegram.ext import Application, ContextTypes, JobQueue
+
+from conversations.services import services, services_of
+from conversations.sos.views import relief_buttons
+from conversations.texts import sos as texts
+from storage import episodes
+
+_LOGGER = logging.getLogger(__name__)
+
+_JOB_NAME = "sos-countdown:{episode_id}"
+TEN_MINUTE_JOB = "sos-medical-check:{episode_id}"
+
+
+@dataclass(frozen=True)
+class _Tick:
+    chat_id: int
+    message_id: int
+    instructions: str
+    seconds_left: int
+    buttons: InlineKeyboardMarkup
+
+
+def render(instructions: str, left: timedelta) -> str:
+    seconds = math.ceil(left.total_seconds())
+    line = texts.COUNTDOWN.format(seconds=seconds) if seconds > 0 else texts.COUNTDOWN_DONE
+    return f"{instructions}\n\n{line}"
+
+
+def start_countdown(
+    job_queue: JobQueue[Any] | None,
+    *,
+    chat_id: int,
+    message_id: int,
+    episode_id: int,
+    instructions: str,
+    hold: timedelta,
+    edits: int,
+    buttons: InlineKeyboardMarkup,
+) -> None:
+    """Schedule ``edits`` edits spread evenly over ``hold``; the last one says time's up."""
+    if job_queue is None or edits < 1:
+        return
+    cancel_countdown(job_queue, episode_id)
+    step = hold / edits
+    for n in range(1, edits + 1):
+        left = hold - step * n
+        tick = _Tick(chat_id, message_id, instructions, math.ceil(left.total_seconds()), buttons)
+        job_queue.run_once(
+            _edit,
+            step * n,
+            data=tick,
+            chat_id=chat_id,
+            name=_JOB_NAME.format(episode_id=episode_id),
+        )
+
+
+def cancel_countdown(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
+    """Stop a countdown (the athlete answered before it ended)."""
+    if job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(_JOB_NAME.format(episode_id=episode_id)):
+        job.schedule_removal()
+
+
+async def _edit(context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert context.job is not None
+    tick = context.job.data
+    assert isinstance(tick, _Tick)
+    text = render(tick.instructions, timedelta(seconds=tick.seconds_left))
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=tick.chat_id, message_id=tick.message_id, reply_markup=tick.buttons
+        )
+    except BadRequest as exc:
+        # "Message is not modified" or a message the user deleted: nothing to do.
+        _LOGGER.debug("Countdown edit skipped: %s", exc.message)
+
+
+# --- The ten-minute check --------------------------------------------------------------------
+
+
+def schedule_medical_check(
+    job_queue: JobQueue[Any] | None,
+    episode_id: int,
+    chat_id: int,
+    delay: timedelta,
+) -> None:
+    """After about ten minutes, ask once more whether the cramp has eased."""
+    if job_queue is None:
+        return
+    name = TEN_MINUTE_JOB.format(episode_id=episode_id)
+    if job_queue.get_jobs_by_name(name):
+        return
+    job_queue.run_once(_medical_check, delay, data=episode_id, chat_id=chat_id, name=name)
+
+
+def cancel_medical_check(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
+    if job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(TEN_MINUTE_JOB.format(episode_id=episode_id)):
+        job.schedule_removal()
+
+
+def cancel_all(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
+    """The episode ended: neither the countdown nor the ten-minute check is wanted."""
+    cancel_countdown(job_queue, episode_id)
+    cancel_medical_check(job_queue, episode_id)
+
+
+async def _medical_check(context: ContextTypes.DEFAULT_TYPE) -> None:
+    job = context.job
+    assert job is not None and isinstance(job.data, int) and job.chat_id is not None
+    svc = services(context)
+    episode = await episodes.get_episode(svc.db, job.data)
+    # Only while the athlete is still in the relief steps of this episode.
+    if episode is None or not episode.is_open or not episode.relief_tried:
+        return
+    await context.bot.send_message(
+        job.chat_id, texts.STILL_CRAMPING_CHECK, reply_markup=relief_buttons(episode.id)
+    )
+
+
+async def rearm(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After a restart, schedule again the ten-minute checks of episodes still in progress."""
+    svc = services_of(application.bot_data)
+    since = svc.now() - svc.timings.abandoned_after
+    for episode in await episodes.open_episodes_started_since(svc.db, since):
+        if episode.relief_tried:
+            due = episode.started_at + svc.timings.medical_help_after
+            delay = max(due - svc.now(), timedelta(0))
+            # Private chats: the chat id is the user id.
+            schedule_medical_check(application.job_queue, episode.id, episode.user_id, delay)

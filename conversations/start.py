@@ -1,0 +1,81 @@
+"""``/start`` and the payloads deep links carry (``t.me/<bot>?start=<payload>``).
+
+One owner for every payload, routed here:
+
+* none: the welcome;
+* ``sos``: the SOS flow (its entry point takes it, see ``conversations.sos.flow``);
+* ``join_<token>``: a team invitation (coach teams plug in here);
+* anything else: the welcome, with a word that the link was not recognised.
+
+A deep link never cancels an open SOS flow: the flow registers :data:`OTHER_LINK` on every
+step and brings the step back (the cramp first).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+
+from conversations import keyboards
+from conversations.membership import welcome_back
+from conversations.replies import sos_text, user_id_of
+from conversations.services import services
+from conversations.texts import common
+from storage import users
+
+PRIVATE = filters.ChatType.PRIVATE
+
+class Payload(Enum):
+    NONE = "none"
+    SOS = "sos"
+    JOIN = "join"
+    UNKNOWN = "unknown"
+
+
+def classify(args: list[str]) -> Payload:
+    """Which kind of deep link ``/start`` carried (``context.args``)."""
+    if not args:
+        return Payload.NONE
+    if len(args) == 1 and args[0] == "sos":
+        return Payload.SOS
+    if len(args) == 1 and args[0].startswith("join_"):
+        return Payload.JOIN
+    return Payload.UNKNOWN
+
+
+def payload_of(context: ContextTypes.DEFAULT_TYPE) -> Payload:
+    return classify(list(context.args or []))
+
+
+# Filters for handlers that must tell the kinds apart before their callback runs.
+SOS_LINK = filters.Regex(r"^/start(@\w+)?\s+sos\s*$")
+OTHER_LINK = filters.Regex(r"^/start(@\w+)?\s+\S") & ~SOS_LINK
+
+
+async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the bot does and that it is not medical advice."""
+    svc = services(context)
+    user_id = user_id_of(update)
+    await users.ensure_user(svc.db, user_id, svc.now())
+    await users.mark_disclaimer_seen(svc.db, user_id, svc.now())
+    await welcome_back(svc, user_id)  # resumes check-ins after a block
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(sos_text(common.WELCOME), reply_markup=keyboards.sos_reply_keyboard())
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start outside any flow, routed by its payload."""
+    kind = payload_of(context)
+    if kind in (Payload.JOIN, Payload.UNKNOWN):
+        # No team can be joined yet: the welcome, with a word about the link.
+        message = update.effective_message
+        assert message is not None
+        await message.reply_text(common.UNKNOWN_LINK)
+    await welcome(update, context)
+
+
+def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+    return [CommandHandler("start", on_start, filters=PRIVATE)]
