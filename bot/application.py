@@ -16,7 +16,7 @@ from bot.errors import on_error
 from bot.rate_limiter import PriorityRateLimiter
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
-from conversations.commands import COMMANDS
+from conversations.commands import COMMANDS, GROUP_COMMANDS
 from conversations.handlers import all_handlers
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
 from conversations.sos import timers
@@ -109,7 +109,7 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
     try:
         await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
         await application.bot.set_my_commands(
-            [BotCommand("cramp", "Open the private chat for cramp help")],
+            [BotCommand(name, description) for name, description in GROUP_COMMANDS],
             scope=BotCommandScopeDefault(),
         )
     except TelegramError as exc:

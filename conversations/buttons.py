@@ -14,7 +14,7 @@ builds the markup and the handler from the same flow, step and choices, so they 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -116,7 +116,10 @@ class ButtonFamily:
             and press.choice in self.choices
         )
 
-    def handler(self, callback: Callable[..., Awaitable[Any]]) -> CallbackQueryHandler[Any, Any]:
+    def handler(
+        self, callback: Callable[[Update, Any], Coroutine[Any, Any, Any]]
+    ) -> CallbackQueryHandler[Any, Any]:
+        """The handler that takes this family's presses (and nothing else)."""
         return CallbackQueryHandler(callback, pattern=self.matches)
 
 
@@ -133,7 +136,9 @@ class Refusal(Enum):
     @property
     def answer(self) -> str:
         """The short text shown on the pressed button."""
-        return common.ALREADY_ANSWERED if self is Refusal.ALREADY_ANSWERED else common.BUTTON_EXPIRED
+        return (
+            common.ALREADY_ANSWERED if self is Refusal.ALREADY_ANSWERED else common.BUTTON_EXPIRED
+        )
 
 
 R = TypeVar("R")

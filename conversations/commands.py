@@ -9,6 +9,8 @@ from telegram.ext import filters
 from conversations.texts import common
 
 COMMANDS: tuple[tuple[str, str], ...] = common.COMMAND_DESCRIPTIONS
+# In groups the menu offers only the way to the private chat.
+GROUP_COMMANDS: tuple[tuple[str, str], ...] = common.GROUP_COMMAND_DESCRIPTIONS
 
 
 def is_known_command() -> filters.BaseFilter:

@@ -27,6 +27,7 @@ from storage import users
 
 PRIVATE = filters.ChatType.PRIVATE
 
+
 class Payload(Enum):
     NONE = "none"
     SOS = "sos"

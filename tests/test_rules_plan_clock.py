@@ -9,7 +9,8 @@ import pytest
 
 from rules import plan_clock
 from rules import recovery as rules
-from storage.plans import Plan
+from rules.recovery import Stage
+from storage.plans import Plan, PlanStatus
 
 ZONES = ("Europe/Berlin", "America/New_York", "America/Santiago", "Australia/Lord_Howe", "UTC")
 TIMES = ("00:30", "02:30", "08:00", "23:30")
@@ -25,8 +26,8 @@ def _plan(zone: str, checkin_time: str) -> Plan:
         cramp_at=start,
         checkin_time=checkin_time,
         zone=zone,
-        stage=0,
-        status="active",
+        stage=Stage.REST,
+        status=PlanStatus.ACTIVE,
         editing=None,
         next_checkin_at=None,
         unanswered_days=0,

@@ -161,7 +161,7 @@ def test_env_file_values_and_environment_precedence(
 
 
 def test_token_is_hidden_in_the_settings_repr(no_crampcoach_env: Path) -> None:
-    settings = Settings(_env_file=None, token=TOKEN)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, token=TOKEN)  # type: ignore[call-arg,arg-type]
 
     assert TOKEN not in repr(settings)
     assert TOKEN not in str(settings.model_dump())

@@ -402,7 +402,8 @@ async def test_aftercare_note_and_the_sos_keyboard_close_the_flow(bot: Bot) -> N
     assert "🆘 Cramp" in aftercare.text
     assert aftercare.inline_buttons == []
     assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
-    assert bot.api.reply_keyboards[user.chat_id]["is_persistent"] is True
+    keyboard = bot.api.reply_keyboards[user.chat_id]
+    assert keyboard is not None and keyboard["is_persistent"] is True
 
 
 # --- Not eased -------------------------------------------------------------------------------

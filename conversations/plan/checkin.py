@@ -8,6 +8,8 @@ the scheduler (``bot.scheduler``) through :func:`send_checkin`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -154,82 +156,86 @@ async def send_reminder(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> bo
 _Answer = tuple[Plan, Checkin]
 
 
-async def _pressed_checkin(update: Update, svc: Services) -> tuple[Plan, Checkin, str] | None:
-    """The check-in a press belongs to, if it is this user's, open, and at this question."""
+@dataclass(frozen=True)
+class CheckinPress:
+    """A press that passed the guard: on this user's open check-in, at its current question."""
 
-    async def load(checkin_id: int) -> _Answer | None:
-        checkin = await plans.get_checkin(svc.db, checkin_id)
-        plan = None if checkin is None else await plans.get_plan(svc.db, checkin.plan_id)
-        return None if plan is None or checkin is None else (plan, checkin)
-
-    async def check(answer: _Answer, press: Press) -> Refusal | None:
-        plan, checkin = answer
-        if checkin.answered_at is not None:
-            return Refusal.ALREADY_ANSWERED
-        current = await plans.current_checkin_of(svc.db, plan.id)
-        if plan.status is PlanStatus.ENDED or current is None or current.id != checkin.id:
-            # An unanswered check-in from an earlier day: today's one is the one to answer.
-            return Refusal.EXPIRED
-        expected = _expected_step(checkin)
-        snoozing = press.step == SNOOZE_BUTTONS.step and expected == PAIN_BUTTONS.step
-        return None if press.step == expected or snoozing else Refusal.EXPIRED
-
-    result = await pressed(update, load=load, owner=lambda answer: answer[0].user_id, check=check)
-    if isinstance(result, Refusal):
-        return None
-    plan, checkin = result.record
-    return plan, checkin, result.choice
+    update: Update
+    svc: Services
+    plan: Plan
+    checkin: Checkin
+    choice: str
 
 
-async def on_pain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    pressed_ = await _pressed_checkin(update, services(context))
-    if pressed_ is None:
-        return
-    _, checkin, choice = pressed_
-    await record_pain(update, context, checkin, int(choice))
+_AnswerHandler = Callable[[CheckinPress], Awaitable[None]]
+_Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-async def record_pain(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, checkin: Checkin, pain: int
-) -> None:
-    svc = services(context)
+def on_checkin_press(answer: _AnswerHandler) -> _Callback:
+    """Run ``answer`` only for a press on this user's open check-in, at its current question.
+
+    Anything else is answered on the button (expired, or already answered) and changes nothing.
+    """
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        svc = services(context)
+
+        async def load(checkin_id: int) -> _Answer | None:
+            checkin = await plans.get_checkin(svc.db, checkin_id)
+            plan = None if checkin is None else await plans.get_plan(svc.db, checkin.plan_id)
+            return None if plan is None or checkin is None else (plan, checkin)
+
+        async def check(found: _Answer, press: Press) -> Refusal | None:
+            plan, checkin = found
+            if checkin.answered_at is not None:
+                return Refusal.ALREADY_ANSWERED
+            current = await plans.current_checkin_of(svc.db, plan.id)
+            if plan.status is PlanStatus.ENDED or current is None or current.id != checkin.id:
+                # An unanswered check-in from an earlier day: today's one is the one to answer.
+                return Refusal.EXPIRED
+            expected = _expected_step(checkin)
+            snoozing = press.step == SNOOZE_BUTTONS.step and expected == PAIN_BUTTONS.step
+            return None if press.step == expected or snoozing else Refusal.EXPIRED
+
+        result = await pressed(update, load=load, owner=lambda found: found[0].user_id, check=check)
+        if not isinstance(result, Refusal):
+            plan, checkin = result.record
+            await answer(CheckinPress(update, svc, plan, checkin, result.choice))
+
+    return handle
+
+
+@on_checkin_press
+async def on_pain(press: CheckinPress) -> None:
+    await record_pain(press.update, press.svc, press.checkin, int(press.choice))
+
+
+async def record_pain(update: Update, svc: Services, checkin: Checkin, pain: int) -> None:
     await plans.record_pain(svc.db, checkin.id, pain)
     await send(update, *_yesterday_view(checkin))
 
 
-async def on_snooze(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    pressed_ = await _pressed_checkin(update, svc)
-    if pressed_ is None:
-        return
-    _, checkin, choice = pressed_
-    hours = 3 if choice == "3" else 1
-    await plans.snooze(svc.db, checkin.id, svc.now() + timedelta(hours=hours))
-    await send(update, texts.SNOOZED.format(hours=hours))
+@on_checkin_press
+async def on_snooze(press: CheckinPress) -> None:
+    hours = 3 if press.choice == "3" else 1
+    await plans.snooze(press.svc.db, press.checkin.id, press.svc.now() + timedelta(hours=hours))
+    await send(press.update, texts.SNOOZED.format(hours=hours))
 
 
-async def on_yesterday(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    pressed_ = await _pressed_checkin(update, svc)
-    if pressed_ is None:
-        return
-    _, checkin, choice = pressed_
-    await plans.record_yesterday(svc.db, checkin.id, choice)
-    await send(update, *_warning_view(checkin))
+@on_checkin_press
+async def on_yesterday(press: CheckinPress) -> None:
+    await plans.record_yesterday(press.svc.db, press.checkin.id, press.choice)
+    await send(press.update, *_warning_view(press.checkin))
 
 
-async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@on_checkin_press
+async def on_warning(press: CheckinPress) -> None:
     """The last answer: decide today's stage with the recovery rules and say what to do."""
-    svc = services(context)
-    pressed_ = await _pressed_checkin(update, svc)
-    if pressed_ is None:
-        return
-    plan, checkin, choice = pressed_
-    now = svc.now()
-    fresh = await plans.get_checkin(svc.db, checkin.id)
+    svc, plan, now = press.svc, press.plan, press.svc.now()
+    fresh = await plans.get_checkin(svc.db, press.checkin.id)
     assert fresh is not None and fresh.pain is not None and fresh.yesterday is not None
     report = rules.CheckinReport(
-        pain=fresh.pain, yesterday=_YESTERDAY[fresh.yesterday], warning_sign=choice == "yes"
+        pain=fresh.pain, yesterday=_YESTERDAY[fresh.yesterday], warning_sign=press.choice == "yes"
     )
     outcome = rules.decide(
         plan.stage,
@@ -253,7 +259,7 @@ async def on_warning(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     today = rules.plan_for_day(
         outcome.day, plan_clock.hours_since_cramp(plan.cramp_at, now), outcome.new_stage
     )
-    await send(update, _decision_text(svc, outcome, today), keyboards.sos_reply_keyboard())
+    await send(press.update, _decision_text(svc, outcome, today), keyboards.sos_reply_keyboard())
     if outcome.decision is rules.Decision.FINISHED:
         await plans.end_plan(svc.db, plan.id, now)
 

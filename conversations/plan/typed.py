@@ -29,7 +29,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         if checkin.pain is None and message.text is not None:
             pain = rules.parse_pain(message.text)
             if pain is not None:
-                await record_pain(update, context, checkin, pain)
+                await record_pain(update, svc, checkin, pain)
                 return
         text, markup = current_question(plan, checkin)
         await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)

@@ -8,6 +8,7 @@ records it: if sending fails, the step is unchanged and pressing again does the 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,9 +49,20 @@ from storage.episodes import Episode, Outcome
 
 # A handler callback: returns the next state (or None to stay, END to leave).
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, str | int | None]]
-_StepHandler = Callable[
-    [Update, ContextTypes.DEFAULT_TYPE, str, Episode], Coroutine[Any, Any, str | int | None]
-]
+
+
+@dataclass(frozen=True)
+class SosPress:
+    """A press that passed the guard: on this user's current episode, at a step it is on."""
+
+    update: Update
+    context: ContextTypes.DEFAULT_TYPE
+    svc: Services
+    episode: Episode
+    choice: str
+
+
+_StepHandler = Callable[[SosPress], Coroutine[Any, Any, str | int | None]]
 
 
 # --- Entry -----------------------------------------------------------------------------------
@@ -101,7 +113,7 @@ def on_press(step: _StepHandler) -> Callback:
             return END
         if isinstance(result, Refusal):
             return None
-        return await step(update, context, result.choice, result.record)
+        return await step(SosPress(update, context, svc, result.record, result.choice))
 
     return handle
 
@@ -128,17 +140,15 @@ def is_abandoned(svc: Services, started_at: datetime) -> bool:
 
 
 @on_press
-async def on_triage(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
-) -> str | int | None:
-    svc = services(context)
-    if choice == NO_FLAG:
-        await _send(update, *views.context_view(episode.id))
+async def on_triage(press: SosPress) -> str | int | None:
+    svc, episode = press.svc, press.episode
+    if press.choice == NO_FLAG:
+        await _send(press.update, *views.context_view(episode.id))
         return CONTEXT
-    flag = RedFlag(choice)
+    flag = RedFlag(press.choice)
     guidance = flag_texts.GUIDANCE[flag].format(number=svc.emergency_number)
     # Sent before the episode is closed: if sending fails, pressing again still works.
-    await finish(update, svc, guidance)
+    await finish(press.update, svc, guidance)
     await episodes.end_episode(
         svc.db, episode.id, Outcome.ESCALATED, svc.now(), red_flag=flag.value
     )
@@ -146,59 +156,56 @@ async def on_triage(
 
 
 @on_press
-async def on_context(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
-) -> str | int | None:
-    svc = services(context)
-    await episodes.set_context(svc.db, episode.id, choice)
-    if choice == REST:
-        await finish(update, svc, texts.REST_CRAMP)
+async def on_context(press: SosPress) -> str | int | None:
+    svc, episode = press.svc, press.episode
+    await episodes.set_context(svc.db, episode.id, press.choice)
+    if press.choice == REST:
+        await finish(press.update, svc, texts.REST_CRAMP)
         await episodes.end_episode(svc.db, episode.id, Outcome.REST_ADVICE, svc.now())
         return END
-    await _send(update, *views.muscle_view(episode.id))
+    await _send(press.update, *views.muscle_view(episode.id))
     return MUSCLE
 
 
 @on_press
-async def on_muscle(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, muscle: str, episode: Episode
-) -> str | int | None:
-    svc = services(context)
-    await episodes.set_muscle(svc.db, episode.id, muscle)
+async def on_muscle(press: SosPress) -> str | int | None:
+    svc, episode = press.svc, press.episode
+    await episodes.set_muscle(svc.db, episode.id, press.choice)
     due = episode.started_at + svc.timings.medical_help_after
     timers.schedule_medical_check(
-        context.job_queue, episode.id, chat_id_of(update), max(due - svc.now(), timedelta(0))
+        press.context.job_queue,
+        episode.id,
+        chat_id_of(press.update),
+        max(due - svc.now(), timedelta(0)),
     )
-    await _begin_stretch(update, context, episode.id, muscle, repeat=False)
+    await _begin_stretch(press.update, press.context, episode.id, press.choice, repeat=False)
     return STRETCH
 
 
 @on_press
-async def on_relief(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
-) -> str | int | None:
-    svc = services(context)
+async def on_relief(press: SosPress) -> str | int | None:
+    svc, episode = press.svc, press.episode
     now = svc.now()
-    timers.cancel_countdown(context.job_queue, episode.id)
-    if choice == EASED:
+    timers.cancel_countdown(press.context.job_queue, episode.id)
+    if press.choice == EASED:
         helped = episode.relief_tried[-1] if episode.relief_tried else None
         eased = texts.EASED_AFTER.format(duration=views.duration_phrase(now - episode.started_at))
         question, markup = views.about_view(ACTIVITY, episode.id)
-        await _send(update, f"{eased}\n\n{question}", markup)
+        await _send(press.update, f"{eased}\n\n{question}", markup)
         await episodes.end_episode(svc.db, episode.id, Outcome.EASED, now, helped=helped)
-        timers.cancel_medical_check(context.job_queue, episode.id)
+        timers.cancel_medical_check(press.context.job_queue, episode.id)
         return ACTIVITY
     if now - episode.started_at >= svc.timings.medical_help_after:
-        await finish(update, svc, texts.NOT_EASED.format(number=svc.emergency_number))
+        await finish(press.update, svc, texts.NOT_EASED.format(number=svc.emergency_number))
         await episodes.end_episode(svc.db, episode.id, Outcome.NOT_EASED, now)
-        timers.cancel_medical_check(context.job_queue, episode.id)
+        timers.cancel_medical_check(press.context.job_queue, episode.id)
         return END
     last_step = episode.relief_tried[-1] if episode.relief_tried else STRETCH_STEP
     if last_step == STRETCH_STEP:
-        await _send(update, texts.SALT, views.relief_buttons(episode.id))
+        await _send(press.update, texts.SALT, views.relief_buttons(episode.id))
         await episodes.add_relief_tried(svc.db, episode.id, SALT_STEP)
         return SALT
-    await _begin_stretch(update, context, episode.id, episode.muscle, repeat=True)
+    await _begin_stretch(press.update, press.context, episode.id, episode.muscle, repeat=True)
     return STRETCH
 
 
@@ -207,20 +214,18 @@ def on_about(state: str) -> Callback:
     column = ABOUT_COLUMNS[state]
 
     @on_press
-    async def on_answer(
-        update: Update, context: ContextTypes.DEFAULT_TYPE, choice: str, episode: Episode
-    ) -> str | int | None:
-        svc = services(context)
-        if choice == SKIP:
-            await _aftercare(update, svc, episode)
+    async def on_answer(press: SosPress) -> str | int | None:
+        svc, episode = press.svc, press.episode
+        if press.choice == SKIP:
+            await _aftercare(press.update, svc, episode)
             return END
-        value: str | bool = choice == YES if column in YES_NO_COLUMNS else choice
+        value: str | bool = press.choice == YES if column in YES_NO_COLUMNS else press.choice
         await episodes.set_circumstance(svc.db, episode.id, column, value)
         next_state = NEXT_ABOUT[state]
         if next_state is None:
-            await _aftercare(update, svc, episode)
+            await _aftercare(press.update, svc, episode)
             return END
-        await _send(update, *views.about_view(next_state, episode.id))
+        await _send(press.update, *views.about_view(next_state, episode.id))
         return next_state
 
     return on_answer

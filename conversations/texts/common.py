@@ -42,6 +42,10 @@ COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("start", "Welcome and about"),
 )
 
+GROUP_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
+    ("cramp", "Open the private chat for cramp help"),
+)
+
 IDLE_REPLY = (
     "I'm here for calf and leg cramps. Tap <b>{sos}</b> the moment one starts, or send /help."
 )

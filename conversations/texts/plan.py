@@ -56,7 +56,6 @@ NO_WARNING = "✅ None of these"
 HAS_WARNING = "Yes, one of these"
 ANSWER_WITH_BUTTONS = "Tap one of the buttons below 👇"
 
-TODAY_HEADER = "<b>Today</b> (day {day} since your cramp)"
 NEXT_CHECKIN = "Next check-in: <b>{when}</b>."
 
 SETTINGS = (

@@ -15,7 +15,7 @@ Not from the article, and marked where used:
 
 Never advise here what the article warns against: forceful stretching, cramp sprays,
 electrolytes or salt as prevention, massage in the first 24 hours, exercise before day 3
-or strength work before day 14. tests/test_recovery_rules.py checks this.
+or strength work before day 14. tests/test_rules_recovery.py checks this.
 """
 
 from __future__ import annotations
@@ -35,15 +35,12 @@ from rules.red_flags import RedFlag
 
 __all__ = [
     "ANTI_INFLAMMATORY_NOTE",
-    "ASK_CHECKIN_TIME",
     "ASK_PAIN",
     "ASK_WARNING_SIGN",
     "ASK_YESTERDAY",
-    "CHECKIN_TIME_INVALID",
     "DAY_PLAN_ITEMS",
     "DECISION_MESSAGES",
     "HOLD_REASONS",
-    "PAIN_INVALID",
     "PHYSIO_SUGGESTION",
     "PREVENTION",
     "RED_FLAG",
@@ -149,7 +146,6 @@ def day_plan_text(plan: DayPlan) -> str:
 # --- Check-in questions ----------------------------------------------------------------
 
 ASK_PAIN = "How much does your calf hurt right now, from 0 (not at all) to 10 (the worst)?"
-PAIN_INVALID = "Please send a whole number from 0 to 10."
 ASK_YESTERDAY = "How did yesterday's step go?"
 STEP_OUTCOME_LABELS: dict[StepOutcome, str] = {
     StepOutcome.COMFORTABLE: "Comfortable",
@@ -157,8 +153,6 @@ STEP_OUTCOME_LABELS: dict[StepOutcome, str] = {
     StepOutcome.NOT_DONE: "Didn't do it",
 }
 ASK_WARNING_SIGN = "Is your calf swollen, warm or red, or is the pain at rest getting worse?"
-ASK_CHECKIN_TIME = "What time of day suits you for a check-in? For example 8:00 or 7:30 pm."
-CHECKIN_TIME_INVALID = "I couldn't read that time. Try something like 8:00, 20.15 or 7 pm."
 
 # --- Decisions -------------------------------------------------------------------------
 
@@ -246,11 +240,8 @@ def all_texts() -> list[str]:
         ANTI_INFLAMMATORY_NOTE,
         PREVENTION,
         ASK_PAIN,
-        PAIN_INVALID,
         ASK_YESTERDAY,
         ASK_WARNING_SIGN,
-        ASK_CHECKIN_TIME,
-        CHECKIN_TIME_INVALID,
         RED_FLAG,
         PHYSIO_SUGGESTION,
     ]

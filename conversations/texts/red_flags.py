@@ -1,6 +1,6 @@
 """Texts of the red-flag screen and of the help it sends people to.
 
-Sources are named beside each sign in ``conversations.red_flags``.
+Sources are named beside each sign in ``rules.red_flags``.
 """
 
 from rules.red_flags import RedFlag

@@ -5,7 +5,7 @@ guide): neuromuscular fatigue is the cause; stop the activity but keep pressure 
 stretch mildly to moderately, never forcefully; taste something salty without swallowing it;
 cramp sprays are not a fix; cramps in many muscles at once are a medical emergency; recovery is
 ice, then massage after 24 h, exercise from day 3, no strength work for two weeks.
-The red-flag wording is safety screening from the sources named in ``conversations.red_flags``.
+The red-flag wording is safety screening from the sources named in ``rules.red_flags``.
 """
 
 # Step 1: the first reply, sent at once.

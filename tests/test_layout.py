@@ -1,0 +1,201 @@
+"""The layout's promises: pure rules, imports that point one way, one owner for /start and for
+membership updates, and button families that build and match the same data."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from conversations import buttons, membership
+from conversations.membership import GroupEvent
+from conversations.sos import states as sos
+from conversations.texts import common
+from conversations.texts import sos as texts
+from storage import episodes
+from storage.episodes import Outcome
+from tests.conftest import Bot
+from tests.helpers import db_of, walk_to
+
+REPO = Path(__file__).resolve().parent.parent
+
+# What each package may import of the project's own packages (and of Telegram).
+MAY_NOT_IMPORT: dict[str, set[str]] = {
+    "rules": {"telegram", "storage", "conversations", "bot"},
+    # storage/persistence.py subclasses python-telegram-bot's BasePersistence: the one exception.
+    "storage": {"telegram", "conversations", "bot"},
+    "conversations": {"bot"},
+}
+
+
+def _imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots = {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+    }
+    roots |= {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    return roots
+
+
+def _modules() -> Iterator[tuple[str, Path]]:
+    for package in sorted(MAY_NOT_IMPORT):
+        for path in sorted((REPO / package).rglob("*.py")):
+            yield package, path
+
+
+@pytest.mark.parametrize(
+    ("package", "path"), list(_modules()), ids=[str(p.relative_to(REPO)) for _, p in _modules()]
+)
+def test_imports_point_one_way(package: str, path: Path) -> None:
+    forbidden = _imported_roots(path) & MAY_NOT_IMPORT[package]
+    if path == REPO / "storage" / "persistence.py":
+        forbidden -= {"telegram"}
+    assert not forbidden, f"{path.relative_to(REPO)} imports {sorted(forbidden)}"
+
+
+def test_the_rules_package_is_walked() -> None:
+    walked = {path.name for package, path in _modules() if package == "rules"}
+    assert {"recovery.py", "red_flags.py", "plan_clock.py", "timezones.py"} <= walked
+
+
+# --- /start has one owner, and a deep link never interrupts a cramp -------------------------
+
+
+@pytest.mark.parametrize("link", ["/start join_AbC-123_xyz", "/start something_else"])
+async def test_a_deep_link_mid_flow_brings_the_step_back_and_keeps_the_episode(
+    bot: Bot, link: str
+) -> None:
+    user = bot.user()
+    await walk_to(user, sos.MUSCLE)
+    before = await episodes.open_episode_of(db_of(bot), user.user_id)
+
+    await user.send(link)
+
+    reply = bot.api.last_bot_message(user.chat_id)
+    assert reply.text.startswith(common.LINK_AFTER_CRAMP)
+    assert texts.ASK_MUSCLE in reply.text
+    assert set(reply.button_labels) == set(texts.MUSCLE_LABELS.values())
+    after = await episodes.open_episode_of(db_of(bot), user.user_id)
+    assert before is not None and after == before
+    await user.press(texts.MUSCLE_LABELS["calf"])  # the flow goes on from where it was
+    assert texts.STRETCH_GENTLY in bot.api.last_bot_message(user.chat_id).text
+
+
+async def test_plain_start_mid_flow_still_leaves_the_flow(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.MUSCLE)
+
+    await user.send("/start")
+
+    assert "CrampCoach" in bot.api.last_bot_message(user.chat_id).text
+    latest = await episodes.latest_episode_of(db_of(bot), user.user_id)
+    assert latest is not None and latest.outcome is Outcome.CANCELLED
+
+
+async def test_an_unknown_link_outside_a_flow_says_so_then_welcomes(bot: Bot) -> None:
+    user = bot.user()
+
+    await user.send("/start join_nosuchteam")
+
+    first, welcome = bot.api.bot_messages(user.chat_id)[-2:]
+    assert first.text == common.UNKNOWN_LINK
+    assert "CrampCoach" in welcome.text
+
+
+# --- Membership updates have one owner --------------------------------------------------------
+
+
+def _membership(bot: Bot, chat_id: int, old: str, new: str) -> dict[str, Any]:
+    def member(status: str) -> dict[str, Any]:
+        data: dict[str, Any] = {"user": bot.api.bot_user, "status": status}
+        if status == "administrator":
+            data |= {
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": False,
+                "can_restrict_members": False,
+                "can_promote_members": False,
+                "can_change_info": False,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        if status == "kicked":
+            data["until_date"] = 0
+        return data
+
+    return {
+        "my_chat_member": {
+            "chat": bot.api.chat_dict(chat_id),
+            "from": {"id": 7, "is_bot": False, "first_name": "Coach"},
+            "date": 1_805_000_000,
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "event"),
+    [
+        ("left", "member", GroupEvent.ADDED),
+        ("left", "administrator", GroupEvent.ADDED),
+        ("member", "administrator", GroupEvent.PROMOTED),
+        ("administrator", "member", GroupEvent.DEMOTED),
+        ("member", "left", GroupEvent.REMOVED),
+        ("administrator", "kicked", GroupEvent.REMOVED),
+    ],
+)
+async def test_group_membership_reaches_the_group_handlers(
+    bot: Bot, old: str, new: str, event: GroupEvent
+) -> None:
+    seen: list[tuple[int, GroupEvent]] = []
+
+    async def record(update: Update, context: ContextTypes.DEFAULT_TYPE, got: GroupEvent) -> None:
+        assert update.effective_chat is not None
+        seen.append((update.effective_chat.id, got))
+
+    membership.GROUP_EVENTS.append(record)
+    try:
+        await bot.user(7)._deliver(_membership(bot, -100555, old, new))
+    finally:
+        membership.GROUP_EVENTS.remove(record)
+
+    assert seen == [(-100555, event)]
+    assert bot.api.calls_of("sendMessage") == []  # nothing is posted in the group
+
+
+# --- Button families ---------------------------------------------------------------------------
+
+
+def test_a_button_family_builds_what_it_matches_and_nothing_else() -> None:
+    family = buttons.ButtonFamily.of("team", "consent", {"status", "details"})
+    data = family.data(42, "status")
+
+    assert family.matches(data)
+    assert buttons.parse(data) == buttons.Press("team", 42, "consent", "status")
+    assert not family.matches("team:42:consent:everything")
+    assert not family.matches("team:42:other:status")
+    assert not family.matches("sos:42:consent:status")
+    assert not family.matches("team:-1:consent:status")
+    with pytest.raises(ValueError, match="not a choice"):
+        family.data(42, "everything")
+    markup = family.keyboard(42, [("status", "Status"), ("details", "Details")], per_row=2)
+    assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [
+        ["team:42:consent:status", "team:42:consent:details"]
+    ]
