@@ -26,6 +26,7 @@ from rules.recovery import (
     is_pain_valid,
     local_date_of,
     next_checkin_at,
+    pain_out_of_proportion,
     parse_local_time,
     parse_pain,
     plan_day,
@@ -76,58 +77,117 @@ def decide_on(
 # --- plan_day and hours_since ---------------------------------------------------------
 
 
-def test_plan_day_counts_whole_days_from_the_cramp_time() -> None:
+def test_plan_day_counts_local_calendar_days_with_the_cramp_day_as_day_0() -> None:
     assert plan_day(CRAMP, CRAMP, BERLIN) == 0
-    assert plan_day(CRAMP, CRAMP + timedelta(hours=23, minutes=59), BERLIN) == 0
+    assert plan_day(CRAMP, at(BERLIN, 2027, 6, 1, 23, 59), BERLIN) == 0
+    # Local midnight starts day 1, only 14 hours after a 10:00 cramp.
+    assert plan_day(CRAMP, at(BERLIN, 2027, 6, 2, 0, 0), BERLIN) == 1
     assert plan_day(CRAMP, CRAMP + timedelta(hours=24), BERLIN) == 1
+    assert plan_day(CRAMP, at(BERLIN, 2027, 6, 2, 23, 59), BERLIN) == 1
+    assert plan_day(CRAMP, at(BERLIN, 2027, 6, 15, 0, 0), BERLIN) == 14
     assert plan_day(CRAMP, CRAMP + timedelta(days=14), BERLIN) == 14
+
+
+def test_a_cramp_at_23_30_makes_00_10_local_day_1() -> None:
+    cramp = at(BERLIN, 2027, 6, 1, 23, 30)
+    just_after_midnight = at(BERLIN, 2027, 6, 2, 0, 10)
+    assert hours_since(cramp, just_after_midnight) == pytest.approx(40 / 60)
+    assert plan_day(cramp, just_after_midnight, BERLIN) == 1
 
 
 def test_spring_forward_day_of_23_hours_counts_as_one_day_in_berlin() -> None:
     cramp = at(BERLIN, 2027, 3, 27, 10, 0)
     next_morning = at(BERLIN, 2027, 3, 28, 10, 0)
     assert hours_since(cramp, next_morning) == 23.0
+    assert plan_day(cramp, at(BERLIN, 2027, 3, 27, 23, 59), BERLIN) == 0
+    assert plan_day(cramp, at(BERLIN, 2027, 3, 28, 0, 0), BERLIN) == 1
+    assert plan_day(cramp, at(BERLIN, 2027, 3, 28, 3, 0), BERLIN) == 1  # just after the gap
     assert plan_day(cramp, next_morning, BERLIN) == 1
-    assert plan_day(cramp, at(BERLIN, 2027, 3, 28, 9, 59), BERLIN) == 0
+    assert plan_day(cramp, at(BERLIN, 2027, 3, 28, 23, 59), BERLIN) == 1
+    assert plan_day(cramp, at(BERLIN, 2027, 3, 29, 0, 0), BERLIN) == 2
 
 
 def test_fall_back_day_of_25_hours_counts_as_one_day_in_berlin() -> None:
     cramp = at(BERLIN, 2027, 10, 30, 10, 0)
     assert hours_since(cramp, at(BERLIN, 2027, 10, 31, 10, 0)) == 25.0
-    assert plan_day(cramp, at(BERLIN, 2027, 10, 31, 10, 0), BERLIN) == 1
-    # 24.5 real hours but the wall clock has not yet come round: still day 0.
-    assert plan_day(cramp, at(BERLIN, 2027, 10, 31, 9, 30), BERLIN) == 0
+    assert plan_day(cramp, at(BERLIN, 2027, 10, 31, 0, 0), BERLIN) == 1
+    # Both 02:30s of the repeated hour are on the same local date.
+    assert plan_day(cramp, at(BERLIN, 2027, 10, 31, 2, 30, fold=0), BERLIN) == 1
+    assert plan_day(cramp, at(BERLIN, 2027, 10, 31, 2, 30, fold=1), BERLIN) == 1
+    assert plan_day(cramp, at(BERLIN, 2027, 10, 31, 23, 59), BERLIN) == 1
+    assert plan_day(cramp, at(BERLIN, 2027, 11, 1, 0, 0), BERLIN) == 2
 
 
 def test_dst_changes_in_new_york_do_not_shift_the_day() -> None:
     spring = at(NEW_YORK, 2027, 3, 13, 22, 0)
+    assert plan_day(spring, at(NEW_YORK, 2027, 3, 13, 23, 59), NEW_YORK) == 0
+    assert plan_day(spring, at(NEW_YORK, 2027, 3, 14, 0, 0), NEW_YORK) == 1
     assert plan_day(spring, at(NEW_YORK, 2027, 3, 14, 22, 0), NEW_YORK) == 1
-    assert plan_day(spring, at(NEW_YORK, 2027, 3, 16, 21, 59), NEW_YORK) == 2
-    assert plan_day(spring, at(NEW_YORK, 2027, 3, 16, 22, 0), NEW_YORK) == 3
+    assert plan_day(spring, at(NEW_YORK, 2027, 3, 15, 23, 59), NEW_YORK) == 2
+    assert plan_day(spring, at(NEW_YORK, 2027, 3, 16, 0, 0), NEW_YORK) == 3
     fall = at(NEW_YORK, 2027, 11, 6, 22, 0)
-    assert plan_day(fall, at(NEW_YORK, 2027, 11, 7, 21, 59), NEW_YORK) == 0
-    assert plan_day(fall, at(NEW_YORK, 2027, 11, 7, 22, 0), NEW_YORK) == 1
+    assert plan_day(fall, at(NEW_YORK, 2027, 11, 7, 0, 0), NEW_YORK) == 1
+    assert plan_day(fall, at(NEW_YORK, 2027, 11, 7, 1, 30, fold=0), NEW_YORK) == 1
+    assert plan_day(fall, at(NEW_YORK, 2027, 11, 7, 1, 30, fold=1), NEW_YORK) == 1
+    assert plan_day(fall, at(NEW_YORK, 2027, 11, 7, 23, 59), NEW_YORK) == 1
+    assert plan_day(fall, at(NEW_YORK, 2027, 11, 8, 0, 0), NEW_YORK) == 2
 
 
-def test_two_weeks_spanning_a_dst_change_end_exactly_on_the_wall_clock() -> None:
-    cramp = at(BERLIN, 2027, 3, 25, 20, 0)
-    assert plan_day(cramp, at(BERLIN, 2027, 4, 8, 19, 59), BERLIN) == 13
+def test_two_weeks_spanning_a_dst_change_end_at_local_midnight() -> None:
+    cramp = at(BERLIN, 2027, 3, 25, 20, 0)  # the spring change is on 28 March
+    assert plan_day(cramp, at(BERLIN, 2027, 4, 7, 23, 59), BERLIN) == 13
+    assert plan_day(cramp, at(BERLIN, 2027, 4, 8, 0, 0), BERLIN) == 14
     assert plan_day(cramp, at(BERLIN, 2027, 4, 8, 20, 0), BERLIN) == 14
 
 
-def test_late_evening_cramp_is_still_day_0_next_morning() -> None:
+def test_late_evening_cramp_makes_the_next_morning_day_1() -> None:
     cramp = at(BERLIN, 2027, 6, 1, 23, 30)
-    assert plan_day(cramp, at(BERLIN, 2027, 6, 2, 8, 0), BERLIN) == 0
+    assert plan_day(cramp, at(BERLIN, 2027, 6, 2, 8, 0), BERLIN) == 1
     assert plan_day(cramp, at(BERLIN, 2027, 6, 2, 23, 30), BERLIN) == 1
-    assert plan_day(cramp, at(BERLIN, 2027, 6, 4, 23, 29), BERLIN) == 2
-    assert plan_day(cramp, at(BERLIN, 2027, 6, 4, 23, 30), BERLIN) == 3
+    assert plan_day(cramp, at(BERLIN, 2027, 6, 3, 23, 59), BERLIN) == 2
+    assert plan_day(cramp, at(BERLIN, 2027, 6, 4, 0, 0), BERLIN) == 3
 
 
 def test_plan_day_uses_the_athletes_zone_not_utc_dates() -> None:
-    cramp = at(NEW_YORK, 2027, 6, 1, 23, 30)  # already 2 June in UTC
-    evening = at(NEW_YORK, 2027, 6, 2, 20, 0)  # already 3 June in UTC
-    assert cramp.date() == date(2027, 6, 2) and evening.date() == date(2027, 6, 3)
+    # Late-evening cramp: already 2 June in UTC, so UTC dates would say the next
+    # morning is still day 0; in New York it is day 1.
+    cramp = at(NEW_YORK, 2027, 6, 1, 23, 30)
+    morning = at(NEW_YORK, 2027, 6, 2, 8, 0)
+    assert cramp.date() == morning.date() == date(2027, 6, 2)
+    assert plan_day(cramp, morning, NEW_YORK) == 1
+    # The same two instants are both on 2 June in Berlin: day 0 there.
+    assert plan_day(cramp, morning, BERLIN) == 0
+    # Early-evening cramp: the same evening is already the next date in UTC, but still
+    # day 0 in New York.
+    cramp = at(NEW_YORK, 2027, 6, 1, 18, 0)
+    evening = at(NEW_YORK, 2027, 6, 1, 21, 0)
+    assert (cramp.date(), evening.date()) == (date(2027, 6, 1), date(2027, 6, 2))
     assert plan_day(cramp, evening, NEW_YORK) == 0
+
+
+@pytest.mark.parametrize(
+    ("zone", "cramp_date", "wall"),
+    [
+        (BERLIN, date(2027, 3, 26), time(8, 0)),  # spring forward, night of 27-28 March
+        (BERLIN, date(2027, 3, 26), time(2, 30)),  # a check-in inside the spring gap
+        (BERLIN, date(2027, 10, 29), time(8, 0)),  # fall back, night of 30-31 October
+        (BERLIN, date(2027, 10, 29), time(2, 30)),  # a check-in in the repeated hour
+        (NEW_YORK, date(2027, 3, 12), time(8, 0)),  # spring forward, night of 13-14 March
+        (NEW_YORK, date(2027, 3, 12), time(2, 30)),
+        (NEW_YORK, date(2027, 11, 5), time(8, 0)),  # fall back, night of 6-7 November
+        (NEW_YORK, date(2027, 11, 5), time(1, 30)),
+    ],
+)
+def test_daily_check_ins_across_a_dst_night_get_consecutive_day_numbers(
+    zone: ZoneInfo, cramp_date: date, wall: time
+) -> None:
+    cramp = datetime.combine(cramp_date, time(18, 0), tzinfo=zone).astimezone(UTC)
+    after = cramp
+    days: list[int] = []
+    for _ in range(5):
+        after = next_checkin_at(wall, zone, after)
+        days.append(plan_day(cramp, after, zone))
+    assert days == [1, 2, 3, 4, 5]
 
 
 def test_repeated_fall_back_hour_never_gives_a_negative_day() -> None:
@@ -162,6 +222,33 @@ def test_massage_waits_for_24_hours_even_on_a_23_hour_day() -> None:
     outcome = decide(Stage.REST, report(), None, cramp, now, BERLIN)
     assert outcome.decision is Decision.HOLD
     assert outcome.waiting_for is Stage.MASSAGE
+
+
+def test_evening_cramp_opens_exercise_on_third_morning_but_massage_needs_24_hours() -> None:
+    cramp = at(BERLIN, 2027, 6, 4, 18, 0)  # Friday 18:00
+    saturday_morning = at(BERLIN, 2027, 6, 5, 8, 0)
+    assert plan_day(cramp, saturday_morning, BERLIN) == 1
+    assert not stage_allowed(Stage.MASSAGE, cramp, saturday_morning, BERLIN)
+    morning_plan = plan_for_day(1, hours_since(cramp, saturday_morning), Stage.MASSAGE)
+    assert morning_plan.has(Advice.NO_MASSAGE_YET) and not morning_plan.has(Advice.MASSAGE_OK)
+    waiting = decide(Stage.REST, report(), None, cramp, saturday_morning, BERLIN)
+    assert (waiting.decision, waiting.waiting_for) == (Decision.HOLD, Stage.MASSAGE)
+
+    saturday_evening = at(BERLIN, 2027, 6, 5, 18, 0)  # 24 real hours
+    assert plan_day(cramp, saturday_evening, BERLIN) == 1
+    assert stage_allowed(Stage.MASSAGE, cramp, saturday_evening, BERLIN)
+    assert not stage_allowed(Stage.WALK_FLAT, cramp, saturday_evening, BERLIN)
+
+    sunday_night = at(BERLIN, 2027, 6, 6, 23, 59)
+    assert plan_day(cramp, sunday_night, BERLIN) == 2
+    assert not stage_allowed(Stage.WALK_FLAT, cramp, sunday_night, BERLIN)
+
+    monday_morning = at(BERLIN, 2027, 6, 7, 8, 0)  # 62 hours: not yet 3 x 24
+    assert hours_since(cramp, monday_morning) < 3 * 24
+    assert plan_day(cramp, monday_morning, BERLIN) == rules.RETURN_TO_EXERCISE_DAY
+    assert highest_stage_allowed(cramp, monday_morning, BERLIN) is Stage.RUN
+    monday = decide(Stage.MASSAGE, report(), None, cramp, monday_morning, BERLIN)
+    assert (monday.decision, monday.new_stage) == (Decision.ADVANCE, Stage.WALK_FLAT)
 
 
 @pytest.mark.parametrize(
@@ -301,8 +388,12 @@ def test_running_finishes_only_from_day_14() -> None:
     assert day13.waiting_for is Stage.DONE
     day14 = decide_on(Stage.RUN, 14)
     assert (day14.decision, day14.new_stage) == (Decision.FINISHED, Stage.DONE)
-    just_before = on_day(14, 0) - timedelta(seconds=1)
+    # Day 14 starts at local midnight, not at the cramp's time of day.
+    day14_starts = at(BERLIN, 2027, 6, 15, 0, 0)
+    just_before = day14_starts - timedelta(seconds=1)
     assert decide(Stage.RUN, report(), None, CRAMP, just_before, BERLIN).decision is Decision.HOLD
+    at_midnight = decide(Stage.RUN, report(), None, CRAMP, day14_starts, BERLIN)
+    assert (at_midnight.decision, at_midnight.day) == (Decision.FINISHED, 14)
 
 
 def test_finishing_needs_the_run_stage() -> None:
@@ -361,6 +452,83 @@ def test_daily_comfortable_check_ins_walk_the_whole_plan() -> None:
     ]
     assert all(seen[d] is Stage.RUN for d in range(6, 14))
     assert seen[14] is Stage.DONE
+
+
+# --- pain out of proportion: medical advice on top of the decision -------------------
+
+
+@pytest.mark.parametrize(
+    ("pain", "previous_pain", "day", "expected"),
+    [
+        # 8 or more: medical advice on any day, rising or not.
+        (8, None, 0, True),
+        (8, 9, 2, True),
+        (8, 8, 10, True),
+        (10, 2, 20, True),
+        # 7: only when early and rising.
+        (7, 5, 0, True),
+        (7, 6, 3, True),
+        (7, None, 1, False),
+        (7, 7, 2, False),
+        (7, 8, 2, False),
+        (7, 5, 4, False),
+        (7, 5, 12, False),
+        # 6 rising: up to day 3 inclusive, not from day 4.
+        (6, 5, 3, True),
+        (6, 5, 4, False),
+        (6, None, 0, False),
+        (6, None, 3, False),
+        (6, 6, 1, False),
+        (6, 7, 1, False),
+        # Below 6, even rising sharply in the first days.
+        (5, 0, 1, False),
+        (0, None, 0, False),
+    ],
+)
+def test_pain_out_of_proportion(
+    pain: int, previous_pain: int | None, day: int, expected: bool
+) -> None:
+    assert pain_out_of_proportion(pain, previous_pain, day) is expected
+
+
+@pytest.mark.parametrize(
+    ("stage", "day", "pain", "previous_pain", "warning", "decision", "reason", "seek"),
+    [
+        (Stage.WALK_FAST, 5, 8, None, False, Decision.STEP_BACK, Reason.PAIN_HIGH, True),
+        (Stage.WALK_FAST, 5, 7, None, False, Decision.STEP_BACK, Reason.PAIN_HIGH, False),
+        (Stage.MASSAGE, 2, 7, 5, False, Decision.STEP_BACK, Reason.PAIN_HIGH, True),
+        (Stage.WALK_FLAT, 3, 6, 5, False, Decision.HOLD, Reason.PAIN_RISING, True),
+        (Stage.WALK_FLAT, 4, 6, 5, False, Decision.HOLD, Reason.PAIN_RISING, False),
+        (Stage.MASSAGE, 1, 6, None, False, Decision.HOLD, Reason.PAIN_MODERATE, False),
+        (Stage.RUN, 10, 8, 1, True, Decision.RED_FLAG, Reason.WARNING_SIGN, True),
+        (Stage.DONE, 20, 9, 9, False, Decision.STEP_BACK, Reason.PAIN_HIGH, True),
+    ],
+)
+def test_decide_flags_medical_advice_without_changing_the_decision(
+    stage: Stage,
+    day: int,
+    pain: int,
+    previous_pain: int | None,
+    warning: bool,
+    decision: Decision,
+    reason: Reason,
+    seek: bool,
+) -> None:
+    outcome = decide_on(stage, day, pain, previous_pain=previous_pain, warning_sign=warning)
+    assert (outcome.decision, outcome.reason, outcome.seek_medical_advice) == (
+        decision,
+        reason,
+        seek,
+    )
+
+
+@pytest.mark.parametrize("day", [0, 1, 2, 3, 4, 14])
+def test_decide_sets_seek_medical_advice_exactly_when_pain_is_out_of_proportion(day: int) -> None:
+    for stage in Stage:
+        for pain in range(0, 11):
+            for previous in (None, *range(0, 11)):
+                outcome = decide_on(stage, day, pain, previous_pain=previous)
+                assert outcome.seek_medical_advice is pain_out_of_proportion(pain, previous, day)
 
 
 def test_invalid_pain_is_rejected() -> None:
