@@ -159,11 +159,13 @@ async def pressed(
     load: Callable[[int], Awaitable[R | None]],
     owner: Callable[[R], int],
     check: Callable[[R, Press], Awaitable[Refusal | None]] | None = None,
+    answer: bool = True,
 ) -> Pressed[R] | Refusal:
     """Parse a press, load its record by ``ref``, check the owner, then ask ``check``.
 
     The query is always answered (so the client stops spinning): quietly for a press that
-    passes, with the refusal's text for one that does not. A refused press changes nothing.
+    passes (unless ``answer`` is False: the handler answers it with a text of its own), with
+    the refusal's text for one that does not. A refused press changes nothing.
     """
     query = update.callback_query
     assert query is not None
@@ -178,5 +180,6 @@ async def pressed(
         await answer_quietly(query, refusal.answer)
         return refusal
     assert press is not None and record is not None
-    await answer_quietly(query)
+    if answer:
+        await answer_quietly(query)
     return Pressed(record, press.step, press.choice)

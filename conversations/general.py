@@ -17,6 +17,7 @@ from conversations.plan.setup import leave_editing
 from conversations.replies import answer_quietly, sos_text, user_id_of
 from conversations.services import services
 from conversations.texts import common
+from conversations.texts import sos as sos_texts
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -26,6 +27,13 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None
     await message.reply_text(sos_text(common.HELP), reply_markup=keyboards.sos_reply_keyboard())
+
+
+async def prevent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/prevent: why exercise cramps happen, what doesn't work, and what helps."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(sos_texts.PREVENT, reply_markup=keyboards.sos_reply_keyboard())
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

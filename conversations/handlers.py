@@ -11,7 +11,7 @@ from typing import Any
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from conversations import general, membership, start
-from conversations.plan import checkin, commands, setup, typed, views
+from conversations.plan import checkin, commands, settings, setup, typed, views
 from conversations.sos.flow import build_sos_conversation
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -27,14 +27,16 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         # The recovery plan: commands, set-up and settings buttons, the daily check-in.
         CommandHandler("today", commands.today, filters=PRIVATE),
         CommandHandler("progress", commands.progress, filters=PRIVATE),
-        CommandHandler("settings", commands.settings, filters=PRIVATE),
+        CommandHandler("settings", settings.settings, filters=PRIVATE),
         CommandHandler("pause", commands.pause, filters=PRIVATE),
         CommandHandler("resume", commands.resume, filters=PRIVATE),
         CommandHandler("stopplan", commands.stop_plan, filters=PRIVATE),
+        CommandHandler("prevent", general.prevent, filters=PRIVATE),
         views.OFFER_BUTTONS.handler(setup.on_offer),
         views.TIME_BUTTONS.handler(setup.on_time_pressed),
         views.ZONE_BUTTONS.handler(setup.on_zone_pressed),
-        views.SETTINGS_BUTTONS.handler(commands.on_settings_pressed),
+        views.SETTINGS_BUTTONS.handler(settings.on_setting_pressed),
+        settings.NUMBER_BUTTONS.handler(settings.on_number_pressed),
         views.STOP_BUTTONS.handler(commands.on_stop_or_resume_pressed),
         views.CARRY_BUTTONS.handler(commands.on_stop_or_resume_pressed),
         *checkin.handlers(),

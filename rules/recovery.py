@@ -31,6 +31,7 @@ __all__ = [
     "PAIN_LOW_MAX",
     "PAIN_MAX",
     "PAIN_MIN",
+    "PAIN_SEEK_ADVICE_AT",
     "PAIN_STEP_BACK_AT",
     "PAIN_STEP_BACK_RISE",
     "PHYSIO_FROM_DAY",
@@ -51,6 +52,7 @@ __all__ = [
     "is_pain_valid",
     "local_date_of",
     "next_checkin_at",
+    "pain_out_of_proportion",
     "parse_local_time",
     "parse_pain",
     "plan_day",
@@ -80,11 +82,17 @@ PAIN_STEP_BACK_AT = 7
 PAIN_STEP_BACK_RISE = 2
 #: Pain must be at most this for the athlete to move on to the next stage.
 PAIN_LOW_MAX = 3
+#: Pain this high at a check-in is more than a cramp's small muscle damage explains: medical
+#: advice at once (NHS "Leg cramps" and Mayo Clinic "Compartment syndrome": pain far beyond
+#: the injury needs a doctor), on top of stepping back.
+PAIN_SEEK_ADVICE_AT = 8
+#: In the first days pain should settle; pain at least this high that is still rising is out of
+#: proportion to a cramp (same sources): medical advice at once.
+EARLY_DAYS = 3
+EARLY_PAIN_SEEK_ADVICE_AT = 6
 #: A flare-up once exercise has started is worth a physiotherapist's look
 #: (safety advice in line with NHS / sports physiotherapy guidance).
 PHYSIO_FROM_DAY = RETURN_TO_EXERCISE_DAY
-
-_ONE_DAY = timedelta(days=1)
 
 
 class Stage(IntEnum):
@@ -171,6 +179,8 @@ class Outcome:
     rest_today: bool = False
     # Set when the athlete is ready to move on but the calendar is not: the next stage.
     waiting_for: Stage | None = None
+    # Pain out of proportion to a cramp: get medical advice today, whatever the decision.
+    seek_medical_advice: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,19 +221,16 @@ def hours_since(cramp_at: datetime, now: datetime) -> float:
 
 
 def plan_day(cramp_at: datetime, now: datetime, zone: ZoneInfo) -> int:
-    """Day of the plan: whole days between the local wall-clock times of cramp and now.
+    """Day of the plan: calendar days on the athlete's local clock, the cramp's day being 0.
 
-    Day 0 runs until the wall clock in ``zone`` first shows the cramp's time of day
-    again, so a 23- or 25-hour DST day still counts as one day, and a cramp late in the
-    evening is still day 0 the next morning. Raises ``ValueError`` if ``now`` is before
-    the cramp or either datetime is naive.
+    A cramp on Friday evening makes Saturday day 1 and Monday day 3, whatever the hour, so
+    the article's "from 3 days" opens on the third morning after the cramp. Daylight-saving
+    changes do not matter: only local dates are compared. (The 24 hours before massage are
+    real hours: see ``hours_since``.) Raises ``ValueError`` if ``now`` is before the cramp or
+    either datetime is naive.
     """
     hours_since(cramp_at, now)  # validates awareness and order
-    local_cramp = cramp_at.astimezone(zone).replace(tzinfo=None, fold=0)
-    local_now = now.astimezone(zone).replace(tzinfo=None, fold=0)
-    # Naive wall-clock arithmetic ignores DST. During a fall-back hour the wall clock
-    # can read earlier than the cramp although real time moved on: that is still day 0.
-    return max(0, (local_now - local_cramp) // _ONE_DAY)
+    return max(0, (local_date_of(now, zone) - local_date_of(cramp_at, zone)).days)
 
 
 # --- Stage gating ---------------------------------------------------------------------
@@ -311,6 +318,7 @@ def decide(
             day=day,
             rest_today=rest_today,
             waiting_for=waiting_for,
+            seek_medical_advice=pain_out_of_proportion(report.pain, previous_pain, day),
         )
 
     if report.warning_sign:
@@ -341,6 +349,18 @@ def decide(
             return outcome(Decision.FINISHED, Stage.DONE, Reason.COMPLETE)
         return outcome(Decision.ADVANCE, following, Reason.READY)
     return outcome(Decision.HOLD, current, Reason.PAIN_MODERATE)
+
+
+def pain_out_of_proportion(pain: int, previous_pain: int | None, day: int) -> bool:
+    """Whether a check-in's pain needs medical advice at once, not only a step back.
+
+    Pain of 8 or more on any day; or, in the first days, pain of 6 or more that has risen
+    since the last check-in instead of settling.
+    """
+    if pain >= PAIN_SEEK_ADVICE_AT:
+        return True
+    rising = previous_pain is not None and pain > previous_pain
+    return day <= EARLY_DAYS and rising and pain >= EARLY_PAIN_SEEK_ADVICE_AT
 
 
 # --- The day's plan -------------------------------------------------------------------

@@ -136,6 +136,22 @@ async def set_muscle(db: Database, episode_id: int, muscle: str) -> None:
         await conn.execute("UPDATE episodes SET muscle = ? WHERE id = ?", (muscle, episode_id))
 
 
+async def note_red_flag(db: Database, episode_id: int, red_flag: str) -> None:
+    """A sign that needs a doctor soon, not now: recorded while the episode goes on."""
+    async with db.write() as conn:
+        await conn.execute("UPDATE episodes SET red_flag = ? WHERE id = ?", (red_flag, episode_id))
+
+
+async def starts_since(db: Database, user_id: int, since: datetime) -> list[datetime]:
+    """When the user's cramps started since ``since``, leaving out cancelled episodes."""
+    rows = await db.fetch_all(
+        "SELECT started_at FROM episodes WHERE user_id = ? AND started_at >= ? "
+        "AND (outcome IS NULL OR outcome != 'cancelled') ORDER BY started_at",
+        (user_id, to_db(since)),
+    )
+    return [from_db(row["started_at"]) for row in rows]
+
+
 async def add_relief_tried(db: Database, episode_id: int, step: str) -> None:
     """Append a relief step to the episode's list of what was tried, in order."""
     async with db.write() as conn:

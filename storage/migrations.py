@@ -116,6 +116,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX checkins_remind ON checkins(remind_at) WHERE remind_at IS NOT NULL;
         """,
     ),
+    Migration(
+        3,
+        "the athlete's country and emergency number; the plan's muscle",
+        """
+        ALTER TABLE users ADD COLUMN country TEXT;
+        ALTER TABLE users ADD COLUMN emergency_number TEXT;
+        ALTER TABLE users ADD COLUMN awaiting TEXT CHECK (awaiting IN ('emergency_number'));
+        ALTER TABLE plans ADD COLUMN muscle TEXT;
+        UPDATE plans SET muscle = (SELECT e.muscle FROM episodes e WHERE e.id = plans.episode_id)
+        """,
+    ),
 )
 
 

@@ -60,6 +60,7 @@ class Plan:
     unanswered_days: int
     recurrences: int
     created_at: datetime
+    muscle: str | None  # the cramped muscle the plan is for ("calf", "hamstring", ...)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def _plan(row: aiosqlite.Row) -> Plan:
         unanswered_days=row["unanswered_days"],
         recurrences=row["recurrences"],
         created_at=from_db(row["created_at"]),
+        muscle=row["muscle"],
     )
 
 
@@ -152,13 +154,15 @@ async def create_plan(
     episode_id: int | None,
     cramp_at: datetime,
     now: datetime,
+    muscle: str | None = None,
 ) -> Plan:
     """Start setting up a plan (the check-in time is asked first). Returns the live plan."""
     async with db.write() as conn:
         await conn.execute(
             "INSERT INTO plans (user_id, chat_id, episode_id, cramp_at, status, editing, "
-            "created_at) VALUES (?, ?, ?, ?, 'setup', 'time', ?) ON CONFLICT DO NOTHING",
-            (user_id, chat_id, episode_id, to_db(cramp_at), to_db(now)),
+            "created_at, muscle) VALUES (?, ?, ?, ?, 'setup', 'time', ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (user_id, chat_id, episode_id, to_db(cramp_at), to_db(now), muscle),
         )
     plan = await live_plan_of(db, user_id)
     assert plan is not None
@@ -239,6 +243,16 @@ async def restart_for_recurrence(db: Database, user_id: int, cramp_at: datetime)
             (to_db(cramp_at), user_id),
         )
         return cursor.rowcount > 0
+
+
+async def set_muscle_of_live_plan(db: Database, user_id: int, muscle: str) -> None:
+    """A recurrence during a plan: the plan now follows the muscle that cramped this time."""
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE plans SET muscle = ? WHERE user_id = ? "
+            "AND status IN ('active', 'paused', 'unreachable')",
+            (muscle, user_id),
+        )
 
 
 async def mark_unreachable(db: Database, user_id: int) -> None:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from storage.db import Database
 from storage.timestamps import from_db, from_db_or_none, to_db
+
+
+class Awaiting(StrEnum):
+    """Typed input the bot is waiting for from this user, outside any plan."""
+
+    EMERGENCY_NUMBER = "emergency_number"
 
 
 @dataclass(frozen=True)
@@ -15,6 +22,9 @@ class User:
     first_seen_at: datetime
     disclaimer_seen_at: datetime | None
     blocked_at: datetime | None
+    country: str | None  # ISO 3166 code: chosen, or derived from the plan's time zone
+    emergency_number: str | None  # typed by the athlete in /settings; wins over the country
+    awaiting: Awaiting | None
 
 
 async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
@@ -32,6 +42,9 @@ async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
         first_seen_at=from_db(row["first_seen_at"]),
         disclaimer_seen_at=from_db_or_none(row["disclaimer_seen_at"]),
         blocked_at=from_db_or_none(row["blocked_at"]),
+        country=row["country"],
+        emergency_number=row["emergency_number"],
+        awaiting=None if row["awaiting"] is None else Awaiting(row["awaiting"]),
     )
 
 
@@ -50,4 +63,30 @@ async def set_blocked(db: Database, user_id: int, blocked_at: datetime | None) -
         await conn.execute(
             "UPDATE users SET blocked_at = ? WHERE user_id = ?",
             (None if blocked_at is None else to_db(blocked_at), user_id),
+        )
+
+
+async def set_country(db: Database, user_id: int, country: str | None) -> None:
+    """The athlete's country (for the emergency number); a typed number is forgotten."""
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE users SET country = ?, emergency_number = NULL, awaiting = NULL "
+            "WHERE user_id = ?",
+            (country, user_id),
+        )
+
+
+async def set_emergency_number(db: Database, user_id: int, number: str) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE users SET emergency_number = ?, awaiting = NULL WHERE user_id = ?",
+            (number, user_id),
+        )
+
+
+async def set_awaiting(db: Database, user_id: int, awaiting: Awaiting | None) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE users SET awaiting = ? WHERE user_id = ?",
+            (None if awaiting is None else awaiting.value, user_id),
         )

@@ -18,10 +18,10 @@ from storage.db import Database
 from storage.episodes import Episode
 from tests.conftest import Bot
 
-# Every step of the SOS flow, in the order an athlete meets them.
+# Every step of the SOS flow, in the order an athlete meets them (the second screen of warning
+# signs and the old exercise-or-rest question are off this path).
 STATES = (
     sos.TRIAGE,
-    sos.CONTEXT,
     sos.MUSCLE,
     sos.STRETCH,
     sos.SALT,
@@ -33,36 +33,33 @@ STATES = (
 
 # How to get from one step to the next: the button pressed at each step.
 _PATH: dict[str, str] = {
-    sos.TRIAGE: texts.NO_RED_FLAG,
-    sos.CONTEXT: texts.CONTEXT_EXERCISE,
+    sos.TRIAGE: texts.NO_FLAG_OTHER,  # → MUSCLE (the calf button goes straight to STRETCH)
     sos.MUSCLE: texts.MUSCLE_LABELS["calf"],
     sos.STRETCH: texts.NOT_YET,  # → SALT
     sos.SALT: texts.EASED,  # → ACTIVITY
     sos.ACTIVITY: texts.ACTIVITY_LABELS["running"],
     sos.TIME_INTO: texts.TIME_INTO_LABELS["30-60"],
     sos.HEAT: texts.YES,
-    sos.CLOTHING: texts.NO,  # → aftercare, the end
+    sos.CLOTHING: texts.NO,  # → the end
 }
 
 # The button that moves each step on, and the text the next step starts with.
 NEXT_STEP: dict[str, tuple[str, str]] = {
-    sos.TRIAGE: (texts.NO_RED_FLAG, texts.ASK_CONTEXT),
-    sos.CONTEXT: (texts.CONTEXT_EXERCISE, texts.ASK_MUSCLE),
-    sos.MUSCLE: (texts.MUSCLE_LABELS["calf"], texts.STRETCH_GENTLY),
+    sos.TRIAGE: (texts.NO_FLAG_OTHER, texts.ASK_MUSCLE),
+    sos.MUSCLE: (texts.MUSCLE_LABELS["calf"], "<b>Stretch gently"),
     sos.STRETCH: (texts.NOT_YET, "salty"),
     sos.SALT: (texts.NOT_YET, texts.REPEAT_STRETCH),
     sos.ACTIVITY: (texts.ACTIVITY_LABELS["running"], texts.ASK_TIME_INTO),
     sos.TIME_INTO: (texts.TIME_INTO_LABELS["30-60"], texts.ASK_HEAT),
     sos.HEAT: (texts.YES, texts.ASK_CLOTHING),
-    sos.CLOTHING: (texts.NO, "What now"),
+    sos.CLOTHING: (texts.NO, "Thanks, noted"),
 }
 
 # A piece of text that tells each step's message apart from the others.
 STEP_TEXT: dict[str, str] = {
-    sos.TRIAGE: "Quick safety check",
-    sos.CONTEXT: texts.ASK_CONTEXT,
+    sos.TRIAGE: "Quick check",
     sos.MUSCLE: texts.ASK_MUSCLE,
-    sos.STRETCH: texts.STRETCH_GENTLY,
+    sos.STRETCH: "Stretch gently",
     sos.SALT: "salty",
     sos.ACTIVITY: "What were you doing?",
     sos.TIME_INTO: "How far into it",
@@ -82,7 +79,7 @@ async def walk_to(user: LocalUser, state: str, *, start: str = "/cramp") -> None
 
 
 async def walk_to_the_end(user: LocalUser) -> None:
-    """A whole flow: eased after the salt, every question answered, aftercare shown."""
+    """A whole flow: eased after the salt (aftercare shown), every question answered."""
     await walk_to(user, sos.CLOTHING)
     await user.press(_PATH[sos.CLOTHING])
 

@@ -41,14 +41,12 @@ _YESTERDAY_LABEL = {
 
 
 async def ease_a_cramp(user: LocalUser) -> None:
-    """An exercise calf cramp that eases after the first stretch; the questions skipped, so
-    the aftercare note and the plan offer follow."""
+    """An exercise calf cramp that eases after the first stretch (one tap to it): the aftercare
+    note and the plan offer come at once; the questions after it are skipped."""
     await user.send("/cramp")
-    await user.press(sos_texts.NO_RED_FLAG)
-    await user.press(sos_texts.CONTEXT_EXERCISE)
-    await user.press(sos_texts.MUSCLE_LABELS["calf"])
+    await user.press(sos_texts.NO_FLAG_CALF)
     await user.press(sos_texts.EASED)
-    await user.press(sos_texts.SKIP)
+    await user.press(sos_texts.SKIP_ALL)
 
 
 async def start_plan(

@@ -199,3 +199,9 @@ def test_a_button_family_builds_what_it_matches_and_nothing_else() -> None:
     assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [
         ["team:42:consent:status", "team:42:consent:details"]
     ]
+
+
+def test_migrations_are_numbered_one_by_one() -> None:
+    from storage.migrations import MIGRATIONS
+
+    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))

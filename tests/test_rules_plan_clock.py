@@ -33,6 +33,7 @@ def _plan(zone: str, checkin_time: str) -> Plan:
         unanswered_days=0,
         recurrences=0,
         created_at=start,
+        muscle="calf",
     )
 
 

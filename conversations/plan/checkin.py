@@ -19,7 +19,8 @@ from telegram.ext import ContextTypes, ExtBot
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Refusal, pressed
-from conversations.plan.views import carry_on_buttons
+from conversations.emergency import number_for
+from conversations.plan.views import carry_on_buttons, muscle_of
 from conversations.replies import send
 from conversations.services import Services, services
 from conversations.texts import plan as texts
@@ -50,7 +51,8 @@ _YESTERDAY = {
 PAIN_BUTTONS = ButtonFamily.of(FLOW, "pain", {str(n) for n in range(11)})
 SNOOZE_BUTTONS = ButtonFamily.of(FLOW, "snooze", {"1", "3"})
 YESTERDAY_BUTTONS = ButtonFamily.of(FLOW, "yday", _YESTERDAY)
-WARNING_BUTTONS = ButtonFamily.of(FLOW, "warn", {"yes", "no"})
+NO, YES, CHEST = "no", "yes", "chest"  # the warning question's answers
+WARNING_BUTTONS = ButtonFamily.of(FLOW, "warn", {NO, YES, CHEST})
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -66,7 +68,8 @@ def _pain_view(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]
             *SNOOZE_BUTTONS.rows(checkin.id, snooze, per_row=2),
         ]
     )
-    return f"{header}\n\n{advice.ASK_PAIN}", markup
+    question = advice.for_muscle(advice.ASK_PAIN, muscle_of(plan))
+    return f"{header}\n\n{question}", markup
 
 
 def _yesterday_view(checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
@@ -75,7 +78,7 @@ def _yesterday_view(checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
 
 
 def _warning_view(checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
-    options = [("no", texts.NO_WARNING), ("yes", texts.HAS_WARNING)]
+    options = [(NO, texts.NO_WARNING), (CHEST, texts.CHEST_WARNING), (YES, texts.HAS_WARNING)]
     return advice.ASK_WARNING_SIGN, WARNING_BUTTONS.keyboard(checkin.id, options)
 
 
@@ -235,7 +238,7 @@ async def on_warning(press: CheckinPress) -> None:
     fresh = await plans.get_checkin(svc.db, press.checkin.id)
     assert fresh is not None and fresh.pain is not None and fresh.yesterday is not None
     report = rules.CheckinReport(
-        pain=fresh.pain, yesterday=_YESTERDAY[fresh.yesterday], warning_sign=press.choice == "yes"
+        pain=fresh.pain, yesterday=_YESTERDAY[fresh.yesterday], warning_sign=press.choice != NO
     )
     outcome = rules.decide(
         plan.stage,
@@ -259,16 +262,25 @@ async def on_warning(press: CheckinPress) -> None:
     today = rules.plan_for_day(
         outcome.day, plan_clock.hours_since_cramp(plan.cramp_at, now), outcome.new_stage
     )
-    await send(press.update, _decision_text(svc, outcome, today), keyboards.sos_reply_keyboard())
+    text = await _decision_text(svc, plan, outcome, today, chest=press.choice == CHEST)
+    await send(press.update, text, keyboards.sos_reply_keyboard())
     if outcome.decision is rules.Decision.FINISHED:
         await plans.end_plan(svc.db, plan.id, now)
 
 
-def _decision_text(svc: Services, outcome: rules.Outcome, today: rules.DayPlan) -> str:
+async def _decision_text(
+    svc: Services, plan: Plan, outcome: rules.Outcome, today: rules.DayPlan, *, chest: bool
+) -> str:
+    """The check-in's answer: today's decision and plan, and any medical advice first."""
+    number = await number_for(svc, plan.user_id)
+    if chest:
+        return advice.RED_FLAG_CHEST.format(number=number)
     text = advice.outcome_text(outcome, today)
     if outcome.decision is rules.Decision.RED_FLAG:
-        text = text.format(number=svc.emergency_number)
-    return text
+        text = text.format(number=number)
+    if outcome.seek_medical_advice:
+        text = f"{advice.SEVERE_PAIN.format(number=number)}\n\n{text}"
+    return advice.for_muscle(text, muscle_of(plan))
 
 
 def handlers() -> list[Any]:

@@ -1,4 +1,4 @@
-"""The commands that run a plan: /today, /progress, /settings, /pause, /resume, /stopplan,
+"""The commands that run a plan: /today, /progress, /pause, /resume, /stopplan,
 and the answers to "stop the plan?" and "carry on?"."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from telegram.ext import ContextTypes
 
 from conversations import keyboards
 from conversations.buttons import Refusal
+from conversations.history import personal_pattern
 from conversations.plan import views
 from conversations.plan.chart import render_progress_png
 from conversations.plan.setup import next_open_checkin
-from conversations.plan.views import CARRY_BUTTONS, STOP, YES, any_live, running
+from conversations.plan.views import CARRY_BUTTONS, STOP, YES, any_live
 from conversations.replies import chat_id_of, send, user_id_of
 from conversations.services import Services, services
 from conversations.texts import plan as texts
@@ -22,7 +23,7 @@ from rules import plan_clock
 from rules.chart_layout import ChartPoint
 from rules.recovery import Stage
 from storage import plans
-from storage.plans import Plan, PlanStatus, SettingField
+from storage.plans import Plan, PlanStatus
 
 
 async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -62,34 +63,14 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         for c in answered
     ]
-    await send(update, "\n".join([header, *lines]))
+    pattern = await personal_pattern(svc, plan.user_id)
+    await send(update, "\n".join([header, *lines, *([f"\n{pattern}"] if pattern else [])]))
     points = [ChartPoint(c.day, c.pain, c.stage_after or Stage.REST) for c in answered]
     await context.bot.send_photo(
         chat_id_of(update),
         InputFile(io.BytesIO(render_progress_png(points)), filename="progress.png"),
         caption=texts.PROGRESS_CAPTION,
     )
-
-
-async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    plan = await _running_plan(update, svc)
-    if plan is None:
-        return
-    await send(update, *views.settings_view(plan))
-
-
-async def on_settings_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    result = await views.pressed_plan(update, svc, accepts=running)
-    if isinstance(result, Refusal):
-        return
-    field = SettingField(result.choice)
-    await plans.set_editing(svc.db, result.record.id, field)
-    if field is SettingField.TIME:
-        await send(update, *views.time_view(result.record.id))
-    else:
-        await views.ask_zone(update, result.record.id)
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

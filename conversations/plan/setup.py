@@ -23,7 +23,7 @@ from conversations.texts import plan as texts
 from rules import plan_clock
 from rules import recovery as rules
 from rules.timezones import COMMON_ZONES, zone_for_location, zone_from_text
-from storage import episodes, plans
+from storage import episodes, plans, users
 from storage.episodes import Episode
 from storage.plans import Plan, PlanStatus, SettingField
 
@@ -58,6 +58,7 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         episode_id=episode.id,
         cramp_at=episode.started_at,
         now=svc.now(),
+        muscle=episode.muscle,
     )
     if plan.editing is not SettingField.TIME:
         # The offer pressed again half-way through set-up: start over at the time question,
@@ -185,7 +186,11 @@ async def next_open_checkin(svc: Services, plan: Plan) -> datetime:
 
 
 async def leave_editing(svc: Services, user_id: int) -> bool:
-    """/cancel while choosing a time or zone: a set-up is dropped, a settings change closed."""
+    """/cancel while choosing a setting: a set-up is dropped, a settings change closed."""
+    user = await users.ensure_user(svc.db, user_id, svc.now())
+    if user.awaiting is not None:
+        await users.set_awaiting(svc.db, user_id, None)
+        return True
     plan = await plans.live_plan_of(svc.db, user_id)
     if plan is None or plan.editing is None:
         return False

@@ -1,5 +1,6 @@
-"""Typed text (and anything else sent) outside the SOS flow: a setting being chosen, a pain
-score for an open check-in, or nothing we are waiting for."""
+"""Typed text (and anything else sent) outside the SOS flow: an emergency number or country
+asked for in /settings, a setting being chosen, a pain score for an open check-in, or nothing
+we are waiting for."""
 
 from __future__ import annotations
 
@@ -8,19 +9,36 @@ from telegram.ext import ContextTypes
 
 from conversations.general import idle_reply
 from conversations.plan.checkin import current_question, record_pain
+from conversations.plan.settings import typed_emergency_number
 from conversations.plan.setup import typed_setting
 from conversations.replies import user_id_of
-from conversations.services import services
+from conversations.services import Services, services
 from conversations.texts import plan as texts
 from rules import recovery as rules
-from storage import plans
+from storage import plans, users
+
+
+async def waiting_for_input(svc: Services, user_id: int) -> bool:
+    """Whether the bot is waiting for something typed: a setting or a check-in answer."""
+    user = await users.ensure_user(svc.db, user_id, svc.now())
+    if user.awaiting is not None:
+        return True
+    plan = await plans.live_plan_of(svc.db, user_id)
+    if plan is None:
+        return False
+    return plan.editing is not None or await plans.open_checkin_of(svc.db, plan.id) is not None
 
 
 async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     message = update.effective_message
     assert message is not None
-    plan = await plans.live_plan_of(svc.db, user_id_of(update))
+    user_id = user_id_of(update)
+    user = await users.ensure_user(svc.db, user_id, svc.now())
+    if user.awaiting is users.Awaiting.EMERGENCY_NUMBER:
+        await typed_emergency_number(update, svc)
+        return
+    plan = await plans.live_plan_of(svc.db, user_id)
     if plan is not None and plan.editing is not None:
         await typed_setting(update, context, plan)
         return

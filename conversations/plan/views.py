@@ -13,6 +13,7 @@ from conversations.replies import send
 from conversations.services import Services
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
+from conversations.texts import sos as sos_texts
 from rules import plan_clock
 from rules import recovery as rules
 from rules.timezones import COMMON_ZONES
@@ -58,9 +59,9 @@ def setting_view(plan: Plan) -> View:
     return zone_view(plan.id) if plan.editing is SettingField.ZONE else time_view(plan.id)
 
 
-def settings_view(plan: Plan) -> View:
+def settings_view(plan: Plan, number: str) -> View:
     options = [(SettingField.TIME.value, texts.CHANGE_TIME), (SettingField.ZONE, texts.CHANGE_ZONE)]
-    text = texts.SETTINGS.format(time=plan.checkin_time, zone=plan.zone)
+    text = texts.SETTINGS.format(time=plan.checkin_time, zone=plan.zone, number=number)
     return text, SETTINGS_BUTTONS.keyboard(plan.id, options, per_row=2)
 
 
@@ -82,10 +83,16 @@ async def ask_zone(update: Update, plan_id: int) -> None:
     await send(update, texts.PICK_ZONE, markup)
 
 
+def muscle_of(plan: Plan) -> str:
+    """The plan's muscle as its texts name it ("calf", "back of the thigh", ...)."""
+    return sos_texts.muscle_name(plan.muscle)
+
+
 def today_text(plan: Plan, now: datetime) -> str:
     day = plan_clock.plan_day(plan.cramp_at, plan.zone, now)
     hours = plan_clock.hours_since_cramp(plan.cramp_at, now)
-    return advice.day_plan_text(rules.plan_for_day(day, hours, plan.stage))
+    text = advice.day_plan_text(rules.plan_for_day(day, hours, plan.stage))
+    return advice.for_muscle(text, muscle_of(plan))
 
 
 def when(plan: Plan, instant: datetime | None) -> str:

@@ -24,6 +24,7 @@ from conversations import keyboards, start
 from conversations.buttons import of_flow
 from conversations.commands import MENTIONS_CRAMP, SOS_BUTTON, is_known_command
 from conversations.general import expired_button, show_help
+from conversations.plan import setup, typed
 from conversations.replies import sos_text, user_id_of
 from conversations.services import Services, services
 from conversations.sos import steps, views
@@ -32,12 +33,15 @@ from conversations.sos.states import (
     CONTEXT,
     END,
     FLOW,
+    MORE_FLAGS,
     MUSCLE,
+    OPEN_EPISODE_STATES,
     SALT,
     STRETCH,
     TRIAGE,
 )
 from conversations.texts import common
+from conversations.texts import sos as texts
 from storage import episodes
 from storage.episodes import Episode
 
@@ -49,8 +53,12 @@ BAD_INPUT = PRIVATE & ~is_known_command() & ~SOS_BUTTON
 # --- Bad input and leaving -------------------------------------------------------------------
 
 
-def nudge(state: str, lead: str = common.NUDGE) -> steps.Callback:
-    """Input the step did not ask for: a short ``lead`` and the step's buttons again."""
+def nudge(state: str, lead: str = common.NUDGE, *, new_cramp: bool = False) -> steps.Callback:
+    """Input the step did not ask for: a short ``lead`` and the step's buttons again.
+
+    With ``new_cramp`` (a second 🆘 while the episode is open) the buttons gain "This is a new
+    cramp": the episode and its ten-minute clock go on unless the athlete says otherwise.
+    """
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
         svc = services(context)
@@ -64,7 +72,9 @@ def nudge(state: str, lead: str = common.NUDGE) -> steps.Callback:
                 sos_text(common.IDLE_REPLY), reply_markup=keyboards.sos_reply_keyboard()
             )
             return END
-        text, markup = views.view_for(state, episode.id)
+        text, markup = views.view_for(state, episode)
+        if new_cramp:
+            markup = views.with_new_cramp_button(markup, episode.id)
         await message.reply_text(f"{lead}\n\n{text}", reply_markup=markup)
         return None
 
@@ -92,34 +102,85 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return END
 
 
-async def start_mid_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int:
-    """/start during the flow: ``/start sos`` restarts the SOS, a plain /start leaves it."""
-    if start.payload_of(context) is start.Payload.SOS:
-        return await steps.start_sos(update, context)
+async def start_mid_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A plain /start during the flow leaves it (deep links are handled by each step)."""
     await steps.end_open_episode(update, context)
     await start.welcome(update, context)
     return END
+
+
+def after_eased_input(state: str) -> steps.Callback:
+    """Typed input while the questions after a cramp wait: the plan's, if it is waiting for it.
+
+    The plan offer comes with those questions, so a check-in time or a zone (typed or shared)
+    can arrive while they are open; so can a pain score once a check-in is open.
+    """
+    ask_again = nudge(state)
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
+        if await typed.waiting_for_input(services(context), user_id_of(update)):
+            message = update.effective_message
+            if message is not None and message.location is not None:
+                await setup.on_location(update, context)
+            else:
+                await typed.on_private_text(update, context)
+            return None
+        return await ask_again(update, context)
+
+    return handle
 
 
 # --- The conversation ------------------------------------------------------------------------
 
 _Handlers = list[BaseHandler[Update, Any, object]]
 
+# Every way a cramp is announced: /cramp, the 🆘 button, a typed "my calf is cramping", and
+# the /start sos deep link of the group pointer.
+_CRAMP_WAYS: tuple[tuple[str | None, filters.BaseFilter], ...] = (
+    ("cramp", PRIVATE),
+    ("start", PRIVATE & start.SOS_LINK),
+    (None, PRIVATE & SOS_BUTTON),
+    (None, PRIVATE & filters.TEXT & ~filters.COMMAND & MENTIONS_CRAMP),
+)
 
-def _step(state: str, handler: BaseHandler[Update, Any, object]) -> _Handlers:
-    """A step's handlers: its buttons, then what else may arrive while it waits."""
+
+def _on_cramp(callback: steps.Callback) -> _Handlers:
+    """``callback`` for every way a cramp is announced."""
     return [
-        handler,
+        MessageHandler(accepts, callback)
+        if command is None
+        else CommandHandler(command, callback, filters=accepts)
+        for command, accepts in _CRAMP_WAYS
+    ]
+
+
+def _step(state: str, *handlers: BaseHandler[Update, Any, object]) -> _Handlers:
+    """A step's handlers: its buttons, then what else may arrive while it waits."""
+    open_episode = state in OPEN_EPISODE_STATES
+    if open_episode:
+        # One episode per cramp: a second 🆘 brings the step back; a new one is a choice.
+        cramp = _on_cramp(nudge(state, texts.STILL_ON_IT, new_cramp=True))
+    else:
+        cramp = _on_cramp(steps.start_sos)  # it eased: this is a new cramp
+    return [
+        *handlers,
+        views.NEW_CRAMP_BUTTONS.handler(steps.on_new_cramp),
         CallbackQueryHandler(expired_button, pattern=of_flow(FLOW)),
+        *cramp,
         # A deep link (a team invitation, ...) never interrupts a cramp: the step comes first.
         CommandHandler(
             "start", nudge(state, common.LINK_AFTER_CRAMP), filters=PRIVATE & start.OTHER_LINK
         ),
-        MessageHandler(BAD_INPUT, nudge(state)),
+        MessageHandler(BAD_INPUT, nudge(state) if open_episode else after_eased_input(state)),
     ]
 
 
 def build_sos_conversation() -> ConversationHandler[Any]:
+    flags = views.FLAG_BUTTONS.handler(steps.on_triage)
+    relief = (
+        views.RELIEF_BUTTONS.handler(steps.on_relief),
+        views.WHY_BUTTONS.handler(steps.on_why),
+    )
     # per_message=False is deliberate: one conversation per user and chat, whose buttons are
     # checked against the current step and episode by buttons.pressed.
     with warnings.catch_warnings():
@@ -127,28 +188,20 @@ def build_sos_conversation() -> ConversationHandler[Any]:
         return ConversationHandler(
             name=FLOW,
             persistent=True,
-            entry_points=[
-                CommandHandler("cramp", steps.start_sos, filters=PRIVATE),
-                CommandHandler("start", steps.start_sos, filters=PRIVATE & start.SOS_LINK),
-                MessageHandler(PRIVATE & SOS_BUTTON, steps.start_sos),
-                MessageHandler(
-                    PRIVATE & filters.TEXT & ~filters.COMMAND & MENTIONS_CRAMP, steps.start_sos
-                ),
-            ],
+            entry_points=_on_cramp(steps.start_sos),
             states={
-                TRIAGE: _step(TRIAGE, views.FLAG_BUTTONS.handler(steps.on_triage)),
+                TRIAGE: _step(TRIAGE, flags),
+                MORE_FLAGS: _step(MORE_FLAGS, flags),
                 CONTEXT: _step(CONTEXT, views.CONTEXT_BUTTONS.handler(steps.on_context)),
                 MUSCLE: _step(MUSCLE, views.MUSCLE_BUTTONS.handler(steps.on_muscle)),
-                STRETCH: _step(STRETCH, views.RELIEF_BUTTONS.handler(steps.on_relief)),
-                SALT: _step(SALT, views.RELIEF_BUTTONS.handler(steps.on_relief)),
+                STRETCH: _step(STRETCH, *relief),
+                SALT: _step(SALT, *relief),
                 **{
                     state: _step(state, views.ABOUT_BUTTONS[column].handler(steps.on_about(state)))
                     for state, column in ABOUT_COLUMNS.items()
                 },
             },
             fallbacks=[
-                CommandHandler("cramp", steps.start_sos, filters=PRIVATE),
-                MessageHandler(PRIVATE & SOS_BUTTON, steps.start_sos),
                 CommandHandler("cancel", cancel, filters=PRIVATE),
                 CommandHandler("start", start_mid_flow, filters=PRIVATE),
                 CommandHandler("help", show_help, filters=PRIVATE),

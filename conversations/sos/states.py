@@ -11,7 +11,8 @@ FLOW = "sos"
 
 # States, in the order a user meets them.
 TRIAGE = "sos.triage"
-CONTEXT = "sos.context"
+MORE_FLAGS = "sos.more_flags"  # the second screen of warning signs
+CONTEXT = "sos.context"  # kept for conversations saved before the muscle question took it over
 MUSCLE = "sos.muscle"
 STRETCH = "sos.stretch"
 SALT = "sos.salt"
@@ -37,9 +38,14 @@ NEXT_ABOUT: dict[str, str | None] = {
 }
 YES_NO_COLUMNS = frozenset({"hot_conditions", "heavy_clothing"})
 
+# States in which an episode is open (before it eased): a second 🆘 brings the step back.
+OPEN_EPISODE_STATES = (TRIAGE, MORE_FLAGS, CONTEXT, MUSCLE, STRETCH, SALT)
+
 # Choices.
-NO_FLAG = "none"
+NO_FLAG_CALF = "calf"  # no warning sign, a calf cramp during exercise: straight to relief
+NO_FLAG = "none"  # no warning sign, another muscle or at rest: which muscle?
+MORE = "more"  # the second screen of warning signs
 EXERCISE, REST = "exercise", "rest"
-EASED, NOT_YET = "eased", "not_yet"
+EASED, NOT_YET, HAVE_SALT = "eased", "not_yet", "salty"
 YES, NO, SKIP = "yes", "no", "skip"
 STRETCH_STEP, SALT_STEP = "stretch", "salt"  # recorded in the episode's relief_tried

@@ -15,8 +15,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from conversations import keyboards
+from conversations import history, keyboards
 from conversations.buttons import Press, Refusal, pressed
+from conversations.emergency import number_for
 from conversations.plan.views import offer_button
 from conversations.replies import chat_id_of, send, sos_text, user_id_of, with_disclaimer_once
 from conversations.services import Services, services
@@ -24,12 +25,16 @@ from conversations.sos import timers, views
 from conversations.sos.states import (
     ABOUT_COLUMNS,
     ACTIVITY,
-    CONTEXT,
     EASED,
     END,
+    EXERCISE,
+    HAVE_SALT,
+    MORE,
+    MORE_FLAGS,
     MUSCLE,
     NEXT_ABOUT,
     NO_FLAG,
+    NO_FLAG_CALF,
     REST,
     SALT,
     SALT_STEP,
@@ -43,7 +48,7 @@ from conversations.sos.states import (
 from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
-from rules.red_flags import RedFlag
+from rules.red_flags import RedFlag, ends_self_care
 from storage import episodes, plans, users
 from storage.episodes import Episode, Outcome
 
@@ -87,11 +92,12 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
 # --- The guard, for SOS presses --------------------------------------------------------------
 
 
-def on_press(step: _StepHandler) -> Callback:
+def on_press(step: _StepHandler, *, answer: bool = True) -> Callback:
     """Run ``step`` with the choice pressed and its episode, only for the user's current flow.
 
     Stale, forged or abandoned presses are answered and never reach ``step``; a press on a flow
-    abandoned hours ago closes it rather than resuming it.
+    abandoned hours ago closes it rather than resuming it. With ``answer=False`` the step
+    answers the button itself (to show a "Why?" reason).
     """
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
@@ -107,6 +113,7 @@ def on_press(step: _StepHandler) -> Callback:
             load=lambda ref: episodes.get_episode(svc.db, ref),
             owner=lambda episode: episode.user_id,
             check=check,
+            answer=answer,
         )
         if result is Refusal.ABANDONED:
             await end_open_episode(update, context)
@@ -136,41 +143,72 @@ def is_abandoned(svc: Services, started_at: datetime) -> bool:
     return svc.now() - started_at > svc.timings.abandoned_after
 
 
-# --- Steps -----------------------------------------------------------------------------------
+# --- Triage ----------------------------------------------------------------------------------
 
 
 @on_press
 async def on_triage(press: SosPress) -> str | int | None:
+    """The safety check: a calf is one tap from relief; a red flag ends in the right help."""
     svc, episode = press.svc, press.episode
+    if press.choice == NO_FLAG_CALF:
+        await episodes.set_context(svc.db, episode.id, EXERCISE)
+        return await _choose_muscle(press, "calf")
     if press.choice == NO_FLAG:
-        await _send(press.update, *views.context_view(episode.id))
-        return CONTEXT
+        await _send(press.update, *views.muscle_view(episode.id))
+        return MUSCLE
+    if press.choice == MORE:
+        await _send(press.update, *views.more_flags_view(episode.id))
+        return MORE_FLAGS
     flag = RedFlag(press.choice)
-    guidance = flag_texts.GUIDANCE[flag].format(number=svc.emergency_number)
+    number = await number_for(svc, episode.user_id)
+    guidance = flag_texts.GUIDANCE[flag].format(number=number)
+    if not ends_self_care(flag):
+        # A doctor in the coming days, not now: said, recorded, and the relief goes on.
+        await send(press.update, guidance)
+        await episodes.note_red_flag(svc.db, episode.id, flag.value)
+        await _send(press.update, *views.muscle_view(episode.id))
+        return MUSCLE
     # Sent before the episode is closed: if sending fails, pressing again still works.
     await finish(press.update, svc, guidance)
     await episodes.end_episode(
         svc.db, episode.id, Outcome.ESCALATED, svc.now(), red_flag=flag.value
     )
+    timers.cancel_all(press.context.job_queue, episode.id)
     return END
 
 
 @on_press
 async def on_context(press: SosPress) -> str | int | None:
-    svc, episode = press.svc, press.episode
-    await episodes.set_context(svc.db, episode.id, press.choice)
+    """The old exercise-or-rest question, for conversations saved before an upgrade."""
     if press.choice == REST:
-        await finish(press.update, svc, texts.REST_CRAMP)
-        await episodes.end_episode(svc.db, episode.id, Outcome.REST_ADVICE, svc.now())
-        return END
-    await _send(press.update, *views.muscle_view(episode.id))
+        return await _rest_cramp(press)
+    await episodes.set_context(press.svc.db, press.episode.id, EXERCISE)
+    await _send(press.update, *views.muscle_view(press.episode.id))
     return MUSCLE
 
 
 @on_press
 async def on_muscle(press: SosPress) -> str | int | None:
+    if press.choice == REST:
+        return await _rest_cramp(press)
+    await episodes.set_context(press.svc.db, press.episode.id, EXERCISE)
+    return await _choose_muscle(press, press.choice)
+
+
+async def _rest_cramp(press: SosPress) -> int:
     svc, episode = press.svc, press.episode
-    await episodes.set_muscle(svc.db, episode.id, press.choice)
+    await episodes.set_context(svc.db, episode.id, REST)
+    await finish(press.update, svc, texts.REST_CRAMP)
+    await episodes.end_episode(svc.db, episode.id, Outcome.REST_ADVICE, svc.now())
+    return END
+
+
+async def _choose_muscle(press: SosPress, muscle: str) -> str:
+    """The muscle is known: its stretch comes at once, and the ten-minute clock is set."""
+    svc, episode = press.svc, press.episode
+    await episodes.set_muscle(svc.db, episode.id, muscle)
+    if episode.is_recurrence:
+        await plans.set_muscle_of_live_plan(svc.db, episode.user_id, muscle)
     due = episode.started_at + svc.timings.medical_help_after
     timers.schedule_medical_check(
         press.context.job_queue,
@@ -178,35 +216,108 @@ async def on_muscle(press: SosPress) -> str | int | None:
         chat_id_of(press.update),
         max(due - svc.now(), timedelta(0)),
     )
-    await _begin_stretch(press.update, press.context, episode.id, press.choice, repeat=False)
+    await _begin_stretch(press, muscle, repeat=False)
     return STRETCH
+
+
+# --- Relief ----------------------------------------------------------------------------------
 
 
 @on_press
 async def on_relief(press: SosPress) -> str | int | None:
+    """Eased, not yet (the other relief step, or medical help after ten minutes), or salt."""
     svc, episode = press.svc, press.episode
     now = svc.now()
     timers.cancel_countdown(press.context.job_queue, episode.id)
     if press.choice == EASED:
-        helped = episode.relief_tried[-1] if episode.relief_tried else None
-        eased = texts.EASED_AFTER.format(duration=views.duration_phrase(now - episode.started_at))
-        question, markup = views.about_view(ACTIVITY, episode.id)
-        await _send(press.update, f"{eased}\n\n{question}", markup)
-        await episodes.end_episode(svc.db, episode.id, Outcome.EASED, now, helped=helped)
-        timers.cancel_medical_check(press.context.job_queue, episode.id)
-        return ACTIVITY
+        return await _eased(press)
+    if press.choice == HAVE_SALT:
+        return await _offer_salt(press)
     if now - episode.started_at >= svc.timings.medical_help_after:
-        await finish(press.update, svc, texts.NOT_EASED.format(number=svc.emergency_number))
+        number = await number_for(svc, episode.user_id)
+        await finish(press.update, svc, texts.NOT_EASED.format(number=number))
         await episodes.end_episode(svc.db, episode.id, Outcome.NOT_EASED, now)
         timers.cancel_medical_check(press.context.job_queue, episode.id)
         return END
     last_step = episode.relief_tried[-1] if episode.relief_tried else STRETCH_STEP
     if last_step == STRETCH_STEP:
-        await _send(press.update, texts.SALT, views.relief_buttons(episode.id))
-        await episodes.add_relief_tried(svc.db, episode.id, SALT_STEP)
-        return SALT
-    await _begin_stretch(press.update, press.context, episode.id, episode.muscle, repeat=True)
+        return await _offer_salt(press)
+    await _begin_stretch(press, episode.muscle, repeat=True)
     return STRETCH
+
+
+async def _offer_salt(press: SosPress) -> str:
+    episode = press.episode
+    text = views.salt_text(repeat=SALT_STEP in episode.relief_tried)
+    await _send(press.update, text, views.relief_buttons(episode, step=SALT_STEP))
+    await episodes.add_relief_tried(press.svc.db, episode.id, SALT_STEP)
+    return SALT
+
+
+async def _explain(press: SosPress) -> None:
+    """ "Why?" under a relief step: the reason, shown on the button; nothing else changes."""
+    query = press.update.callback_query
+    assert query is not None
+    reason = texts.SALT_WHY if press.choice == SALT_STEP else texts.STRETCH_WHY
+    await query.answer(reason, show_alert=True)
+
+
+on_why = on_press(_explain, answer=False)
+
+
+async def _begin_stretch(press: SosPress, muscle: str | None, *, repeat: bool) -> None:
+    svc, episode = press.svc, press.episode
+    instructions = views.stretch_text(muscle, repeat=repeat)
+    hold = svc.timings.stretch_hold
+    buttons = views.relief_buttons(episode, step=STRETCH_STEP)
+    chat_id, message_id = await _send(press.update, timers.render(instructions, hold), buttons)
+    await episodes.add_relief_tried(svc.db, episode.id, STRETCH_STEP)
+    timers.start_countdown(
+        press.context.job_queue,
+        chat_id=chat_id,
+        message_id=message_id,
+        episode_id=episode.id,
+        instructions=instructions,
+        hold=hold,
+        edits=svc.timings.countdown_edits,
+        buttons=buttons,
+    )
+
+
+# --- Eased: aftercare at once, then the questions --------------------------------------------
+
+
+async def _eased(press: SosPress) -> str:
+    """The aftercare and the plan offer at once; the questions on the circumstances after."""
+    svc, episode = press.svc, press.episode
+    now = svc.now()
+    await finish(press.update, svc, await _aftercare_text(svc, episode, now))
+    plan = await plans.live_plan_of(svc.db, episode.user_id)
+    if plan is None:
+        await send(press.update, plan_texts.OFFER, offer_button(episode.id))
+    elif episode.is_recurrence:
+        await send(press.update, plan_texts.RECURRENCE)
+    await _send(press.update, *views.about_view(ACTIVITY, episode.id))
+    helped = episode.relief_tried[-1] if episode.relief_tried else None
+    await episodes.end_episode(svc.db, episode.id, Outcome.EASED, now, helped=helped)
+    timers.cancel_medical_check(press.context.job_queue, episode.id)
+    return ACTIVITY
+
+
+async def _aftercare_text(svc: Services, episode: Episode, now: datetime) -> str:
+    """How long it lasted, any medical advice that follows from it, what now, and why."""
+    parts = [texts.EASED_AFTER.format(duration=views.duration_phrase(now - episode.started_at))]
+    if now - episode.started_at >= svc.timings.medical_help_after:
+        parts.append(texts.EASED_AFTER_LONG)
+    if await history.cramps_are_frequent(svc, episode, now):
+        parts.append(texts.FREQUENT_CRAMPS)
+    muscle = texts.muscle_name(episode.muscle)
+    parts.append(sos_text(texts.AFTERCARE.replace("{muscle}", muscle)))
+    parts.append(texts.PREVENT)
+    line = await history.personal_pattern(svc, episode.user_id)
+    if line is not None:
+        parts.append(line)
+    return "\n\n".join(parts)
 
 
 def on_about(state: str) -> Callback:
@@ -217,13 +328,15 @@ def on_about(state: str) -> Callback:
     async def on_answer(press: SosPress) -> str | int | None:
         svc, episode = press.svc, press.episode
         if press.choice == SKIP:
-            await _aftercare(press.update, svc, episode)
+            await send(press.update, sos_text(texts.QUESTIONS_DONE))
             return END
         value: str | bool = press.choice == YES if column in YES_NO_COLUMNS else press.choice
         await episodes.set_circumstance(svc.db, episode.id, column, value)
         next_state = NEXT_ABOUT[state]
         if next_state is None:
-            await _aftercare(press.update, svc, episode)
+            line = await history.personal_pattern(svc, episode.user_id)
+            done = sos_text(texts.QUESTIONS_DONE)
+            await send(press.update, done if line is None else f"{line}\n\n{done}")
             return END
         await _send(press.update, *views.about_view(next_state, episode.id))
         return next_state
@@ -231,45 +344,17 @@ def on_about(state: str) -> Callback:
     return on_answer
 
 
-async def _begin_stretch(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    episode_id: int,
-    muscle: str | None,
-    *,
-    repeat: bool,
-) -> None:
-    svc = services(context)
-    instructions = views.stretch_instructions(muscle)
-    if repeat:
-        instructions = f"{texts.REPEAT_STRETCH}\n\n{instructions}"
-    hold = svc.timings.stretch_hold
-    text = timers.render(instructions, hold)
-    sent = await _send(update, text, views.relief_buttons(episode_id))
-    await episodes.add_relief_tried(svc.db, episode_id, STRETCH_STEP)
-    timers.start_countdown(
-        context.job_queue,
-        chat_id=sent[0],
-        message_id=sent[1],
-        episode_id=episode_id,
-        instructions=instructions,
-        hold=hold,
-        edits=svc.timings.countdown_edits,
-        buttons=views.relief_buttons(episode_id),
-    )
+# --- One episode per cramp -------------------------------------------------------------------
+
+
+@on_press
+async def on_new_cramp(press: SosPress) -> str:
+    """ "This is a new cramp": the open episode is closed, and a new one starts at the top."""
+    await end_open_episode(press.update, press.context)
+    return await start_sos(press.update, press.context)
 
 
 # --- Endings ---------------------------------------------------------------------------------
-
-
-async def _aftercare(update: Update, svc: Services, episode: Episode) -> None:
-    """The first-aftercare note, then the recovery plan: offered, or restarted at day 0."""
-    await finish(update, svc, sos_text(texts.AFTERCARE))
-    plan = await plans.live_plan_of(svc.db, episode.user_id)
-    if plan is None:
-        await send(update, plan_texts.OFFER, offer_button(episode.id))
-    elif episode.is_recurrence:
-        await send(update, plan_texts.RECURRENCE)
 
 
 async def finish(update: Update, svc: Services, text: str) -> None:

@@ -89,13 +89,22 @@ async def _edit(context: ContextTypes.DEFAULT_TYPE) -> None:
     tick = context.job.data
     assert isinstance(tick, _Tick)
     text = render(tick.instructions, timedelta(seconds=tick.seconds_left))
+    done = tick.seconds_left <= 0
     try:
+        # The last edit takes the buttons off: they move to the new prompt below.
         await context.bot.edit_message_text(
-            text, chat_id=tick.chat_id, message_id=tick.message_id, reply_markup=tick.buttons
+            text,
+            chat_id=tick.chat_id,
+            message_id=tick.message_id,
+            reply_markup=None if done else tick.buttons,
         )
     except BadRequest as exc:
         # "Message is not modified" or a message the user deleted: nothing to do.
         _LOGGER.debug("Countdown edit skipped: %s", exc.message)
+    if done:
+        # An edit is silent, and a locked phone never shows it: the end of the hold is a new
+        # message, so it notifies.
+        await context.bot.send_message(tick.chat_id, texts.TIME_UP, reply_markup=tick.buttons)
 
 
 # --- The ten-minute check --------------------------------------------------------------------
@@ -137,9 +146,8 @@ async def _medical_check(context: ContextTypes.DEFAULT_TYPE) -> None:
     # Only while the athlete is still in the relief steps of this episode.
     if episode is None or not episode.is_open or not episode.relief_tried:
         return
-    await context.bot.send_message(
-        job.chat_id, texts.STILL_CRAMPING_CHECK, reply_markup=relief_buttons(episode.id)
-    )
+    buttons = relief_buttons(episode, step=episode.relief_tried[-1])
+    await context.bot.send_message(job.chat_id, texts.STILL_CRAMPING_CHECK, reply_markup=buttons)
 
 
 async def rearm(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -21,9 +21,10 @@ HELP = (
     "/cramp – help right now with a cramp (or tap <b>{sos}</b>)\n"
     "/today – today's recovery plan\n"
     "/progress – your recovery so far, with a chart\n"
-    "/settings – check-in time and time zone\n"
+    "/settings – check-in time, time zone and your emergency number\n"
     "/pause, /resume – hold or restart the daily check-ins\n"
     "/stopplan – end the recovery plan\n"
+    "/prevent – why cramps happen and how to make the next one less likely\n"
     "/cancel – leave what we're doing\n"
     "/help – this list\n"
     "/start – the welcome message"
@@ -33,10 +34,11 @@ COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("cramp", "Help with a cramp right now"),
     ("today", "Today's recovery plan"),
     ("progress", "Your recovery so far, with a chart"),
-    ("settings", "Check-in time and time zone"),
+    ("settings", "Check-in time, time zone, emergency number"),
     ("pause", "Pause the daily check-ins"),
     ("resume", "Resume the daily check-ins"),
     ("stopplan", "Stop the recovery plan"),
+    ("prevent", "Why cramps happen, and what helps"),
     ("cancel", "Leave the current step"),
     ("help", "What I can do"),
     ("start", "Welcome and about"),

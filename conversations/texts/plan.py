@@ -53,17 +53,34 @@ SNOOZE_3H = "⏰ In 3 h"
 SNOOZED = "Okay, I'll ask again in {hours} h."
 REMINDER = "A gentle reminder: today's check-in takes twenty seconds."
 NO_WARNING = "✅ None of these"
-HAS_WARNING = "Yes, one of these"
+CHEST_WARNING = "🫁 Chest pain or breathless"
+HAS_WARNING = "Yes, one of the others"
 ANSWER_WITH_BUTTONS = "Tap one of the buttons below 👇"
 
 NEXT_CHECKIN = "Next check-in: <b>{when}</b>."
 
 SETTINGS = (
-    "<b>Your check-ins</b>\nTime: <b>{time}</b>\nTime zone: <b>{zone}</b>\n\nWhat would you "
-    "like to change?"
+    "<b>Your check-ins</b>\nTime: <b>{time}</b>\nTime zone: <b>{zone}</b>\n"
+    "Emergency number: <b>{number}</b>\n\nWhat would you like to change?"
+)
+SETTINGS_NO_PLAN = (
+    "<b>Your settings</b>\nEmergency number: <b>{number}</b>\n\n"
+    "Check-in settings appear here once you have a recovery plan."
 )
 CHANGE_TIME = "🕗 Check-in time"
 CHANGE_ZONE = "🌍 Time zone"
+CHANGE_NUMBER = "🚑 Emergency number"
+
+# The emergency number follows the athlete's country; they can name it, or the number itself.
+ASK_EMERGENCY_NUMBER = (
+    "Which country are you in? Type its name or code (for example <i>Germany</i> or "
+    "<i>DE</i>), or type the emergency number itself. /cancel keeps the current one."
+)
+EMERGENCY_NUMBER_SAVED = "Saved. In an emergency I'll tell you to call:\n\n<b>{number}</b>"
+EMERGENCY_NUMBER_INVALID = (
+    "I couldn't match that to a country or a phone number. Try a country name such as "
+    "<i>Spain</i>, a code such as <i>ES</i>, or digits such as <i>112</i>."
+)
 
 PROGRESS_HEADER = "<b>Your recovery so far</b> (day {day}, stage: {stage})"
 PROGRESS_LINE = "Day {day}: pain {pain}, {stage}{note}"

@@ -68,9 +68,9 @@ STAGE_NAMES: dict[Stage, str] = {
 }
 
 STAGE_INSTRUCTIONS: dict[Stage, str] = {
-    Stage.REST: "Give your calf a rest today and ice it.",
+    Stage.REST: "Rest the {muscle} today and ice it.",
     Stage.MASSAGE: (
-        "Keep icing the calf. You can now massage it or foam-roll it gently, "
+        "Keep icing the {muscle}. You can now massage it or foam-roll it gently, "
         "which helps you get back to walking around as usual."
     ),
     Stage.WALK_FLAT: "Go for a walk on level ground at a steady, easy pace.",
@@ -101,7 +101,7 @@ ANTI_INFLAMMATORY_NOTE = (
 PREVENTION = (
     "<b>You've completed the plan. Well done!</b>\n"
     "To make another cramp less likely:\n"
-    "• Keep up strength training. Stronger calves tire later, so cramps tend to hold "
+    "• Keep up strength training. Stronger muscles tire later, so cramps tend to hold "
     "off much longer, even if they don't vanish entirely.\n"
     "• When you can, train outside the hottest part of the day.\n"
     "• On hot days, skip thick or compression clothing: it can raise your skin "
@@ -111,8 +111,8 @@ PREVENTION = (
 )
 
 DAY_PLAN_ITEMS: dict[Advice, str] = {
-    Advice.REST: "Rest your calf today.",
-    Advice.ICE: f"Ice the calf. Keep this up for the first {ICE_DAYS} days after the cramp.",
+    Advice.REST: "Rest the {muscle} today.",
+    Advice.ICE: f"Ice the {{muscle}}. Keep this up for the first {ICE_DAYS} days after the cramp.",
     Advice.ANTI_INFLAMMATORY_NOTE: ANTI_INFLAMMATORY_NOTE,
     Advice.NO_MASSAGE_YET: (
         "No massage or foam rolling yet: wait until a full 24 hours have passed since the cramp."
@@ -145,26 +145,50 @@ def day_plan_text(plan: DayPlan) -> str:
 
 # --- Check-in questions ----------------------------------------------------------------
 
-ASK_PAIN = "How much does your calf hurt right now, from 0 (not at all) to 10 (the worst)?"
+ASK_PAIN = "How much does the {muscle} hurt right now, from 0 (not at all) to 10 (the worst)?"
 ASK_YESTERDAY = "How did yesterday's step go?"
 STEP_OUTCOME_LABELS: dict[StepOutcome, str] = {
     StepOutcome.COMFORTABLE: "Comfortable",
     StepOutcome.UNCOMFORTABLE: "Uncomfortable",
     StepOutcome.NOT_DONE: "Didn't do it",
 }
-ASK_WARNING_SIGN = "Is your calf swollen, warm or red, or is the pain at rest getting worse?"
+# NHS "DVT symptoms", CDC "Heat-related illness" (dark urine: muscle breakdown), NHS "DVT
+# symptoms" (chest pain or breathlessness: a clot in the lungs).
+ASK_WARNING_SIGN = (
+    "<b>Any of these since yesterday?</b>\n"
+    "• one calf or leg swollen, warm or red, or pain at rest getting worse\n"
+    "• dark, cola-coloured urine\n"
+    "• chest pain or shortness of breath"
+)
 
 # --- Decisions -------------------------------------------------------------------------
 
-# A warning sign at a check-in gets the SOS flow's guidance for a swollen, warm or red calf
-# (NHS, DVT symptoms), word for word; ``{number}`` is the configured emergency number.
-RED_FLAG = red_flag_texts.GUIDANCE[RedFlag.ONE_SIDED_SWELLING]
+# A warning sign at a check-in: a swollen, warm or red leg (NHS, DVT symptoms) or dark urine
+# (CDC: muscle breakdown) needs a doctor the same day; chest pain or breathlessness (NHS, DVT
+# symptoms: a clot may have reached the lungs) gets the SOS flow's emergency guidance.
+# ``{number}`` is the athlete's emergency number.
+RED_FLAG = (
+    "⚠️ <b>Please get seen by a doctor today.</b>\n\n"
+    "A swollen, warm or red leg can be a blood clot, and dark urine after exercise can mean "
+    "muscle breakdown. Don't massage or stretch the leg, and hold the exercise steps until "
+    "you've been checked. If you become short of breath or get chest pain, call at once:\n\n"
+    "<b>{number}</b>"
+)
+RED_FLAG_CHEST = red_flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS]
+
+# Safety advice (NHS "Leg cramps"; Mayo Clinic "Compartment syndrome"): pain far beyond what a
+# cramp leaves needs a doctor's look, whatever today's step is.
+SEVERE_PAIN = (
+    "🩺 <b>Pain this strong is more than a cramp usually leaves.</b> Please get medical advice "
+    "today from a doctor or urgent care. If the leg is numb, pale or very swollen, call:\n\n"
+    "<b>{number}</b>"
+)
 
 # Safety advice, not from the article (NHS / sports physiotherapy guidance): a
 # flare-up once exercise has restarted deserves a professional look.
 PHYSIO_SUGGESTION = (
     "Since the pain flared up after you'd started exercising again, it's worth seeing a "
-    "physiotherapist, who can examine your calf and shape your comeback."
+    "physiotherapist, who can examine the {muscle} and shape your comeback."
 )
 
 STEP_BACK_REASONS: dict[Reason, str] = {
@@ -175,7 +199,7 @@ STEP_BACK_REASONS: dict[Reason, str] = {
 HOLD_REASONS: dict[Reason, str] = {
     Reason.UNCOMFORTABLE: (
         "Yesterday's step didn't feel comfortable, so let's stay on it today. "
-        "Your calf just needs a little longer."
+        "The {muscle} just needs a little longer."
     ),
     Reason.PAIN_RISING: (
         "Your pain has crept up a little, so stay on the same step today rather than moving on."
@@ -199,10 +223,15 @@ WAITING_FOR: dict[Stage, str] = {
 DECISION_MESSAGES: dict[Decision, str] = {
     Decision.ADVANCE: "<b>Great progress!</b> Yesterday went well, so today you move up one step.",
     Decision.HOLD: "<b>Same step today.</b>",
-    Decision.STEP_BACK: "<b>Let's ease off.</b> Rest your calf today; no exercise step.",
+    Decision.STEP_BACK: "<b>Let's ease off.</b> Rest the {muscle} today; no exercise step.",
     Decision.RED_FLAG: RED_FLAG,
     Decision.FINISHED: PREVENTION,
 }
+
+
+def for_muscle(text: str, muscle: str) -> str:
+    """Name the athlete's muscle (``texts.sos.muscle_name``) where a text says ``{muscle}``."""
+    return text.replace("{muscle}", muscle)
 
 
 def outcome_text(outcome: Outcome, day_plan: DayPlan | None = None) -> str:
@@ -243,6 +272,8 @@ def all_texts() -> list[str]:
         ASK_YESTERDAY,
         ASK_WARNING_SIGN,
         RED_FLAG,
+        RED_FLAG_CHEST,
+        SEVERE_PAIN,
         PHYSIO_SUGGESTION,
     ]
     texts += STAGE_NAMES.values()

@@ -8,18 +8,33 @@ ice, then massage after 24 h, exercise from day 3, no strength work for two week
 The red-flag wording is safety screening from the sources named in ``rules.red_flags``.
 """
 
-# Step 1: the first reply, sent at once.
-FIRST_AID_AND_SCREEN = (
-    "<b>Stop what you're doing, but stay on your feet</b> with weight on the cramping leg: "
-    "taking all the pressure off can make the cramp grip harder.\n\n"
-    "Quick safety check. Is any of these true <b>right now</b>?"
-)
-NO_RED_FLAG = "✅ None of these"
+from rules.patterns import Pattern, PatternKind
 
-# Step 3: exercise cramp or night/rest cramp.
+# Step 1: the first reply, sent at once. The action first (source article: stop, but don't take
+# all the pressure off the foot), the reason after it, then the one-tap safety check.
+STOP_INSTRUCTION = "<b>Stop, but stay on your feet</b> with some weight on the leg."
+STOP_REASON = "Taking all the weight off can make the cramp grip harder."
+SCREEN_QUESTION = "<b>Quick check:</b> is any of these true right now?"
+FIRST_AID_AND_SCREEN = f"{STOP_INSTRUCTION}\n<i>{STOP_REASON}</i>\n\n{SCREEN_QUESTION}"
+NO_FLAG_CALF = "✅ None: it's my calf"
+NO_FLAG_OTHER = "✅ None: another muscle, or at rest"
+MORE_SIGNS = "More warning signs…"
+MORE_SIGNS_QUESTION = "<b>Any of these?</b> If not, tap a ✅ button."
+
+# Conversations saved before this version may still be at the old exercise-or-rest question.
 ASK_CONTEXT = "When did it start?"
 CONTEXT_EXERCISE = "🏃 During or just after exercise"
 CONTEXT_REST = "🌙 At night or at rest"
+
+# Night cramps: the muscle question carries the night/rest option.
+ASK_MUSCLE = "Which muscle is cramping?"
+MUSCLE_LABELS: dict[str, str] = {
+    "calf": "Calf",
+    "hamstring": "Back of thigh",
+    "quadriceps": "Front of thigh",
+    "other": "Foot, shin or other",
+}
+AT_REST_LABEL = "🌙 It started at night or at rest"
 
 # Not from the article, which leaves night cramps for another day. NHS, "Leg cramps": stretching
 # and moving the leg usually eases a night cramp; frequent cramps or ones that disturb sleep need
@@ -32,67 +47,106 @@ REST_CRAMP = (
     "If these cramps come often or keep waking you, see a doctor: they can look for a cause."
 )
 
-# Step 4: which muscle, so the stretch fits it.
-ASK_MUSCLE = "Which muscle is cramping?"
-MUSCLE_LABELS: dict[str, str] = {
-    "calf": "Calf",
-    "hamstring": "Back of thigh",
-    "quadriceps": "Front of thigh",
-    "other": "Foot, shin or other",
-}
-
-STRETCH_GENTLY = (
-    "Stretch it <b>gently</b>: mild to moderate, never hard. The cramping muscle is "
-    "clenched tight already; forcing it makes the damage worse."
-)
-# How to hold a mild stretch for each muscle: standard sports-physiotherapy positions, chosen so
-# the athlete stays standing with weight on the leg (the article: don't take all pressure off).
+# Step 2: relief. Each instruction is the action first, at most 40 words (tests/test_content.py);
+# the reason sits behind the "Why?" button. Stretches are mild and keep weight on the foot
+# (source article: mild to moderate, never forceful; don't take all pressure off the foot).
+# Standard sports-physiotherapy positions, chosen so the foot of the cramping leg stays down.
 STRETCH_HOW: dict[str, str] = {
     "calf": (
-        "Face a wall or a post with the cramping leg behind you, heel on the ground and knee "
-        "straight. Lean forward slowly until you feel a mild pull in the calf."
+        "<b>Stretch gently, never hard.</b> Hands on a wall, cramping leg behind you, heel "
+        "down and knee straight. Lean in slowly until you feel a mild pull in the calf."
     ),
     "hamstring": (
-        "Rest the heel on a low step or kerb with the knee almost straight. Lean forward "
-        "from the hips, back straight, until you feel a mild pull behind the thigh."
+        "<b>Stretch gently, never hard.</b> Cramping leg a half step forward, heel on the "
+        "ground, knee straight. Hinge forward from the hips, hands on the other thigh, until "
+        "you feel a mild pull."
     ),
     "quadriceps": (
-        "Hold something for balance. Bend the knee and bring the heel towards your bottom, "
-        "holding the ankle, until you feel a mild pull at the front of the thigh."
+        "<b>Stretch gently, never hard.</b> Cramping leg a step behind you, both feet flat. "
+        "Hold something steady, bend the back knee a little and tuck your hips forward until "
+        "the front of the thigh pulls mildly."
     ),
     "other": (
-        "Ease the muscle slowly the opposite way to how it is pulling, just until you feel "
-        "a mild stretch. Keep some weight on your feet."
+        "<b>Stretch gently, never hard.</b> Keep your feet on the ground and ease the muscle "
+        "slowly the opposite way to how it is pulling, just until you feel a mild stretch."
     ),
 }
+REPEAT_STRETCH = "<b>Stretch again, gently</b>, the same way: a mild pull, never forcing it."
+STRETCH_WHY = (
+    "The cramping muscle is already clenched hard. Forcing it the other way adds to the "
+    "damage; a mild pull helps it let go."
+)
+
+SALT = (
+    "<b>Taste something salty.</b> A crushed salt tablet, a pinch of salt, a salty snack or "
+    "drink: swirl it round your mouth, then spit it out if you like. No need to swallow it."
+)
+REPEAT_SALT = "<b>Taste the salt again:</b> swirl it round your mouth, then spit it out."
+SALT_WHY = (
+    "The salty taste on the tongue is what helps the cramp let go, not the salt reaching your "
+    "stomach, so a capsule swallowed whole works less well."
+)
+
 COUNTDOWN = "⏱ Hold it gently: <b>{seconds} s</b> left"
-COUNTDOWN_DONE = "⏱ Time. Release slowly. <b>Is it easing?</b>"
+COUNTDOWN_DONE = "⏱ Done."
+TIME_UP = "⏱ Time. Release slowly. <b>Is it easing?</b>"
 ASK_EASING = "Is it easing?"
 EASED = "✅ Eased"
 NOT_YET = "Not yet"
+HAVE_SALT = "🧂 I have something salty"
+WHY = "Why?"
 
-SALT = (
-    "<b>Next: a salty taste.</b> Put something salty in your mouth: a crushed salt tablet, a "
-    "pinch of salt, a salty snack or drink. Swirl it around so you really taste it, then you "
-    "can spit it out: you don't need to swallow it. The taste itself is what helps.\n\n"
-    "Keep standing with some weight on the leg.\n\n"
-    "Is it easing?"
-)
-
-REPEAT_STRETCH = "Let's go again, still gently."
+# One episode per cramp: a second 🆘 while one is open brings its step back.
+STILL_ON_IT = "Still with you on this cramp. Here's where we are:"
+NEW_CRAMP = "🆕 This is a new cramp"
 
 STILL_CRAMPING_CHECK = "It's been about ten minutes since this started. <b>Has it eased?</b>"
 
 # NHS, "Leg cramps": a cramp lasting more than about ten minutes needs medical advice.
 NOT_EASED = (
     "A cramp that hasn't eased after about ten minutes may not be a simple exercise cramp. "
-    "<b>Please get medical advice now</b>: see a doctor or urgent care, or call <b>{number}</b> "
-    "if you feel unwell."
+    "<b>Please get medical advice now</b>: see a doctor or urgent care, or call the emergency "
+    "number if you feel unwell:\n\n<b>{number}</b>"
 )
 
-# Step 5: it eased.
+# Step 3: it eased. The aftercare comes at once; the questions after it can be skipped.
 EASED_AFTER = "✅ Good, it eased after <b>{duration}</b>."
-ASK_ACTIVITY = "Four quick taps help us spot your pattern (or skip).\n\n<b>What were you doing?</b>"
+# NHS, "Leg cramps": a cramp that lasted more than about ten minutes needs medical advice.
+EASED_AFTER_LONG = (
+    "It lasted ten minutes or more, which is longer than a simple exercise cramp usually does: "
+    "<b>please get medical advice</b> from a doctor or urgent care."
+)
+# NHS, "Leg cramps", and Merck Manual, "Muscle cramps": frequent cramps need a GP, who will
+# want to know about new medicines, weakness or numbness.
+FREQUENT_CRAMPS = (
+    "<b>These cramps are coming often.</b> Please see a GP. Mention any new medicines (such "
+    "as statins or water tablets), and any weakness, numbness or twitching."
+)
+
+AFTERCARE = (
+    "<b>What now</b>\n"
+    "• Today: rest the {muscle} and ice it. The cramp has left some small damage.\n"
+    "• No massage for the first 24 hours; after that, massage or gentle foam rolling helps.\n"
+    "• Start exercise again from day 3, gradually, beginning with walking on flat ground.\n"
+    "• No strength work for the first two weeks.\n\n"
+    "If another cramp starts, tap <b>{sos}</b>."
+)
+
+# From the source article: the cause, what does not work, and what helps prevent the next one.
+PREVENT = (
+    "<b>Why it happened, and what helps</b>\n"
+    "• Exercise cramps come from the muscle tiring, not from running short of salt or water.\n"
+    "• Cramp sprays are not a real fix: they cool the muscle, which only helps if heat is the "
+    "cause.\n"
+    "• Electrolyte drinks or salt tablets won't stop the next one.\n"
+    "• What does help: strength training (stronger muscles tire later, so cramps hold off "
+    "longer), training outside the hottest hours, and no thick or compression clothing on "
+    "hot days."
+)
+
+ASK_ACTIVITY = (
+    "Four quick taps help spot your pattern, or skip them.\n\n<b>What were you doing?</b>"
+)
 ACTIVITY_LABELS: dict[str, str] = {
     "running": "Running",
     "cycling": "Cycling",
@@ -113,17 +167,52 @@ ASK_CLOTHING = "<b>Were you wearing thick or compression clothing?</b>"
 YES = "Yes"
 NO = "No"
 SKIP = "Skip"
-
-AFTERCARE = (
-    "<b>What now</b>\n"
-    "• Today: rest the muscle and ice it. It has some small damage from the cramp.\n"
-    "• No massage for the first 24 hours; after that, massage or gentle foam rolling helps.\n"
-    "• Start exercise again from day 3, gradually, beginning with walking on flat ground.\n"
-    "• No strength work for the first two weeks.\n\n"
-    "If another cramp starts, tap <b>{sos}</b>."
-)
+SKIP_ALL = "Skip these questions"
+QUESTIONS_DONE = "Thanks, noted. Tap <b>{sos}</b> if another cramp starts."
 
 # How long a cramp lasted, as the "eased after" line says it.
 DURATION_UNDER_A_MINUTE = "less than a minute"
 DURATION_ONE_MINUTE = "about a minute"
 DURATION_MINUTES = "about {minutes} minutes"
+
+# The muscle as the aftercare and the plan name it ("rest the {muscle}").
+MUSCLE_NAMES: dict[str, str] = {
+    "calf": "calf",
+    "hamstring": "back of the thigh",
+    "quadriceps": "front of the thigh",
+    "other": "cramped muscle",
+}
+
+
+def muscle_name(muscle: str | None) -> str:
+    """The muscle as a sentence names it; a calf when nobody said otherwise."""
+    return MUSCLE_NAMES.get(muscle or "calf", MUSCLE_NAMES["other"])
+
+
+# The personal line from the circumstance answers, once there are two or more cramps. Heat,
+# thick or compression clothing, and fatigue late into exercise are the article's factors.
+PATTERN_LINES: dict[PatternKind, str] = {
+    PatternKind.HOT: "📊 {count} of your {total} cramps came on hot days.",
+    PatternKind.CLOTHING: (
+        "📊 {count} of your {total} cramps came while wearing thick or compression clothing."
+    ),
+    PatternKind.LATE: (
+        "📊 {count} of your {total} cramps came an hour or more into exercise, as muscles tire."
+    ),
+    PatternKind.ACTIVITY: "📊 {count} of your {total} cramps came while {activity}.",
+}
+ACTIVITY_PHRASES: dict[str, str] = {
+    "running": "running",
+    "cycling": "cycling",
+    "team": "playing a team sport",
+    "gym": "at the gym",
+    "swim": "swimming",
+    "other": "doing the same other activity",
+}
+
+
+def pattern_line(pattern: Pattern) -> str:
+    activity = ACTIVITY_PHRASES.get(pattern.activity or "other", ACTIVITY_PHRASES["other"])
+    return PATTERN_LINES[pattern.kind].format(
+        count=pattern.count, total=pattern.total, activity=activity
+    )
