@@ -12,6 +12,7 @@ from bot.local_api import ChatMessage, LocalBotAPI, LocalUser
 from bot.scheduler import TickReport, tick
 from conversations.services import services_of
 from conversations.texts import plan as plan_texts
+from conversations.texts import recovery as advice
 from conversations.texts import sos as sos_texts
 from storage import plans, users
 from storage.db import Database
@@ -24,16 +25,24 @@ NEW_YORK = ZoneInfo("America/New_York")
 PAIN_LABELS = [str(n) for n in range(11)]
 CHECKIN_LABELS = [*PAIN_LABELS, plan_texts.SNOOZE_1H, plan_texts.SNOOZE_3H]
 YESTERDAY_LABELS = ["Comfortable", "Uncomfortable", "Didn't do it"]
-WARNING_LABELS = [plan_texts.NO_WARNING, plan_texts.HAS_WARNING]
+WARNING_LABELS = [plan_texts.NO_WARNING, plan_texts.CHEST_WARNING, plan_texts.HAS_WARNING]
 TIME_LABELS = ["06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00"]
-ASK_PAIN = "How much does your calf hurt"
+# The pain question of a calf plan (the usual one), and the part every muscle's shares.
+ASK_PAIN = "How much does the calf hurt"
+PAIN_QUESTION = advice.ASK_PAIN.split("{muscle}", 1)[1]
 ASK_YESTERDAY = "How did yesterday's step go?"
-ASK_WARNING = "Is your calf swollen, warm or red"
+ASK_WARNING = "Any of these since yesterday?"
 
 _YESTERDAY_LABEL = {
     "comfortable": "Comfortable",
     "uncomfortable": "Uncomfortable",
     "not_done": "Didn't do it",
+}
+# The answers to the warning question: none, chest pain or breathlessness, one of the others.
+_WARNING_LABEL = {
+    "no": plan_texts.NO_WARNING,
+    "chest": plan_texts.CHEST_WARNING,
+    "other": plan_texts.HAS_WARNING,
 }
 
 
@@ -60,13 +69,13 @@ async def start_plan(
 
 
 async def answer_checkin(
-    user: LocalUser, pain: int, yesterday: str = "comfortable", warning: bool = False
+    user: LocalUser, pain: int, yesterday: str = "comfortable", warning: str = "no"
 ) -> None:
     """Answer the newest check-in: pain, yesterday's step ("comfortable", "uncomfortable",
-    "not_done") and the warning signs."""
+    "not_done") and the warning signs ("no", "chest", or "other": one of the others)."""
     await user.press(str(pain))
     await user.press(_YESTERDAY_LABEL[yesterday])
-    await user.press(plan_texts.HAS_WARNING if warning else plan_texts.NO_WARNING)
+    await user.press(_WARNING_LABEL[warning])
 
 
 # --- The chat --------------------------------------------------------------------------------
@@ -86,8 +95,9 @@ def new_messages(api: LocalBotAPI, chat_id: int, before: int) -> list[ChatMessag
 
 
 def checkin_prompts(api: LocalBotAPI, chat_id: int) -> list[ChatMessage]:
-    """Every check-in question the bot sent (the first question, with pain buttons)."""
-    return [m for m in api.bot_messages(chat_id) if ASK_PAIN in m.text]
+    """Every check-in question the bot sent (the first question, with pain buttons), whatever
+    the plan's muscle."""
+    return [m for m in api.bot_messages(chat_id) if PAIN_QUESTION in m.text]
 
 
 def button_data(message: ChatMessage, label: str) -> str:
@@ -129,7 +139,7 @@ async def deliver_next_checkin(bot: Bot, clock: FakeClock, user: LocalUser) -> C
     report = await tick_at(bot, clock, plan.next_checkin_at)
     assert report.checkins_sent == 1, report
     message = bot.api.last_bot_message(user.chat_id)
-    assert ASK_PAIN in message.text
+    assert PAIN_QUESTION in message.text
     return message
 
 

@@ -21,7 +21,9 @@ from bot.local_api import LocalBotAPI, LocalUser
 from bot.scheduler import tick
 from conversations.texts import common
 from conversations.texts import plan as texts
+from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as sos_texts
+from rules.red_flags import RedFlag
 from rules.timezones import COMMON_ZONES
 from storage import episodes, plans
 from tests.conftest import Bot, FakeClock
@@ -53,6 +55,13 @@ NEXT_BERLIN_0800 = datetime(2027, 3, 21, 7, 0, tzinfo=UTC)  # CET, UTC+1
 NEXT_NEW_YORK_0800 = datetime(2027, 3, 21, 12, 0, tzinfo=UTC)  # EDT, UTC-4
 
 
+async def screen_a_swollen_calf(user: LocalUser) -> None:
+    """A cramp whose screen finds one calf swollen, warm or red (on the second screen)."""
+    await user.send("/cramp")
+    await user.press(sos_texts.MORE_SIGNS)
+    await user.press(flag_texts.BUTTON_LABELS[RedFlag.ONE_SIDED_SWELLING])
+
+
 async def accept_offer(user: LocalUser) -> None:
     await ease_a_cramp(user)
     await user.press(texts.OFFER_BUTTON)
@@ -78,12 +87,16 @@ def reply_keyboard(bot: Bot, user: LocalUser) -> Any:
 # --- The offer -------------------------------------------------------------------------------
 
 
-async def test_an_eased_cramp_ends_with_the_plan_offer_button(bot: Bot) -> None:
+async def test_an_eased_cramp_brings_the_plan_offer_button_right_after_the_aftercare(
+    bot: Bot,
+) -> None:
     user = bot.user()
 
-    await ease_a_cramp(user)
+    await ease_a_cramp(user)  # the circumstance questions after the offer are skipped
 
-    *_, aftercare, offer = bot.api.bot_messages(user.chat_id)
+    messages = bot.api.bot_messages(user.chat_id)
+    offer = newest_with(bot.api, user.chat_id, texts.OFFER)
+    aftercare = messages[messages.index(offer) - 1]
     assert "What now" in aftercare.text
     assert offer.text == texts.OFFER
     assert offer.button_labels == ["📅 Start my recovery plan"]
@@ -92,9 +105,8 @@ async def test_an_eased_cramp_ends_with_the_plan_offer_button(bot: Bot) -> None:
 
 async def test_a_red_flag_ends_without_a_plan_offer(bot: Bot) -> None:
     user = bot.user()
-    await user.send("/cramp")
 
-    await user.press("One calf swollen, warm or red")
+    await screen_a_swollen_calf(user)
 
     assert "needs a doctor today" in last_text(bot.api, user.chat_id)
     assert texts.OFFER not in bot_texts(bot.api, user.chat_id)
@@ -104,9 +116,9 @@ async def test_a_red_flag_ends_without_a_plan_offer(bot: Bot) -> None:
 async def test_a_night_cramp_ends_without_a_plan_offer(bot: Bot) -> None:
     user = bot.user()
     await user.send("/cramp")
-    await user.press(sos_texts.NO_RED_FLAG)
+    await user.press(sos_texts.NO_FLAG_OTHER)
 
-    await user.press(sos_texts.CONTEXT_REST)
+    await user.press(sos_texts.AT_REST_LABEL)
 
     assert "different kind from exercise cramps" in last_text(bot.api, user.chat_id)
     assert texts.OFFER not in bot_texts(bot.api, user.chat_id)
@@ -172,8 +184,7 @@ async def test_the_offer_from_an_earlier_cramp_is_expired(bot: Bot, clock: FakeC
 
 async def test_a_forged_offer_for_a_red_flag_episode_is_expired(bot: Bot) -> None:
     user = bot.user()
-    await user.send("/cramp")
-    await user.press("One calf swollen, warm or red")
+    await screen_a_swollen_calf(user)
     [episode] = await episodes.episodes_of(db_of(bot), user.user_id)
 
     await assert_press_changes_nothing(bot, user, f"plan:{episode.id}:offer:start")
@@ -493,19 +504,19 @@ async def test_progress_lists_pain_and_stage_by_day_and_sends_a_png_chart(
     api = RecordingAPI()
     bot: Bot = await start_bot(api=api)
     user = bot.user()
-    await start_plan(user)
+    await start_plan(user)  # Saturday evening: day 0
     await deliver_next_checkin(bot, clock, user)
-    await answer_checkin(user, 3)  # day 0: hold (massage waits for 24 h)
+    await answer_checkin(user, 3)  # Sunday, day 1: hold (massage waits for 24 h, it's 14 h)
     await deliver_next_checkin(bot, clock, user)
-    await answer_checkin(user, 2)  # day 1: on to massage
+    await answer_checkin(user, 2)  # Monday, day 2, 38 h: on to massage
 
     await user.send("/progress")
 
     text, photo = bot.api.bot_messages(user.chat_id)[-2:]
     assert text.text == (
-        "<b>Your recovery so far</b> (day 1, stage: Ice and gentle massage)\n"
-        "Day 0: pain 3, Rest and ice\n"
-        "Day 1: pain 2, Ice and gentle massage"
+        "<b>Your recovery so far</b> (day 2, stage: Ice and gentle massage)\n"
+        "Day 1: pain 3, Rest and ice\n"
+        "Day 2: pain 2, Ice and gentle massage"
     )
     assert photo.photo and photo.text == texts.PROGRESS_CAPTION
     [call] = bot.api.calls_of("sendPhoto")
@@ -523,7 +534,9 @@ async def test_progress_lists_pain_and_stage_by_day_and_sends_a_png_chart(
 # --- /settings -------------------------------------------------------------------------------
 
 
-async def test_settings_shows_time_and_zone_with_change_buttons(bot: Bot) -> None:
+async def test_settings_shows_time_zone_and_emergency_number_with_change_buttons(
+    bot: Bot,
+) -> None:
     user = bot.user()
     await start_plan(user)
 
@@ -531,7 +544,11 @@ async def test_settings_shows_time_and_zone_with_change_buttons(bot: Bot) -> Non
 
     reply = bot.api.last_bot_message(user.chat_id)
     assert "Time: <b>08:00</b>" in reply.text and "Time zone: <b>Europe/Berlin</b>" in reply.text
-    assert reply.button_labels == ["🕗 Check-in time", "🌍 Time zone"]
+    assert "Emergency number: <b>112</b>" in reply.text  # Germany's, from the plan's zone
+    assert reply.button_labels == ["🕗 Check-in time", "🌍 Time zone", "🚑 Emergency number"]
+    # The number's button has a row of its own, under the time and zone.
+    assert reply.reply_markup is not None
+    assert [len(row) for row in reply.reply_markup["inline_keyboard"]] == [2, 1]
 
 
 async def test_settings_change_of_time_reschedules_the_next_check_in(bot: Bot) -> None:
@@ -653,7 +670,8 @@ async def test_pause_stops_check_ins_and_resume_brings_them_back(
     plan = await plan_of(bot, user)
     assert (plan.status, plan.next_checkin_at) == ("active", local(2027, 3, 24, 8, 0, BERLIN))
     await deliver_next_checkin(bot, clock, user)
-    assert "<b>Day 3 check-in</b>" in last_text(bot.api, user.chat_id)
+    # Wednesday 24 March: the fourth day after Saturday's cramp.
+    assert "<b>Day 4 check-in</b>" in last_text(bot.api, user.chat_id)
 
 
 async def test_resume_on_a_running_plan_says_it_is_not_paused(bot: Bot) -> None:
@@ -708,11 +726,17 @@ async def test_stopplan_confirmed_ends_the_plan_and_its_check_ins(
 async def test_commands_without_a_plan_say_there_is_none(bot: Bot) -> None:
     user = bot.user()
 
-    for command in ("/progress", "/settings", "/pause", "/resume", "/stopplan"):
+    for command in ("/progress", "/pause", "/resume", "/stopplan"):
         before = len(bot.api.bot_messages(user.chat_id))
         await user.send(command)
         [reply] = new_messages(bot.api, user.chat_id, before)
         assert reply.text == texts.NO_PLAN, command
+    # /settings still has the emergency number to show and change, and says the rest waits.
+    before = len(bot.api.bot_messages(user.chat_id))
+    await user.send("/settings")
+    [reply] = new_messages(bot.api, user.chat_id, before)
+    assert reply.text == texts.SETTINGS_NO_PLAN.format(number="112")
+    assert reply.button_labels == [texts.CHANGE_NUMBER]
     assert ASK_PAIN not in "".join(bot_texts(bot.api, user.chat_id))
 
 

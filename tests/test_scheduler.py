@@ -43,7 +43,9 @@ from tests.plan_helpers import (
     tick_at,
 )
 
-SUNDAY_0800 = local(2027, 3, 21, 8, 0, BERLIN)  # the first check-in: 07:00 UTC
+# The cramp is on Saturday 20 March, 18:00 in Berlin: that Saturday is day 0 of the plan
+# (calendar days on the athlete's clock), so Sunday is day 1, Monday day 2, and so on.
+SUNDAY_0800 = local(2027, 3, 21, 8, 0, BERLIN)  # the first check-in (day 1): 07:00 UTC
 MONDAY_0800 = local(2027, 3, 22, 8, 0, BERLIN)
 TUESDAY_0800 = local(2027, 3, 23, 8, 0, BERLIN)
 
@@ -80,13 +82,14 @@ async def test_the_check_in_is_sent_at_its_instant_with_pain_and_snooze_buttons(
         0,
     )
     prompt = bot.api.last_bot_message(user.chat_id)
-    assert prompt.text.startswith("<b>Day 0 check-in</b> · Rest and ice")
+    # The morning after a Saturday-evening cramp is day 1, still resting: 14 hours < 24.
+    assert prompt.text.startswith("<b>Day 1 check-in</b> · Rest and ice")
     assert ASK_PAIN in prompt.text
     assert prompt.button_labels == CHECKIN_LABELS
     [row] = await checkins_of(bot, user)
     assert (row.local_date, row.day, row.sent_at, row.claimed_at) == (
         date(2027, 3, 21),
-        0,
+        1,
         SUNDAY_0800,
         SUNDAY_0800,
     )
@@ -158,8 +161,8 @@ async def test_a_restart_mid_plan_sends_the_due_check_in_once(
     assert [r.checkins_sent for r in (first, second, stale)] == [1, 0, 0]
     prompts = checkin_prompts(new.api, user.chat_id)
     assert [p.text.split("\n")[0] for p in prompts] == [
-        "<b>Day 0 check-in</b> · Rest and ice",
-        "<b>Day 1 check-in</b> · Rest and ice",
+        "<b>Day 1 check-in</b> · Rest and ice",  # Sunday
+        "<b>Day 2 check-in</b> · Rest and ice",  # Monday
     ]
     await answer_checkin(again, 1)
     assert (await plan_of(new, user)).stage == 1  # answered through the new process
@@ -194,13 +197,13 @@ async def test_after_downtime_no_reminder_comes_for_a_superseded_check_in(
     user = await started(bot)
     await deliver_next_checkin(bot, clock, user)  # Sunday's, never answered
     before = len(bot.api.bot_messages(user.chat_id))
-    clock.advance(hours=50)  # down through Sunday's reminder and Monday's check-in
+    clock.advance(hours=50)  # Tuesday 10:00: down through Sunday's reminder and Monday's
 
     report = await tick(bot.application)
 
     assert (report.checkins_sent, report.reminders_sent) == (1, 0)
     [prompt] = new_messages(bot.api, user.chat_id, before)
-    assert prompt.text.startswith("<b>Day 2 check-in</b>")
+    assert prompt.text.startswith("<b>Day 3 check-in</b>")  # Tuesday's
     assert "A gentle reminder" not in prompt.text
 
 
@@ -222,7 +225,7 @@ async def test_a_check_in_whose_send_failed_is_sent_once_after_the_claim_lease(
 
     assert (retry.retried, retry.checkins_sent) == (1, 0)
     [prompt] = checkin_prompts(bot.api, user.chat_id)
-    assert prompt.text.startswith("<b>Day 0 check-in</b>")
+    assert prompt.text.startswith("<b>Day 1 check-in</b>")  # Sunday's
     [row] = await checkins_of(bot, user)
     assert row.sent_at == clock.now
     for minutes in (5, 30, 120):
@@ -284,7 +287,7 @@ async def test_three_unanswered_check_ins_pause_the_plan_and_ask_whether_to_carr
         0,
     )
     prompt = await deliver_next_checkin(bot, clock, user)
-    assert prompt.text.startswith("<b>Day 6 check-in</b>")
+    assert prompt.text.startswith("<b>Day 7 check-in</b>")  # Saturday 27, a week on
 
 
 async def test_stop_the_plan_after_the_unanswered_days_ends_it(bot: Bot, clock: FakeClock) -> None:
@@ -411,7 +414,7 @@ async def test_a_user_who_blocked_the_bot_gets_no_more_check_ins_until_start(
     assert (plan.status, plan.next_checkin_at) == ("active", local(2027, 3, 24, 8, 0, BERLIN))
     assert await blocked_at(bot, blocker) is None
     prompt = await deliver_next_checkin(bot, clock, blocker)
-    assert prompt.text.startswith("<b>Day 3 check-in</b>")
+    assert prompt.text.startswith("<b>Day 4 check-in</b>")  # Wednesday 24
 
 
 def member_update(bot: Bot, user: LocalUser, old: str, new: str) -> dict[str, Any]:
@@ -455,7 +458,7 @@ async def test_blocking_and_unblocking_through_my_chat_member_updates(
     assert (plan.status, plan.next_checkin_at) == ("active", TUESDAY_0800)
     assert await blocked_at(bot, user) is None
     prompt = await deliver_next_checkin(bot, clock, user)
-    assert prompt.text.startswith("<b>Day 2 check-in</b>")
+    assert prompt.text.startswith("<b>Day 3 check-in</b>")  # Tuesday 23
 
 
 async def test_member_updates_of_groups_change_nothing(bot: Bot, clock: FakeClock) -> None:
