@@ -4,6 +4,11 @@ The clock is ours and the scheduler's tick is called by hand, hour by hour: ever
 must come at 08:00 on the athlete's wall clock, also across a daylight-saving change, once per
 local date; the answers move the stages as the recovery rules say; and bad answers at every
 question get a short reply and the question's buttons, with nothing recorded wrongly.
+
+Plan days are calendar days on the athlete's clock, the cramp's day being day 0. The clock
+starts on Saturday 20 March 2027 at 18:00 in Berlin, so the first check-in, Sunday 08:00, is
+day 1 (14 hours after: no massage yet), Monday day 2 (38 hours: massage), Tuesday day 3
+(the first exercise step).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from conversations.texts import common
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
 from conversations.texts import red_flags as flag_texts
+from conversations.texts import sos as sos_texts
 from rules import recovery as rules
 from rules.red_flags import RedFlag
 from storage import episodes
@@ -75,9 +81,14 @@ NEW_YORK_JOURNEY = Journey(
     "New York", NEW_YORK, datetime(2027, 3, 10, 17, 0, tzinfo=UTC), date(2027, 3, 14), 13, 12
 )
 
-# Comfortable, pain 1 every day: the stage each day's check-in leaves the athlete on.
-EXPECTED_STAGES = [0, 1, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6]
-EXPECTED_DECISIONS = ["hold", "advance", "hold"] + ["advance"] * 4 + ["hold"] * 7 + ["finished"]
+# Comfortable, pain 1 every day, one check-in on each of days 1 to 14 (both cramps come in
+# the local afternoon, after the 08:00 check-in): the stage each day's check-in leaves the
+# athlete on. Day 1 is less than 24 hours after the cramp (hold: no massage yet); day 2 opens
+# massage; days 3 to 6 each move up one exercise step, to running; days 7 to 13 wait for the
+# two weeks; day 14 finishes the plan.
+CHECKIN_DAYS = list(range(1, 15))
+EXPECTED_STAGES = [0, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6]
+EXPECTED_DECISIONS = ["hold"] + ["advance"] * 5 + ["hold"] * 7 + ["finished"]
 
 
 @pytest.mark.parametrize("journey", [BERLIN_JOURNEY, NEW_YORK_JOURNEY], ids=["berlin", "new-york"])
@@ -114,7 +125,8 @@ async def test_the_whole_plan_day_by_day_across_a_dst_change(
     local_times = [instant.astimezone(journey.zone) for instant in sent_at]
     assert {t.strftime("%H:%M") for t in local_times} == {"08:00"}
     dates = [t.date() for t in local_times]
-    assert dates == [dates[0] + timedelta(days=n) for n in range(15)]
+    cramp_date = journey.cramp_at.astimezone(journey.zone).date()
+    assert dates == [cramp_date + timedelta(days=n) for n in CHECKIN_DAYS]
     # …which is an hour earlier in UTC once summer time starts.
     for instant, local_date in zip(sent_at, dates, strict=True):
         summer = local_date >= journey.dst_change
@@ -124,7 +136,7 @@ async def test_the_whole_plan_day_by_day_across_a_dst_change(
 
     rows = await checkins_of(bot, user)
     assert [row.local_date for row in rows] == dates
-    assert [row.day for row in rows] == list(range(15))
+    assert [row.day for row in rows] == CHECKIN_DAYS
     assert [row.stage_after for row in rows] == EXPECTED_STAGES
     assert [row.decision for row in rows] == EXPECTED_DECISIONS
     assert all(row.answered_at is not None and row.pain == 1 for row in rows)
@@ -148,11 +160,16 @@ async def test_the_whole_plan_day_by_day_across_a_dst_change(
     plan = await plan_of(bot, user)
     assert (plan.status, plan.stage, plan.next_checkin_at) == ("ended", 6, None)
     assert today_texts[14] == texts.NO_PLAN
-    assert len(checkin_prompts(bot.api, user.chat_id)) == 15
+    assert len(checkin_prompts(bot.api, user.chat_id)) == len(CHECKIN_DAYS)
 
 
-async def test_no_exercise_step_is_given_before_day_3(bot: Bot, clock: FakeClock) -> None:
-    """Even with no pain at all, days 0 to 2 give rest, ice and (after 24 h) massage only."""
+async def test_no_exercise_step_is_given_before_day_3(start_bot: Any, clock: FakeClock) -> None:
+    """Even with no pain at all, days 0 to 2 give rest, ice and (after 24 h) massage only.
+
+    A cramp at 07:00 on Saturday: a check-in at 08:00 the same day (day 0), Sunday's 25 hours
+    after (day 1: massage), Monday's (day 2: ready, but exercise waits), Tuesday's (day 3)."""
+    clock.now = local(2027, 3, 20, 7, 0, BERLIN)
+    bot: Bot = await start_bot()
     user = bot.user()
     await start_plan(user)
     replies: list[str] = []
@@ -164,9 +181,11 @@ async def test_no_exercise_step_is_given_before_day_3(bot: Bot, clock: FakeClock
 
     assert not any(line in reply for reply in replies for line in EXERCISE_INSTRUCTIONS)
     assert "Exercise can start from day 3 after the cramp." in replies[-1]
+    assert [row.day for row in await checkins_of(bot, user)] == [0, 1, 2]
     await deliver_next_checkin(bot, clock, user)  # day 3
     await answer_checkin(user, 0)
     assert "Go for a walk on level ground" in last_text(bot.api, user.chat_id)
+    assert (await latest_checkin(bot, user)).day == 3
 
 
 # --- Every branch of the decision ------------------------------------------------------------
@@ -190,13 +209,13 @@ async def test_comfortable_and_low_pain_advances_when_the_day_allows(
 ) -> None:
     user = bot.user()
     await start_plan(user)
-    await days_answered(bot, clock, user, [(2, "comfortable")])  # day 0: too early
+    await days_answered(bot, clock, user, [(2, "comfortable")])  # day 1, 14 h: too early
 
-    await days_answered(bot, clock, user, [(2, "comfortable")])  # day 1: 24 h have passed
+    await days_answered(bot, clock, user, [(2, "comfortable")])  # day 2: 38 h have passed
 
     reply = last_text(bot.api, user.chat_id)
     assert reply.startswith("<b>Great progress!</b>")
-    assert "<b>Day 1: Ice and gentle massage</b>" in reply
+    assert "<b>Day 2: Ice and gentle massage</b>" in reply
     assert "Massage or gentle foam rolling is fine now" in reply
     assert "No strength work until two weeks" in reply  # the whole day plan follows
     row = await latest_checkin(bot, user)
@@ -210,7 +229,7 @@ async def test_comfortable_but_too_early_holds_and_says_what_it_waits_for(
     user = bot.user()
     await start_plan(user)
 
-    await days_answered(bot, clock, user, [(0, "comfortable")])  # day 0, 14 h after
+    await days_answered(bot, clock, user, [(0, "comfortable")])  # day 1, only 14 h after
 
     reply = last_text(bot.api, user.chat_id)
     assert reply.startswith("<b>Same step today.</b>")
@@ -227,7 +246,8 @@ async def test_uncomfortable_holds_the_stage(bot: Bot, clock: FakeClock) -> None
 
     reply = last_text(bot.api, user.chat_id)
     assert reply.startswith("<b>Same step today.</b>")
-    assert advice.HOLD_REASONS[rules.Reason.UNCOMFORTABLE] in reply
+    assert advice.for_muscle(advice.HOLD_REASONS[rules.Reason.UNCOMFORTABLE], "calf") in reply
+    assert "The calf just needs a little longer." in reply
     row = await latest_checkin(bot, user)
     assert (row.stage_before, row.stage_after, row.decision) == (0, 0, "hold")
 
@@ -237,7 +257,7 @@ async def test_pain_up_by_one_holds_the_stage(bot: Bot, clock: FakeClock) -> Non
     await start_plan(user)
     await days_answered(bot, clock, user, [(2, "comfortable")])
 
-    await days_answered(bot, clock, user, [(3, "comfortable")])  # day 1, allowed to move on
+    await days_answered(bot, clock, user, [(3, "comfortable")])  # day 2, massage allowed
 
     reply = last_text(bot.api, user.chat_id)
     assert advice.HOLD_REASONS[rules.Reason.PAIN_RISING] in reply
@@ -248,7 +268,7 @@ async def test_pain_up_by_one_holds_the_stage(bot: Bot, clock: FakeClock) -> Non
 async def test_didnt_do_it_holds_the_stage(bot: Bot, clock: FakeClock) -> None:
     user = bot.user()
     await start_plan(user)
-    await days_answered(bot, clock, user, [(1, "comfortable")] * 4)  # day 3: flat walking
+    await days_answered(bot, clock, user, [(1, "comfortable")] * 3)  # day 3: flat walking
     assert (await plan_of(bot, user)).stage == rules.Stage.WALK_FLAT
 
     await days_answered(bot, clock, user, [(1, "not_done")])
@@ -265,63 +285,71 @@ async def test_pain_up_by_two_steps_back_and_suggests_a_physio_from_day_3(
 ) -> None:
     user = bot.user()
     await start_plan(user)
-    await days_answered(bot, clock, user, [(1, "comfortable")] * 5)  # day 4: brisker walking
+    await days_answered(bot, clock, user, [(1, "comfortable")] * 4)  # day 4: brisker walking
     assert (await plan_of(bot, user)).stage == rules.Stage.WALK_FAST
 
     await days_answered(bot, clock, user, [(3, "comfortable")])  # day 5: pain 1 → 3
 
     reply = last_text(bot.api, user.chat_id)
-    assert reply.startswith("<b>Let's ease off.</b> Rest your calf today; no exercise step.")
+    assert reply.startswith("<b>Let's ease off.</b> Rest the calf today; no exercise step.")
     assert advice.STEP_BACK_REASONS[rules.Reason.PAIN_JUMP] in reply
-    assert advice.PHYSIO_SUGGESTION in reply
+    assert advice.for_muscle(advice.PHYSIO_SUGGESTION, "calf") in reply
+    assert advice.SEVERE_PAIN.split("</b>")[0] not in reply  # pain 3 is no medical matter
     assert "carry on from: <b>Easy walking on the flat</b>" in reply
     row = await latest_checkin(bot, user)
     assert (row.day, row.stage_before, row.stage_after, row.decision) == (5, 3, 2, "step_back")
 
 
 async def test_high_pain_steps_back_and_the_physio_comes_only_from_day_3(
-    bot: Bot, clock: FakeClock
+    start_bot: Any, clock: FakeClock
 ) -> None:
+    """A cramp at 07:00 on Saturday, so massage opens at Sunday's check-in (day 1, 25 h)."""
+    clock.now = local(2027, 3, 20, 7, 0, BERLIN)
+    bot: Bot = await start_bot()
     user = bot.user()
     await start_plan(user)
     await days_answered(bot, clock, user, [(1, "comfortable"), (1, "comfortable")])  # massage
     assert (await plan_of(bot, user)).stage == rules.Stage.MASSAGE
+    severe = advice.SEVERE_PAIN.format(number="112")
 
     await days_answered(bot, clock, user, [(7, "comfortable")])  # day 2
 
     day2 = last_text(bot.api, user.chat_id)
-    assert day2.startswith("<b>Let's ease off.</b>")
+    # Pain 7 risen from 1 in the first days is out of proportion: medical advice comes first.
+    assert day2.startswith(f"{severe}\n\n<b>Let's ease off.</b>")
     assert advice.STEP_BACK_REASONS[rules.Reason.PAIN_HIGH] in day2
-    assert advice.PHYSIO_SUGGESTION not in day2
+    assert "physiotherapist" not in day2
     row = await latest_checkin(bot, user)
     assert (row.day, row.stage_before, row.stage_after, row.decision) == (2, 1, 0, "step_back")
 
     await days_answered(bot, clock, user, [(8, "uncomfortable")])  # day 3
 
     day3 = last_text(bot.api, user.chat_id)
+    assert day3.startswith(f"{severe}\n\n<b>Let's ease off.</b>")
     assert advice.STEP_BACK_REASONS[rules.Reason.PAIN_HIGH] in day3
-    assert advice.PHYSIO_SUGGESTION in day3
+    assert advice.for_muscle(advice.PHYSIO_SUGGESTION, "calf") in day3
     row = await latest_checkin(bot, user)
     assert (row.day, row.stage_after, row.decision) == (3, 0, "step_back")
 
 
-async def test_a_warning_sign_gets_the_same_red_flag_guidance_as_the_sos_flow(
+async def test_chest_pain_at_a_check_in_gets_the_same_emergency_guidance_as_the_sos_flow(
     bot: Bot, clock: FakeClock
 ) -> None:
     user, other = bot.user(1001), bot.user(2002)
     await start_plan(user)
-    await days_answered(bot, clock, user, [(1, "comfortable")] * 2)
+    await days_answered(bot, clock, user, [(1, "comfortable")] * 2)  # day 2: massage
     await deliver_next_checkin(bot, clock, user)
+    assert bot.api.last_bot_message(user.chat_id).button_labels == CHECKIN_LABELS
 
-    await answer_checkin(user, 2, "comfortable", warning=True)
+    await answer_checkin(user, 2, "comfortable", warning="chest")
 
     reply = last_text(bot.api, user.chat_id)
-    guidance = flag_texts.GUIDANCE[RedFlag.ONE_SIDED_SWELLING].format(number="112")
+    guidance = flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="112")
     assert reply == guidance
-    assert "call <b>112</b>" in reply
+    assert "\n\n<b>112</b>\n\n" in reply  # the number on a line of its own
     # The SOS flow's answer to the same sign reads the same.
     await other.send("/cramp")
-    await other.press("One calf swollen, warm or red")
+    await other.press(flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS])
     assert last_text(bot.api, other.chat_id).startswith(guidance)
     row = await latest_checkin(bot, user)
     assert (row.warning_sign, row.decision, row.stage_before, row.stage_after) == (
@@ -337,10 +365,11 @@ async def test_a_new_cramp_during_the_plan_restarts_it_at_day_0_as_a_recurrence(
 ) -> None:
     user = bot.user()
     await start_plan(user)
-    await days_answered(bot, clock, user, [(1, "comfortable")] * 5)  # day 4: brisker walking
-    clock.advance(hours=6)
+    await days_answered(bot, clock, user, [(1, "comfortable")] * 4)  # day 4: brisker walking
+    clock.advance(hours=6)  # Wednesday 24 March, 14:00 in Berlin
     plan = await plan_of(bot, user)
     assert plan.stage == rules.Stage.WALK_FAST
+    before = len(bot.api.bot_messages(user.chat_id))
 
     await ease_a_cramp(user)  # /cramp → … → eased
 
@@ -350,10 +379,14 @@ async def test_a_new_cramp_during_the_plan_restarts_it_at_day_0_as_a_recurrence(
     assert restarted.recurrences == 1
     history = await episodes.episodes_of(db_of(bot), user.user_id)
     assert [e.is_recurrence for e in history] == [False, True]
-    assert last_text(bot.api, user.chat_id) == texts.RECURRENCE
-    assert texts.OFFER not in [m.text for m in bot.api.bot_messages(user.chat_id)[-3:]]
+    replies = [m.text for m in new_messages(bot.api, user.chat_id, before)]
+    assert texts.RECURRENCE in replies
+    assert texts.OFFER not in replies
+    # A recurrence during a plan is a reason to see a GP, said with the aftercare.
+    assert any(sos_texts.FREQUENT_CRAMPS in reply for reply in replies)
     prompt = await deliver_next_checkin(bot, clock, user)
-    assert prompt.text.startswith("<b>Day 0 check-in</b> · Rest and ice")
+    # Thursday 08:00: the day after the new cramp, 18 hours on, so still rest and ice.
+    assert prompt.text.startswith("<b>Day 1 check-in</b> · Rest and ice")
 
 
 # --- Bad answers at every question -----------------------------------------------------------
@@ -571,7 +604,8 @@ async def test_a_check_in_button_after_the_plan_was_stopped_is_expired(
 async def test_the_check_in_is_asked_in_the_zone_the_day_it_is_there(
     start_bot: Any, clock: FakeClock
 ) -> None:
-    """A cramp late in the evening in New York: 08:00 the next morning is still day 0."""
+    """A cramp late on Saturday evening in New York (already Sunday in UTC): 08:00 on Sunday
+    there is the day after the cramp's local date, so day 1 (counted in UTC it would be 0)."""
     clock.now = local(2027, 3, 20, 22, 30, NEW_YORK)  # already 21 March in UTC
     bot: Bot = await start_bot()
     user = bot.user()
@@ -580,6 +614,6 @@ async def test_the_check_in_is_asked_in_the_zone_the_day_it_is_there(
     prompt = await deliver_next_checkin(bot, clock, user)
 
     assert clock.now == local(2027, 3, 21, 8, 0, NEW_YORK)
-    assert prompt.text.startswith("<b>Day 0 check-in</b>")
+    assert prompt.text.startswith("<b>Day 1 check-in</b>")
     [row] = await checkins_of(bot, user)
-    assert row.local_date == date(2027, 3, 21)
+    assert (row.local_date, row.day) == (date(2027, 3, 21), 1)
