@@ -204,3 +204,35 @@ def newest_containing(api: LocalBotAPI, chat_id: int, text: str) -> ChatMessage:
         if text in message.text:
             return message
     raise LookupError(f"no bot message containing {text!r} in chat {chat_id}")
+
+
+# --- Issue 6: the two screens of warning signs, "Why?" answers, plain text -------------------
+
+
+async def press_flag(user: LocalUser, flag: str) -> None:
+    """Press a warning sign's button (a ``RedFlag``), opening the second screen first if it is
+    there."""
+    from conversations.texts import red_flags as flag_texts
+    from rules.red_flags import MORE_SIGNS_ORDER, RedFlag
+
+    sign = RedFlag(flag)
+    if sign in MORE_SIGNS_ORDER:
+        await user.press(texts.MORE_SIGNS)
+    await user.press(flag_texts.BUTTON_LABELS[sign])
+
+
+def answer_of(api: LocalBotAPI, query_id: str) -> dict[str, Any]:
+    """The parameters of the answerCallbackQuery call for ``query_id`` (text, show_alert)."""
+    [call] = [
+        call
+        for call in api.calls_of("answerCallbackQuery")
+        if str(call.params["callback_query_id"]) == query_id
+    ]
+    return call.params
+
+
+def plain(text: str) -> str:
+    """A message's text with its HTML tags stripped."""
+    import re
+
+    return re.sub(r"<[^>]+>", "", text)

@@ -22,7 +22,7 @@ from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
-from rules.red_flags import SCREEN_ORDER, RedFlag
+from rules.red_flags import MORE_SIGNS_ORDER, SCREEN_ORDER, URGENCY, RedFlag, Urgency
 from storage.episodes import Outcome
 from tests.conftest import FAST, Bot, FakeClock
 from tests.helpers import (
@@ -35,6 +35,7 @@ from tests.helpers import (
     last_text,
     latest_episode,
     newest_containing,
+    press_flag,
     wait_for,
     walk_to,
     walk_to_the_end,
@@ -42,8 +43,13 @@ from tests.helpers import (
 
 NUMBER = "999"
 SOS_KEYBOARD = [[{"text": "🆘 Cramp"}]]
-RELIEF_LABELS = ["✅ Eased", "Not yet"]
+# The first relief step: eased or not, the salty taste as its own button, and why it helps.
+RELIEF_LABELS = [texts.EASED, texts.NOT_YET, texts.HAVE_SALT, texts.WHY]
+# Once the salt has been tried (or is the step), its button is gone.
+RELIEF_LABELS_AFTER_SALT = [texts.EASED, texts.NOT_YET, texts.WHY]
 RED_FLAG_LABELS = [flag_texts.BUTTON_LABELS[flag] for flag in SCREEN_ORDER]
+NO_FLAG_LABELS = [texts.NO_FLAG_CALF, texts.NO_FLAG_OTHER]
+SELF_CARE_ENDS = [flag for flag in RedFlag if flag is not RedFlag.OTHER_CAUSE]
 
 
 @pytest.fixture
@@ -71,27 +77,41 @@ async def test_every_way_in_starts_the_flow_even_before_start(bot: Bot, first_me
     await user.send(first_message)  # the very first message: no /start before it
 
     [reply] = bot.api.bot_messages(user.chat_id)
-    assert "Stop what you're doing" in reply.text
-    assert "weight on the cramping leg" in reply.text
-    assert reply.button_labels == ["✅ None of these", *RED_FLAG_LABELS]
+    assert reply.text == texts.FIRST_AID_AND_SCREEN
+    assert reply.button_labels == [*NO_FLAG_LABELS, *RED_FLAG_LABELS, texts.MORE_SIGNS]
     assert await conversation_state(bot, user) == sos.TRIAGE
 
 
-async def test_first_reply_has_first_aid_and_every_red_flag_button(bot: Bot) -> None:
+async def test_first_reply_has_first_aid_and_every_warning_sign_on_two_screens(bot: Bot) -> None:
     user = bot.user()
     await user.send("/cramp")
 
     reply = bot.api.last_bot_message(user.chat_id)
-    assert "<b>Stop what you're doing, but stay on your feet</b>" in reply.text
-    assert "taking all the pressure off" in reply.text
+    assert reply.text.startswith("<b>Stop, but stay on your feet</b> with some weight on the leg.")
+    assert "Taking all the weight off" in reply.text
+    assert "Quick check" in reply.text
     assert reply.button_labels == [
-        "✅ None of these",
-        "Cramps in several muscles at once",
-        "Confused, fainted or vomiting",
-        "Chest pain or short of breath",
-        "Felt a pop, or can't stand on tiptoe",
-        "One calf swollen, warm or red",
+        "✅ None: it's my calf",
+        "✅ None: another muscle, or at rest",
+        "🫁 Chest pain or short of breath",
+        "😵 Confused, fainted, vomiting or dark pee",
+        "🔥 Very hot skin or a high temperature",
+        "⚡ Cramps in several muscles at once",
+        "💥 A pop, a kick feeling, can't go on tiptoe",
+        "More warning signs…",
     ]
+
+    await user.press(texts.MORE_SIGNS)
+
+    more = bot.api.last_bot_message(user.chat_id)
+    assert more.text == texts.MORE_SIGNS_QUESTION
+    assert more.button_labels == [
+        *(flag_texts.BUTTON_LABELS[flag] for flag in MORE_SIGNS_ORDER),
+        *NO_FLAG_LABELS,
+    ]
+    # Every sign is on one screen or the other.
+    assert {*SCREEN_ORDER, *MORE_SIGNS_ORDER} == set(RedFlag)
+    assert await conversation_state(bot, user) == sos.MORE_FLAGS
 
 
 async def test_episode_row_is_created_at_once_and_written_as_the_flow_goes(
@@ -104,31 +124,46 @@ async def test_episode_row_is_created_at_once_and_written_as_the_flow_goes(
     assert episode.started_at == clock.now
     assert episode.is_open and episode.context is None
 
-    await user.press("✅ None of these")
-    await user.press("🏃 During or just after exercise")
+    await user.press(texts.NO_FLAG_OTHER)
     episode = await latest_episode(bot, user)
-    assert episode.context == "exercise" and episode.muscle is None and episode.is_open
+    assert episode.muscle is None and episode.relief_tried == () and episode.is_open
 
     await user.press("Calf")
     episode = await latest_episode(bot, user)
+    assert episode.context == "exercise"
     assert episode.muscle == "calf"
     assert episode.relief_tried == ("stretch",)
     assert episode.is_open
 
 
+async def test_the_calf_button_records_an_exercise_calf_cramp_and_starts_the_stretch(
+    bot: Bot,
+) -> None:
+    user = bot.user()
+    await user.send("/cramp")
+
+    await user.press(texts.NO_FLAG_CALF)
+
+    [episode] = await episodes_of(bot, user)
+    assert (episode.context, episode.muscle) == ("exercise", "calf")
+    assert episode.relief_tried == ("stretch",)
+    assert episode.is_open
+    assert await conversation_state(bot, user) == sos.STRETCH
+
+
 # --- Red flags -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flag", list(RedFlag), ids=[flag.value for flag in RedFlag])
+@pytest.mark.parametrize("flag", SELF_CARE_ENDS, ids=[flag.value for flag in SELF_CARE_ENDS])
 async def test_red_flag_shows_emergency_number(bot: Bot, clock: FakeClock, flag: RedFlag) -> None:
     user = bot.user()
     await user.send("/cramp")
-    triage, none_data = find_button(bot.api, user.chat_id, "✅ None of these")
+    triage, none_data = find_button(bot.api, user.chat_id, texts.NO_FLAG_CALF)
 
-    await user.press(flag_texts.BUTTON_LABELS[flag])
+    await press_flag(user, flag)
 
     guidance = bot.api.last_bot_message(user.chat_id)
-    assert NUMBER in guidance.text
+    assert f"\n\n<b>{NUMBER}</b>" in guidance.text
     assert "112" not in guidance.text
     assert guidance.inline_buttons == []
     assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
@@ -143,23 +178,24 @@ async def test_red_flag_shows_emergency_number(bot: Bot, clock: FakeClock, flag:
     await assert_press_changes_nothing(bot, user, none_data, triage)
 
 
-@pytest.mark.parametrize(
-    "flag",
-    [RedFlag.MANY_MUSCLES, RedFlag.CONFUSED_FAINT_VOMITING, RedFlag.CHEST_PAIN_BREATHLESS],
-)
+EMERGENCIES = [flag for flag in RedFlag if URGENCY[flag] is Urgency.EMERGENCY]
+
+
+@pytest.mark.parametrize("flag", EMERGENCIES, ids=[flag.value for flag in EMERGENCIES])
 async def test_emergency_red_flags_say_call_the_number_now(bot: Bot, flag: RedFlag) -> None:
     user = bot.user()
     await user.send("/cramp")
-    await user.press(flag_texts.BUTTON_LABELS[flag])
+    await press_flag(user, flag)
 
-    assert f"Call {NUMBER} now" in last_text(bot.api, user.chat_id)
+    text = last_text(bot.api, user.chat_id)
+    assert text.startswith(f"🚨 <b>Call the emergency number now:</b>\n\n<b>{NUMBER}</b>\n\n")
 
 
 async def test_tear_or_clot_red_flag_says_do_not_stretch(bot: Bot) -> None:
     user = bot.user()
     for flag in (RedFlag.POP_OR_TEAR, RedFlag.ONE_SIDED_SWELLING):
         await user.send("/cramp")
-        await user.press(flag_texts.BUTTON_LABELS[flag])
+        await press_flag(user, flag)
         text = last_text(bot.api, user.chat_id)
         assert "today" in text
         assert "don't stretch" in text.lower() or "don't massage or stretch" in text.lower()
@@ -172,9 +208,9 @@ async def test_night_cramp_gets_gentle_rest_advice_not_the_exercise_protocol(
     bot: Bot, clock: FakeClock
 ) -> None:
     user = bot.user()
-    await walk_to(user, sos.CONTEXT)
+    await walk_to(user, sos.MUSCLE)
 
-    await user.press("🌙 At night or at rest")
+    await user.press(texts.AT_REST_LABEL)
 
     advice = bot.api.last_bot_message(user.chat_id)
     assert "different kind" in advice.text
@@ -203,30 +239,40 @@ async def test_each_muscle_gets_its_own_gentle_stretch(bot: Bot, muscle: str) ->
     await user.press(texts.MUSCLE_LABELS[muscle])
 
     stretch = bot.api.last_bot_message(user.chat_id)
-    assert texts.STRETCH_HOW[muscle] in stretch.text
-    assert "<b>gently</b>" in stretch.text
+    assert stretch.text.startswith(texts.STRETCH_HOW[muscle])
+    assert stretch.text.startswith("<b>Stretch gently, never hard.</b>")
     assert "mild" in stretch.text
-    assert "never hard" in stretch.text
+    assert "Hold it gently" in stretch.text
     assert stretch.button_labels == RELIEF_LABELS
     assert (await latest_episode(bot, user)).muscle == muscle
     assert await conversation_state(bot, user) == sos.STRETCH
 
 
-async def test_stretch_countdown_edits_the_message_then_asks_if_easing(bot: Bot) -> None:
+async def test_stretch_countdown_edits_the_message_then_asks_if_easing_in_a_new_one(
+    bot: Bot,
+) -> None:
     user = bot.user()
     await walk_to(user, sos.STRETCH)
     stretch = bot.api.last_bot_message(user.chat_id)
+    buttons = stretch.reply_markup
+    sent = len(bot.api.bot_messages(user.chat_id))
     assert "Hold it gently" in stretch.text
 
     await asyncio.sleep(0.5)  # the 0.3 s countdown runs in the job queue
 
     edits = edits_of(bot.api, stretch)
     assert len(edits) == FAST.countdown_edits
-    assert "Is it easing?" in edits[-1]["text"]
-    assert all(edit["reply_markup"] == stretch.reply_markup for edit in edits)
-    assert "Is it easing?" in stretch.text  # the message as the user sees it now
-    assert stretch.button_labels == RELIEF_LABELS
-    assert len(bot.api.bot_messages(user.chat_id)) == 4  # edits, no new messages
+    assert all(edit.get("reply_markup") == buttons for edit in edits[:-1])
+    # The last edit says it's done and takes the buttons off...
+    assert edits[-1]["text"].endswith(texts.COUNTDOWN_DONE)
+    assert edits[-1].get("reply_markup") is None
+    assert stretch.text.endswith(texts.COUNTDOWN_DONE)  # the message as the user sees it now
+    assert stretch.inline_buttons == []
+    # ...and a new message (it notifies, unlike an edit) asks whether it eases, with them.
+    [time_up] = bot.api.bot_messages(user.chat_id)[sent:]
+    assert time_up.text == texts.TIME_UP
+    assert time_up.reply_markup == buttons
+    assert time_up.button_labels == RELIEF_LABELS
 
 
 async def test_pressing_a_button_mid_countdown_stops_the_edits(
@@ -244,6 +290,7 @@ async def test_pressing_a_button_mid_countdown_stops_the_edits(
 
     assert edits_at_press < 3
     assert len(edits_of(bot.api, stretch)) == edits_at_press
+    assert texts.TIME_UP not in bot_texts(bot.api, user.chat_id)
 
 
 async def test_countdown_runs_in_the_job_queue_and_no_handler_sleeps(
@@ -272,13 +319,14 @@ async def test_not_yet_after_stretch_offers_a_salty_taste(bot: Bot) -> None:
     await user.press("Not yet")
 
     salt = bot.api.last_bot_message(user.chat_id)
+    assert salt.text == texts.SALT
+    assert salt.text.startswith("<b>Taste something salty.</b>")
     assert "crushed salt tablet" in salt.text
     assert "salty snack or drink" in salt.text
-    assert "Swirl it around" in salt.text
+    assert "swirl it round your mouth" in salt.text
     assert "spit it out" in salt.text
-    assert "you don't need to swallow it" in salt.text
-    assert "Is it easing?" in salt.text
-    assert salt.button_labels == RELIEF_LABELS
+    assert "No need to swallow it" in salt.text
+    assert salt.button_labels == RELIEF_LABELS_AFTER_SALT
     assert (await latest_episode(bot, user)).relief_tried == ("stretch", "salt")
     assert await conversation_state(bot, user) == sos.SALT
 
@@ -290,16 +338,17 @@ async def test_not_yet_after_salt_stretches_again_with_a_new_countdown(bot: Bot)
     await user.press("Not yet")
 
     again = bot.api.last_bot_message(user.chat_id)
-    assert again.text.startswith("Let's go again, still gently.")
-    assert texts.STRETCH_HOW["calf"] in again.text
-    assert again.button_labels == RELIEF_LABELS
+    assert again.text.startswith(texts.REPEAT_STRETCH)  # short: they have just done it
+    assert texts.STRETCH_HOW["calf"] not in again.text
+    assert again.button_labels == RELIEF_LABELS_AFTER_SALT
     assert (await latest_episode(bot, user)).relief_tried == ("stretch", "salt", "stretch")
     assert await conversation_state(bot, user) == sos.STRETCH
     await wait_for(lambda: len(edits_of(bot.api, again)) == FAST.countdown_edits)
-    assert "Is it easing?" in again.text
+    await wait_for(lambda: last_text(bot.api, user.chat_id) == texts.TIME_UP)
+    assert again.text.endswith(texts.COUNTDOWN_DONE)
 
-    await user.press("Not yet")  # and round again: the salt
-    assert "salt" in last_text(bot.api, user.chat_id)
+    await user.press("Not yet")  # and round again: the salt, shorter this time
+    assert last_text(bot.api, user.chat_id) == texts.REPEAT_SALT
     assert await conversation_state(bot, user) == sos.SALT
 
 
@@ -315,9 +364,9 @@ async def test_eased_records_duration_and_what_helped(
 
     await user.press("✅ Eased")
 
-    reply = bot.api.last_bot_message(user.chat_id)
-    assert "it eased after <b>about 3 minutes</b>" in reply.text
-    assert "What were you doing?" in reply.text
+    aftercare = newest_containing(bot.api, user.chat_id, "it eased after")
+    assert "it eased after <b>about 3 minutes</b>" in aftercare.text
+    assert "What were you doing?" in last_text(bot.api, user.chat_id)
     [episode] = await episodes_of(bot, user)
     assert episode.outcome is Outcome.EASED
     assert episode.ended_at == clock.now
@@ -330,13 +379,17 @@ async def test_eased_within_a_minute_says_so(bot: Bot) -> None:
     user = bot.user()
     await walk_to(user, sos.STRETCH)
     await user.press("✅ Eased")
-    assert "less than a minute" in last_text(bot.api, user.chat_id)
+    assert (
+        "eased after <b>less than a minute</b>"
+        in newest_containing(bot.api, user.chat_id, "eased after").text
+    )
 
 
 async def test_circumstances_are_asked_in_order_and_stored(bot: Bot) -> None:
     user = bot.user()
     await walk_to(user, sos.STRETCH)
     await user.press("✅ Eased")
+    aftercare = newest_containing(bot.api, user.chat_id, "What now")
     asked = [last_text(bot.api, user.chat_id)]
     labels = [bot.api.last_bot_message(user.chat_id).button_labels]
 
@@ -348,15 +401,19 @@ async def test_circumstances_are_asked_in_order_and_stored(bot: Bot) -> None:
     await user.press("No")
 
     assert "What were you doing?" in asked[0]
-    assert labels[0] == [*texts.ACTIVITY_LABELS.values(), "Skip"]
+    assert labels[0] == [*texts.ACTIVITY_LABELS.values(), "Skip these questions"]
     assert "How far into it" in asked[1]
     assert labels[1] == [*texts.TIME_INTO_LABELS.values(), "Skip"]
     assert "Was it hot?" in asked[2]
     assert labels[2] == ["Yes", "No", "Skip"]
     assert "thick or compression clothing" in asked[3]
     assert labels[3] == ["Yes", "No", "Skip"]
-    aftercare = newest_containing(bot.api, user.chat_id, "What now")
-    assert aftercare.message_id > last_question.message_id
+    # The aftercare came before the questions, and the last answer gets a thank-you.
+    assert aftercare.message_id < newest_containing(bot.api, user.chat_id, asked[0]).message_id
+    done = bot.api.last_bot_message(user.chat_id)
+    assert done.message_id > last_question.message_id
+    assert done.text.endswith("Thanks, noted. Tap <b>🆘 Cramp</b> if another cramp starts.")
+    assert "What now" not in done.text
     episode = await latest_episode(bot, user)
     assert (episode.activity, episode.time_into) == ("cycling", "60-120")
     assert (episode.hot_conditions, episode.heavy_clothing) == (True, False)
@@ -376,26 +433,37 @@ async def test_each_answer_is_stored_before_the_next_question(bot: Bot) -> None:
     assert (await latest_episode(bot, user)).hot_conditions is False
 
 
-@pytest.mark.parametrize("state", [sos.ACTIVITY, sos.TIME_INTO, sos.HEAT, sos.CLOTHING])
-async def test_skip_jumps_to_the_aftercare(bot: Bot, state: str) -> None:
+@pytest.mark.parametrize(
+    ("state", "skip"),
+    [
+        (sos.ACTIVITY, texts.SKIP_ALL),
+        (sos.TIME_INTO, texts.SKIP),
+        (sos.HEAT, texts.SKIP),
+        (sos.CLOTHING, texts.SKIP),
+    ],
+)
+async def test_skip_ends_the_questions_with_a_thank_you(bot: Bot, state: str, skip: str) -> None:
     user = bot.user()
     await walk_to(user, state)
     before = await latest_episode(bot, user)
     skipped = bot.api.last_bot_message(user.chat_id)
 
-    await user.press("Skip")
+    await user.press(skip)
 
-    assert newest_containing(bot.api, user.chat_id, "What now").message_id > skipped.message_id
+    [done] = bot.api.bot_messages(user.chat_id)[-1:]
+    assert done.message_id > skipped.message_id
+    assert done.text == "Thanks, noted. Tap <b>🆘 Cramp</b> if another cramp starts."
+    assert done.inline_buttons == []
     assert await latest_episode(bot, user) == before  # nothing stored for the skipped ones
     assert await conversation_state(bot, user) is None
 
 
-async def test_aftercare_note_and_the_sos_keyboard_close_the_flow(bot: Bot) -> None:
+async def test_aftercare_note_and_the_sos_keyboard_come_as_soon_as_it_eased(bot: Bot) -> None:
     user = bot.user()
-    await walk_to_the_end(user)
+    await walk_to(user, sos.ACTIVITY)  # eased; no question answered yet
 
     aftercare = newest_containing(bot.api, user.chat_id, "What now")
-    assert "ice it" in aftercare.text
+    assert "rest the calf and ice it" in aftercare.text
     assert "No massage for the first 24 hours" in aftercare.text
     assert "from day 3" in aftercare.text
     assert "No strength work for the first two weeks" in aftercare.text
@@ -420,9 +488,10 @@ async def test_not_eased_after_ten_minutes_sends_to_medical_help(
     await user.press("Not yet")
 
     advice = bot.api.last_bot_message(user.chat_id)
+    assert advice.text.startswith(texts.NOT_EASED.format(number=NUMBER))
     assert "ten minutes" in advice.text
     assert "medical advice" in advice.text
-    assert NUMBER in advice.text
+    assert f"\n\n<b>{NUMBER}</b>" in advice.text  # on a line of its own
     assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
     [episode] = await episodes_of(bot, user)
     assert episode.outcome is Outcome.NOT_EASED
@@ -455,10 +524,11 @@ async def test_bot_asks_has_it_eased_after_ten_minutes_on_its_own(
 
     await asyncio.sleep(0.4)
 
-    check = bot.api.last_bot_message(user.chat_id)
-    assert "Has it eased?" in check.text
+    check = newest_containing(bot.api, user.chat_id, "Has it eased?")
+    assert check.text == texts.STILL_CRAMPING_CHECK
     assert check.button_labels == RELIEF_LABELS
-    await user.press("✅ Eased")
+    message, data = find_button(bot.api, user.chat_id, texts.EASED, in_message="Has it eased?")
+    await user.press_data(data, message)
     assert (await latest_episode(bot, user)).outcome is Outcome.EASED
 
 
@@ -531,7 +601,7 @@ async def test_start_shows_welcome_disclaimer_and_sos_keyboard(bot: Bot) -> None
 
 async def test_plain_start_mid_flow_leaves_the_flow(bot: Bot) -> None:
     user = bot.user()
-    await walk_to(user, sos.CONTEXT)
+    await walk_to(user, sos.MUSCLE)
 
     await user.send("/start")
 
@@ -540,16 +610,26 @@ async def test_plain_start_mid_flow_leaves_the_flow(bot: Bot) -> None:
     assert await conversation_state(bot, user) is None
 
 
-async def test_cramp_mid_flow_starts_a_fresh_episode(bot: Bot) -> None:
+async def test_cramp_mid_flow_keeps_the_episode_and_offers_a_new_one(bot: Bot) -> None:
     user = bot.user()
     await walk_to(user, sos.MUSCLE)
+    before = await episodes_of(bot, user)
 
     await user.send("/cramp")
+
+    reply = bot.api.last_bot_message(user.chat_id)
+    assert reply.text.startswith(texts.STILL_ON_IT)
+    assert texts.ASK_MUSCLE in reply.text
+    assert reply.button_labels[-1] == texts.NEW_CRAMP
+    assert await episodes_of(bot, user) == before  # the same open episode, nothing new
+    assert await conversation_state(bot, user) == sos.MUSCLE
+
+    await user.press(texts.NEW_CRAMP)
 
     first, second = await episodes_of(bot, user)
     assert first.outcome is Outcome.CANCELLED
     assert second.is_open
-    assert "Stop what you're doing" in last_text(bot.api, user.chat_id)
+    assert last_text(bot.api, user.chat_id) == texts.FIRST_AID_AND_SCREEN
     assert await conversation_state(bot, user) == sos.TRIAGE
 
 
@@ -559,7 +639,7 @@ async def test_help_lists_the_commands(bot: Bot) -> None:
     await user.send("/help")
 
     help_text = last_text(bot.api, user.chat_id)
-    for command in ("/cramp", "/cancel", "/help", "/start"):
+    for command in ("/cramp", "/prevent", "/cancel", "/help", "/start"):
         assert command in help_text
 
 
@@ -579,7 +659,7 @@ async def test_commands_are_registered_at_start_up(bot: Bot) -> None:
     private = bot.api.commands['{"type": "all_private_chats"}']
     names = [command["command"] for command in private]
     assert names[0] == "cramp"
-    assert {"cramp", "cancel", "help", "start"} <= set(names)
+    assert {"cramp", "prevent", "cancel", "help", "start"} <= set(names)
     assert all(command["description"] for command in private)
 
 
@@ -591,8 +671,8 @@ async def test_disclaimer_is_shown_once_at_the_end_of_the_first_flow(bot: Bot) -
 
     await user.send("/cramp")  # no /start first
     assert "not a doctor" not in last_text(bot.api, user.chat_id)  # first aid comes first
-    await user.press("✅ None of these")
-    await user.press("🌙 At night or at rest")
+    await user.press(texts.NO_FLAG_OTHER)
+    await user.press(texts.AT_REST_LABEL)
     first_end = last_text(bot.api, user.chat_id)
 
     await walk_to_the_end(user)
@@ -617,16 +697,16 @@ async def test_no_disclaimer_at_the_end_after_start_showed_it(bot: Bot) -> None:
 
 async def test_hundred_users_in_the_flow_at_once_each_get_their_own_countdown(bot: Bot) -> None:
     users = [bot.user(5000 + n) for n in range(100)]
-    # When each stretch message was sent and when its countdown last edited it.
+    # When each stretch message was sent and when the end of its countdown was.
     sent_at: dict[int, float] = {}
     done_at: dict[int, float] = {}
 
     def timer(call: ApiCall, message: ChatMessage | None) -> None:
-        if message is None:
+        if message is None or call.method != "sendMessage":
             return
-        if call.method == "sendMessage" and texts.STRETCH_GENTLY in message.text:
+        if "Stretch gently" in message.text:
             sent_at[message.chat_id] = time.monotonic()
-        elif call.method == "editMessageText" and "Is it easing?" in message.text:
+        elif message.text == texts.TIME_UP:
             done_at[message.chat_id] = time.monotonic()
 
     bot.api.listeners.append(timer)
@@ -634,9 +714,12 @@ async def test_hundred_users_in_the_flow_at_once_each_get_their_own_countdown(bo
 
     await asyncio.gather(*(walk_to(user, sos.STRETCH) for user in users))
     all_in = time.monotonic()
-    stretches = [bot.api.last_bot_message(user.chat_id) for user in users]
+    stretches = [newest_containing(bot.api, user.chat_id, "Stretch gently") for user in users]
     await wait_for(
-        lambda: all(len(edits_of(bot.api, m)) == FAST.countdown_edits for m in stretches),
+        lambda: (
+            all(len(edits_of(bot.api, m)) == FAST.countdown_edits for m in stretches)
+            and len(done_at) == len(users)
+        ),
         within=5.0,
     )
     finished = time.monotonic()
@@ -646,9 +729,10 @@ async def test_hundred_users_in_the_flow_at_once_each_get_their_own_countdown(bo
     assert finished - all_in < 1.0
     for user, stretch in zip(users, stretches, strict=True):
         assert stretch.chat_id == user.chat_id
-        assert texts.STRETCH_GENTLY in stretch.text
-        assert "Is it easing?" in stretch.text
-        assert stretch.button_labels == RELIEF_LABELS
+        assert stretch.text.startswith(texts.STRETCH_HOW["calf"])
+        assert stretch.text.endswith(texts.COUNTDOWN_DONE)
+        assert last_text(bot.api, user.chat_id) == texts.TIME_UP
+        assert bot.api.last_bot_message(user.chat_id).button_labels == RELIEF_LABELS
         assert 0.3 <= done_at[user.chat_id] - sent_at[user.chat_id] < 1.0
         assert await conversation_state(bot, user) == sos.STRETCH
     assert len({episode.id for u in users for episode in await episodes_of(bot, u)}) == 100

@@ -60,7 +60,7 @@ def nudge(state: str, lead: str = common.NUDGE, *, new_cramp: bool = False) -> s
     cramp": the episode and its ten-minute clock go on unless the athlete says otherwise.
     """
 
-    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
         svc = services(context)
         episode = await _episode_of_step(svc, state, user_id_of(update))
         message = update.effective_message
@@ -68,6 +68,8 @@ def nudge(state: str, lead: str = common.NUDGE, *, new_cramp: bool = False) -> s
         if episode is None:
             # An abandoned flow: don't resume a cramp from hours ago.
             await steps.end_open_episode(update, context)
+            if new_cramp:  # a cramp announced hours later is a new cramp
+                return await steps.start_sos(update, context)
             await message.reply_text(
                 sos_text(common.IDLE_REPLY), reply_markup=keyboards.sos_reply_keyboard()
             )
