@@ -2,8 +2,10 @@
 
 The source article on exercise-induced calf cramps sets the rules: stretch mildly to moderately,
 never forcefully; a salty taste, swirled and spat out, not swallowed; cramp sprays are not a
-fix; electrolytes do not prevent these cramps; no massage in the first 24 hours. The texts must
-also be valid Telegram HTML, and the buttons must fit Telegram's limits.
+fix; electrolytes do not prevent these cramps; no massage in the first 24 hours; stop, but keep
+weight on the foot. Each relief instruction is the action first, in at most 40 words. Every
+warning sign names its source and its action. The texts must also be valid Telegram HTML, and
+the buttons must fit Telegram's limits.
 """
 
 from __future__ import annotations
@@ -31,7 +33,15 @@ from conversations.texts import common, recovery
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
 from rules import recovery as rules
-from rules.red_flags import SCREEN_ORDER, URGENCY, RedFlag
+from rules.red_flags import (
+    MORE_SIGNS_ORDER,
+    SCREEN_ORDER,
+    SIT_OR_LIE_DOWN,
+    URGENCY,
+    RedFlag,
+    ends_self_care,
+)
+from storage.episodes import Episode
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -77,6 +87,10 @@ SAMPLE_VALUES = {
     "seconds": 30,
     "duration": "about 3 minutes",
     "minutes": 3,
+    "muscle": "back of the thigh",
+    "count": 3,
+    "total": 4,
+    "activity": "running",
     "day": 3,
     "stage": "Running",
     "time": "07:30",
@@ -95,7 +109,7 @@ def _filled(text: str) -> str:
 def test_every_text_module_is_collected() -> None:
     modules = {key.split(".")[0] for key in ALL_TEXTS}
     assert {"common", "red_flags", "sos", "recovery"} <= modules
-    assert texts.STRETCH_GENTLY in ALL_TEXTS.values()
+    assert texts.REPEAT_STRETCH in ALL_TEXTS.values()
     assert texts.STRETCH_HOW["calf"] in ALL_TEXTS.values()
     assert flag_texts.GUIDANCE[RedFlag.MANY_MUSCLES] in ALL_TEXTS.values()
     assert len(ALL_TEXTS) > 100
@@ -156,10 +170,14 @@ def test_every_stretch_advice_is_gentle() -> None:
 
 def test_stretch_steps_say_never_force_it() -> None:
     for muscle in texts.MUSCLE_LABELS:
-        message = sos_views.stretch_instructions(muscle)
+        message = sos_views.stretch_text(muscle, repeat=False)
         assert "gently" in message
         assert "never hard" in message
         assert "mild" in message
+    repeat = sos_views.stretch_text("calf", repeat=True)
+    assert "gently" in repeat
+    assert "never forcing" in repeat
+    assert "mild" in repeat
     assert "Never force it" in texts.REST_CRAMP
     assert "gentle" in texts.REST_CRAMP
 
@@ -178,7 +196,7 @@ def test_massage_is_never_advised_before_24_hours() -> None:
             lower = line.lower()
             if "massag" not in lower:
                 continue
-            negated = re.search(r"\b(no|don't|do not|never) massag", lower)
+            negated = re.search(r"\b(no|don't|do not|never) (stretch or )?massag", lower)
             assert negated or "24 hours" in lower, f"{key}: {line!r}"
 
 
@@ -203,22 +221,25 @@ def test_night_cramp_text_makes_no_exercise_protocol_claims() -> None:
 
 def test_every_relief_step_is_there() -> None:
     first = texts.FIRST_AID_AND_SCREEN
-    assert "Stop what you're doing" in first
-    assert "weight on the cramping leg" in first  # stop, but keep pressure on the foot
+    assert first.startswith(texts.STOP_INSTRUCTION)  # the action first, the reason after it
+    assert "Stop" in first
+    assert "stay on your feet" in first  # stop, but keep pressure on the foot
+    assert "weight on the leg" in first
+    assert texts.SCREEN_QUESTION in first
     assert set(texts.STRETCH_HOW) == {"calf", "hamstring", "quadriceps", "other"}
     assert set(texts.MUSCLE_LABELS) == set(texts.STRETCH_HOW)
     for how in texts.STRETCH_HOW.values():
         assert "mild" in how
     assert "calf" in texts.STRETCH_HOW["calf"]
     salt = texts.SALT.lower()
-    for step in ("salt tablet", "salty", "swirl", "spit it out", "don't need to swallow"):
+    for step in ("salt tablet", "salty", "swirl", "spit it out", "no need to swallow"):
         assert step in salt
-    assert "weight on the leg" in salt
+    assert "swirl" in texts.REPEAT_SALT and "spit it out" in texts.REPEAT_SALT
 
 
 def test_aftercare_follows_the_article() -> None:
     care = texts.AFTERCARE
-    assert "ice" in care
+    assert "rest the {muscle} and ice it" in care
     assert "No massage for the first 24 hours" in care
     assert "day 3" in care
     assert "No strength work for the first two weeks" in care
@@ -226,13 +247,18 @@ def test_aftercare_follows_the_article() -> None:
 
 def test_emergency_texts_use_the_configured_number() -> None:
     for flag in RedFlag:
-        assert "{number}" in flag_texts.GUIDANCE[flag]
-        assert "112" not in flag_texts.GUIDANCE[flag]
-    assert "{number}" in texts.NOT_EASED
+        guidance = flag_texts.GUIDANCE[flag]
+        assert "112" not in guidance
+        # A sign that sends the person to help names their number; "see a doctor soon" doesn't.
+        assert ("{number}" in guidance) is ends_self_care(flag), flag
+    for text in (texts.NOT_EASED, recovery.RED_FLAG, recovery.SEVERE_PAIN):
+        assert "{number}" in text
+        assert "112" not in text
 
 
 def test_red_flag_screen_is_complete() -> None:
-    assert set(SCREEN_ORDER) == set(RedFlag)
+    screened = SCREEN_ORDER + MORE_SIGNS_ORDER
+    assert sorted(screened) == sorted(RedFlag)  # every sign, each on one screen only
     assert set(flag_texts.BUTTON_LABELS) == set(RedFlag)
     assert set(flag_texts.GUIDANCE) == set(RedFlag)
     assert set(URGENCY) == set(RedFlag)
@@ -246,6 +272,185 @@ def test_every_red_flag_names_its_source() -> None:
     for flag in RedFlag:
         at = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{flag.name} ="))
         assert lines[at - 1].strip().startswith("#"), f"{flag.name} has no source comment"
+
+
+# --- Relief at a glance: the action first, at most 40 words ----------------------------------
+
+RELIEF_INSTRUCTIONS: dict[str, str] = {
+    "STOP_INSTRUCTION": texts.STOP_INSTRUCTION,
+    **{f"STRETCH_HOW[{muscle}]": how for muscle, how in texts.STRETCH_HOW.items()},
+    "REPEAT_STRETCH": texts.REPEAT_STRETCH,
+    "SALT": texts.SALT,
+    "REPEAT_SALT": texts.REPEAT_SALT,
+}
+STRETCH_INSTRUCTIONS: dict[str, str] = {
+    **{f"STRETCH_HOW[{muscle}]": how for muscle, how in texts.STRETCH_HOW.items()},
+    "REPEAT_STRETCH": texts.REPEAT_STRETCH,
+}
+MAX_RELIEF_WORDS = 40
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"<[^>]*>", "", text).split()
+
+
+@pytest.mark.parametrize("name", list(RELIEF_INSTRUCTIONS))
+def test_relief_instruction_is_short_and_starts_with_a_bold_action(name: str) -> None:
+    text = RELIEF_INSTRUCTIONS[name]
+    assert len(_words(text)) <= MAX_RELIEF_WORDS, f"{name}: {len(_words(text))} words"
+    assert text.startswith("<b>"), name
+
+
+def test_word_count_ignores_tags_and_catches_long_instructions() -> None:
+    assert _words("<b>Stop,</b> <i>now</i>") == ["Stop,", "now"]
+    assert len(_words("<b>Stretch.</b> " + "word " * 40)) > MAX_RELIEF_WORDS
+
+
+# The foot of the cramping leg stays on the ground (source article: don't take all the
+# pressure off the foot); the first step says so and no stretch may contradict it.
+FOOT_OFF_THE_GROUND = [
+    r"\blift",
+    r"\braise",
+    r"\bheel (up |back )?(towards|to|toward) (your )?(bottom|buttock|glute)",
+    r"\b(bottom|buttock|glute)s?\b",
+    r"\boff the (ground|floor)",
+    r"\bon (one|the other) (leg|foot)",
+    r"\b(grab|hold|pull) (your |the )?(foot|ankle|toes)",
+    r"\bsit down|\blie down",
+]
+FOOT_ON_THE_GROUND = r"heel (down|on the ground)|feet (flat|on the ground)|the same way"
+
+
+@pytest.mark.parametrize("name", list(STRETCH_INSTRUCTIONS))
+def test_no_stretch_takes_the_foot_off_the_ground(name: str) -> None:
+    lower = STRETCH_INSTRUCTIONS[name].lower()
+    for pattern in FOOT_OFF_THE_GROUND:
+        assert re.search(pattern, lower) is None, f"{name}: {pattern}"
+    assert re.search(FOOT_ON_THE_GROUND, lower), f"{name} does not keep the foot down"
+
+
+@pytest.mark.parametrize("name", list(STRETCH_INSTRUCTIONS))
+def test_no_stretch_says_hard_or_force_except_to_forbid_it(name: str) -> None:
+    lower = STRETCH_INSTRUCTIONS[name].lower()
+    allowed = re.sub(r"\bnever (hard|forcing)\b", "", lower)
+    assert re.search(r"\b(hard|forc\w*)", allowed) is None, name
+
+
+def test_foot_checks_catch_the_old_thigh_stretch() -> None:
+    old = "Stand on the other leg and bring the heel towards your bottom, holding the ankle."
+    assert any(re.search(p, old.lower()) for p in FOOT_OFF_THE_GROUND)
+    assert re.search(FOOT_ON_THE_GROUND, old.lower()) is None
+
+
+def test_why_answers_fit_a_callback_alert() -> None:
+    """ "Why?" answers the button press with an alert: plain text, at most 200 characters."""
+    for why in (texts.STRETCH_WHY, texts.SALT_WHY):
+        assert 1 <= len(why) <= 200
+        assert "<" not in why and "{" not in why
+
+
+# --- Warning signs: their action, and the number on a line of its own ------------------------
+
+NUMBER_ON_ITS_OWN_LINE = "\n\n<b>{number}</b>"
+
+
+def _number_stands_alone(text: str) -> bool:
+    at = text.find(NUMBER_ON_ITS_OWN_LINE)
+    if at < 0:
+        return False
+    rest = text[at + len(NUMBER_ON_ITS_OWN_LINE) :]
+    return rest == "" or rest.startswith("\n")
+
+
+@pytest.mark.parametrize("flag", list(RedFlag))
+def test_red_flag_guidance_puts_the_number_on_its_own_line(flag: RedFlag) -> None:
+    guidance = flag_texts.GUIDANCE[flag]
+    if flag is RedFlag.OTHER_CAUSE:  # see a doctor soon: no number, and relief goes on
+        assert "{number}" not in guidance
+        assert "doctor" in guidance
+        return
+    assert _number_stands_alone(guidance), flag
+    fields = {name for _, name, _, _ in string.Formatter().parse(guidance) if name}
+    assert fields == {"number"}  # formatted with the number alone
+
+
+def test_other_emergency_texts_put_the_number_on_its_own_line() -> None:
+    for text in (texts.NOT_EASED, recovery.RED_FLAG, recovery.RED_FLAG_CHEST, recovery.SEVERE_PAIN):
+        assert _number_stands_alone(text), text
+    assert _number_stands_alone("Call:\n\n<b>{number}</b>")
+    assert not _number_stands_alone("Call <b>{number}</b> now.")
+    assert not _number_stands_alone("Call:\n\n<b>{number}</b> now.")
+
+
+@pytest.mark.parametrize("flag", sorted(SIT_OR_LIE_DOWN))
+def test_sit_or_lie_down_signs_withdraw_stay_on_your_feet(flag: RedFlag) -> None:
+    lower = flag_texts.GUIDANCE[flag].lower()
+    assert re.search(r"\b(sit down|lie down|sit or lie down)\b", lower), flag
+    assert "stay on your feet" not in lower
+    assert not re.search(r"\b(keep|put) (some )?weight on", lower)
+
+
+# --- The article's facts, where people see them ----------------------------------------------
+
+
+def test_prevent_gives_the_cause_the_myths_and_what_helps() -> None:
+    lower = re.sub(r"<[^>]*>", "", texts.PREVENT).lower()
+    assert "muscle tiring" in lower  # the cause: neuromuscular fatigue...
+    assert "not from running short of salt or water" in lower  # ...not salt or water
+    assert re.search(r"sprays? (are|is) not (a|any)( real)? fix", lower)
+    assert re.search(
+        r"(electrolytes?|salt)\b.*\b(won't|don't|do not|will not) (stop|prevent)", lower
+    )
+    assert "strength training" in lower
+    assert "hottest hours" in lower
+    assert "no thick or compression clothing on hot days" in lower
+
+
+# Warning-sign wording that speaks of a swollen calf or leg whatever muscle cramped.
+WARNING_SIGN_TEXTS = {recovery.ASK_WARNING_SIGN, recovery.RED_FLAG, recovery.RED_FLAG_CHEST}
+MUSCLE_TEXTS = [
+    recovery.ASK_PAIN,
+    recovery.STAGE_INSTRUCTIONS[rules.Stage.REST],
+    recovery.STAGE_INSTRUCTIONS[rules.Stage.MASSAGE],
+    recovery.DAY_PLAN_ITEMS[rules.Advice.REST],
+    recovery.DAY_PLAN_ITEMS[rules.Advice.ICE],
+    recovery.DECISION_MESSAGES[rules.Decision.STEP_BACK],
+    recovery.PHYSIO_SUGGESTION,
+    recovery.HOLD_REASONS[rules.Reason.UNCOMFORTABLE],
+    texts.AFTERCARE,
+]
+
+
+def test_plan_texts_name_the_athletes_muscle_not_the_calf() -> None:
+    plan_texts = {
+        key: text
+        for key, text in ALL_TEXTS.items()
+        if key.startswith(("recovery.", "plan.", "chart.")) and text not in WARNING_SIGN_TEXTS
+    }
+    assert plan_texts
+    for key, text in plan_texts.items():
+        assert "calf" not in text.lower(), key
+    for text in MUSCLE_TEXTS:
+        assert "{muscle}" in text, text
+        assert "calf" not in text.lower()
+        hamstring = recovery.for_muscle(text, texts.muscle_name("hamstring"))
+        assert "back of the thigh" in hamstring and "{muscle}" not in hamstring
+
+
+def test_warning_sign_texts_may_say_calf_only_of_a_swollen_leg() -> None:
+    for text in WARNING_SIGN_TEXTS:
+        for sentence in re.split(r"(?<=[.?!:])\s|\n", text.lower()):
+            if "calf" in sentence:
+                assert "swollen" in sentence, sentence
+
+
+def test_plan_muscle_names() -> None:
+    assert texts.muscle_name(None) == "calf"
+    assert texts.muscle_name("calf") == "calf"
+    assert texts.muscle_name("hamstring") == "back of the thigh"
+    assert texts.muscle_name("quadriceps") == "front of the thigh"
+    assert texts.muscle_name("other") == "cramped muscle"
+    assert set(texts.MUSCLE_NAMES) == set(texts.MUSCLE_LABELS)
 
 
 # --- Telegram HTML and limits ----------------------------------------------------------------
@@ -296,11 +501,38 @@ def test_every_placeholder_is_known() -> None:
         assert fields <= set(SAMPLE_VALUES), key
 
 
+def _episode(ref: int) -> Episode:
+    return Episode(
+        id=ref,
+        user_id=1,
+        started_at=datetime(2027, 3, 20, 17, 0, tzinfo=UTC),
+        ended_at=None,
+        context="exercise",
+        muscle="calf",
+        red_flag=None,
+        relief_tried=(),
+        helped=None,
+        outcome=None,
+        activity=None,
+        time_into=None,
+        hot_conditions=None,
+        heavy_clothing=None,
+        is_recurrence=False,
+    )
+
+
 def _sos_keyboards(ref: int) -> list[InlineKeyboardMarkup]:
-    views = [sos_views.triage_view(ref), sos_views.context_view(ref), sos_views.muscle_view(ref)]
+    views = [sos_views.triage_view(ref), sos_views.more_flags_view(ref)]
+    views += [sos_views.context_view(ref), sos_views.muscle_view(ref)]
     views += [sos_views.about_view(state, ref) for state in (sos.ACTIVITY, sos.TIME_INTO)]
     views += [sos_views.about_view(state, ref) for state in (sos.HEAT, sos.CLOTHING)]
-    return [markup for _, markup in views] + [sos_views.relief_buttons(ref)]
+    markups = [markup for _, markup in views]
+    episode = _episode(ref)
+    markups += [sos_views.relief_buttons(episode, step=sos.STRETCH_STEP)]
+    markups += [sos_views.relief_buttons(episode, step=sos.SALT_STEP)]
+    # A second 🆘 while the episode is open: the step's buttons plus "This is a new cramp".
+    markups += [sos_views.with_new_cramp_button(markups[0], ref)]
+    return markups
 
 
 # The largest reference callbacks.parse accepts (18 digits): the longest data we can build.

@@ -17,10 +17,15 @@ from pathlib import Path
 
 import pytest
 
+from conversations.texts import red_flags as flag_texts
+from conversations.texts import sos as texts
+from rules.red_flags import RedFlag
 from tests.bot_api_server import BotApiServer
 
 TOKEN = "123456789:AAE2eTestTokenNotRealButShapedLikeOne_x"
 USER = 5005
+# The words of "it eased", before its duration.
+EASED_AFTER = texts.EASED_AFTER.split("{", 1)[0]
 
 
 @pytest.fixture
@@ -65,21 +70,19 @@ def test_real_process_goes_through_the_flow_and_survives_kill_9(
     first = _start_bot(api_server, tmp_path)
     try:
         api_server.user_sends(USER, "/cramp")
-        at = api_server.wait_for_text("Stop what you're doing")
-        api_server.user_presses(USER, "✅ None of these")
-        at = api_server.wait_for_text("When did it start?", after=at)
+        at = api_server.wait_for_text(texts.STOP_INSTRUCTION)
+        api_server.user_presses(USER, texts.NO_FLAG_OTHER)
+        at = api_server.wait_for_text(texts.ASK_MUSCLE, after=at)
     finally:
         log_one = _kill(first)
 
     second = _start_bot(api_server, tmp_path)
     try:
         # The same button message, pressed after a kill -9 and a restart.
-        api_server.user_presses(USER, "🏃 During or just after exercise")
-        at = api_server.wait_for_text("Which muscle", after=at)
-        api_server.user_presses(USER, "Calf")
-        at = api_server.wait_for_text("Face a wall", after=at)
-        api_server.user_presses(USER, "✅ Eased")
-        at = api_server.wait_for_text("it eased", after=at)
+        api_server.user_presses(USER, texts.MUSCLE_LABELS["calf"])
+        at = api_server.wait_for_text(texts.STRETCH_HOW["calf"], after=at)
+        api_server.user_presses(USER, texts.EASED)
+        at = api_server.wait_for_text(EASED_AFTER, after=at)
     finally:
         second.send_signal(signal.SIGTERM)
         log_two, _ = second.communicate(timeout=20)
@@ -99,10 +102,11 @@ def test_red_flag_over_real_polling_names_the_configured_number(
     bot = _start_bot(api_server, tmp_path)
     try:
         api_server.user_sends(USER, "my calf is cramping")
-        api_server.wait_for_text("Stop what you're doing")
-        api_server.user_presses(USER, "Chest pain or short of breath")
-        index = api_server.wait_for_text("Call")
-        assert "999" in api_server.sent[index][1]["text"]
+        at = api_server.wait_for_text(texts.STOP_INSTRUCTION)
+        api_server.user_presses(USER, flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS])
+        index = api_server.wait_for_text("Call the emergency number", after=at)
+        # The configured number, on a line of its own so a phone offers to call it.
+        assert "\n\n<b>999</b>" in api_server.sent[index][1]["text"]
     finally:
         bot.send_signal(signal.SIGTERM)
         bot.communicate(timeout=20)

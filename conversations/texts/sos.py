@@ -83,8 +83,8 @@ SALT = (
 )
 REPEAT_SALT = "<b>Taste the salt again:</b> swirl it round your mouth, then spit it out."
 SALT_WHY = (
-    "The salty taste on the tongue is what helps the cramp let go, not the salt reaching your "
-    "stomach, so a capsule swallowed whole works less well."
+    "It's the taste that works: salt on your tongue sets off a reflex that helps the cramp "
+    "release. Salt in your stomach doesn't, so a capsule swallowed whole works less well."
 )
 
 COUNTDOWN = "⏱ Hold it gently: <b>{seconds} s</b> left"
