@@ -50,9 +50,11 @@ def due_slot(
     following = next_checkin(checkin_time, zone, now)
     # Every local date has exactly one check-in instant, so the latest one due (at or before
     # now) falls on the local date before the next one's.
+    slot_date = recovery.local_date_of(following, tz) - timedelta(days=1)
+    # The check-in's day is its own date's (sent late, after midnight, it is still that day's).
     return DueSlot(
-        local_date=recovery.local_date_of(following, tz) - timedelta(days=1),
-        day=plan_day(cramp_at, zone, now),
+        local_date=slot_date,
+        day=max(0, (slot_date - recovery.local_date_of(cramp_at, tz)).days),
         next_checkin_at=following,
     )
 

@@ -58,14 +58,49 @@ async def ease_a_cramp(user: LocalUser) -> None:
     await user.press(sos_texts.SKIP_ALL)
 
 
+async def ease_a_cramp_in(user: LocalUser, muscle: str) -> None:
+    """An exercise cramp in ``muscle`` ("hamstring", "quadriceps", ...), picked on the muscle
+    question (two taps to relief), that eases; the questions after it are skipped."""
+    await user.send("/cramp")
+    await user.press(sos_texts.NO_FLAG_OTHER)
+    await user.press(sos_texts.MUSCLE_LABELS[muscle])
+    await user.press(sos_texts.EASED)
+    await user.press(sos_texts.SKIP_ALL)
+
+
+async def ease_a_cramp_answering(
+    user: LocalUser,
+    *,
+    activity: str = "running",
+    time_into: str = "30-60",
+    hot: bool = True,
+    clothing: bool = False,
+) -> None:
+    """An exercise calf cramp that eases, with all four questions after it answered."""
+    await user.send("/cramp")
+    await user.press(sos_texts.NO_FLAG_CALF)
+    await user.press(sos_texts.EASED)
+    await user.press(sos_texts.ACTIVITY_LABELS[activity])
+    await user.press(sos_texts.TIME_INTO_LABELS[time_into])
+    await user.press(sos_texts.YES if hot else sos_texts.NO)
+    await user.press(sos_texts.YES if clothing else sos_texts.NO)
+
+
+async def set_up_offered_plan(
+    user: LocalUser, time_label: str = "08:00", zone_label: str = "Berlin / Paris"
+) -> None:
+    """Accept the newest plan offer and set the plan up with one tap each."""
+    await user.press(plan_texts.OFFER_BUTTON)
+    await user.press(time_label)
+    await user.press(zone_label)
+
+
 async def start_plan(
     user: LocalUser, time_label: str = "08:00", zone_label: str = "Berlin / Paris"
 ) -> None:
     """Ease a cramp, accept the offer and set the plan up with one tap each."""
     await ease_a_cramp(user)
-    await user.press(plan_texts.OFFER_BUTTON)
-    await user.press(time_label)
-    await user.press(zone_label)
+    await set_up_offered_plan(user, time_label, zone_label)
 
 
 async def answer_checkin(
