@@ -117,4 +117,5 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
 
 
 def accepted_updates() -> list[str]:
-    return [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+    # CHAT_MEMBER: a coach demoted in a team's group (sent when the bot is an admin there).
+    return [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER, Update.CHAT_MEMBER]

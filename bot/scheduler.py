@@ -1,4 +1,5 @@
-"""The check-in scheduler: one repeating job that sends what the database says is due.
+"""The scheduler: one repeating job that sends what the database says is due: the athletes'
+check-ins and reminders, and the coaches' daily digests.
 
 There is no job per user: every ``interval`` the tick claims due check-ins (an indexed query on
 ``plans.next_checkin_at``), sends them, and does the same for reminders and snoozes. Claiming
@@ -24,9 +25,11 @@ from telegram.ext import Application, ContextTypes
 
 from conversations.plan import checkin
 from conversations.services import services_of
+from conversations.team.alerts import alert_missed_checkins
+from conversations.team.digest import digest_slot, send_digest
 from rules import plan_clock
 from rules.plan_clock import DueSlot
-from storage import plans
+from storage import plans, teams
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +46,7 @@ class TickReport:
     paused: int
     reminders_sent: int
     retried: int
+    digests_sent: int = 0
 
 
 async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickReport:
@@ -76,12 +80,15 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
                 paused += 1
             elif delivered:
                 sent += 1
+        await alert_missed_checkins(bot, svc, batch)
         if len(batch) < BATCH:
             break
     reminders = await plans.claim_reminders(svc.db, now, BATCH)
     reminded = sum(await send_all(reminders, checkin.send_reminder))
-    report = TickReport(sent, paused, reminded, len(retried))
-    if sent or paused or reminded or retried:
+    due_digests = await teams.claim_due_digests(svc.db, now, partial(digest_slot, now=now))
+    digests = sum([await send_digest(bot, svc, due) for due in due_digests])
+    report = TickReport(sent, paused, reminded, len(retried), digests)
+    if sent or paused or reminded or retried or digests:
         _LOGGER.info("Scheduler: %s", report)
     return report
 

@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from conversations import general, membership, start
 from conversations.plan import checkin, commands, settings, setup, typed, views
 from conversations.sos.flow import build_sos_conversation
+from conversations.team import coach, groups, join
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -40,6 +41,10 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         views.STOP_BUTTONS.handler(commands.on_stop_or_resume_pressed),
         views.CARRY_BUTTONS.handler(commands.on_stop_or_resume_pressed),
         *checkin.handlers(),
+        # Coach teams: the group's commands, joining with consent, the coach's commands.
+        *groups.handlers(),
+        *join.handlers(),
+        *coach.handlers(),
         # The bot blocked or unblocked; added to or removed from a group.
         *membership.handlers(),
         # Typed text outside the SOS flow: a setting, a pain score, or idle.

@@ -4,7 +4,7 @@ One owner for every payload, routed here:
 
 * none: the welcome;
 * ``sos``: the SOS flow (its entry point takes it, see ``conversations.sos.flow``);
-* ``join_<token>``: a team invitation (coach teams plug in here);
+* ``join_<token>``: a team invitation: the consent screen (``conversations.team.join``);
 * anything else: the welcome, with a word that the link was not recognised.
 
 A deep link never cancels an open SOS flow: the flow registers :data:`OTHER_LINK` on every
@@ -22,6 +22,7 @@ from conversations import keyboards
 from conversations.membership import welcome_back
 from conversations.replies import sos_text, user_id_of
 from conversations.services import services
+from conversations.team import join
 from conversations.texts import common
 from storage import users
 
@@ -70,8 +71,11 @@ async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start outside any flow, routed by its payload."""
     kind = payload_of(context)
-    if kind in (Payload.JOIN, Payload.UNKNOWN):
-        # No team can be joined yet: the welcome, with a word about the link.
+    token = join.token_of(list(context.args or []))
+    if kind is Payload.JOIN and token is not None:
+        await join.show_invitation(update, services(context), token)
+        return
+    if kind is Payload.UNKNOWN:
         message = update.effective_message
         assert message is not None
         await message.reply_text(common.UNKNOWN_LINK)

@@ -122,9 +122,68 @@ MIGRATIONS: tuple[Migration, ...] = (
         """
         ALTER TABLE users ADD COLUMN country TEXT;
         ALTER TABLE users ADD COLUMN emergency_number TEXT;
-        ALTER TABLE users ADD COLUMN awaiting TEXT CHECK (awaiting IN ('emergency_number'));
+        ALTER TABLE users ADD COLUMN awaiting TEXT
+            CHECK (awaiting IN ('emergency_number', 'team_name'));
         ALTER TABLE plans ADD COLUMN muscle TEXT;
         UPDATE plans SET muscle = (SELECT e.muscle FROM episodes e WHERE e.id = plans.episode_id)
+        """,
+    ),
+    Migration(
+        4,
+        "coach teams: teams, coaches, members with their consent, alerts sent, digests",
+        """
+        CREATE TABLE teams (
+            id            INTEGER PRIMARY KEY,
+            name          TEXT NOT NULL,
+            chat_id       INTEGER UNIQUE,
+            chat_kind     TEXT NOT NULL CHECK (chat_kind IN ('group', 'channel')),
+            invite_token  TEXT NOT NULL UNIQUE,
+            status        TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+            created_at    TEXT NOT NULL
+        );
+        CREATE TABLE team_coaches (
+            team_id        INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+            user_id        INTEGER NOT NULL,
+            name           TEXT NOT NULL,
+            alerts         INTEGER NOT NULL DEFAULT 1,
+            digest_time    TEXT,
+            digest_zone    TEXT,
+            next_digest_at TEXT,
+            added_at       TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id)
+        );
+        CREATE INDEX team_coaches_by_user ON team_coaches(user_id);
+        CREATE INDEX team_digests_due ON team_coaches(next_digest_at)
+            WHERE next_digest_at IS NOT NULL;
+        CREATE TABLE team_members (
+            team_id      INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+            user_id      INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            display_name TEXT NOT NULL,
+            consent      TEXT NOT NULL CHECK (consent IN ('status', 'details')),
+            joined_at    TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id)
+        );
+        CREATE INDEX team_members_by_user ON team_members(user_id);
+        CREATE TABLE team_alerts (
+            team_id   INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+            user_id   INTEGER NOT NULL,
+            event_key TEXT NOT NULL,
+            sent_at   TEXT NOT NULL,
+            PRIMARY KEY (team_id, user_id, event_key)
+        );
+        CREATE TABLE team_digests (
+            team_id    INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+            coach_id   INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            sent_at    TEXT,
+            UNIQUE (team_id, coach_id, local_date)
+        );
+        CREATE TABLE group_chats (
+            chat_id    INTEGER PRIMARY KEY,
+            greeted_at TEXT NOT NULL
+        );
+        ALTER TABLE users ADD COLUMN pending_invite TEXT
         """,
     ),
 )

@@ -14,6 +14,7 @@ class Awaiting(StrEnum):
     """Typed input the bot is waiting for from this user, outside any plan."""
 
     EMERGENCY_NUMBER = "emergency_number"
+    TEAM_NAME = "team_name"  # a coach naming a new channel team (/newteam)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class User:
     country: str | None  # ISO 3166 code: chosen, or derived from the plan's time zone
     emergency_number: str | None  # typed by the athlete in /settings; wins over the country
     awaiting: Awaiting | None
+    pending_invite: str | None  # a join link opened mid-cramp, shown once the cramp is over
 
 
 async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
@@ -45,6 +47,7 @@ async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
         country=row["country"],
         emergency_number=row["emergency_number"],
         awaiting=None if row["awaiting"] is None else Awaiting(row["awaiting"]),
+        pending_invite=row["pending_invite"],
     )
 
 
@@ -89,4 +92,11 @@ async def set_awaiting(db: Database, user_id: int, awaiting: Awaiting | None) ->
         await conn.execute(
             "UPDATE users SET awaiting = ? WHERE user_id = ?",
             (None if awaiting is None else awaiting.value, user_id),
+        )
+
+
+async def set_pending_invite(db: Database, user_id: int, token: str | None) -> None:
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE users SET pending_invite = ? WHERE user_id = ?", (token, user_id)
         )

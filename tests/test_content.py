@@ -83,6 +83,25 @@ ALL_TEXTS = _collect()
 # Placeholders the texts may hold, and sample values to fill them with.
 SAMPLE_VALUES = {
     "sos": common.SOS_BUTTON,
+    # Coach teams.
+    "team": "Riverside Runners",
+    "coaches": "Sam Coach",
+    "coach": "Sam Coach",
+    "name": "Alex",
+    "names": "Alex, Jo",
+    "link": "https://t.me/CrampCoachBot?start=join_abc",
+    "level": "status",
+    "channel": "@riverside",
+    "tip": "Train before the midday heat.",
+    "phase": "Easy walking on the flat",
+    "pains": "3 → 5",
+    "page": 1,
+    "pages": 2,
+    "days": 2,
+    "why": ": high pain",
+    "attention": 1,
+    "checked": 9,
+    "members": 12,
     "number": "112",
     "seconds": 30,
     "duration": "about 3 minutes",
@@ -460,9 +479,9 @@ def _html_problems(text: str) -> list[str]:
     problems: list[str] = []
     stack: list[str] = []
     for tag in re.findall(r"<[^>]*>", text):
-        match = re.fullmatch(r"<(/?)([bi])>", tag)
+        match = re.fullmatch(r"<(/?)(b|i|code)>", tag)
         if match is None:
-            problems.append(f"tag {tag!r} is not <b> or <i>")
+            problems.append(f"tag {tag!r} is not <b>, <i> or <code>")
             continue
         closing, name = match.groups()
         if not closing:
@@ -473,7 +492,7 @@ def _html_problems(text: str) -> list[str]:
             problems.append(f"</{name}> does not close the open tag")
     if stack:
         problems.append(f"unclosed {stack}")
-    bare = re.sub(r"</?[bi]>", "", text)
+    bare = re.sub(r"</?(b|i|code)>", "", text)
     bare = re.sub(r"&(amp|lt|gt|quot|#\d+);", "", bare)
     problems += [f"bare {ch!r}" for ch in "<>&" if ch in bare]
     return problems

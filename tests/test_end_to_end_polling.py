@@ -8,12 +8,14 @@ the next button press carries on where the user was.
 from __future__ import annotations
 
 import os
+import pathlib
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -36,7 +38,7 @@ def api_server() -> Iterator[BotApiServer]:
     server.stop()
 
 
-def _start_bot(server: BotApiServer, workdir: Path) -> subprocess.Popen[str]:
+def _start_bot(server: BotApiServer, workdir: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRAMPCOACH_")}
     env.update(
         CRAMPCOACH_TOKEN=TOKEN,
@@ -45,23 +47,33 @@ def _start_bot(server: BotApiServer, workdir: Path) -> subprocess.Popen[str]:
         CRAMPCOACH_LOG_LEVEL="DEBUG",
         CRAMPCOACH_EMERGENCY_NUMBER="999",
     )
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot"],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    # The log goes to a file, not a pipe: at DEBUG a pipe nobody reads fills up (64 KiB) and
+    # the bot blocks on its next log line, which looks like a hung bot.
+    log = (workdir / f"bot-{len(_LOGS)}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
     )
+    _LOGS[process.pid] = log
+    return process
 
 
-def _kill(process: subprocess.Popen[str]) -> str:
+_LOGS: dict[int, TextIO] = {}
+
+
+def _output(process: subprocess.Popen[bytes]) -> str:
+    """Wait for the process to end and return what it logged."""
+    process.wait(timeout=20)
+    log = _LOGS.pop(process.pid)
+    log.close()
+    return pathlib.Path(log.name).read_text()
+
+
+def _kill(process: subprocess.Popen[bytes]) -> str:
     # "Between two steps": the step's reply is out and its state committed (about a millisecond
     # after the reply). A kill inside that millisecond loses the step; see the README.
     time.sleep(0.5)
     process.send_signal(signal.SIGKILL)
-    output, _ = process.communicate(timeout=10)
-    return output
+    return _output(process)
 
 
 def test_real_process_goes_through_the_flow_and_survives_kill_9(
@@ -85,7 +97,7 @@ def test_real_process_goes_through_the_flow_and_survives_kill_9(
         at = api_server.wait_for_text(EASED_AFTER, after=at)
     finally:
         second.send_signal(signal.SIGTERM)
-        log_two, _ = second.communicate(timeout=20)
+        log_two = _output(second)
 
     methods = {method for method, _ in api_server.sent}
     assert "setMyCommands" in methods
@@ -109,4 +121,4 @@ def test_red_flag_over_real_polling_names_the_configured_number(
         assert "\n\n<b>999</b>" in api_server.sent[index][1]["text"]
     finally:
         bot.send_signal(signal.SIGTERM)
-        bot.communicate(timeout=20)
+        _output(bot)

@@ -17,6 +17,7 @@ from conversations.membership import GroupEvent
 from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import sos as texts
+from conversations.texts import team as team_texts
 from storage import episodes
 from storage.episodes import Outcome
 from tests.conftest import Bot
@@ -108,7 +109,7 @@ async def test_plain_start_mid_flow_still_leaves_the_flow(bot: Bot) -> None:
 async def test_an_unknown_link_outside_a_flow_says_so_then_welcomes(bot: Bot) -> None:
     user = bot.user()
 
-    await user.send("/start join_nosuchteam")
+    await user.send("/start nosuchthing")
 
     first, welcome = bot.api.bot_messages(user.chat_id)[-2:]
     assert first.text == common.UNKNOWN_LINK
@@ -178,7 +179,9 @@ async def test_group_membership_reaches_the_group_handlers(
         membership.GROUP_EVENTS.remove(record)
 
     assert seen == [(-100555, event)]
-    assert bot.api.calls_of("sendMessage") == []  # nothing is posted in the group
+    # Only the team greeting, once, when the bot is added; nothing else is posted in the group.
+    posted = [call.params["text"] for call in bot.api.calls_of("sendMessage")]
+    assert posted == ([team_texts.GROUP_GREETING] if event is GroupEvent.ADDED else [])
 
 
 # --- Button families ---------------------------------------------------------------------------

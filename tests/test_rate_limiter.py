@@ -23,6 +23,7 @@ from bot.local_api import Fault
 from bot.rate_limiter import PriorityRateLimiter
 from bot.scheduler import tick
 from conversations.services import services_of
+from conversations.texts import sos as sos_texts
 from tests.conftest import Bot, FakeClock
 from tests.plan_helpers import (
     ASK_PAIN,
@@ -349,7 +350,7 @@ async def test_scheduled_check_ins_do_not_hold_up_a_reply_to_a_cramping_athlete(
     assert report.checkins_sent == 20
     # The reply jumped the queue (at 20 a second, the twenty check-ins take a second).
     assert sent_before_reply <= 8
-    assert "Stop what you're doing" in bot.api.last_bot_message(athlete.chat_id).text
+    assert sos_texts.STOP_INSTRUCTION in bot.api.last_bot_message(athlete.chat_id).text
 
 
 # --- One message a second per chat, for scheduled sends ----------------------------------------

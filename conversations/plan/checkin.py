@@ -23,10 +23,13 @@ from conversations.emergency import number_for
 from conversations.plan.views import carry_on_buttons, muscle_of
 from conversations.replies import send
 from conversations.services import Services, services
+from conversations.team.alerts import alert_coaches
+from conversations.team.names import keep_name_current
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
-from rules import plan_clock
+from rules import coaching, plan_clock
 from rules import recovery as rules
+from rules.coaching import Attention
 from storage import plans, users
 from storage.plans import Checkin, Claimed, Plan, PlanStatus
 
@@ -264,8 +267,29 @@ async def on_warning(press: CheckinPress) -> None:
     )
     text = await _decision_text(svc, plan, outcome, today, chest=press.choice == CHEST)
     await send(press.update, text, keyboards.sos_reply_keyboard())
+    await _alert_coaches(press, fresh.pain)
     if outcome.decision is rules.Decision.FINISHED:
         await plans.end_plan(svc.db, plan.id, now)
+
+
+async def _alert_coaches(press: CheckinPress, pain: int) -> None:
+    """A warning sign, pain of 7 or more, or pain rising two days running: the coaches know."""
+    svc, plan, checkin = press.svc, press.plan, press.checkin
+    await keep_name_current(press.update, svc)
+    history = await plans.checkins_of(svc.db, plan.id)
+    pains = [c.pain for c in history if c.answered_at is not None and c.pain is not None]
+    reasons = []
+    if press.choice != NO:
+        reasons.append(Attention.RED_FLAG)
+    if pain >= coaching.ALERT_PAIN_AT:
+        reasons.append(Attention.HIGH_PAIN)
+    if coaching.rising_two_days(pains):
+        reasons.append(Attention.RISING_PAIN)
+    bot = press.update.get_bot()
+    assert isinstance(bot, ExtBot)
+    for reason in reasons:
+        key = f"{reason.value}:checkin:{checkin.id}"
+        await alert_coaches(bot, svc, plan.user_id, reason, key)
 
 
 async def _decision_text(

@@ -22,7 +22,7 @@ from conversations.texts import recovery as advice
 from rules import plan_clock
 from rules.chart_layout import ChartPoint
 from rules.recovery import Stage
-from storage import plans
+from storage import plans, teams
 from storage.plans import Plan, PlanStatus
 
 
@@ -119,6 +119,7 @@ async def on_stop_or_resume_pressed(update: Update, context: ContextTypes.DEFAUL
     stop = result.choice == STOP if carry_question else result.choice == YES
     if stop:
         await plans.end_plan(svc.db, plan.id, svc.now())
+        await teams.leave_all(svc.db, plan.user_id)  # off every roster too
         await send(update, texts.STOPPED, keyboards.sos_reply_keyboard())
     elif carry_question:
         await _resume(update, svc, plan)

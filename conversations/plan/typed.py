@@ -13,6 +13,7 @@ from conversations.plan.settings import typed_emergency_number
 from conversations.plan.setup import typed_setting
 from conversations.replies import user_id_of
 from conversations.services import Services, services
+from conversations.team.coach import typed_team_name
 from conversations.texts import plan as texts
 from rules import recovery as rules
 from storage import plans, users
@@ -37,6 +38,9 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user = await users.ensure_user(svc.db, user_id, svc.now())
     if user.awaiting is users.Awaiting.EMERGENCY_NUMBER:
         await typed_emergency_number(update, svc)
+        return
+    if user.awaiting is users.Awaiting.TEAM_NAME:
+        await typed_team_name(update, context)
         return
     plan = await plans.live_plan_of(svc.db, user_id)
     if plan is not None and plan.editing is not None:

@@ -40,6 +40,7 @@ from conversations.sos.states import (
     STRETCH,
     TRIAGE,
 )
+from conversations.team import join
 from conversations.texts import common
 from conversations.texts import sos as texts
 from storage import episodes
@@ -92,6 +93,17 @@ async def _episode_of_step(svc: Services, state: str, user_id: int) -> Episode |
     if episode is None or steps.is_abandoned(svc, episode.started_at):
         return None
     return episode
+
+
+def link_mid_flow(state: str) -> steps.Callback:
+    """A deep link during the flow: the step first; a team invitation is kept for after."""
+    bring_back = nudge(state, common.LINK_AFTER_CRAMP)
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
+        await join.keep_for_later(update, services(context), list(context.args or []))
+        return await bring_back(update, context)
+
+    return handle
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -170,9 +182,7 @@ def _step(state: str, *handlers: BaseHandler[Update, Any, object]) -> _Handlers:
         CallbackQueryHandler(expired_button, pattern=of_flow(FLOW)),
         *cramp,
         # A deep link (a team invitation, ...) never interrupts a cramp: the step comes first.
-        CommandHandler(
-            "start", nudge(state, common.LINK_AFTER_CRAMP), filters=PRIVATE & start.OTHER_LINK
-        ),
+        CommandHandler("start", link_mid_flow(state), filters=PRIVATE & start.OTHER_LINK),
         MessageHandler(BAD_INPUT, nudge(state) if open_episode else after_eased_input(state)),
     ]
 

@@ -45,9 +45,13 @@ from conversations.sos.states import (
     YES,
     YES_NO_COLUMNS,
 )
+from conversations.team import join
+from conversations.team.alerts import alert_coaches
+from conversations.team.names import keep_name_current
 from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
+from rules.coaching import Attention
 from rules.red_flags import RedFlag, ends_self_care
 from storage import episodes, plans, users
 from storage.episodes import Episode, Outcome
@@ -86,6 +90,10 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     message = update.effective_message
     assert message is not None
     await message.reply_text(text, reply_markup=markup)
+    # The athlete first, their coaches after.
+    await keep_name_current(update, svc)
+    key = f"episode:{episode_id}"
+    await alert_coaches(context.bot, svc, user_id, Attention.NEW_EPISODE, key)
     return TRIAGE
 
 
@@ -162,11 +170,13 @@ async def on_triage(press: SosPress) -> str | int | None:
     flag = RedFlag(press.choice)
     number = await number_for(svc, episode.user_id)
     guidance = flag_texts.GUIDANCE[flag].format(number=number)
+    bot, key = press.context.bot, f"red_flag:episode:{episode.id}"
     if not ends_self_care(flag):
         # A doctor in the coming days, not now: said, recorded, and the relief goes on.
         await send(press.update, guidance)
         await episodes.note_red_flag(svc.db, episode.id, flag.value)
         await _send(press.update, *views.muscle_view(episode.id))
+        await alert_coaches(bot, svc, episode.user_id, Attention.RED_FLAG, key)
         return MUSCLE
     # Sent before the episode is closed: if sending fails, pressing again still works.
     await finish(press.update, svc, guidance)
@@ -174,6 +184,7 @@ async def on_triage(press: SosPress) -> str | int | None:
         svc.db, episode.id, Outcome.ESCALATED, svc.now(), red_flag=flag.value
     )
     timers.cancel_all(press.context.job_queue, episode.id)
+    await alert_coaches(bot, svc, episode.user_id, Attention.RED_FLAG, key)
     return END
 
 
@@ -358,9 +369,11 @@ async def on_new_cramp(press: SosPress) -> str:
 
 
 async def finish(update: Update, svc: Services, text: str) -> None:
-    """The last message of a flow: brings back the 🆘 keyboard, and the disclaimer once."""
+    """The last message of a cramp: brings back the 🆘 keyboard, the disclaimer once, and a
+    team invitation opened during the cramp."""
     text = await with_disclaimer_once(svc, user_id_of(update), text)
     await send(update, text, keyboards.sos_reply_keyboard())
+    await join.show_pending_invitation(update, svc)
 
 
 async def end_open_episode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:

@@ -26,6 +26,8 @@ HELP = (
     "/stopplan – end the recovery plan\n"
     "/prevent – why cramps happen and how to make the next one less likely\n"
     "/cancel – leave what we're doing\n"
+    "/teams – your teams and what each coach sees\n"
+    "<b>Coaches</b>: /roster, /invite, /alerts on|off, /digest 18:00, /newteam (channels)\n"
     "/help – this list\n"
     "/start – the welcome message"
 )
@@ -39,6 +41,12 @@ COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("resume", "Resume the daily check-ins"),
     ("stopplan", "Stop the recovery plan"),
     ("prevent", "Why cramps happen, and what helps"),
+    ("teams", "Your teams and what each coach sees"),
+    ("roster", "Coaches: your team's roster"),
+    ("invite", "Coaches: a new join link"),
+    ("newteam", "Coaches: a team for a channel"),
+    ("alerts", "Coaches: alerts on or off"),
+    ("digest", "Coaches: a daily summary"),
     ("cancel", "Leave the current step"),
     ("help", "What I can do"),
     ("start", "Welcome and about"),
@@ -46,6 +54,9 @@ COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
 
 GROUP_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("cramp", "Open the private chat for cramp help"),
+    ("team", "Admins: make this group a CrampCoach team"),
+    ("coach", "Admins: become a coach of this group's team"),
+    ("tip", "Coaches: post a tip for the team"),
 )
 
 IDLE_REPLY = (

@@ -1,0 +1,1 @@
+"""Coach teams: groups and channels, joining with consent, roster, alerts and digest."""

@@ -1,0 +1,70 @@
+"""Who may do what with a team, checked with Telegram at the moment they act.
+
+Admin rights are asked of Telegram (getChatMember) each time, never read from the update:
+a coach who is no longer an admin of the team's group loses coach rights at the next check.
+Invite tokens are opaque and random: a join link carries nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+from telegram.ext import ExtBot
+
+from conversations.services import Services
+from storage import teams
+from storage.teams import Team
+
+_LOGGER = logging.getLogger(__name__)
+
+ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
+# Telegram's "GroupAnonymousBot": the shared sender of anonymous group admins, who cannot be
+# told apart (telegram-facts: never trust it as a person).
+ANONYMOUS_ADMIN_ID = 1087968824
+JOIN_PREFIX = "join_"
+
+
+def new_invite_token() -> str:
+    """144 random bits, URL-safe: ``join_`` + 24 characters, well within Telegram's 64."""
+    return secrets.token_urlsafe(18)
+
+
+def join_link(bot_username: str | None, token: str) -> str:
+    return f"https://t.me/{bot_username}?start={JOIN_PREFIX}{token}"
+
+
+async def is_chat_admin(bot: ExtBot[Any], chat_id: int, user_id: int) -> bool:
+    """Ask Telegram now whether ``user_id`` is an admin of ``chat_id``."""
+    if user_id == ANONYMOUS_ADMIN_ID:
+        return False
+    try:
+        member = await bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        _LOGGER.info("Admin check failed: %r", exc)
+        return False
+    return member.status in ADMIN_STATUSES
+
+
+async def has_coach_rights(svc: Services, bot: ExtBot[Any], team: Team, user_id: int) -> bool:
+    """A coach of an active team who is still an admin of its chat (when it has one)."""
+    if team.status is not teams.TeamStatus.ACTIVE:
+        return False
+    if await teams.coach(svc.db, team.id, user_id) is None:
+        return False
+    if team.chat_id is None or await is_chat_admin(bot, team.chat_id, user_id):
+        return True
+    await teams.remove_coach(svc.db, team.id, user_id)
+    return False
+
+
+async def teams_with_rights(svc: Services, bot: ExtBot[Any], user_id: int) -> list[Team]:
+    """The teams ``user_id`` may coach right now."""
+    return [
+        team
+        for team in await teams.teams_coached_by(svc.db, user_id)
+        if await has_coach_rights(svc, bot, team, user_id)
+    ]

@@ -1,0 +1,55 @@
+"""Alerts to coaches: one private message per athlete per event, within the athlete's consent.
+
+Events (``rules.coaching.Attention``): a red flag in the SOS flow or at a check-in, a new cramp
+episode, pain of 7 or more or rising two days running, two check-ins missed. Each event has a
+key (``red_flag:episode:12``); a team records the key before its coaches are told, so the
+same event never alerts twice, whatever retries or restarts happen.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import Any
+
+from telegram.ext import ExtBot
+
+from conversations.services import Services
+from conversations.team.groups import notify
+from conversations.texts import team as texts
+from rules import coaching
+from rules.coaching import Attention
+from storage import teams
+from storage.plans import Claimed
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def alert_coaches(
+    bot: ExtBot[Any], svc: Services, user_id: int, reason: Attention, event_key: str
+) -> int:
+    """Tell the coaches (with alerts on) of every team the athlete joined. Returns messages sent."""
+    sent = 0
+    for team, member in await teams.memberships_of(svc.db, user_id):
+        if not await teams.record_alert(svc.db, team.id, user_id, event_key, svc.now()):
+            continue
+        shown = coaching.visible_reasons((reason,), member.consent is teams.Consent.DETAILS)
+        why = ": " + texts.REASONS[shown[0].value] if shown else ""
+        text = texts.ALERT.format(name=escape(member.display_name), team=escape(team.name), why=why)
+        for coach in await teams.coaches_of(svc.db, team.id):
+            if coach.alerts and coach.user_id != user_id:
+                sent += await notify(bot, coach.user_id, text)
+    return sent
+
+
+async def alert_missed_checkins(bot: ExtBot[Any], svc: Services, claims: list[Claimed]) -> None:
+    """After the scheduler sent a batch: athletes in a team who left two check-ins unanswered."""
+    members = await teams.members_among(svc.db, [c.plan.user_id for c in claims if c.checkin])
+    for claimed in claims:
+        if claimed.checkin is None or claimed.plan.user_id not in members:
+            continue
+        before = claimed.checkin.local_date
+        missed = await teams.missed_in_a_row(svc.db, claimed.plan.id, before)
+        if missed >= coaching.MISSED_CHECKINS_ALERT:
+            key = f"missed:{claimed.plan.id}:{before.isoformat()}"
+            await alert_coaches(bot, svc, claimed.plan.user_id, Attention.MISSED_CHECKINS, key)

@@ -1,0 +1,200 @@
+"""A team's life in its group: the greeting, /team, /coach and /tip, an upgrade to a
+supergroup, and the bot's removal. Quiet otherwise: nothing here names an athlete."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import Any
+
+from telegram import Update, User
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+
+from conversations import keyboards
+from conversations.membership import GROUP_EVENTS, GroupEvent
+from conversations.services import services
+from conversations.team import access
+from conversations.texts import team as texts
+from storage import teams
+from storage.teams import ChatKind
+
+_LOGGER = logging.getLogger(__name__)
+
+GROUPS = filters.ChatType.GROUPS
+# Scheduled-style sends (a coach's private note) yield to replies in the rate limiter.
+BACKGROUND = {"background": True}
+
+
+def display_name(user: User) -> str:
+    """The name the athlete (or coach) shows on Telegram."""
+    return user.full_name[:64] or str(user.id)
+
+
+async def on_group_event(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, event: GroupEvent
+) -> None:
+    """The bot added: greet once. The bot removed: close the team and tell its coaches."""
+    chat = update.effective_chat
+    assert chat is not None
+    svc = services(context)
+    if event is GroupEvent.ADDED and chat.type != "channel":
+        if await teams.mark_greeted(svc.db, chat.id, svc.now()):
+            await context.bot.send_message(chat.id, texts.GROUP_GREETING)
+    elif event is GroupEvent.REMOVED:
+        team = await teams.team_of_chat(svc.db, chat.id)
+        if team is None or team.status is not teams.TeamStatus.ACTIVE:
+            return
+        await teams.archive_team(svc.db, team.id)
+        for coach in await teams.coaches_of(svc.db, team.id):
+            await notify(context.bot, coach.user_id, texts.TEAM_ARCHIVED.format(team=team.name))
+
+
+GROUP_EVENTS.append(on_group_event)
+
+
+async def _admin_sender(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The sender's user id if Telegram says they are an admin of this chat now."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None
+    if user is None or user.id == access.ANONYMOUS_ADMIN_ID or message.sender_chat is not None:
+        await message.reply_text(texts.ANONYMOUS_ADMIN)
+        return None
+    if not await access.is_chat_admin(context.bot, chat.id, user.id):
+        return -1
+    return user.id
+
+
+async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/team in a group, by an admin: the group becomes a team, the admin its coach."""
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None
+    admin = await _admin_sender(update, context)
+    if admin is None:
+        return
+    if admin < 0:
+        await message.reply_text(texts.ONLY_ADMINS_CREATE)
+        return
+    svc = services(context)
+    existing = await teams.team_of_chat(svc.db, chat.id)
+    if existing is not None and existing.status is teams.TeamStatus.ACTIVE:
+        await message.reply_text(texts.TEAM_EXISTS.format(team=existing.name))
+        return
+    team = await teams.create_team(
+        svc.db,
+        name=(chat.title or "Team")[:60],
+        chat_id=chat.id,
+        chat_kind=ChatKind.GROUP,
+        token=access.new_invite_token(),
+        coach_id=admin,
+        coach_name=display_name(update.effective_user) if update.effective_user else "",
+        now=svc.now(),
+    )
+    await post_join_button(update, context, team)
+
+
+async def post_join_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, team: teams.Team
+) -> None:
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    coaches = display_name(user)
+    link = access.join_link(context.bot.username, team.invite_token)
+    text = texts.TEAM_CREATED.format(team=team.name, coaches=coaches)
+    await message.reply_text(
+        f"{text}\n\n{texts.COACH_PRIVATE_START}",
+        reply_markup=keyboards.link(texts.JOIN_BUTTON, link),
+    )
+
+
+async def add_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/coach in a team's group, by another admin: a co-coach."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None
+    svc = services(context)
+    team = await teams.team_of_chat(svc.db, chat.id)
+    if team is None or team.status is not teams.TeamStatus.ACTIVE:
+        await message.reply_text(texts.NO_TEAM_HERE)
+        return
+    admin = await _admin_sender(update, context)
+    if admin is None:
+        return
+    if admin < 0 or user is None:
+        await message.reply_text(texts.ONLY_ADMINS_COACH)
+        return
+    if not await teams.add_coach(svc.db, team.id, admin, display_name(user), svc.now()):
+        await message.reply_text(texts.ALREADY_COACH.format(team=team.name))
+        return
+    await message.reply_text(
+        texts.COACH_ADDED.format(coach=display_name(user), team=team.name)
+        + f"\n\n{texts.COACH_PRIVATE_START}"
+    )
+
+
+async def post_tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/tip in the group, by a coach: a team-level message that names nobody."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    assert message is not None and chat is not None
+    svc = services(context)
+    team = await teams.team_of_chat(svc.db, chat.id)
+    if (
+        team is None
+        or user is None
+        or not await access.has_coach_rights(svc, context.bot, team, user.id)
+    ):
+        await message.reply_text(texts.ONLY_COACHES_TIP)
+        return
+    tip = " ".join(context.args or []).strip()
+    if not tip:
+        await message.reply_text(texts.TIP_USAGE)
+        return
+    # The coach's words, shown as plain text: escaped so they can't break the HTML.
+    await context.bot.send_message(chat.id, texts.TIP_POST.format(tip=escape(tip[:1000])))
+
+
+async def on_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: the team follows the new chat id."""
+    message = update.effective_message
+    assert message is not None
+    if message.migrate_to_chat_id is not None:
+        await teams.move_chat(services(context).db, message.chat_id, message.migrate_to_chat_id)
+
+
+async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A coach who is no longer an admin of the team's group stops being its coach."""
+    change = update.chat_member
+    if change is None:
+        return
+    svc = services(context)
+    team = await teams.team_of_chat(svc.db, change.chat.id)
+    user_id = change.new_chat_member.user.id
+    if team is not None and change.new_chat_member.status not in access.ADMIN_STATUSES:
+        await teams.remove_coach(svc.db, team.id, user_id)
+
+
+def handlers() -> list[BaseHandler[Update, Any, Any]]:
+    return [
+        ChatMemberHandler(on_member_change, ChatMemberHandler.CHAT_MEMBER),
+        CommandHandler("team", create_team, filters=GROUPS),
+        CommandHandler("coach", add_coach, filters=GROUPS),
+        CommandHandler("tip", post_tip, filters=GROUPS),
+        MessageHandler(filters.StatusUpdate.MIGRATE, on_migration),
+    ]
+
+
+async def notify(bot: ExtBot[Any], user_id: int, text: str) -> bool:
+    """A private note to a coach; False if they can't be reached (never started the bot)."""
+    try:
+        await bot.send_message(user_id, text, rate_limit_args=BACKGROUND)
+    except TelegramError as exc:  # blocked, or never opened the private chat
+        _LOGGER.info("Coach note not delivered: %r", exc)
+        return False
+    return True

@@ -1,0 +1,86 @@
+"""What a coach sees of a team: the roster in words and the last fourteen days as a picture,
+each athlete within the level they consented to."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+
+from conversations.services import Services
+from conversations.team.roster_chart import render_team_png
+from conversations.texts import recovery as advice
+from conversations.texts import team as texts
+from rules import coaching, plan_clock
+from rules.coaching import RosterEntry
+from rules.recovery import Stage
+from rules.team_chart import DayMark, TeamChartRow
+from storage import teams
+from storage.teams import Team
+
+CHART_DAYS = 14
+
+
+async def entries(svc: Services, team: Team) -> list[RosterEntry]:
+    """The team's members, those needing attention first (``rules.coaching.roster``)."""
+    facts = [await teams.athlete_facts(svc.db, m) for m in await teams.members_of(svc.db, team.id)]
+    return coaching.roster(facts, svc.now())
+
+
+def roster_text(
+    team: Team, everyone: list[RosterEntry], shown: coaching.Page[RosterEntry], now: datetime
+) -> str:
+    attention = sum(1 for entry in everyone if entry.needs_attention)
+    lines = [texts.ROSTER_HEADER.format(team=team.name, count=len(everyone), attention=attention)]
+    lines += [athlete_line(entry, now) for entry in shown.items]
+    if shown.count > 1:
+        lines.append(texts.ROSTER_PAGE.format(page=shown.number + 1, pages=shown.count))
+    return "\n".join(lines)
+
+
+def athlete_line(entry: RosterEntry, now: datetime) -> str:
+    """One athlete: status for everyone; reasons and pain only with consent to details."""
+    facts = entry.facts
+    name = escape(facts.name)
+    reasons = coaching.visible_reasons(entry.reasons, facts.details)
+    why = ": " + ", ".join(texts.REASONS[r.value] for r in reasons) if reasons else ""
+    line = (
+        texts.ROSTER_ATTENTION.format(name=name, why=why)
+        if entry.needs_attention
+        else texts.ROSTER_ON_TRACK.format(name=name)
+    )
+    if facts.stage is None:
+        line += texts.ROSTER_NO_PLAN
+    else:
+        line += texts.ROSTER_PHASE.format(phase=advice.stage_name(Stage(facts.stage)))
+    if facts.last_checkin_at is None:
+        line += texts.ROSTER_NEVER
+    else:
+        line += texts.ROSTER_LAST_CHECKIN.format(when=_ago(facts.last_checkin_at, now))
+    if facts.details and facts.pains:
+        line += texts.ROSTER_PAINS.format(pains=" → ".join(str(p) for p in facts.pains))
+    return line
+
+
+async def picture(svc: Services, team: Team, everyone: list[RosterEntry]) -> bytes:
+    """The last fourteen days: who checked in, who missed, who needed attention."""
+    today = plan_clock.local_date(svc.now(), None)
+    days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
+    rows = []
+    for entry in everyone:
+        marks = await teams.day_marks(svc.db, entry.facts.user_id, days[0], days[-1])
+        cells = []
+        for day in days:
+            answered, flagged = marks.get(day, (None, False))
+            if answered is None:
+                cells.append(DayMark.NO_PLAN)
+            elif not answered:
+                cells.append(DayMark.MISSED)
+            else:
+                cells.append(DayMark.ATTENTION if flagged else DayMark.CHECKED_IN)
+        rows.append(TeamChartRow(entry.facts.name, tuple(cells)))
+    return render_team_png(rows, days, title=team.name)
+
+
+def _ago(instant: datetime, now: datetime) -> str:
+    days = (now - instant) // timedelta(days=1)
+    return texts.TODAY if days < 1 else texts.DAYS_AGO.format(days=days)
