@@ -86,6 +86,10 @@ class ButtonFamily:
     def of(cls, flow: str, step: str, choices: Collection[str]) -> ButtonFamily:
         return cls(flow, step, frozenset(choices))
 
+    def only(self, choices: Collection[str]) -> ButtonFamily:
+        """The same buttons, matching only some of their choices (for a narrower handler)."""
+        return ButtonFamily(self.flow, self.step, self.choices & frozenset(choices))
+
     def data(self, ref: int, choice: str) -> str:
         if choice not in self.choices:
             raise ValueError(f"{choice!r} is not a choice of {self.flow}:{self.step}")

@@ -669,3 +669,29 @@ async def test_prevent_sends_the_facts_and_is_listed_in_help(bot: Bot) -> None:
     private = bot.api.commands['{"type": "all_private_chats"}']
     assert "prevent" in [command["command"] for command in private]
     assert not any("Quick check" in text for text in bot_texts(bot.api, user.chat_id))
+
+
+@pytest.mark.parametrize("state", [sos.MUSCLE, sos.STRETCH, sos.SALT])
+async def test_a_warning_sign_pressed_on_the_first_screen_later_is_still_heard(
+    bot: Bot, state: str
+) -> None:
+    user = bot.user()
+    await walk_to(user, state)
+    screen, data = find_button(
+        bot.api, user.chat_id, flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS]
+    )
+
+    await user.press_data(data, screen)
+
+    assert "\n\n<b>112</b>" in bot.api.last_bot_message(user.chat_id).text
+    episode = await latest_episode(bot, user)
+    assert episode.outcome is Outcome.ESCALATED
+    assert episode.red_flag == RedFlag.CHEST_PAIN_BREATHLESS.value
+
+
+async def test_a_none_button_pressed_later_changes_nothing(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+    screen, data = find_button(bot.api, user.chat_id, texts.NO_FLAG_CALF)
+
+    await assert_press_changes_nothing(bot, user, data, screen)

@@ -43,6 +43,7 @@ from conversations.sos.states import (
 from conversations.team import join
 from conversations.texts import common
 from conversations.texts import sos as texts
+from rules.red_flags import RedFlag
 from storage import episodes
 from storage.episodes import Episode
 
@@ -189,6 +190,8 @@ def _step(state: str, *handlers: BaseHandler[Update, Any, object]) -> _Handlers:
 
 def build_sos_conversation() -> ConversationHandler[Any]:
     flags = views.FLAG_BUTTONS.handler(steps.on_triage)
+    # A warning sign is heard at any step of an open episode, not only on its own screen.
+    late_flag = views.FLAG_BUTTONS.only(set(RedFlag)).handler(steps.on_late_flag)
     relief = (
         views.RELIEF_BUTTONS.handler(steps.on_relief),
         views.WHY_BUTTONS.handler(steps.on_why),
@@ -204,10 +207,10 @@ def build_sos_conversation() -> ConversationHandler[Any]:
             states={
                 TRIAGE: _step(TRIAGE, flags),
                 MORE_FLAGS: _step(MORE_FLAGS, flags),
-                CONTEXT: _step(CONTEXT, views.CONTEXT_BUTTONS.handler(steps.on_context)),
-                MUSCLE: _step(MUSCLE, views.MUSCLE_BUTTONS.handler(steps.on_muscle)),
-                STRETCH: _step(STRETCH, *relief),
-                SALT: _step(SALT, *relief),
+                CONTEXT: _step(CONTEXT, views.CONTEXT_BUTTONS.handler(steps.on_context), late_flag),
+                MUSCLE: _step(MUSCLE, views.MUSCLE_BUTTONS.handler(steps.on_muscle), late_flag),
+                STRETCH: _step(STRETCH, *relief, late_flag),
+                SALT: _step(SALT, *relief, late_flag),
                 **{
                     state: _step(state, views.ABOUT_BUTTONS[column].handler(steps.on_about(state)))
                     for state, column in ABOUT_COLUMNS.items()

@@ -167,7 +167,20 @@ async def on_triage(press: SosPress) -> str | int | None:
     if press.choice == MORE:
         await _send(press.update, *views.more_flags_view(episode.id))
         return MORE_FLAGS
-    flag = RedFlag(press.choice)
+    return await _red_flag(press, RedFlag(press.choice))
+
+
+@on_press
+async def on_late_flag(press: SosPress) -> str | int | None:
+    """A warning sign pressed on the first screens after the athlete moved on: still heard.
+
+    (Its "none" buttons are not: the flow has moved past them; see ``conversations.sos.flow``.)
+    """
+    return await _red_flag(press, RedFlag(press.choice))
+
+
+async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
+    svc, episode = press.svc, press.episode
     number = await number_for(svc, episode.user_id)
     guidance = flag_texts.GUIDANCE[flag].format(number=number)
     bot, key = press.context.bot, f"red_flag:episode:{episode.id}"
