@@ -207,7 +207,7 @@ def build_sos_conversation() -> ConversationHandler[Any]:
             states={
                 TRIAGE: _step(TRIAGE, flags),
                 MORE_FLAGS: _step(MORE_FLAGS, flags),
-                CONTEXT: _step(CONTEXT, views.CONTEXT_BUTTONS.handler(steps.on_context), late_flag),
+                CONTEXT: _step(CONTEXT, views.CONTEXT_BUTTONS.handler(steps.on_muscle), late_flag),
                 MUSCLE: _step(MUSCLE, views.MUSCLE_BUTTONS.handler(steps.on_muscle), late_flag),
                 STRETCH: _step(STRETCH, *relief, late_flag),
                 SALT: _step(SALT, *relief, late_flag),

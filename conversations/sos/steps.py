@@ -202,20 +202,15 @@ async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
 
 
 @on_press
-async def on_context(press: SosPress) -> str | int | None:
-    """The old exercise-or-rest question, for conversations saved before an upgrade."""
-    if press.choice == REST:
-        return await _rest_cramp(press)
-    await episodes.set_context(press.svc.db, press.episode.id, EXERCISE)
-    await _send(press.update, *views.muscle_view(press.episode.id))
-    return MUSCLE
-
-
-@on_press
 async def on_muscle(press: SosPress) -> str | int | None:
+    """Which muscle, or at night or at rest. (``exercise`` comes from the old exercise-or-rest
+    question of conversations saved before an upgrade: the muscle question follows.)"""
     if press.choice == REST:
         return await _rest_cramp(press)
     await episodes.set_context(press.svc.db, press.episode.id, EXERCISE)
+    if press.choice == EXERCISE:
+        await _send(press.update, *views.muscle_view(press.episode.id))
+        return MUSCLE
     return await _choose_muscle(press, press.choice)
 
 
