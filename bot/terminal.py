@@ -2,91 +2,361 @@
 
 The same Application, handlers and database run against the in-memory Bot API. Type as you
 would in Telegram; buttons are numbered: type the number to press one. ``/quit`` leaves.
+
+The terminal plays three people and a group, so the coach-team flow can be tried too:
+
+* ``/as athlete`` (you, at start), ``/as coach``, ``/as friend`` (a second athlete): who you are;
+* ``/group``: type in the team's group chat, "Riverside Runners", where the coach is an admin
+  (the first time, the coach adds the bot to it, so it greets); ``/private``: back to the
+  private chat of whoever you are.
+
+The prompt shows both (``coach@group>``). A link button is numbered like the others; pressing
+a ``t.me/<bot>?start=...`` link opens your private chat and sends ``/start <payload>`` there,
+as Telegram does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import itertools
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from telegram import Update
+from telegram.ext import Application
 
 from bot.application import build_application
 from bot.lifecycle import running
-from bot.local_api import LOCAL_TOKEN, ApiCall, ChatMessage, LocalBotAPI, LocalUser
+from bot.local_api import (
+    LOCAL_TOKEN,
+    ApiCall,
+    ChatMessage,
+    LocalBotAPI,
+    LocalUser,
+    _ApiError,
+)
 from bot.settings import Settings
-
-USER_ID = 1
 
 _BOLD, _ITALIC, _DIM, _RESET = "\033[1m", "\033[3m", "\033[2m", "\033[0m"
 
 
+@dataclass(frozen=True)
+class Persona:
+    """Someone the terminal user can be: ``/as <key>``."""
+
+    key: str
+    user_id: int
+    first_name: str
+    role: str
+
+
+ATHLETE = Persona("athlete", 1, "Alex", "an athlete")
+COACH = Persona("coach", 2, "Casey", "the coach, an admin of the group")
+FRIEND = Persona("friend", 3, "Jo", "a second athlete")
+PERSONAS = {persona.key: persona for persona in (ATHLETE, COACH, FRIEND)}
+USER_ID = ATHLETE.user_id
+
+# The team's group: a supergroup (their ids are -100...), the coach its admin.
+GROUP_ID = -1001234567890
+GROUP_TITLE = "Riverside Runners"
+
+HELP = (
+    "You are {athlete}, an athlete. To try a coach's team: /as coach, then /group (the group "
+    f"chat {GROUP_TITLE}, where the coach is an admin) and /team there. /as athlete or "
+    "/as friend switches back to an athlete, /private goes back to the private chat."
+)
+
+
 def to_terminal(text: str, *, colour: bool) -> str:
-    """Telegram HTML to terminal text: bold and italic as ANSI styles, entities decoded."""
+    """Telegram HTML to terminal text: bold and italic as ANSI styles, other tags dropped,
+    entities decoded."""
     bold, italic, reset = (_BOLD, _ITALIC, _RESET) if colour else ("", "", "")
     text = re.sub(r"</?b>", lambda m: reset if m.group(0).startswith("</") else bold, text)
     text = re.sub(r"</?i>", lambda m: reset if m.group(0).startswith("</") else italic, text)
+    # Any other tag (code, links, spoilers) as its plain text: in Telegram's HTML a "<" that is
+    # not a tag must be written &lt;, so whatever looks like a tag is one.
+    text = re.sub(r"<[^<>]+>", "", text)
     return html.unescape(text)
 
 
-class TerminalChat:
-    """Prints what the bot sends and keeps the numbered buttons the user can press."""
+def deep_link_payload(url: str, bot_username: str) -> str | None:
+    """The ``start`` payload of a ``https://t.me/<bot>?start=<payload>`` link to this bot
+    ("" for a link to the bot without one); None for any other link."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http", "tg") or parts.netloc.lower() not in (
+        "t.me",
+        "telegram.me",
+    ):
+        return None
+    if parts.path.strip("/").lower() != bot_username.lower():
+        return None
+    return parse_qs(parts.query).get("start", [""])[0]
 
-    def __init__(self, api: LocalBotAPI, *, colour: bool) -> None:
+
+class TerminalBotAPI(LocalBotAPI):
+    """The in-memory Bot API, knowing the terminal's people and group: names and titles in
+    chats, and getChatMember answered for the group (the coach is its admin)."""
+
+    def chat_dict(self, chat_id: int) -> dict[str, Any]:
+        if chat_id == GROUP_ID:
+            return {"id": GROUP_ID, "type": "supergroup", "title": GROUP_TITLE}
+        for persona in PERSONAS.values():
+            if chat_id == persona.user_id:
+                return {"id": chat_id, "type": "private", "first_name": persona.first_name}
+        return super().chat_dict(chat_id)
+
+    def _getChatMember(self, params: dict[str, Any]) -> tuple[Any, None]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        if chat_id != GROUP_ID:
+            fallback = getattr(super(), "_getChatMember", None)
+            if fallback is None:
+                raise _ApiError("Bad Request: chat not found")
+            result: tuple[Any, None] = fallback(params)
+            return result
+        return group_member(user_id, self.bot_user), None
+
+
+def group_member(user_id: int, bot_user: dict[str, Any]) -> dict[str, Any]:
+    """A ChatMember of the terminal's group, as Telegram's getChatMember gives it."""
+    if user_id == bot_user["id"]:
+        return {"status": "member", "user": bot_user}
+    persona = next((p for p in PERSONAS.values() if p.user_id == user_id), None)
+    if persona is None:
+        user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        return {"status": "left", "user": user}
+    user = {"id": user_id, "is_bot": False, "first_name": persona.first_name}
+    if persona is not COACH:
+        return {"status": "member", "user": user}
+    rights = (
+        "can_manage_chat",
+        "can_delete_messages",
+        "can_manage_video_chats",
+        "can_restrict_members",
+        "can_change_info",
+        "can_invite_users",
+        "can_post_stories",
+        "can_edit_stories",
+        "can_delete_stories",
+        "can_pin_messages",
+    )
+    return {
+        "status": "administrator",
+        "user": user,
+        "can_be_edited": False,
+        "is_anonymous": False,
+        "can_promote_members": False,
+        **{right: True for right in rights},
+    }
+
+
+@dataclass
+class Button:
+    """A numbered button: inline (callback data or a link) or on the reply keyboard."""
+
+    label: str
+    message: ChatMessage | None = None
+    data: str | None = None
+    url: str | None = None
+
+
+class TerminalChat:
+    """Prints what the bot sends and keeps the numbered buttons the user can press; knows who
+    the user plays and in which chat they type."""
+
+    def __init__(
+        self,
+        api: LocalBotAPI,
+        *,
+        colour: bool,
+        application: Application | None = None,  # type: ignore[type-arg]
+    ) -> None:
         self.api = api
         self.colour = colour
-        self.buttons: list[tuple[str, ChatMessage | None, str]] = []  # label, message, data
+        self.application = application
+        self.persona = ATHLETE
+        self.in_group = False
+        self.buttons_by_chat: dict[int, list[Button]] = {}
+        self.opened: set[int] = set()  # chats entered: private chats started, the group joined
+        self._update_ids = itertools.count(1_000_000)
         api.listeners.append(self.on_call)
 
+    # --- Where the user is -----------------------------------------------------------------
+
+    @property
+    def chat_id(self) -> int:
+        return GROUP_ID if self.in_group else self.persona.user_id
+
+    @property
+    def buttons(self) -> list[Button]:
+        return self.buttons_by_chat.get(self.chat_id, [])
+
+    def prompt(self) -> str:
+        return f"{self.persona.key}@{'group' if self.in_group else 'private'}> "
+
+    def user(self) -> LocalUser:
+        assert self.application is not None
+        return LocalUser(
+            self.application,
+            self.api,
+            self.persona.user_id,
+            first_name=self.persona.first_name,
+            chat_id=self.chat_id,
+        )
+
+    def _elsewhere(self, chat_id: int) -> str:
+        """Where a message you are not looking at went, and how to get there."""
+        if chat_id == GROUP_ID:
+            return f"(in the group {GROUP_TITLE}; /group to be there)"
+        for persona in PERSONAS.values():
+            if persona.user_id == chat_id:
+                return (
+                    f"(to {persona.first_name}, the {persona.key}, in their private chat; "
+                    f"/as {persona.key} and /private to be there)"
+                )
+        return f"(in chat {chat_id})"
+
+    # --- What the bot sends ----------------------------------------------------------------
+
     def on_call(self, call: ApiCall, message: ChatMessage | None) -> None:
-        if message is None or message.chat_id != USER_ID:
+        if message is None:
             if call.method == "answerCallbackQuery" and call.params.get("text"):
                 print(f"  ({call.params['text']})")
             return
         prefix = "✎ (edited) " if call.method.startswith("edit") else ""
         if message.photo:
             prefix += "[picture] "
+        if message.chat_id != self.chat_id:
+            # Someone else's chat (a coach's alert while you play the athlete): shown, marked.
+            self._dim(f"\n{self._elsewhere(message.chat_id)}")
         print(f"\n{prefix}{to_terminal(message.text, colour=self.colour)}")
-        self._show_buttons(message)
+        self.buttons_by_chat[message.chat_id] = self._buttons_of(message)
+        if message.chat_id == self.chat_id:
+            self._show_buttons()
 
-    def _show_buttons(self, message: ChatMessage) -> None:
+    def _buttons_of(self, message: ChatMessage) -> list[Button]:
         inline = [
-            (b["text"], message, b["callback_data"])
+            Button(b["text"], message, data=b.get("callback_data"), url=b.get("url"))
             for b in message.inline_buttons
-            if "callback_data" in b
+            if "callback_data" in b or "url" in b
         ]
-        keyboard = self.api.reply_keyboards.get(USER_ID) or {}
-        typed: list[tuple[str, ChatMessage | None, str]] = [
-            (button["text"] if isinstance(button, dict) else str(button), None, "")
+        keyboard = self.api.reply_keyboards.get(message.chat_id) or {}
+        typed = [
+            Button(button["text"] if isinstance(button, dict) else str(button))
             for row in keyboard.get("keyboard", [])
             for button in row
             if not (isinstance(button, dict) and button.get("request_location"))
         ]
+        return inline + typed
+
+    def _show_buttons(self) -> None:
+        keyboard = self.api.reply_keyboards.get(self.chat_id) or {}
         if any(
             isinstance(button, dict) and button.get("request_location")
             for row in keyboard.get("keyboard", [])
             for button in row
         ):
             print("  (to share a location, type: /location 52.52 13.40)")
-        for button in message.inline_buttons:
-            if "url" in button:
-                print(f"  ({button['text']}: {button['url']})")
-        self.buttons = inline + typed
-        for number, (label, _, _) in enumerate(self.buttons, start=1):
-            print(f"  [{number}] {label}")
+        for number, button in enumerate(self.buttons, start=1):
+            link = f" → {button.url}" if button.url else ""
+            print(f"  [{number}] {button.label}{link}")
 
-    async def act(self, user: LocalUser, line: str) -> None:
-        if (location := _parse_location(line)) is not None:
-            await user.send_location(*location)
+    def _dim(self, text: str) -> None:
+        print(f"{_DIM}{text}{_RESET}" if self.colour else text)
+
+    # --- What the user does ----------------------------------------------------------------
+
+    async def act(self, line: str) -> None:
+        words = line.split()
+        if words[0] == "/as":
+            await self.switch_persona(words[1] if len(words) == 2 else "")
+        elif words == ["/group"]:
+            await self.enter(group=True)
+        elif words == ["/private"]:
+            await self.enter(group=False)
+        elif (location := _parse_location(line)) is not None:
+            await self.user().send_location(*location)
         elif line.isdigit() and 1 <= int(line) <= len(self.buttons):
-            label, message, data = self.buttons[int(line) - 1]
-            if message is None:
-                await user.send(label)  # a reply-keyboard button sends its label as text
-            else:
-                await user.press_data(data, message)
+            await self.press(self.buttons[int(line) - 1])
         else:
-            await user.send(line)
+            await self.user().send(line)
+
+    async def press(self, button: Button) -> None:
+        if button.url is not None:
+            await self.open_link(button.url)
+        elif button.message is None:
+            await self.user().send(button.label)  # a reply-keyboard button sends its label
+        else:
+            await self.user().press_data(button.data or "", button.message)
+
+    async def open_link(self, url: str) -> None:
+        """A link button: a deep link to this bot opens the private chat with ``/start``."""
+        payload = deep_link_payload(url, str(self.api.bot_user["username"]))
+        if payload is None:
+            self._dim(f"(a link outside Telegram: {url})")
+            return
+        self._dim(f"(the link opens {self.persona.first_name}'s private chat with the bot)")
+        self.in_group = False
+        start = f"/start {payload}".strip()
+        if self.chat_id in self.opened and not payload:
+            self._show_place()
+            return
+        self.opened.add(self.chat_id)
+        await self.user().send(start)
+
+    async def switch_persona(self, key: str) -> None:
+        persona = PERSONAS.get(key.lower())
+        if persona is None:
+            choices = ", ".join(
+                f"/as {p.key} ({p.first_name}, {p.role})" for p in PERSONAS.values()
+            )
+            print(f"Who? {choices}.")
+            return
+        self.persona = persona
+        await self.enter(group=self.in_group)
+
+    async def enter(self, *, group: bool) -> None:
+        """Type in the group or in the current person's private chat from now on."""
+        self.in_group = group
+        self._show_place()
+        if self.chat_id in self.opened:
+            if self.buttons:
+                self._dim("(buttons here:)")
+                self._show_buttons()
+            return
+        self.opened.add(self.chat_id)
+        if group:
+            self._dim(f"({COACH.first_name}, the coach, adds the bot to {GROUP_TITLE}.)")
+            await self._bot_added_to_group()
+        else:
+            self._dim(f"({self.persona.first_name} opens the bot's private chat: /start)")
+            await self.user().send("/start")
+
+    def _show_place(self) -> None:
+        self._dim(
+            f"(You are {self.persona.first_name}, {self.persona.role}, in "
+            f"{'the group ' + GROUP_TITLE if self.in_group else 'your private chat with the bot'}.)"
+        )
+
+    async def _bot_added_to_group(self) -> None:
+        """Telegram's my_chat_member update: the coach added the bot to the group."""
+        assert self.application is not None
+        coach = {"id": COACH.user_id, "is_bot": False, "first_name": COACH.first_name}
+        change = {
+            "chat": self.api.chat_dict(GROUP_ID),
+            "from": coach,
+            "date": self.api._now(),
+            "old_chat_member": {"status": "left", "user": self.api.bot_user},
+            "new_chat_member": {"status": "member", "user": self.api.bot_user},
+        }
+        payload = {"update_id": next(self._update_ids), "my_chat_member": change}
+        update = Update.de_json(payload, self.application.bot)
+        assert update is not None
+        await self.application.process_update(update)
 
 
 CHAT_DB_PATH = Path("crampcoach-chat.sqlite3")
@@ -97,23 +367,24 @@ async def chat(settings: Settings, *, colour: bool | None = None) -> None:
     # the chat keeps its own file.
     if "db_path" not in settings.model_fields_set:
         settings = settings.model_copy(update={"db_path": CHAT_DB_PATH})
-    api = LocalBotAPI()
+    api = TerminalBotAPI()
     application = build_application(settings, request=api, token=LOCAL_TOKEN)
-    terminal = TerminalChat(api, colour=sys.stdout.isatty() if colour is None else colour)
-    print(
-        f"{_DIM if terminal.colour else ''}CrampCoach in your terminal (database: "
-        f"{settings.db_path}). Type like in Telegram; a number presses a button; /quit leaves."
-        f"{_RESET if terminal.colour else ''}"
+    terminal = TerminalChat(
+        api, colour=sys.stdout.isatty() if colour is None else colour, application=application
+    )
+    terminal._dim(
+        f"CrampCoach in your terminal (database: {settings.db_path}). Type like in Telegram; "
+        "a number presses a button; /quit leaves.\n" + HELP.format(athlete=ATHLETE.first_name)
     )
     async with running(application):
-        user = LocalUser(application, api, USER_ID, first_name="You")
-        await user.send("/start")
+        terminal.opened.add(ATHLETE.user_id)
+        await terminal.user().send("/start")
         while True:
-            line = await asyncio.to_thread(_read_line)
+            line = await asyncio.to_thread(_read_line, terminal.prompt())
             if line is None or line.strip() in ("/quit", "/exit"):
                 break
             if line.strip():
-                await terminal.act(user, line.strip())
+                await terminal.act(line.strip())
             # Let job-queue edits (the countdown) print before the next prompt.
             await asyncio.sleep(0)
 
@@ -129,8 +400,8 @@ def _parse_location(line: str) -> tuple[float, float] | None:
         return None
 
 
-def _read_line() -> str | None:
+def _read_line(prompt: str = "> ") -> str | None:
     try:
-        return input("\n> ")
+        return input(f"\n{prompt}")
     except EOFError:
         return None

@@ -1,0 +1,109 @@
+"""The terminal chat plays a coach, athletes and a group: a newcomer tries the team flow without
+Telegram. Each test runs ``python -m bot chat`` as a subprocess, offline, and reads its output."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.local_api import BOT_USERNAME
+from bot.terminal import to_terminal
+from conversations.texts import team as texts
+from tests.test_settings import run_bot
+
+TEAM = "Riverside Runners"
+
+
+def plain(html_text: str) -> str:
+    return to_terminal(html_text, colour=False)
+
+
+def chat_session(tmp_path: Path, *lines: str) -> str:
+    result = run_bot(tmp_path, "chat", stdin="\n".join([*lines, "/quit", ""]))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    return result.stdout
+
+
+def test_start_line_tells_how_to_play_the_coach_and_the_group(tmp_path: Path) -> None:
+    out = chat_session(tmp_path)
+
+    assert "/as coach" in out
+    assert "/group" in out
+    assert "/private" in out
+    assert "athlete@private> " in out
+
+
+def test_coach_makes_a_team_in_the_group_an_athlete_joins_and_the_coach_sees_them(
+    tmp_path: Path,
+) -> None:
+    out = chat_session(
+        tmp_path,
+        "/as coach",
+        "/group",
+        "/team",
+        "/as athlete",
+        "1",  # the Join button: a deep link to the bot
+        "1",  # Join: share my status
+        "/as coach",
+        "/private",
+        "/roster",
+    )
+
+    # The coach adds the bot to the group: it greets once, then /team makes the team.
+    assert "coach@group> " in out
+    assert out.count(plain(texts.GROUP_GREETING)) == 1
+    created = out.index(plain(texts.TEAM_CREATED.format(team=TEAM, coaches="Casey")))
+    join_button = re.compile(
+        rf"\[1\] {re.escape(texts.JOIN_BUTTON)} → "
+        rf"https://t\.me/{BOT_USERNAME}\?start=join_[A-Za-z0-9_-]{{24}}\n"
+    )
+    assert join_button.search(out, created)
+    # The athlete presses it in the group: the consent screen comes in their private chat.
+    consent = out.index(plain(texts.CONSENT.format(team=TEAM, coaches="Casey")), created)
+    assert "athlete@group> " in out[created:consent]
+    assert f"[1] {texts.JOIN_STATUS}" in out[consent:]
+    assert f"[2] {texts.JOIN_DETAILS}" in out[consent:]
+    assert f"[3] {texts.DECLINE}" in out[consent:]
+    joined = out.index(plain(texts.JOINED.format(team=TEAM, level="status")), consent)
+    assert "athlete@private> " in out[consent:joined]
+    # The coach, back in their private chat, finds the athlete on the roster.
+    header = plain(texts.ROSTER_HEADER.format(team=TEAM, count=1, attention=0))
+    roster = out.index(header, joined)
+    assert "coach@private> " in out[joined:roster]
+    assert plain(texts.ROSTER_ON_TRACK.format(name="Alex")) in out[roster:]
+    assert f"[picture] {plain(texts.ROSTER_CAPTION.format(team=TEAM))}" in out[roster:]
+
+
+def test_an_athlete_is_no_admin_of_the_group_and_the_bot_greets_only_once(
+    tmp_path: Path,
+) -> None:
+    out = chat_session(tmp_path, "/group", "/team", "/private", "/group", "/team")
+
+    assert "athlete@group> " in out
+    assert out.count(plain(texts.GROUP_GREETING)) == 1
+    assert out.count(plain(texts.ONLY_ADMINS_CREATE)) == 2
+    assert plain(texts.TEAM_CREATED.format(team=TEAM, coaches="Alex")) not in out
+
+
+def test_a_second_athlete_joins_with_details_and_the_coach_alert_is_shown_marked(
+    tmp_path: Path,
+) -> None:
+    out = chat_session(
+        tmp_path,
+        "/as coach",
+        "/group",
+        "/team",
+        "/as friend",
+        "1",  # the Join button opens Jo's private chat with /start join_...
+        "2",  # Join: share details too
+        "/cramp",
+        "1",  # no warning sign: calf
+    )
+
+    assert "friend@group> " in out
+    assert plain(texts.JOINED.format(team=TEAM, level=texts.LEVEL_NAMES["details"])) in out
+    why = ": " + texts.REASONS["new_episode"]
+    alert = out.index(plain(texts.ALERT.format(name="Jo", team=TEAM, why=why)))
+    # It went to the coach's private chat, not the one on screen: the terminal says whose.
+    assert "(to Casey, the coach, in their private chat" in out[alert - 200 : alert]
