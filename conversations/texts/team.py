@@ -104,7 +104,7 @@ INVITE_ROTATED = (
     "New join link for <b>{team}</b>: {link}\n\nOld links no longer work; athletes who already "
     "joined stay in the team."
 )
-ROSTER_HEADER = "<b>{team}</b>: {count} athletes, {attention} need attention"
+ROSTER_HEADER = "<b>{team}</b> · athletes: {count} · needing attention: {attention}"
 ROSTER_EMPTY = "<b>{team}</b> has no athletes yet. Share the join link (/invite)."
 ROSTER_PAGE = "Page {page} of {pages}"
 ROSTER_PREVIOUS = "◀ Previous"
