@@ -16,11 +16,20 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from conversations.drawing import (
+    LINE_PROBE,
+    Color,
+    Font,
+    bundled_font,
+    draw_text,
+    fit_text,
+    px,
+    text_size,
+    text_width,
+)
 from conversations.texts import chart as texts
 from conversations.texts.recovery import stage_name
 from rules.chart_layout import (
@@ -36,16 +45,9 @@ from rules.recovery import PAIN_MAX, Stage
 
 __all__ = ["HEIGHT", "WIDTH", "render_progress_png"]
 
-Color = tuple[int, int, int]
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-Box = tuple[int, int, int, int]
-HAnchor = Literal["l", "m", "r"]
-VAnchor = Literal["t", "m", "b"]
-
-# Output size (px) and the supersampling factor used while drawing.
+# Output size (px).
 WIDTH = 1000
 HEIGHT = 600
-_SCALE = 2
 
 _STAGE_COLORS: dict[Stage, Color] = {
     Stage.REST: (74, 134, 232),  # blue
@@ -97,58 +99,6 @@ _LEGEND_GAP_ITEM = 16
 _LEGEND_GAP_SWATCH = 6
 _LEGEND_ROW_H = 30
 _LEGEND_ROW_PITCH = 24
-
-#: Characters with an ascender and a descender, to measure a line's height.
-_LINE_PROBE = "Ag"
-_ELLIPSIS = "..."
-
-
-def _s(value: float) -> int:
-    """Convert a 1x layout length to supersampled pixels."""
-    return round(value * _SCALE)
-
-
-@lru_cache(maxsize=16)
-def _font(size: int) -> Font:
-    """Pillow's bundled default font at ``size`` (1x px); no system font files."""
-    return ImageFont.load_default(size=_s(size))
-
-
-def _text_size(draw: ImageDraw.ImageDraw, text: str, font: Font) -> tuple[int, int]:
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    return round(right - left), round(bottom - top)
-
-
-def _draw_text(
-    draw: ImageDraw.ImageDraw,
-    xy: tuple[float, float],
-    text: str,
-    font: Font,
-    fill: Color,
-    h: HAnchor = "l",
-    v: VAnchor = "t",
-    halo: bool = False,
-) -> Box:
-    """Draw ``text`` aligned to ``xy`` by its ink box; return that box."""
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    w, hgt = right - left, bottom - top
-    x = xy[0] - {"l": 0.0, "m": w / 2, "r": w}[h]
-    y = xy[1] - {"t": 0.0, "m": hgt / 2, "b": hgt}[v]
-    origin = (round(x - left), round(y - top))
-    if halo:
-        draw.text(origin, text, font=font, fill=fill, stroke_width=_s(2), stroke_fill=_BG)
-    else:
-        draw.text(origin, text, font=font, fill=fill)
-    return round(x), round(y), round(x + w), round(y + hgt)
-
-
-def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: Font, max_width: int) -> str:
-    """Truncate ``text`` with an ellipsis so that it fits ``max_width`` px."""
-    if _text_size(draw, text, font)[0] <= max_width:
-        return text
-    while text and _text_size(draw, text + _ELLIPSIS, font)[0] > max_width:
-        text = text[:-1]
-    return text.rstrip() + _ELLIPSIS if text else ""
 
 
 def _text_on(color: Color) -> Color:
@@ -217,7 +167,7 @@ class _Frame:
 
 
 def _chip_row_height(draw: ImageDraw.ImageDraw) -> int:
-    return _text_size(draw, _LINE_PROBE, _font(_LABEL_SIZE))[1] + 2 * _s(3) + _s(4)
+    return text_size(draw, LINE_PROBE, bundled_font(_LABEL_SIZE))[1] + 2 * px(3) + px(4)
 
 
 def _place_chips(
@@ -228,10 +178,10 @@ def _place_chips(
     row_ends: list[int] = []
     for band in layout.phases:
         text = texts.PHASE_LABELS[band.phase]
-        chip_w = _text_size(draw, text, _font(_LABEL_SIZE))[0] + 2 * _s(6)
+        chip_w = text_width(draw, text, bundled_font(_LABEL_SIZE)) + 2 * px(6)
         line_x = round(left + layout.x_edge(band.start))
         x0 = max(min(line_x, right - chip_w), left)
-        row = next((r for r, end in enumerate(row_ends) if x0 >= end + _s(8)), len(row_ends))
+        row = next((r for r, end in enumerate(row_ends) if x0 >= end + px(8)), len(row_ends))
         if row == len(row_ends):
             row_ends.append(0)
         row_ends[row] = x0 + chip_w
@@ -245,8 +195,8 @@ def _place_legend(draw: ImageDraw.ImageDraw, max_width: int) -> list[list[_Legen
         _LegendItem(
             stage,
             stage_name(stage),
-            _s(_SWATCH + _LEGEND_GAP_SWATCH)
-            + _text_size(draw, stage_name(stage), _font(_SMALL_SIZE))[0],
+            px(_SWATCH + _LEGEND_GAP_SWATCH)
+            + text_width(draw, stage_name(stage), bundled_font(_SMALL_SIZE)),
         )
         for stage in Stage
     ]
@@ -259,27 +209,27 @@ def _place_legend(draw: ImageDraw.ImageDraw, max_width: int) -> list[list[_Legen
 
 
 def _row_width(row: Sequence[_LegendItem]) -> int:
-    return sum(item.width for item in row) + _s(_LEGEND_GAP_ITEM) * (len(row) - 1)
+    return sum(item.width for item in row) + px(_LEGEND_GAP_ITEM) * (len(row) - 1)
 
 
 def _frame(layout: ChartLayout, chip_rows: int, chip_row_h: int, legend_rows: int) -> _Frame:
     """Vertical layout: chip rows under the title, then bottom up from the legend."""
-    labels_top = _s(60)
-    plot_top = labels_top + max(chip_rows, 1) * chip_row_h + _s(6)
-    legend_h = _s(_LEGEND_ROW_H + (legend_rows - 1) * _LEGEND_ROW_PITCH)
-    legend_y = _s(HEIGHT) - _s(10) - legend_h
-    ticks_y = legend_y - _s(34)
-    band_bottom = ticks_y - _s(6)
-    band_top = band_bottom - _s(36)
-    plot_bottom = band_top - _s(10)
+    labels_top = px(60)
+    plot_top = labels_top + max(chip_rows, 1) * chip_row_h + px(6)
+    legend_h = px(_LEGEND_ROW_H + (legend_rows - 1) * _LEGEND_ROW_PITCH)
+    legend_y = px(HEIGHT) - px(10) - legend_h
+    ticks_y = legend_y - px(34)
+    band_bottom = ticks_y - px(6)
+    band_top = band_bottom - px(36)
+    plot_bottom = band_top - px(10)
     return _Frame(
         layout=layout,
-        left=_s(_PLOT_LEFT),
-        right=_s(_PLOT_RIGHT),
+        left=px(_PLOT_LEFT),
+        right=px(_PLOT_RIGHT),
         labels_top=labels_top,
         chip_row_h=chip_row_h,
         plot_top=plot_top,
-        pain_top=plot_top + _s(24),  # headroom for a value label above pain 10
+        pain_top=plot_top + px(24),  # headroom for a value label above pain 10
         plot_bottom=plot_bottom,
         band_top=band_top,
         band_bottom=band_bottom,
@@ -293,9 +243,9 @@ def _frame(layout: ChartLayout, chip_rows: int, chip_row_h: int, legend_rows: in
 
 
 def _draw_title(draw: ImageDraw.ImageDraw, title: str) -> None:
-    font = _font(_TITLE_SIZE)
-    text = _fit_text(draw, " ".join(title.split()), font, _s(WIDTH - 2 * _MARGIN))
-    _draw_text(draw, (_s(_MARGIN), _s(14)), text, font, _TEXT)
+    font = bundled_font(_TITLE_SIZE)
+    text = fit_text(draw, " ".join(title.split()), font, px(WIDTH - 2 * _MARGIN))
+    draw_text(draw, (px(_MARGIN), px(14)), text, font, _TEXT)
 
 
 def _draw_phase_bands(draw: ImageDraw.ImageDraw, frame: _Frame) -> None:
@@ -311,14 +261,14 @@ def _draw_phase_bands(draw: ImageDraw.ImageDraw, frame: _Frame) -> None:
 
 def _draw_pain_grid(img: Image.Image, draw: ImageDraw.ImageDraw, frame: _Frame) -> None:
     """Horizontal grid lines every 2 pain points, their numbers and the axis title."""
-    font = _font(_LABEL_SIZE)
+    font = bundled_font(_LABEL_SIZE)
     for pain in range(0, PAIN_MAX + 1, 2):
         y = round(frame.y_pain(pain))
-        draw.line((frame.left, y, frame.right, y), fill=_GRID, width=_s(1))
-        _draw_text(draw, (frame.left - _s(10), y), str(pain), font, _MUTED, h="r", v="m")
+        draw.line((frame.left, y, frame.right, y), fill=_GRID, width=px(1))
+        draw_text(draw, (frame.left - px(10), y), str(pain), font, _MUTED, h="r", v="m")
     axis_title = _rotated_text(texts.PAIN_AXIS, font, _TEXT)
     y = round((frame.plot_top + frame.plot_bottom) / 2 - axis_title.height / 2)
-    img.paste(axis_title, (_s(14), y), axis_title)
+    img.paste(axis_title, (px(14), y), axis_title)
 
 
 def _draw_phase_chips(draw: ImageDraw.ImageDraw, frame: _Frame, chips: Sequence[_Chip]) -> None:
@@ -328,53 +278,57 @@ def _draw_phase_chips(draw: ImageDraw.ImageDraw, frame: _Frame, chips: Sequence[
             c.x0,
             frame.labels_top + c.row * frame.chip_row_h,
             c.x1,
-            frame.labels_top + (c.row + 1) * frame.chip_row_h - _s(4),
+            frame.labels_top + (c.row + 1) * frame.chip_row_h - px(4),
         )
         for c in chips
     ]
     for chip, box in zip(chips, boxes, strict=True):
-        draw.rounded_rectangle(box, radius=_s(5), fill=_PHASE_CHIPS[chip.phase])
+        draw.rounded_rectangle(box, radius=px(5), fill=_PHASE_CHIPS[chip.phase])
         mid_y = (box[1] + box[3]) / 2
-        _draw_text(draw, (chip.x0 + _s(6), mid_y), chip.text, _font(_LABEL_SIZE), _TEXT, v="m")
+        draw_text(
+            draw, (chip.x0 + px(6), mid_y), chip.text, bundled_font(_LABEL_SIZE), _TEXT, v="m"
+        )
         # The line starts under the chip, unless it would cross a chip in a lower row.
         crosses = any(b[0] <= chip.line_x <= b[2] and b[1] > box[1] for b in boxes if b is not box)
         line_top = frame.plot_top if crosses else box[3]
         line = (chip.line_x, line_top, chip.line_x, frame.plot_bottom)
-        draw.line(line, fill=_PHASE_LINE, width=_s(1.5))
+        draw.line(line, fill=_PHASE_LINE, width=px(1.5))
 
 
 def _draw_plot_frame(draw: ImageDraw.ImageDraw, frame: _Frame) -> None:
-    width = _s(1.5)
+    width = px(1.5)
     draw.line((frame.left, frame.plot_top, frame.left, frame.plot_bottom), _AXIS, width)
     draw.line((frame.left, frame.plot_bottom, frame.right, frame.plot_bottom), _AXIS, width)
 
 
 def _draw_stage_strip(draw: ImageDraw.ImageDraw, frame: _Frame) -> None:
     """The strip under the plot: each run of a stage in its colour, named if it fits."""
-    font = _font(_SMALL_SIZE)
+    font = bundled_font(_SMALL_SIZE)
     top, bottom = frame.band_top, frame.band_bottom
     mid_y = (top + bottom) / 2
     draw.rectangle((frame.left, top, frame.right, bottom), fill=_STRIP_BG)
-    _draw_text(draw, (frame.left - _s(10), mid_y), texts.STAGE_AXIS, font, _MUTED, h="r", v="m")
+    draw_text(draw, (frame.left - px(10), mid_y), texts.STAGE_AXIS, font, _MUTED, h="r", v="m")
     for run in frame.layout.stage_runs:
         x0, x1 = round(frame.x_edge(run.start)), round(frame.x_edge(run.end))
         color = _STAGE_COLORS[run.stage]
         draw.rectangle((x0, top, x1, bottom), fill=color)
-        if x1 - x0 > _s(3):
-            draw.line((x1, top, x1, bottom), fill=_BG, width=_s(1))
+        if x1 - x0 > px(3):
+            draw.line((x1, top, x1, bottom), fill=_BG, width=px(1))
         for text in (stage_name(run.stage), str(int(run.stage))):
-            if _text_size(draw, text, font)[0] + _s(8) <= x1 - x0:
-                _draw_text(draw, ((x0 + x1) / 2, mid_y), text, font, _text_on(color), "m", "m")
+            if text_width(draw, text, font) + px(8) <= x1 - x0:
+                draw_text(draw, ((x0 + x1) / 2, mid_y), text, font, _text_on(color), "m", "m")
                 break
 
 
 def _draw_x_ticks(draw: ImageDraw.ImageDraw, frame: _Frame) -> None:
-    y = frame.ticks_y + _s(4)
-    _draw_text(draw, (frame.left - _s(10), y), texts.DAY_AXIS, _font(_SMALL_SIZE), _MUTED, h="r")
+    y = frame.ticks_y + px(4)
+    draw_text(
+        draw, (frame.left - px(10), y), texts.DAY_AXIS, bundled_font(_SMALL_SIZE), _MUTED, h="r"
+    )
     for day in frame.layout.tick_days:
         x = frame.x_mid(day)
-        draw.line((x, frame.band_bottom, x, frame.band_bottom + _s(5)), fill=_AXIS, width=_s(1))
-        _draw_text(draw, (x, y), str(day), _font(_LABEL_SIZE), _TEXT, h="m")
+        draw.line((x, frame.band_bottom, x, frame.band_bottom + px(5)), fill=_AXIS, width=px(1))
+        draw_text(draw, (x, y), str(day), bundled_font(_LABEL_SIZE), _TEXT, h="m")
 
 
 def _draw_pain(draw: ImageDraw.ImageDraw, frame: _Frame) -> None:
@@ -383,53 +337,53 @@ def _draw_pain(draw: ImageDraw.ImageDraw, frame: _Frame) -> None:
     for segment in layout.pain_segments:
         if len(segment) > 1:
             xy = [(frame.x_mid(dot.day), frame.y_pain(dot.pain)) for dot in segment]
-            draw.line(xy, fill=_PAIN, width=_s(3.5), joint="curve")
-    radius = _s(7 if layout.slot_width >= _s(20) else 5)
+            draw.line(xy, fill=_PAIN, width=px(3.5), joint="curve")
+    radius = px(7 if layout.slot_width >= px(20) else 5)
     for dot in layout.dots:
         dx, dy = frame.x_mid(dot.day), frame.y_pain(dot.pain)
         box = (dx - radius, dy - radius, dx + radius, dy + radius)
-        draw.ellipse(box, fill=_PAIN, outline=_BG, width=_s(2))
+        draw.ellipse(box, fill=_PAIN, outline=_BG, width=px(2))
         if dot.labelled:
-            at = (dx, dy - radius - _s(4))
-            _draw_text(draw, at, str(dot.pain), _font(_VALUE_SIZE), _PAIN, "m", "b", halo=True)
+            at = (dx, dy - radius - px(4))
+            draw_text(draw, at, str(dot.pain), bundled_font(_VALUE_SIZE), _PAIN, "m", "b", halo=_BG)
 
 
 def _draw_empty_note(draw: ImageDraw.ImageDraw, frame: _Frame) -> None:
     """A boxed note in the middle of the plot, for a chart with no check-ins."""
-    font = _font(_LABEL_SIZE)
+    font = bundled_font(_LABEL_SIZE)
     cx = (frame.left + frame.right) / 2
     cy = (frame.pain_top + frame.plot_bottom) / 2
-    half_w = _text_size(draw, texts.EMPTY_NOTE, font)[0] / 2 + _s(20)
+    half_w = text_width(draw, texts.EMPTY_NOTE, font) / 2 + px(20)
     draw.rounded_rectangle(
-        (cx - half_w, cy - _s(52), cx + half_w, cy + _s(44)),
-        radius=_s(10),
+        (cx - half_w, cy - px(52), cx + half_w, cy + px(44)),
+        radius=px(10),
         fill=_BG,
         outline=_GRID,
-        width=_s(1.5),
+        width=px(1.5),
     )
-    heading_font = _font(_EMPTY_HEADING_SIZE)
-    _draw_text(draw, (cx, cy - _s(6)), texts.EMPTY_HEADING, heading_font, _TEXT, h="m", v="b")
-    _draw_text(draw, (cx, cy + _s(8)), texts.EMPTY_NOTE, font, _MUTED, h="m", v="t")
+    heading_font = bundled_font(_EMPTY_HEADING_SIZE)
+    draw_text(draw, (cx, cy - px(6)), texts.EMPTY_HEADING, heading_font, _TEXT, h="m", v="b")
+    draw_text(draw, (cx, cy + px(8)), texts.EMPTY_NOTE, font, _MUTED, h="m", v="t")
 
 
 def _draw_legend(
     draw: ImageDraw.ImageDraw, frame: _Frame, rows: Sequence[Sequence[_LegendItem]]
 ) -> None:
     """One row per line, centred; each swatch carries the number the strip falls back to."""
-    sw = _s(_SWATCH)
-    first_cy = frame.legend_y + _s(_LEGEND_ROW_H) / 2
+    sw = px(_SWATCH)
+    first_cy = frame.legend_y + px(_LEGEND_ROW_H) / 2
     for n, row in enumerate(rows):
-        cy = first_cy + n * _s(_LEGEND_ROW_PITCH)
-        x: float = (_s(WIDTH) - _row_width(row)) / 2
+        cy = first_cy + n * px(_LEGEND_ROW_PITCH)
+        x: float = (px(WIDTH) - _row_width(row)) / 2
         for item in row:
             color = _STAGE_COLORS[item.stage]
-            draw.rounded_rectangle((x, cy - sw / 2, x + sw, cy + sw / 2), radius=_s(3), fill=color)
+            draw.rounded_rectangle((x, cy - sw / 2, x + sw, cy + sw / 2), radius=px(3), fill=color)
             number = str(int(item.stage))
-            font = _font(_SWATCH_NUMBER_SIZE)
-            _draw_text(draw, (x + sw / 2, cy), number, font, _text_on(color), "m", "m")
-            text_x = x + sw + _s(_LEGEND_GAP_SWATCH)
-            _draw_text(draw, (text_x, cy), item.text, _font(_SMALL_SIZE), _TEXT, v="m")
-            x += item.width + _s(_LEGEND_GAP_ITEM)
+            font = bundled_font(_SWATCH_NUMBER_SIZE)
+            draw_text(draw, (x + sw / 2, cy), number, font, _text_on(color), "m", "m")
+            text_x = x + sw + px(_LEGEND_GAP_SWATCH)
+            draw_text(draw, (text_x, cy), item.text, bundled_font(_SMALL_SIZE), _TEXT, v="m")
+            x += item.width + px(_LEGEND_GAP_ITEM)
 
 
 def render_progress_png(
@@ -448,18 +402,18 @@ def render_progress_png(
     0-6 and negative days are ignored. With no points an empty chart with a short
     note is drawn. ``title`` defaults to the texts' chart title.
     """
-    img = Image.new("RGB", (_s(WIDTH), _s(HEIGHT)), _BG)
+    img = Image.new("RGB", (px(WIDTH), px(HEIGHT)), _BG)
     draw = ImageDraw.Draw(img)
-    left, right = _s(_PLOT_LEFT), _s(_PLOT_RIGHT)
+    left, right = px(_PLOT_LEFT), px(_PLOT_RIGHT)
     layout = layout_chart(
         points,
         total_days=total_days,
         plot_width=right - left,
-        min_tick_gap=_s(MIN_TICK_GAP),
-        min_value_label_slot=_s(MIN_VALUE_LABEL_SLOT),
+        min_tick_gap=px(MIN_TICK_GAP),
+        min_value_label_slot=px(MIN_VALUE_LABEL_SLOT),
     )
     chips = _place_chips(draw, layout, left, right)
-    legend = _place_legend(draw, _s(WIDTH - 2 * _MARGIN))
+    legend = _place_legend(draw, px(WIDTH - 2 * _MARGIN))
     chip_rows = max((chip.row + 1 for chip in chips), default=1)
     frame = _frame(layout, chip_rows, _chip_row_height(draw), len(legend))
 

@@ -19,11 +19,11 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache
-from typing import Literal
+from functools import lru_cache, partial
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from conversations.drawing import Color, bundled_font, draw_text, fit_text, px, text_width
 from conversations.texts import team_chart as texts
 from rules.team_chart import (
     DEFAULT_MAX_NAME,
@@ -37,14 +37,9 @@ from rules.team_chart import (
 
 __all__ = ["WIDTH", "chart_height", "render_team_png"]
 
-Color = tuple[int, int, int]
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 Box = tuple[float, float, float, float]
-HAnchor = Literal["l", "m", "r"]
-VAnchor = Literal["t", "m", "b"]
 
 WIDTH = 1000
-_SCALE = 2
 
 # Okabe-Ito based: told apart by colour-blind readers, and by the symbols as well.
 _FILLS: dict[DayMark, Color] = {
@@ -96,59 +91,15 @@ _UNKNOWN = "?"
 #: Dashes the bundled font lacks, drawn as a hyphen.
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
 
-
-def _s(value: float) -> int:
-    """Convert a 1x layout length to supersampled pixels."""
-    return round(value * _SCALE)
-
-
-@lru_cache(maxsize=16)
-def _font(size: int) -> Font:
-    """Pillow's bundled default font at ``size`` (1x px); no system font files."""
-    return ImageFont.load_default(size=_s(size))
-
-
-def _text_width(draw: ImageDraw.ImageDraw, text: str, font: Font) -> int:
-    left, _, right, _ = draw.textbbox((0, 0), text, font=font)
-    return round(right - left)
-
-
-def _draw_text(
-    draw: ImageDraw.ImageDraw,
-    xy: tuple[float, float],
-    text: str,
-    font: Font,
-    fill: Color,
-    h: HAnchor = "l",
-    v: VAnchor = "t",
-) -> None:
-    """Draw ``text`` aligned to ``xy``: horizontally by its ink, vertically by the font line.
-
-    Aligning by the line (ascender to descender) rather than the ink keeps names
-    with and without descenders on one baseline.
-    """
-    left, _, right, _ = draw.textbbox((0, 0), text, font=font)
-    top, bottom = draw.textbbox((0, 0), "Ag", font=font)[1::2]
-    w, hgt = right - left, bottom - top
-    x = xy[0] - {"l": 0.0, "m": w / 2, "r": w}[h]
-    y = xy[1] - {"t": 0.0, "m": hgt / 2, "b": hgt}[v]
-    draw.text((round(x - left), round(y - top)), text, font=font, fill=fill)
-
-
-def _fit_text(draw: ImageDraw.ImageDraw, text: str, font: Font, max_width: int) -> str:
-    """Truncate ``text`` with an ellipsis so that it fits ``max_width`` px."""
-    if _text_width(draw, text, font) <= max_width:
-        return text
-    text = text.removesuffix(_ELLIPSIS)
-    while text and _text_width(draw, text + _ELLIPSIS, font) > max_width:
-        text = text[:-1]
-    return text.rstrip() + _ELLIPSIS if text else ""
+#: Text aligned vertically by the font line rather than its ink, which keeps names
+#: with and without descenders on one baseline.
+_draw_text = partial(draw_text, line=True)
 
 
 @lru_cache(maxsize=4096)
 def _has_glyph(char: str) -> bool:
     """Whether the bundled font draws ``char`` (rather than its "missing" box)."""
-    font = _font(_LABEL_SIZE)
+    font = bundled_font(_LABEL_SIZE)
     return char.isspace() or bytes(font.getmask(char)) != bytes(font.getmask("\uffff"))
 
 
@@ -186,13 +137,13 @@ def chart_height(layout: TeamChartLayout) -> int:
 
 def _column_box(layout: TeamChartLayout, column: int) -> tuple[float, float]:
     """Left and right edge of a day's cell (supersampled px)."""
-    pitch = (_s(_CELLS_RIGHT) - _s(_CELLS_LEFT)) / layout.columns
-    x0 = _s(_CELLS_LEFT) + column * pitch
-    return x0 + _s(_CELL_GAP) / 2, x0 + pitch - _s(_CELL_GAP) / 2
+    pitch = (px(_CELLS_RIGHT) - px(_CELLS_LEFT)) / layout.columns
+    x0 = px(_CELLS_LEFT) + column * pitch
+    return x0 + px(_CELL_GAP) / 2, x0 + pitch - px(_CELL_GAP) / 2
 
 
 def _row_cy(row: int) -> float:
-    return _s(_GRID_TOP + (row + 0.5) * _ROW_PITCH)
+    return px(_GRID_TOP + (row + 0.5) * _ROW_PITCH)
 
 
 # --- Drawing steps ----------------------------------------------------------------------
@@ -203,93 +154,98 @@ def _draw_cell(draw: ImageDraw.ImageDraw, box: Box, mark: DayMark) -> None:
     x0, y0, x1, y1 = box
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     outline = _MISSED_OUTLINE if mark is DayMark.MISSED else None
-    draw.rounded_rectangle(box, radius=_s(4), fill=_FILLS[mark], outline=outline, width=_s(1))
+    draw.rounded_rectangle(box, radius=px(4), fill=_FILLS[mark], outline=outline, width=px(1))
     if mark is DayMark.MISSED:
-        r = _s(3.5)
+        r = px(3.5)
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=_MISSED_DOT)
     elif mark is DayMark.ATTENTION:
-        half = _s(1.6)
+        half = px(1.6)
         draw.rounded_rectangle(
-            (cx - half, cy - _s(7), cx + half, cy + _s(2)), radius=half, fill=_BG
+            (cx - half, cy - px(7), cx + half, cy + px(2)), radius=half, fill=_BG
         )
-        draw.ellipse((cx - half, cy + _s(4), cx + half, cy + _s(4) + 2 * half), fill=_BG)
+        draw.ellipse((cx - half, cy + px(4), cx + half, cy + px(4) + 2 * half), fill=_BG)
 
 
 def _draw_title(draw: ImageDraw.ImageDraw, title: str, layout: TeamChartLayout) -> None:
-    small = _font(_LABEL_SIZE)
+    small = bundled_font(_LABEL_SIZE)
     dates = texts.date_range(layout.days[0].date, layout.days[-1].date)
-    dates_w = _text_width(draw, dates, small)
-    y = _s(_TITLE_TOP)
-    _draw_text(draw, (_s(WIDTH - _MARGIN), y + _s(8)), dates, small, _MUTED, h="r")
-    font = _font(_TITLE_SIZE)
-    room = _s(WIDTH - 2 * _MARGIN - 24) - dates_w
-    _draw_text(draw, (_s(_MARGIN), y), _fit_text(draw, _drawable(title), font, room), font, _TEXT)
+    dates_w = text_width(draw, dates, small)
+    y = px(_TITLE_TOP)
+    _draw_text(draw, (px(WIDTH - _MARGIN), y + px(8)), dates, small, _MUTED, h="r")
+    font = bundled_font(_TITLE_SIZE)
+    room = px(WIDTH - 2 * _MARGIN - 24) - dates_w
+    text = fit_text(draw, _drawable(title), font, room, _ELLIPSIS)
+    _draw_text(draw, (px(_MARGIN), y), text, font, _TEXT)
 
 
 def _draw_legend(draw: ImageDraw.ImageDraw) -> None:
     """The four marks in one centred row, each with the cell it explains."""
-    font = _font(_SMALL_SIZE)
+    font = bundled_font(_SMALL_SIZE)
     items = [(mark, texts.LEGEND[mark]) for mark in texts.LEGEND]
-    widths = [_s(_SWATCH_W + _LEGEND_GAP_SWATCH) + _text_width(draw, t, font) for _, t in items]
-    x: float = (_s(WIDTH) - sum(widths) - _s(_LEGEND_GAP_ITEM) * (len(items) - 1)) / 2
-    cy = _s(_LEGEND_CY)
+    widths = [px(_SWATCH_W + _LEGEND_GAP_SWATCH) + text_width(draw, t, font) for _, t in items]
+    x: float = (px(WIDTH) - sum(widths) - px(_LEGEND_GAP_ITEM) * (len(items) - 1)) / 2
+    cy = px(_LEGEND_CY)
     for (mark, text), width in zip(items, widths, strict=True):
-        _draw_cell(draw, (x, cy - _s(_CELL_H) / 2, x + _s(_SWATCH_W), cy + _s(_CELL_H) / 2), mark)
-        _draw_text(draw, (x + _s(_SWATCH_W + _LEGEND_GAP_SWATCH), cy), text, font, _TEXT, v="m")
-        x += width + _s(_LEGEND_GAP_ITEM)
+        _draw_cell(draw, (x, cy - px(_CELL_H) / 2, x + px(_SWATCH_W), cy + px(_CELL_H) / 2), mark)
+        _draw_text(draw, (x + px(_SWATCH_W + _LEGEND_GAP_SWATCH), cy), text, font, _TEXT, v="m")
+        x += width + px(_LEGEND_GAP_ITEM)
 
 
 def _draw_header(draw: ImageDraw.ImageDraw, layout: TeamChartLayout) -> None:
     """Weekday initial over the day of the month, per column; the totals' heading."""
-    top = _s(_HEADER_TOP)
+    top = px(_HEADER_TOP)
     for n, label in enumerate(layout.days):
         x0, x1 = _column_box(layout, n)
         cx = (x0 + x1) / 2
         initial = texts.WEEKDAY_INITIALS[label.weekday]
-        _draw_text(draw, (cx, top), initial, _font(_TINY_SIZE), _MUTED, h="m")
-        _draw_text(draw, (cx, top + _s(18)), str(label.day), _font(_SMALL_SIZE), _TEXT, h="m")
+        _draw_text(draw, (cx, top), initial, bundled_font(_TINY_SIZE), _MUTED, h="m")
+        _draw_text(
+            draw, (cx, top + px(18)), str(label.day), bundled_font(_SMALL_SIZE), _TEXT, h="m"
+        )
     heading = texts.TOTAL_HEADING
-    _draw_text(draw, (_s(_TOTAL_RIGHT), top + _s(18)), heading, _font(_TINY_SIZE), _MUTED, h="r")
-    rule_y = _s(_GRID_TOP) - _s(3)
-    draw.line((_s(_MARGIN), rule_y, _s(WIDTH - _MARGIN), rule_y), fill=_RULE, width=_s(1))
+    _draw_text(
+        draw, (px(_TOTAL_RIGHT), top + px(18)), heading, bundled_font(_TINY_SIZE), _MUTED, h="r"
+    )
+    rule_y = px(_GRID_TOP) - px(3)
+    draw.line((px(_MARGIN), rule_y, px(WIDTH - _MARGIN), rule_y), fill=_RULE, width=px(1))
 
 
 def _draw_row(draw: ImageDraw.ImageDraw, layout: TeamChartLayout, n: int, row: LaidOutRow) -> None:
     """A zebra stripe, the name, a cell per day and the "x/y" total."""
     cy = _row_cy(n)
     if n % 2:
-        half = _s(_ROW_PITCH) / 2
+        half = px(_ROW_PITCH) / 2
         draw.rectangle(
-            (_s(_MARGIN) - _s(8), cy - half, _s(WIDTH - _MARGIN) + _s(8), cy + half), fill=_STRIPE
+            (px(_MARGIN) - px(8), cy - half, px(WIDTH - _MARGIN) + px(8), cy + half), fill=_STRIPE
         )
-    font = _font(_LABEL_SIZE)
-    name_room = _s(_CELLS_LEFT - _NAME_LEFT - 10)
-    name = _fit_text(draw, _drawable(row.name), font, name_room)
-    _draw_text(draw, (_s(_NAME_LEFT), cy), name, font, _TEXT, v="m")
+    font = bundled_font(_LABEL_SIZE)
+    name_room = px(_CELLS_LEFT - _NAME_LEFT - 10)
+    name = fit_text(draw, _drawable(row.name), font, name_room, _ELLIPSIS)
+    _draw_text(draw, (px(_NAME_LEFT), cy), name, font, _TEXT, v="m")
     for column, mark in enumerate(row.marks):
         x0, x1 = _column_box(layout, column)
-        _draw_cell(draw, (x0, cy - _s(_CELL_H) / 2, x1, cy + _s(_CELL_H) / 2), mark)
+        _draw_cell(draw, (x0, cy - px(_CELL_H) / 2, x1, cy + px(_CELL_H) / 2), mark)
     total = f"{row.checked_in}/{row.due}" if row.due else "-"
     _draw_text(
-        draw, (_s(_TOTAL_RIGHT), cy), total, font, _TEXT if row.due else _MUTED, h="r", v="m"
+        draw, (px(_TOTAL_RIGHT), cy), total, font, _TEXT if row.due else _MUTED, h="r", v="m"
     )
 
 
 def _draw_more(draw: ImageDraw.ImageDraw, layout: TeamChartLayout) -> None:
-    y = _s(_GRID_TOP + len(layout.rows) * _ROW_PITCH + _MORE_H / 2)
+    y = px(_GRID_TOP + len(layout.rows) * _ROW_PITCH + _MORE_H / 2)
     text = texts.MORE.format(count=layout.hidden)
-    _draw_text(draw, (_s(_NAME_LEFT), y), text, _font(_LABEL_SIZE), _MUTED, v="m")
+    _draw_text(draw, (px(_NAME_LEFT), y), text, bundled_font(_LABEL_SIZE), _MUTED, v="m")
 
 
 def _draw_empty_note(draw: ImageDraw.ImageDraw) -> None:
     """A boxed note where the rows would be, for a team with no athletes."""
-    top, bottom = _s(_GRID_TOP + 14), _s(_GRID_TOP + _EMPTY_H - 14)
+    top, bottom = px(_GRID_TOP + 14), px(_GRID_TOP + _EMPTY_H - 14)
     draw.rounded_rectangle(
-        (_s(_MARGIN), top, _s(WIDTH - _MARGIN), bottom), radius=_s(10), outline=_RULE, width=_s(1.5)
+        (px(_MARGIN), top, px(WIDTH - _MARGIN), bottom), radius=px(10), outline=_RULE, width=px(1.5)
     )
-    cx, cy = _s(WIDTH / 2), (top + bottom) / 2
-    _draw_text(draw, (cx, cy - _s(4)), texts.EMPTY_HEADING, _font(26), _TEXT, h="m", v="b")
-    _draw_text(draw, (cx, cy + _s(6)), texts.EMPTY_NOTE, _font(_LABEL_SIZE), _MUTED, h="m")
+    cx, cy = px(WIDTH / 2), (top + bottom) / 2
+    _draw_text(draw, (cx, cy - px(4)), texts.EMPTY_HEADING, bundled_font(26), _TEXT, h="m", v="b")
+    _draw_text(draw, (cx, cy + px(6)), texts.EMPTY_NOTE, bundled_font(_LABEL_SIZE), _MUTED, h="m")
 
 
 def render_team_png(
@@ -309,7 +265,7 @@ def render_team_png(
     """
     layout = layout_team_chart(rows, days, max_rows=max_rows, max_name=max_name)
     height = chart_height(layout)
-    img = Image.new("RGB", (_s(WIDTH), _s(height)), _BG)
+    img = Image.new("RGB", (px(WIDTH), px(height)), _BG)
     draw = ImageDraw.Draw(img)
 
     _draw_title(draw, texts.TITLE.format(count=layout.columns) if title is None else title, layout)
