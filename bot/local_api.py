@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -114,6 +115,13 @@ class LocalBotAPI(BaseRequest):
         self.listeners: list[Callable[[ApiCall, ChatMessage | None], None]] = []
         self._message_ids = itertools.count(1)
         self._clock: Callable[[], float] = time.time
+        # Groups and channels: who administers each (getChatMember), channels' @usernames
+        # (getChat), and chats whose type is set by hand (a basic group before its migration).
+        self.admins: dict[int, set[int]] = {}
+        self.creators: dict[int, int] = {}
+        self.channels: dict[str, int] = {}
+        self.chat_types: dict[int, str] = {}
+        self.chat_titles: dict[int, str] = {}
 
     # --- BaseRequest -----------------------------------------------------------------------
 
@@ -187,7 +195,26 @@ class LocalBotAPI(BaseRequest):
     def chat_dict(self, chat_id: int) -> dict[str, Any]:
         if chat_id > 0:
             return {"id": chat_id, "type": "private", "first_name": f"User{chat_id}"}
-        return {"id": chat_id, "type": "supergroup", "title": f"Group {chat_id}"}
+        kind = self.chat_types.get(chat_id, "supergroup")
+        title = self.chat_titles.get(chat_id, f"Group {chat_id}")
+        data: dict[str, Any] = {"id": chat_id, "type": kind, "title": title}
+        for username, channel_id in self.channels.items():
+            if channel_id == chat_id:
+                data |= {"username": username.lstrip("@")}
+        return data
+
+    def set_admins(self, chat_id: int, user_ids: set[int], *, creator: int | None = None) -> None:
+        """Who getChatMember says administers ``chat_id`` (the creator is one of them too)."""
+        self.admins[chat_id] = set(user_ids) | ({creator} if creator is not None else set())
+        if creator is None:
+            self.creators.pop(chat_id, None)
+        else:
+            self.creators[chat_id] = creator
+
+    def add_channel(self, username: str, chat_id: int) -> None:
+        """A channel getChat finds by its ``@username``."""
+        self.channels[username] = chat_id
+        self.chat_types[chat_id] = "channel"
 
     def add_incoming(self, chat_id: int, text: str) -> ChatMessage:
         """Record a message the user sent, so it has a message id like on Telegram."""
@@ -219,6 +246,35 @@ class LocalBotAPI(BaseRequest):
     def _sendChatAction(self, params: dict[str, Any]) -> tuple[Any, None]:
         return True, None
 
+    def _getChat(self, params: dict[str, Any]) -> tuple[Any, None]:
+        chat_id = self._chat_id(params["chat_id"])
+        return {
+            **self.chat_dict(chat_id),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+            },
+        }, None
+
+    def _getChatMember(self, params: dict[str, Any]) -> tuple[Any, None]:
+        """From the admin table the test set: creator, administrator, or a plain member."""
+        chat_id = self._chat_id(params["chat_id"])
+        user_id = int(params["user_id"])
+        user = (
+            self.bot_user
+            if user_id == self.bot_user["id"]
+            else {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+        )
+        if self.creators.get(chat_id) == user_id:
+            return {"user": user, "status": "creator", "is_anonymous": False}, None
+        if user_id in self.admins.get(chat_id, set()):
+            return {"user": user, "status": "administrator", **ADMIN_RIGHTS}, None
+        return {"user": user, "status": "member"}, None
+
     def _answerCallbackQuery(self, params: dict[str, Any]) -> tuple[Any, None]:
         query_id = str(params["callback_query_id"])
         if query_id in self.answered_queries:
@@ -230,14 +286,18 @@ class LocalBotAPI(BaseRequest):
         text = str(params.get("text", ""))
         if not 1 <= len(text) <= 4096:
             raise _ApiError("Bad Request: message text is empty or too long")
+        _check_html(params, text)
         return self._store(params, text, photo=False)
 
     def _sendPhoto(self, params: dict[str, Any]) -> tuple[Any, ChatMessage]:
-        return self._store(params, str(params.get("caption", "")), photo=True)
+        caption = str(params.get("caption", ""))
+        _check_html(params, caption)
+        return self._store(params, caption, photo=True)
 
     def _editMessageText(self, params: dict[str, Any]) -> tuple[Any, ChatMessage]:
         message = self._message_for_edit(params)
         text = str(params["text"])
+        _check_html(params, text)
         markup = params.get("reply_markup")
         if text == message.text and markup == message.reply_markup:
             raise _ApiError(
@@ -295,6 +355,63 @@ class LocalBotAPI(BaseRequest):
 
     def _now(self) -> int:
         return int(self._clock())
+
+    def _chat_id(self, value: Any) -> int:
+        """A chat id, or a channel's ``@username`` (unknown ones: "chat not found")."""
+        if isinstance(value, str) and value.startswith("@"):
+            if value not in self.channels:
+                raise _ApiError("Bad Request: chat not found")
+            return self.channels[value]
+        return int(value)
+
+
+# What getChatMember says of an administrator's rights (every field Telegram sends).
+ADMIN_RIGHTS: dict[str, Any] = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": False,
+    "can_restrict_members": False,
+    "can_promote_members": False,
+    "can_change_info": False,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
+
+# Telegram's HTML: these tags; any other "<" fails the whole message.
+_HTML_TAGS = frozenset(
+    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre"}
+    | {"span", "tg-spoiler", "tg-emoji", "blockquote"}
+)
+_TAG = re.compile(r"<(/?)([a-z-]+)(?:\s[^<>]*)?>")
+
+
+def _check_html(params: dict[str, Any], text: str) -> None:
+    """Reject what Telegram's HTML parser surely rejects: a "<" that opens no supported tag,
+    a tag closed out of order or never closed. (Telegram is lenient with a bare "&" or ">".)"""
+    if params.get("parse_mode") != "HTML":
+        return
+    open_tags: list[str] = []
+    position = 0
+    while position < len(text):
+        if text[position] != "<":
+            position += 1
+            continue
+        tag = _TAG.match(text, position)
+        if tag is None or tag.group(2) not in _HTML_TAGS:
+            raise _ApiError(f"Bad Request: can't parse entities: unsupported tag at {position}")
+        closing, name = tag.group(1) == "/", tag.group(2)
+        if closing:
+            if not open_tags or open_tags.pop() != name:
+                raise _ApiError(f"Bad Request: can't parse entities: unexpected </{name}>")
+        else:
+            open_tags.append(name)
+        position = tag.end()
+    if open_tags:
+        raise _ApiError(f"Bad Request: can't parse entities: <{open_tags[-1]}> not closed")
 
 
 class _ApiError(Exception):

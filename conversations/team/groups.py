@@ -55,7 +55,8 @@ async def on_group_event(
             return
         await teams.archive_team(svc.db, team.id)
         for coach in await teams.coaches_of(svc.db, team.id):
-            await notify(context.bot, coach.user_id, texts.TEAM_ARCHIVED.format(team=team.name))
+            text = texts.TEAM_ARCHIVED.format(team=escape(team.name))
+            await notify(context.bot, coach.user_id, text)
 
 
 GROUP_EVENTS.append(on_group_event)
@@ -86,7 +87,7 @@ async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     existing = await teams.team_of_chat(svc.db, chat.id)
     if existing is not None and existing.status is teams.TeamStatus.ACTIVE:
-        await message.reply_text(texts.TEAM_EXISTS.format(team=existing.name))
+        await message.reply_text(texts.TEAM_EXISTS.format(team=escape(existing.name)))
         return
     team = await teams.create_team(
         svc.db,
@@ -106,9 +107,9 @@ async def post_join_button(
 ) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    coaches = display_name(user)
+    coaches = escape(display_name(user))
     link = access.join_link(context.bot.username, team.invite_token)
-    text = texts.TEAM_CREATED.format(team=team.name, coaches=coaches)
+    text = texts.TEAM_CREATED.format(team=escape(team.name), coaches=coaches)
     await message.reply_text(
         f"{text}\n\n{texts.COACH_PRIVATE_START}",
         reply_markup=keyboards.link(texts.JOIN_BUTTON, link),
@@ -131,10 +132,10 @@ async def add_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(texts.ONLY_ADMINS_COACH)
         return
     if not await teams.add_coach(svc.db, team.id, admin, display_name(user), svc.now()):
-        await message.reply_text(texts.ALREADY_COACH.format(team=team.name))
+        await message.reply_text(texts.ALREADY_COACH.format(team=escape(team.name)))
         return
     await message.reply_text(
-        texts.COACH_ADDED.format(coach=display_name(user), team=team.name)
+        texts.COACH_ADDED.format(coach=escape(display_name(user)), team=escape(team.name))
         + f"\n\n{texts.COACH_PRIVATE_START}"
     )
 

@@ -7,6 +7,7 @@ forged press, a rotated link or an archived team joins nothing. Nothing is share
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -58,8 +59,8 @@ async def keep_for_later(update: Update, svc: Services, args: list[str]) -> None
 
 
 async def _consent_text(svc: Services, team: Team) -> str:
-    coaches = ", ".join(coach.name for coach in await teams.coaches_of(svc.db, team.id))
-    return texts.CONSENT.format(team=team.name, coaches=coaches)
+    coaches = ", ".join(escape(coach.name) for coach in await teams.coaches_of(svc.db, team.id))
+    return texts.CONSENT.format(team=escape(team.name), coaches=coaches)
 
 
 def _consent_buttons(team_id: int) -> InlineKeyboardMarkup:
@@ -97,7 +98,7 @@ async def on_join_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     user = update.effective_user
     assert user is not None
     await teams.join(svc.db, team.id, presser, display_name(user), consent, svc.now())
-    text = texts.JOINED.format(team=team.name, level=texts.LEVEL_NAMES[consent.value])
+    text = texts.JOINED.format(team=escape(team.name), level=texts.LEVEL_NAMES[consent.value])
     await send(update, text, keyboards.sos_reply_keyboard())
 
 
@@ -113,7 +114,7 @@ async def list_teams(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     rows = []
     for team, member in memberships:
         level = texts.LEVEL_NAMES[member.consent.value]
-        lines.append(texts.TEAM_LINE.format(team=team.name, level=level))
+        lines.append(texts.TEAM_LINE.format(team=escape(team.name), level=level))
         other = Consent.DETAILS if member.consent is Consent.STATUS else Consent.STATUS
         label = texts.SHARE_DETAILS if other is Consent.DETAILS else texts.SHARE_STATUS
         options = [
@@ -140,14 +141,14 @@ async def on_level_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     team = result.record
     if result.choice == LEAVE:
         await teams.leave(svc.db, team.id, presser)
-        await send(update, texts.LEFT_TEAM.format(team=team.name))
+        await send(update, texts.LEFT_TEAM.format(team=escape(team.name)))
         return
     member = await teams.membership(svc.db, team.id, presser)
     assert member is not None
     consent = Consent(result.choice)
     await teams.join(svc.db, team.id, presser, member.display_name, consent, svc.now())
     level = texts.LEVEL_NAMES[consent.value]
-    await send(update, texts.LEVEL_CHANGED.format(team=team.name, level=level))
+    await send(update, texts.LEVEL_CHANGED.format(team=escape(team.name), level=level))
 
 
 def handlers() -> list[BaseHandler[Update, Any, Any]]:

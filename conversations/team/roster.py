@@ -30,7 +30,10 @@ def roster_text(
     team: Team, everyone: list[RosterEntry], shown: coaching.Page[RosterEntry], now: datetime
 ) -> str:
     attention = sum(1 for entry in everyone if entry.needs_attention)
-    lines = [texts.ROSTER_HEADER.format(team=team.name, count=len(everyone), attention=attention)]
+    header = texts.ROSTER_HEADER.format(
+        team=escape(team.name), count=len(everyone), attention=attention
+    )
+    lines = [header]
     lines += [athlete_line(entry, now) for entry in shown.items]
     if shown.count > 1:
         lines.append(texts.ROSTER_PAGE.format(page=shown.number + 1, pages=shown.count))
