@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from bot.local_api import ADMIN_RIGHTS, ChatMessage, LocalBotAPI, LocalUser
+from bot.local_api import ADMIN_RIGHTS, BOT_ID, ChatMessage, LocalBotAPI, LocalUser
 from conversations.team.access import ANONYMOUS_ADMIN_ID
 from conversations.texts import team as texts
 from storage import teams
@@ -151,7 +151,7 @@ async def make_team(
 ) -> MadeTeam:
     """The bot added to ``chat_id``, whose admin ``coach_id`` sends /team there."""
     admins = bot.api.admins.get(chat_id, set())
-    bot.api.set_admins(chat_id, admins | {coach_id, bot.api.bot_user["id"]})
+    bot.api.set_admins(chat_id, admins | {coach_id, BOT_ID})
     await add_bot(bot, chat_id)
     await in_group(bot, coach_id, chat_id, coach_name).send("/team")
     team = await teams.team_of_chat(db_of(bot), chat_id)

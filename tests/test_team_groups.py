@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.local_api import BOT_ID
 from conversations.texts import team as texts
 from storage.teams import TeamStatus
 from tests.conftest import Bot
@@ -31,9 +32,6 @@ from tests.team_helpers import (
     team_now,
     texts_to,
 )
-
-BOT_ID = 7_000_000_001
-
 
 # --- The greeting ------------------------------------------------------------------------------
 
