@@ -257,6 +257,7 @@ class LocalBotAPI(BaseRequest):
                 "limited_gifts": False,
                 "unique_gifts": False,
                 "premium_subscription": False,
+                "gifts_from_channels": False,
             },
         }, None
 
