@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 
 from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from conversations.services import Services
@@ -39,26 +39,41 @@ def join_link(bot_username: str | None, token: str) -> str:
 
 async def is_chat_admin(bot: ExtBot[Any], chat_id: int, user_id: int) -> bool:
     """Ask Telegram now whether ``user_id`` is an admin of ``chat_id``."""
+    return await admin_answer(bot, chat_id, user_id) is True
+
+
+async def admin_answer(bot: ExtBot[Any], chat_id: int, user_id: int) -> bool | None:
+    """Telegram's answer: admin or not; None when it could not be asked (a timeout, a 5xx,
+    flood control), which proves nothing either way."""
     if user_id == ANONYMOUS_ADMIN_ID:
         return False
     try:
         member = await bot.get_chat_member(chat_id, user_id)
-    except TelegramError as exc:
-        _LOGGER.info("Admin check failed: %r", exc)
+    except (BadRequest, Forbidden) as exc:  # no such chat or member, or the bot is out of it
+        _LOGGER.info("Admin check refused: %r", exc)
         return False
+    except TelegramError as exc:
+        _LOGGER.warning("Admin check failed: %r", exc)
+        return None
     return member.status in ADMIN_STATUSES
 
 
 async def has_coach_rights(svc: Services, bot: ExtBot[Any], team: Team, user_id: int) -> bool:
-    """A coach of an active team who is still an admin of its chat (when it has one)."""
+    """A coach of an active team who is still an admin of its chat (when it has one).
+
+    A coach Telegram says is no longer an admin stops being a coach; one whose rights could not
+    be checked just now (Telegram unreachable) is refused this time and kept.
+    """
     if team.status is not teams.TeamStatus.ACTIVE:
         return False
     if await teams.coach(svc.db, team.id, user_id) is None:
         return False
-    if team.chat_id is None or await is_chat_admin(bot, team.chat_id, user_id):
+    if team.chat_id is None:
         return True
-    await teams.remove_coach(svc.db, team.id, user_id)
-    return False
+    answer = await admin_answer(bot, team.chat_id, user_id)
+    if answer is False:
+        await teams.remove_coach(svc.db, team.id, user_id)
+    return answer is True
 
 
 async def teams_with_rights(svc: Services, bot: ExtBot[Any], user_id: int) -> list[Team]:

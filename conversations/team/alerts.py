@@ -15,6 +15,7 @@ from typing import Any
 from telegram.ext import ExtBot
 
 from conversations.services import Services
+from conversations.team.access import has_coach_rights
 from conversations.team.groups import notify
 from conversations.texts import team as texts
 from rules import coaching
@@ -37,7 +38,10 @@ async def alert_coaches(
         why = ": " + texts.REASONS[shown[0].value] if shown else ""
         text = texts.ALERT.format(name=escape(member.display_name), team=escape(team.name), why=why)
         for coach in await teams.coaches_of(svc.db, team.id):
-            if coach.alerts and coach.user_id != user_id:
+            if not coach.alerts or coach.user_id == user_id:
+                continue
+            # Still an admin of the team's group? Asked now: a demoted coach learns nothing more.
+            if await has_coach_rights(svc, bot, team, coach.user_id):
                 sent += await notify(bot, coach.user_id, text)
     return sent
 

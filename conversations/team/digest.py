@@ -12,6 +12,7 @@ from telegram.ext import ExtBot
 
 from conversations.services import Services
 from conversations.team import roster
+from conversations.team.access import has_coach_rights
 from conversations.team.groups import notify
 from conversations.texts import team as texts
 from rules import coaching, plan_clock
@@ -26,6 +27,9 @@ def digest_slot(coach: Coach, *, now: datetime) -> tuple[date, datetime]:
 
 
 async def send_digest(bot: ExtBot[Any], svc: Services, due: DueDigest) -> bool:
+    """The day's digest, to a coach who is still an admin of the team's group (asked now)."""
+    if not await has_coach_rights(svc, bot, due.team, due.coach.user_id):
+        return False
     entries = await roster.entries(svc, due.team)
     zone = ZoneInfo(due.coach.digest_zone or "UTC")
     day_start = datetime.combine(due.local_date, time(0), tzinfo=zone)
