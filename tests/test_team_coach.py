@@ -399,3 +399,20 @@ async def test_only_admins_and_coaches_get_group_commands_through(bot: Bot) -> N
     await in_group(bot, COACH).send("/roster")
 
     assert not any("Ava" in text for text in texts_to(bot.api, GROUP))
+
+
+async def test_publish_refuses_a_channel_that_belongs_to_another_team(bot: Bot) -> None:
+    await _channel_team(bot)
+    bot.api.add_channel(CHANNEL_NAME, CHANNEL)
+    bot.api.set_admins(CHANNEL, {BOT_ID, COACH, OTHER_COACH})
+    await private(bot, COACH).send(f"/publish {CHANNEL_NAME}")
+    other = private(bot, OTHER_COACH, "Omar")
+    await other.send("/newteam")
+    await other.send("Hill Harriers")
+
+    await other.send(f"/publish {CHANNEL_NAME}")
+
+    assert bot.api.last_bot_message(OTHER_COACH).text == texts.CHANNEL_TAKEN
+    assert len(bot.api.bot_messages(CHANNEL)) == 1  # only the first team's post
+    chats = {team["name"]: team["chat_id"] for team in await all_teams(bot)}
+    assert chats == {"Riverside Runners": CHANNEL, "Hill Harriers": None}

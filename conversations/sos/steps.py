@@ -85,6 +85,8 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     await users.ensure_user(svc.db, user_id, now)
     # A new cramp during a recovery plan restarts the plan at day 0 (a recurrence).
     recurrence = await plans.restart_for_recurrence(svc.db, user_id, now)
+    # An invitation from an earlier cramp is not shown again after this one.
+    await users.set_pending_invite(svc.db, user_id, None)
     episode_id = await episodes.start_episode(svc.db, user_id, now, is_recurrence=recurrence)
     text, markup = views.triage_view(episode_id)
     message = update.effective_message

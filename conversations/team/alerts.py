@@ -54,6 +54,7 @@ async def alert_missed_checkins(bot: ExtBot[Any], svc: Services, claims: list[Cl
             continue
         before = claimed.checkin.local_date
         missed = await teams.missed_in_a_row(svc.db, claimed.plan.id, before)
-        if missed >= coaching.MISSED_CHECKINS_ALERT:
+        # Once, when the run of unanswered check-ins reaches two (not again each later day).
+        if missed == coaching.MISSED_CHECKINS_ALERT:
             key = f"missed:{claimed.plan.id}:{before.isoformat()}"
             await alert_coaches(bot, svc, claimed.plan.user_id, Attention.MISSED_CHECKINS, key)

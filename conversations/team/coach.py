@@ -139,7 +139,6 @@ async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not _CHANNEL.match(channel) or not channel_teams:
         await send(update, texts.PUBLISH_USAGE if channel_teams else texts.NOT_A_COACH)
         return
-    team = channel_teams[-1]  # the newest channel team
     try:
         chat = await context.bot.get_chat(channel)
         me = await context.bot.get_me()
@@ -147,6 +146,14 @@ async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         allowed = allowed and await access.is_chat_admin(context.bot, chat.id, coach)
         if not allowed:
             raise PermissionError(channel)
+        # A channel is one team's: the coach's team already there, else their newest one
+        # not yet in a channel; a channel taken by someone else's team is refused.
+        linked = await teams.team_of_chat(svc.db, chat.id)
+        if linked is not None and linked.id not in {t.id for t in channel_teams}:
+            await send(update, texts.CHANNEL_TAKEN)
+            return
+        unlinked = [t for t in channel_teams if t.chat_id is None]
+        team = linked or (unlinked or channel_teams)[-1]
         link = access.join_link(context.bot.username, team.invite_token)
         await context.bot.send_message(
             chat.id,

@@ -83,6 +83,6 @@ ERROR_REPLY = (
 NUDGE = "Just tap one of the buttons below 👇"
 
 # A deep link (an invitation, ...) opened while a cramp is being handled: the cramp comes first.
-LINK_AFTER_CRAMP = "Let's deal with your cramp first; open that link again afterwards."
+LINK_AFTER_CRAMP = "Let's deal with your cramp first; the link can wait until it's over."
 # A link whose payload we don't know (mistyped, or from an older version of the bot).
 UNKNOWN_LINK = "I didn't recognise that link, so here's the welcome instead."

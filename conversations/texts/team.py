@@ -57,6 +57,7 @@ PUBLISH_NOT_ADMIN = (
     "sure you're an admin of it too."
 )
 PUBLISHED = "Posted in {channel}."
+CHANNEL_TAKEN = "That channel already belongs to another team."
 
 # --- Joining -----------------------------------------------------------------------------------
 
