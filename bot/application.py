@@ -16,6 +16,7 @@ from bot.errors import on_error
 from bot.rate_limiter import PriorityRateLimiter
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
+from bot.transport import ServerErrorAwareRequest
 from conversations import checkin, common, recovery, sos
 from conversations.commands import COMMANDS
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
@@ -46,12 +47,14 @@ def build_application(
     timings: Timings | None = None,
     send_rate: float = 30.0,
     per_chat_interval: float = 1.0,
+    retry_backoff: float = 0.5,
     scheduler: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``).
 
     ``send_rate`` is the overall limit in messages a second (Telegram's is about 30) and
     ``per_chat_interval`` the spacing of scheduled sends to one chat (about one a second);
+    ``retry_backoff`` the first wait before a transient failure (a 5xx) is retried;
     ``scheduler=False`` leaves the check-in tick to the caller (tests drive it by hand).
     """
     db = Database(settings.db_path)
@@ -65,10 +68,15 @@ def build_application(
         .post_init(functools.partial(on_startup, with_scheduler=scheduler))
         .post_shutdown(on_shutdown)
     )
+    # 5xx answers raised as ServerError, so the limiter can retry them (see bot.transport).
+    builder = builder.request(ServerErrorAwareRequest(request))
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    # About 30 messages a second in all; replies before scheduled check-ins; 429s retried.
-    limiter = PriorityRateLimiter(rate=send_rate, per_chat_interval=per_chat_interval)
+        builder = builder.get_updates_request(request)
+    # About 30 messages a second in all; replies before scheduled check-ins; 429s wait for
+    # their chat only; 5xx and refused connections retried.
+    limiter = PriorityRateLimiter(
+        rate=send_rate, per_chat_interval=per_chat_interval, retry_backoff=retry_backoff
+    )
     builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
 

@@ -3,7 +3,9 @@
 :class:`LocalBotAPI` is a python-telegram-bot ``BaseRequest``: the real ``Bot`` and
 ``Application`` talk to it exactly as to Telegram, but nothing leaves the process. It keeps the
 chats' messages (with their edits and buttons), answers the methods the bot uses, and can be
-told to fail a method the way Telegram does (a 403 for a blocked user, a 429 with retry_after).
+told to fail a method the way Telegram and networks do (a 403 for a blocked user, a 429 with
+retry_after for one chat, a 5xx, a connection refused, a reply lost to a read timeout), and to
+answer after a delay (a round trip), for tests and benchmarks.
 
 :class:`LocalUser` plays a Telegram user: it turns "send this text" or "press that button" into
 real ``Update`` objects and hands them to the application.
@@ -11,14 +13,17 @@ real ``Update`` objects and hands them to the application.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+import httpx
 from telegram import Update
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -85,14 +90,21 @@ class ChatMessage:
 
 @dataclass
 class Fault:
-    """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail."""
+    """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail.
+
+    ``kind`` says how: ``"answer"`` (the default) answers with ``error_code`` and
+    ``description`` (and ``retry_after`` for a 429); ``"connect"`` fails as a refused connection
+    does over HTTP (the request never reached the server); ``"read_timeout"`` handles the request
+    (the message is delivered) and then times out as if the answer were lost on the way back.
+    """
 
     method: str
-    error_code: int
-    description: str
+    error_code: int = 0
+    description: str = ""
     times: int = 1
     chat_id: int | None = None
     retry_after: int | None = None
+    kind: Literal["answer", "connect", "read_timeout"] = "answer"
 
 
 class LocalBotAPI(BaseRequest):
@@ -112,6 +124,8 @@ class LocalBotAPI(BaseRequest):
         self.answered_queries: dict[str, str | None] = {}
         self.faults: list[Fault] = []
         self.listeners: list[Callable[[ApiCall, ChatMessage | None], None]] = []
+        # Seconds to wait before answering a call (a network round trip, a slow server).
+        self.latency: Callable[[ApiCall], float] | None = None
         self._message_ids = itertools.count(1)
         self._clock: Callable[[], float] = time.time
 
@@ -141,8 +155,14 @@ class LocalBotAPI(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         call = ApiCall(api_method, params)
         self.calls.append(call)
+        if self.latency is not None and (delay := self.latency(call)) > 0:
+            await asyncio.sleep(delay)
         fault = self._take_fault(api_method, params)
-        if fault is not None:
+        if fault is not None and fault.kind == "connect":
+            # What python-telegram-bot's HTTPXRequest raises when no connection could be made.
+            cause = httpx.ConnectError("[Errno 111] Connection refused")
+            raise NetworkError(f"httpx.ConnectError: {cause}") from cause
+        if fault is not None and fault.kind == "answer":
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": fault.error_code,
@@ -162,6 +182,8 @@ class LocalBotAPI(BaseRequest):
             return 400, json.dumps(error).encode()
         for listener in self.listeners:
             listener(call, message)
+        if fault is not None:  # a read timeout: done on the server, the answer lost
+            raise TimedOut from httpx.ReadTimeout("timed out")
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     # --- Test and terminal helpers ---------------------------------------------------------
