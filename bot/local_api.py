@@ -13,11 +13,10 @@ real ``Update`` objects and hands them to the application.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -124,8 +123,8 @@ class LocalBotAPI(BaseRequest):
         self.answered_queries: dict[str, str | None] = {}
         self.faults: list[Fault] = []
         self.listeners: list[Callable[[ApiCall, ChatMessage | None], None]] = []
-        # Seconds to wait before answering a call (a network round trip, a slow server).
-        self.latency: Callable[[ApiCall], float] | None = None
+        # Awaited before a call is answered: a network round trip, a slow server, a gate.
+        self.delay: Callable[[ApiCall], Awaitable[None]] | None = None
         self._message_ids = itertools.count(1)
         self._clock: Callable[[], float] = time.time
 
@@ -155,8 +154,8 @@ class LocalBotAPI(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         call = ApiCall(api_method, params)
         self.calls.append(call)
-        if self.latency is not None and (delay := self.latency(call)) > 0:
-            await asyncio.sleep(delay)
+        if self.delay is not None:
+            await self.delay(call)
         fault = self._take_fault(api_method, params)
         if fault is not None and fault.kind == "connect":
             # What python-telegram-bot's HTTPXRequest raises when no connection could be made.
@@ -345,6 +344,9 @@ class LocalUser:
         self.user_id = user_id
         self.chat_id = user_id if chat_id is None else chat_id
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        # True: updates go into the application's update queue, as the updater puts them, and
+        # the user does not wait for them to be handled.
+        self.through_queue = False
 
     # What the user does ---------------------------------------------------------------------
 
@@ -420,4 +422,12 @@ class LocalUser:
             {"update_id": next(self._update_ids), **payload}, self.application.bot
         )
         assert update is not None
-        await self.application.process_update(update)
+        if self.through_queue:
+            await self.application.update_queue.put(update)
+            return
+        # Through the application's update processor, as updates from Telegram go: in order
+        # within the chat, beside other chats' updates.
+        application = self.application
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
