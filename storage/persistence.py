@@ -23,6 +23,11 @@ NOTHING_BUT_CONVERSATIONS = PersistenceInput(
 
 
 _Slot = tuple[str, ConversationKey]  # (conversation name, key)
+_DELETE = "DELETE FROM ptb_conversations WHERE name = ? AND key = ?"
+_UPSERT = (
+    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
+    "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state"
+)
 
 
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -89,6 +94,15 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def _write(self, batch: dict[_Slot, object | None]) -> None:
         if not batch:
             return
+        if len(batch) == 1:  # the usual case: one statement, its own transaction, one trip
+            [((name, key), state)] = batch.items()
+            params: tuple[str, ...]
+            if state is None:
+                sql, params = _DELETE, (name, _encode_key(key))
+            else:
+                sql, params = _UPSERT, (name, _encode_key(key), json.dumps(state))
+            await self.db.execute_write(sql, params)
+            return
         deleted = [
             (name, _encode_key(key)) for (name, key), state in batch.items() if state is None
         ]
@@ -99,15 +113,9 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         ]
         async with self.db.write() as conn:
             if deleted:
-                await conn.executemany(
-                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", deleted
-                )
+                await conn.executemany(_DELETE, deleted)
             if upserted:
-                await conn.executemany(
-                    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
-                    "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                    upserted,
-                )
+                await conn.executemany(_UPSERT, upserted)
 
     async def flush(self) -> None:
         """At shutdown: commit what is still pending."""
