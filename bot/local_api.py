@@ -109,7 +109,16 @@ class Fault:
 class LocalBotAPI(BaseRequest):
     """Answers Bot API calls in memory. Listeners see every call (the terminal prints them)."""
 
-    def __init__(self, *, bot_username: str = BOT_USERNAME, bot_id: int = BOT_ID) -> None:
+    def __init__(
+        self,
+        *,
+        bot_username: str = BOT_USERNAME,
+        bot_id: int = BOT_ID,
+        keep_calls: bool = True,
+        keep_messages: int | None = None,
+    ) -> None:
+        """``keep_calls=False`` and ``keep_messages=N`` (the last N per chat) bound the memory
+        the server itself uses, for long benchmarks."""
         self.bot_user = {
             "id": bot_id,
             "is_bot": True,
@@ -122,6 +131,8 @@ class LocalBotAPI(BaseRequest):
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.answered_queries: dict[str, str | None] = {}
         self.faults: list[Fault] = []
+        self.keep_calls = keep_calls
+        self.keep_messages = keep_messages
         self.listeners: list[Callable[[ApiCall, ChatMessage | None], None]] = []
         # Awaited before a call is answered: a network round trip, a slow server, a gate.
         self.delay: Callable[[ApiCall], Awaitable[None]] | None = None
@@ -153,7 +164,8 @@ class LocalBotAPI(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         call = ApiCall(api_method, params)
-        self.calls.append(call)
+        if self.keep_calls:
+            self.calls.append(call)
         if self.delay is not None:
             await self.delay(call)
         fault = self._take_fault(api_method, params)
@@ -215,7 +227,7 @@ class LocalBotAPI(BaseRequest):
         message = ChatMessage(
             chat_id, next(self._message_ids), text, None, from_bot=False, date=self._now()
         )
-        self.messages.setdefault(chat_id, []).append(message)
+        self._keep(chat_id, message)
         return message
 
     def find_message(self, chat_id: int, message_id: int) -> ChatMessage | None:
@@ -293,7 +305,7 @@ class LocalBotAPI(BaseRequest):
                 message.reply_markup = markup
             elif "keyboard" in markup or "remove_keyboard" in markup:
                 self.reply_keyboards[chat_id] = markup if "keyboard" in markup else None
-        self.messages.setdefault(chat_id, []).append(message)
+        self._keep(chat_id, message)
         return message.to_api(self.bot_user, self.chat_dict(chat_id)), message
 
     def _message_for_edit(self, params: dict[str, Any]) -> ChatMessage:
@@ -301,6 +313,12 @@ class LocalBotAPI(BaseRequest):
         if message is None or not message.from_bot:
             raise _ApiError("Bad Request: message to edit not found")
         return message
+
+    def _keep(self, chat_id: int, message: ChatMessage) -> None:
+        chat = self.messages.setdefault(chat_id, [])
+        chat.append(message)
+        if self.keep_messages is not None and len(chat) > self.keep_messages:
+            del chat[: len(chat) - self.keep_messages]
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self.faults:
