@@ -17,11 +17,14 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes, JobQueue
 
+from conversations import jobs
 from conversations.texts import sos as texts
 
 _LOGGER = logging.getLogger(__name__)
 
-_JOB_NAME = "sos-countdown:{episode_id}"
+_JOB_ID = "sos-countdown:{episode_id}:{n}"
+# Each edit is a job with its own id (see conversations.jobs); cancelling looks up this many.
+MAX_EDITS = 10
 
 
 @dataclass(frozen=True)
@@ -54,25 +57,21 @@ def start(
     if job_queue is None or edits < 1:
         return
     cancel(job_queue, episode_id)
+    edits = min(edits, MAX_EDITS)
     step = hold / edits
     for n in range(1, edits + 1):
         left = hold - step * n
         tick = _Tick(chat_id, message_id, instructions, math.ceil(left.total_seconds()), buttons)
-        job_queue.run_once(
-            _edit,
-            step * n,
-            data=tick,
-            chat_id=chat_id,
-            name=_JOB_NAME.format(episode_id=episode_id),
-        )
+        job_id = _JOB_ID.format(episode_id=episode_id, n=n)
+        jobs.run_once(job_queue, _edit, step * n, job_id=job_id, data=tick, chat_id=chat_id)
 
 
 def cancel(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
     """Stop a countdown (the athlete answered before it ended)."""
     if job_queue is None:
         return
-    for job in job_queue.get_jobs_by_name(_JOB_NAME.format(episode_id=episode_id)):
-        job.schedule_removal()
+    for n in range(1, MAX_EDITS + 1):
+        jobs.cancel(job_queue, _JOB_ID.format(episode_id=episode_id, n=n))
 
 
 async def _edit(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -36,7 +36,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from conversations import callbacks, countdown, keyboards, recovery
+from conversations import callbacks, countdown, jobs, keyboards, recovery
 from conversations.commands import MENTIONS_CRAMP, SOS_BUTTON, is_known_command
 from conversations.red_flags import SCREEN_ORDER, RedFlag
 from conversations.replies import (
@@ -394,10 +394,10 @@ def schedule_medical_check(
     """After about ten minutes, ask once more whether the cramp has eased."""
     if job_queue is None:
         return
-    name = TEN_MINUTE_JOB.format(episode_id=episode_id)
-    if job_queue.get_jobs_by_name(name):
+    job_id = TEN_MINUTE_JOB.format(episode_id=episode_id)
+    if jobs.is_scheduled(job_queue, job_id):
         return
-    job_queue.run_once(_medical_check, delay, data=episode_id, chat_id=chat_id, name=name)
+    jobs.run_once(job_queue, _medical_check, delay, job_id=job_id, data=episode_id, chat_id=chat_id)
 
 
 async def _medical_check(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -426,10 +426,12 @@ async def rearm_timers(application: Application[Any, Any, Any, Any, Any, Any]) -
 
 
 def _cancel_medical_check(context: ContextTypes.DEFAULT_TYPE, episode_id: int) -> None:
-    if context.job_queue is None:
-        return
-    for job in context.job_queue.get_jobs_by_name(TEN_MINUTE_JOB.format(episode_id=episode_id)):
-        job.schedule_removal()
+    cancel_medical_check(context.job_queue, episode_id)
+
+
+def cancel_medical_check(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
+    if job_queue is not None:
+        jobs.cancel(job_queue, TEN_MINUTE_JOB.format(episode_id=episode_id))
 
 
 # --- Endings ---------------------------------------------------------------------------------
