@@ -116,6 +116,9 @@ class Watch:
 
     latencies: list[float] = field(default_factory=list)
     finished: int = 0
+    # Chats whose next reply was made slow on purpose: their latencies are kept apart.
+    slow_chats: set[int] = field(default_factory=set)
+    slow_latencies: list[float] = field(default_factory=list)
     _sent_at: dict[int, float] = field(default_factory=dict)
     _replied: dict[int, asyncio.Future[None]] = field(default_factory=dict)
     _done: dict[int, asyncio.Future[None]] = field(default_factory=dict)
@@ -132,7 +135,9 @@ class Watch:
             return
         started = self._sent_at.pop(message.chat_id, None)
         if started is not None:
-            self.latencies.append(time.perf_counter() - started)
+            slow = message.chat_id in self.slow_chats
+            self.slow_chats.discard(message.chat_id)
+            (self.slow_latencies if slow else self.latencies).append(time.perf_counter() - started)
             _resolve(self._replied.pop(message.chat_id, None))
 
     def on_finished(self, chat_id: int) -> None:
