@@ -16,8 +16,17 @@ The limits, counted the way Telegram counts them, per second (see :mod:`bot.send
 
 People before schedules: a background send also waits while any interactive request (a
 reply to someone, maybe mid-cramp) is waiting for the budget, so a burst of check-ins never
-holds up an SOS reply. A request that waits for its own chat (a 429 pause, a group's minute)
-is not counted as waiting: a group storm never holds up anything else.
+holds up an SOS reply. Background sends are also spaced evenly across the window instead of
+going in per-second bursts: a burst fills each second's window at its start, and a reply
+arriving just after would wait for the next second; evenly spaced, a slot frees every
+1/rate seconds.
+
+Our window is ``CLOCK_SLACK`` (2%) longer than Telegram's second: a window filled to the exact
+limit on our clock is crossed on Telegram's by a millisecond of network jitter. So at most
+30 sends in any 1.02 s, 29.4 a second sustained.
+
+A request that waits for its own chat (a 429 pause, a group's minute) is not counted as
+waiting: a group storm never holds up anything else.
 
 Failures:
 
@@ -56,6 +65,8 @@ GROUP_WINDOW = 60.0
 # 429s from this many chats within this many seconds mean the bot as a whole is over the limit.
 FLOOD_CHATS = 3
 FLOOD_WINDOW = 2.0
+# Our counting window is this much longer than Telegram's (see the module docstring).
+CLOCK_SLACK = 1.02
 # Forget per-chat bookkeeping once this many chats are tracked (only stale entries go).
 _PRUNE_AT = 10_000
 
@@ -96,7 +107,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._monotonic = monotonic
         # A rate below one a second is a window longer than a second holding one send.
         limit = max(1, round(rate))
-        self._budget = SendWindow(limit, limit / rate)
+        self._budget = SendWindow(limit, limit / rate * CLOCK_SLACK)
         self._group_limit = group_limit
         self._group_window = group_window
         self._groups: dict[object, SendWindow] = {}
@@ -105,6 +116,8 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._paused_until = 0.0  # the whole bot, after Telegram said it is over the limit
         self._recent_floods: deque[tuple[float, object]] = deque()
         self._interactive_waiting = 0
+        self._background_interval = self._budget.window / limit
+        self._next_background = 0.0
 
     async def initialize(self) -> None:
         return None
@@ -173,10 +186,14 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     self._interactive_waiting += 1
                     in_line = True
                 wait = max(self._paused_until - now, self._budget.wait(now))
-                if background and self._interactive_waiting and wait <= 0:
-                    wait = 1 / self.rate  # people first: look again after they went
+                if background:
+                    wait = max(wait, self._next_background - now)
+                    if self._interactive_waiting and wait <= 0:
+                        wait = 1 / self.rate  # people first: look again after they went
                 if wait <= 0:
                     self._count(chat_id, now)
+                    if background:
+                        self._next_background = now + self._background_interval
                     return
                 await asyncio.sleep(wait)
         finally:
