@@ -118,7 +118,7 @@ async def find_once(path: Path, n_due: int) -> float:
         "ORDER BY next_checkin_at LIMIT ?",
         (to_db(NOW), n_due),
     ) as cursor:
-        rows = await cursor.fetchall()
+        rows = list(await cursor.fetchall())
     elapsed = time.perf_counter() - started
     assert len(rows) == n_due
     await db.close()

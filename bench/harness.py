@@ -100,7 +100,7 @@ def echo_bot(api: LocalBotAPI, *, rate_limiter: bool = False) -> AnyApp:
     """The floor: python-telegram-bot's defaults, one handler, nothing stored."""
     builder = Application.builder().token(LOCAL_TOKEN).request(api).get_updates_request(api)
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter())
+        builder = builder.rate_limiter(AIORateLimiter())  # type: ignore[arg-type]
     app = builder.build()
     app.add_handler(MessageHandler(filters.ALL, _echo))
     app.add_handler(CallbackQueryHandler(_echo_press))
@@ -165,7 +165,7 @@ async def fed(app: AnyApp, api: LocalBotAPI) -> AsyncIterator[Fed]:
     watch = Watch()
     api.listeners.append(watch.on_call)
     ours = isinstance(app, CrampCoachApplication)
-    if ours:
+    if isinstance(app, CrampCoachApplication):
 
         async def finished(update: object) -> None:
             if isinstance(update, Update) and update.effective_chat is not None:

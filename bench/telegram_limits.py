@@ -47,7 +47,7 @@ class LimitedBotAPI(LocalBotAPI):
                 return refusal
         code, payload = await super().do_request(url, method, request_data)
         if code == 200 and api_method.startswith("send"):
-            self.delivered[int(params["chat_id"])] += 1
+            self.delivered[int(str(params["chat_id"]))] += 1
         return code, payload
 
     def _over_a_limit(self, chat_id: object) -> tuple[int, bytes] | None:

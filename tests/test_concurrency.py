@@ -147,7 +147,7 @@ async def test_unchanged_conversation_states_are_not_written_again(bot: Bot) -> 
 
     await athlete.send("/cramp")  # a fresh start: a new episode, the same step (TRIAGE)
 
-    await conn.set_trace_callback(None)
+    await conn.set_trace_callback(None)  # type: ignore[arg-type]
     assert [sql for sql in statements if "episodes" in sql]
     assert not [sql for sql in statements if "ptb_conversations" in sql]
     assert await conversation_state(bot, athlete) == sos.TRIAGE

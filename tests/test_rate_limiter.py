@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -72,7 +72,7 @@ def virtual_time(monkeypatch: pytest.MonkeyPatch) -> VirtualTime:
 
 async def send(
     limiter: PriorityRateLimiter,
-    callback: Callable[[], Awaitable[Any]],
+    callback: Callable[[], Coroutine[Any, Any, Any]],
     *,
     background: bool = False,
 ) -> Any:
@@ -354,7 +354,7 @@ async def test_scheduled_check_ins_do_not_hold_up_a_reply_to_a_cramping_athlete(
 
 async def chat_send(
     limiter: PriorityRateLimiter,
-    callback: Callable[[], Awaitable[Any]],
+    callback: Callable[[], Coroutine[Any, Any, Any]],
     chat_id: int,
     *,
     background: bool,
@@ -481,7 +481,7 @@ async def test_retry_afters_in_several_chats_at_once_pause_the_whole_bot(
     log: list[Any] = []
     flooded: set[int] = set()
 
-    def flooding_once(chat_id: int) -> Callable[[], Awaitable[bool]]:
+    def flooding_once(chat_id: int) -> Callable[[], Coroutine[Any, Any, bool]]:
         async def callback() -> bool:
             if chat_id not in flooded:
                 flooded.add(chat_id)
