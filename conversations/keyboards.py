@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
@@ -10,6 +11,7 @@ from conversations import callbacks
 from conversations.texts import common
 
 
+@functools.cache  # the same for everyone: built once
 def sos_reply_keyboard() -> ReplyKeyboardMarkup:
     """The persistent "🆘 Cramp" button under the text field."""
     return ReplyKeyboardMarkup(
@@ -29,6 +31,15 @@ def choices(
     per_row: int = 1,
 ) -> InlineKeyboardMarkup:
     """One button per (choice, label), ``per_row`` to a row."""
+    return _choices(flow, ref, step, tuple(options), per_row)
+
+
+# Built once per (step, record): a step's buttons are sent, then edited by the countdown and
+# shown again after a nudge. Markups are immutable, so sharing one is safe.
+@functools.lru_cache(maxsize=4096)
+def _choices(
+    flow: str, ref: int, step: str, options: tuple[tuple[str, str], ...], per_row: int
+) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(label, callback_data=callbacks.build(flow, ref, step, choice))
         for choice, label in options
