@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeDefault, Update
@@ -16,6 +17,8 @@ from bot.errors import on_error
 from bot.rate_limiter import PriorityRateLimiter
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
+from bot.transport import ServerErrorAwareRequest
+from bot.update_processor import MAX_RUNNING, PerChatUpdateProcessor
 from conversations.commands import COMMANDS, GROUP_COMMANDS
 from conversations.handlers import all_handlers
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
@@ -26,16 +29,48 @@ from storage.persistence import SQLitePersistence
 _LOGGER = logging.getLogger(__name__)
 
 
+UpdateFinished = Callable[[object], Awaitable[None]]
+
+
 class CrampCoachApplication(Application):  # type: ignore[type-arg]
     """An Application that persists conversation state right after each update.
 
     python-telegram-bot writes persistence on a timer (60 s by default); a ``kill -9`` in that
     window would lose where users were. Writing after every update makes a restart carry on.
+
+    The life of one update, in :meth:`process_update`: the handlers run; the conversation
+    states they changed are committed (:meth:`update_persistence`, one transaction shared with
+    any update finishing at the same time); then :meth:`update_finished` runs. That is the one
+    place where an update counts as done: an inbox that stores updates before they are
+    confirmed to Telegram marks them done there (override it, or append an async callback to
+    ``finished_callbacks``). Updates are handled concurrently across chats and in order within
+    one (see :mod:`bot.update_processor`), so the next update of the same chat starts only
+    after ``update_finished`` of this one has returned.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.finished_callbacks: list[UpdateFinished] = []
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
         await self.update_persistence()
+        await self.update_finished(update)
+
+    async def update_persistence(self) -> None:
+        """Hand the changed states to the persistence, then commit them."""
+        await super().update_persistence()
+        if isinstance(self.persistence, SQLitePersistence):
+            await self.persistence.write_pending()
+
+    async def update_finished(self, update: object) -> None:
+        """Called once per update, after it was handled and its state committed.
+
+        Not called if committing the state failed (the error propagates): the update is not
+        done then.
+        """
+        for callback in self.finished_callbacks:
+            await callback(update)
 
 
 def build_application(
@@ -47,12 +82,16 @@ def build_application(
     timings: Timings | None = None,
     send_rate: float = 30.0,
     per_chat_interval: float = 1.0,
+    retry_backoff: float = 0.5,
+    max_running: int = MAX_RUNNING,
     scheduler: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``).
 
     ``send_rate`` is the overall limit in messages a second (Telegram's is about 30) and
     ``per_chat_interval`` the spacing of scheduled sends to one chat (about one a second);
+    ``retry_backoff`` the first wait before a transient failure (a 5xx) is retried;
+    ``max_running`` bounds the updates handled at once (across chats; one at a time per chat);
     ``scheduler=False`` leaves the check-in tick to the caller (tests drive it by hand).
     """
     db = Database(settings.db_path)
@@ -63,13 +102,20 @@ def build_application(
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .persistence(SQLitePersistence(db))
+        # Concurrent across chats, in order within one, bounded (bot.update_processor).
+        .concurrent_updates(PerChatUpdateProcessor(max_running))
         .post_init(functools.partial(on_startup, with_scheduler=scheduler))
         .post_shutdown(on_shutdown)
     )
+    # 5xx answers raised as ServerError, so the limiter can retry them (see bot.transport).
+    builder = builder.request(ServerErrorAwareRequest(request))
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    # About 30 messages a second in all; replies before scheduled check-ins; 429s retried.
-    limiter = PriorityRateLimiter(rate=send_rate, per_chat_interval=per_chat_interval)
+        builder = builder.get_updates_request(request)
+    # About 30 messages a second in all; replies before scheduled check-ins; 429s wait for
+    # their chat only; 5xx and refused connections retried.
+    limiter = PriorityRateLimiter(
+        rate=send_rate, per_chat_interval=per_chat_interval, retry_backoff=retry_backoff
+    )
     builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
 

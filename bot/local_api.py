@@ -3,7 +3,9 @@
 :class:`LocalBotAPI` is a python-telegram-bot ``BaseRequest``: the real ``Bot`` and
 ``Application`` talk to it exactly as to Telegram, but nothing leaves the process. It keeps the
 chats' messages (with their edits and buttons), answers the methods the bot uses, and can be
-told to fail a method the way Telegram does (a 403 for a blocked user, a 429 with retry_after).
+told to fail a method the way Telegram and networks do (a 403 for a blocked user, a 429 with
+retry_after for one chat, a 5xx, a connection refused, a reply lost to a read timeout), and to
+answer after a delay (a round trip), for tests and benchmarks.
 
 :class:`LocalUser` plays a Telegram user: it turns "send this text" or "press that button" into
 real ``Update`` objects and hands them to the application.
@@ -15,11 +17,13 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+import httpx
 from telegram import Update
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -86,20 +90,36 @@ class ChatMessage:
 
 @dataclass
 class Fault:
-    """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail."""
+    """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail.
+
+    ``kind`` says how: ``"answer"`` (the default) answers with ``error_code`` and
+    ``description`` (and ``retry_after`` for a 429); ``"connect"`` fails as a refused connection
+    does over HTTP (the request never reached the server); ``"read_timeout"`` handles the request
+    (the message is delivered) and then times out as if the answer were lost on the way back.
+    """
 
     method: str
-    error_code: int
-    description: str
+    error_code: int = 0
+    description: str = ""
     times: int = 1
     chat_id: int | None = None
     retry_after: int | None = None
+    kind: Literal["answer", "connect", "read_timeout"] = "answer"
 
 
 class LocalBotAPI(BaseRequest):
     """Answers Bot API calls in memory. Listeners see every call (the terminal prints them)."""
 
-    def __init__(self, *, bot_username: str = BOT_USERNAME, bot_id: int = BOT_ID) -> None:
+    def __init__(
+        self,
+        *,
+        bot_username: str = BOT_USERNAME,
+        bot_id: int = BOT_ID,
+        keep_calls: bool = True,
+        keep_messages: int | None = None,
+    ) -> None:
+        """``keep_calls=False`` and ``keep_messages=N`` (the last N per chat) bound the memory
+        the server itself uses, for long benchmarks."""
         self.bot_user = {
             "id": bot_id,
             "is_bot": True,
@@ -112,7 +132,11 @@ class LocalBotAPI(BaseRequest):
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.answered_queries: dict[str, str | None] = {}
         self.faults: list[Fault] = []
+        self.keep_calls = keep_calls
+        self.keep_messages = keep_messages
         self.listeners: list[Callable[[ApiCall, ChatMessage | None], None]] = []
+        # Awaited before a call is answered: a network round trip, a slow server, a gate.
+        self.delay: Callable[[ApiCall], Awaitable[None]] | None = None
         self._message_ids = itertools.count(1)
         self._clock: Callable[[], float] = time.time
         # Groups and channels: who administers each (getChatMember), channels' @usernames
@@ -148,9 +172,16 @@ class LocalBotAPI(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         call = ApiCall(api_method, params)
-        self.calls.append(call)
+        if self.keep_calls:
+            self.calls.append(call)
+        if self.delay is not None:
+            await self.delay(call)
         fault = self._take_fault(api_method, params)
-        if fault is not None:
+        if fault is not None and fault.kind == "connect":
+            # What python-telegram-bot's HTTPXRequest raises when no connection could be made.
+            cause = httpx.ConnectError("[Errno 111] Connection refused")
+            raise NetworkError(f"httpx.ConnectError: {cause}") from cause
+        if fault is not None and fault.kind == "answer":
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": fault.error_code,
@@ -170,6 +201,8 @@ class LocalBotAPI(BaseRequest):
             return 400, json.dumps(error).encode()
         for listener in self.listeners:
             listener(call, message)
+        if fault is not None:  # a read timeout: done on the server, the answer lost
+            raise TimedOut from httpx.ReadTimeout("timed out")
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     # --- Test and terminal helpers ---------------------------------------------------------
@@ -221,7 +254,7 @@ class LocalBotAPI(BaseRequest):
         message = ChatMessage(
             chat_id, next(self._message_ids), text, None, from_bot=False, date=self._now()
         )
-        self.messages.setdefault(chat_id, []).append(message)
+        self._keep(chat_id, message)
         return message
 
     def find_message(self, chat_id: int, message_id: int) -> ChatMessage | None:
@@ -333,7 +366,7 @@ class LocalBotAPI(BaseRequest):
                 message.reply_markup = markup
             elif "keyboard" in markup or "remove_keyboard" in markup:
                 self.reply_keyboards[chat_id] = markup if "keyboard" in markup else None
-        self.messages.setdefault(chat_id, []).append(message)
+        self._keep(chat_id, message)
         return message.to_api(self.bot_user, self.chat_dict(chat_id)), message
 
     def _message_for_edit(self, params: dict[str, Any]) -> ChatMessage:
@@ -341,6 +374,12 @@ class LocalBotAPI(BaseRequest):
         if message is None or not message.from_bot:
             raise _ApiError("Bad Request: message to edit not found")
         return message
+
+    def _keep(self, chat_id: int, message: ChatMessage) -> None:
+        chat = self.messages.setdefault(chat_id, [])
+        chat.append(message)
+        if self.keep_messages is not None and len(chat) > self.keep_messages:
+            del chat[: len(chat) - self.keep_messages]
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self.faults:
@@ -441,6 +480,9 @@ class LocalUser:
         self.user_id = user_id
         self.chat_id = user_id if chat_id is None else chat_id
         self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        # True: updates go into the application's update queue, as the updater puts them, and
+        # the user does not wait for them to be handled.
+        self.through_queue = False
 
     # What the user does ---------------------------------------------------------------------
 
@@ -516,4 +558,12 @@ class LocalUser:
             {"update_id": next(self._update_ids), **payload}, self.application.bot
         )
         assert update is not None
-        await self.application.process_update(update)
+        if self.through_queue:
+            await self.application.update_queue.put(update)
+            return
+        # Through the application's update processor, as updates from Telegram go: in order
+        # within the chat, beside other chats' updates.
+        application = self.application
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )

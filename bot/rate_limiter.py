@@ -1,14 +1,42 @@
 """A rate limiter that keeps under Telegram's limits and serves people before schedules.
 
-Telegram allows about 30 messages a second in all. Every request takes a token from one
-bucket refilled at that rate and holding one token at most (a bucket of ``rate`` tokens would
-let twice the rate through in its first second). A request marked
-``rate_limit_args={"background": True}`` (the scheduler's check-ins) waits while any
-interactive request (a reply to someone, maybe mid-cramp) is waiting, so a burst of
-check-ins never holds up an SOS reply. A background send also keeps about one message a second
-per chat (Telegram's per-chat limit), counting what the chat was just sent interactively.
-A 429 pauses everything for its ``retry_after`` and the request is retried, up to
-``max_retries`` times.
+What counts: only requests that put a message in a chat or change one (``send*`` but
+``sendChatAction``, ``edit*``, ``copyMessage``, ``forwardMessage``, ``stopPoll``) spend the
+send budget. Answering a callback query, ``getMe``, ``getChatMember``, ``setMyCommands`` and the
+like go straight through: Telegram's limits (and python-telegram-bot's own limiter) count
+messages.
+
+The limits, counted the way Telegram counts them, per second (see :mod:`bot.send_window`):
+
+- about 30 messages a second in all: at most ``rate`` sends in any one-second window, so a
+  burst of 30 first replies goes out at once;
+- 20 messages a minute per group: at most ``group_limit`` sends to one group in any minute;
+- about one message a second per chat, for scheduled sends (``rate_limit_args={"background":
+  True}``): a check-in waits a second after anything sent to that chat.
+
+People before schedules: a background send also waits while any interactive request (a
+reply to someone, maybe mid-cramp) is waiting for the budget, so a burst of check-ins never
+holds up an SOS reply. Background sends are also spaced evenly across the window instead of
+going in per-second bursts: a burst fills each second's window at its start, and a reply
+arriving just after would wait for the next second; evenly spaced, a slot frees every
+1/rate seconds.
+
+Our window is ``CLOCK_SLACK`` (1.5%) longer than Telegram's second: a window filled to the
+exact limit on our clock is crossed on Telegram's by a millisecond of network jitter. So at
+most 30 sends in any 1.015 s, 29.56 a second sustained.
+
+A request that waits for its own chat (a 429 pause, a group's minute) is not counted as
+waiting: a group storm never holds up anything else.
+
+Failures:
+
+- A 429 pauses that chat only, for its ``retry_after``, and the request is retried. The whole
+  bot pauses only when Telegram says the bot as a whole is over the limit: a 429 on a request
+  without a chat, or 429s in ``FLOOD_CHATS`` different chats within ``FLOOD_WINDOW`` seconds
+  (one busy chat is that chat's problem; several at once is the bot's).
+- Transient failures (an HTTP 5xx; a connection never made) are retried with exponential
+  back-off, at most ``max_retries`` times; see :mod:`bot.transient_errors` for why a read
+  timeout is not one of them.
 """
 
 from __future__ import annotations
@@ -16,19 +44,49 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
+
+from bot.send_window import SendWindow
+from bot.transient_errors import is_transient
 
 _LOGGER = logging.getLogger(__name__)
 
-# Requests are spaced evenly at 1/rate: any one-second window holds at most rate + 1 of them.
-_CAPACITY = 1.0
-
 _Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+# Telegram: "no more than 20 messages per minute to the same group".
+GROUP_LIMIT = 20
+GROUP_WINDOW = 60.0
+# 429s from this many chats within this many seconds mean the bot as a whole is over the limit.
+FLOOD_CHATS = 3
+FLOOD_WINDOW = 2.0
+# Our counting window is this much longer than Telegram's (see the module docstring).
+CLOCK_SLACK = 1.015
+# Forget stale per-chat bookkeeping once this many chats are tracked (then at twice what
+# remained, so pruning stays amortised O(1) a send however many chats are active).
+_PRUNE_AT = 1_000
+
+_UNCOUNTED_SENDS = frozenset({"sendChatAction"})
+_COUNTED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage", "stopPoll")
+
+
+def spends_budget(endpoint: str) -> bool:
+    """Whether a Bot API method puts a message in a chat (or changes one)."""
+    return endpoint.startswith(_COUNTED_PREFIXES) and endpoint not in _UNCOUNTED_SENDS
+
+
+def is_group(chat_id: object) -> bool:
+    """Groups, supergroups and channels have negative ids (or an ``@username``)."""
+    if isinstance(chat_id, int):
+        return chat_id < 0
+    if isinstance(chat_id, str):
+        return chat_id.startswith("@") or chat_id.startswith("-")
+    return False
 
 
 class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
@@ -37,19 +95,31 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         *,
         rate: float = 30.0,
         per_chat_interval: float = 1.0,
+        group_limit: int = GROUP_LIMIT,
+        group_window: float = GROUP_WINDOW,
         max_retries: int = 3,
+        retry_backoff: float = 0.5,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rate = rate
         self.per_chat_interval = per_chat_interval
         self.max_retries = max_retries
-        self._last_sent: dict[object, float] = {}  # chat id -> when it was last sent to
+        self.retry_backoff = retry_backoff
         self._monotonic = monotonic
-        self._tokens = _CAPACITY
-        self._refilled_at = monotonic()
-        self._paused_until = 0.0
+        # A rate below one a second is a window longer than a second holding one send.
+        limit = max(1, round(rate))
+        self._budget = SendWindow(limit, limit / rate * CLOCK_SLACK)
+        self._group_limit = group_limit
+        self._group_window = group_window
+        self._groups: dict[object, SendWindow] = {}
+        self._last_sent: dict[object, float] = {}  # chat id -> when it was last sent to
+        self._chat_paused_until: dict[object, float] = {}
+        self._paused_until = 0.0  # the whole bot, after Telegram said it is over the limit
+        self._recent_floods: deque[tuple[float, object]] = deque()
         self._interactive_waiting = 0
-        self._lock = asyncio.Lock()
+        self._prune_at = _PRUNE_AT
+        self._background_interval = self._budget.window / limit
+        self._next_background = 0.0
 
     async def initialize(self) -> None:
         return None
@@ -68,59 +138,122 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
     ) -> _Result:
         background = bool(rate_limit_args and rate_limit_args.get("background"))
         chat_id = data.get("chat_id")
-        for attempt in range(self.max_retries + 1):
-            await self._acquire(background, chat_id)
+        counted = spends_budget(endpoint)
+        floods = failures = 0
+        while True:
+            if counted:
+                await self._acquire(background, chat_id)
+            else:
+                await self._wait_for_global_pause()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                if attempt >= self.max_retries:
+                floods += 1
+                if floods > self.max_retries:
                     raise
-                wait = _seconds(exc.retry_after)
-                _LOGGER.warning("Telegram asked to wait %.0f s (429); pausing sends", wait)
-                self._paused_until = max(self._paused_until, self._monotonic() + wait)
-        raise AssertionError("unreachable")  # pragma: no cover
+                self._on_flood(chat_id if counted else None, _seconds(exc.retry_after))
+            except TelegramError as exc:
+                failures += 1
+                if failures > self.max_retries or not is_transient(exc):
+                    raise
+                delay = self.retry_backoff * 2 ** (failures - 1)
+                _LOGGER.warning("%s failed (%s); retrying in %.1f s", endpoint, exc.message, delay)
+                await asyncio.sleep(delay)
+
+    # --- Waiting -------------------------------------------------------------------------------
+
+    async def _wait_for_global_pause(self) -> None:
+        # A deadline, not an event: a later 429 may move it on while we sleep.
+        while (wait := self._paused_until - self._monotonic()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
 
     async def _acquire(self, background: bool, chat_id: object) -> None:
-        if not background:
-            self._interactive_waiting += 1
+        """Wait until a send to ``chat_id`` fits every limit, then count it.
+
+        No await between the last check and the counting: the limits hold without a lock.
+        """
+        in_line = False  # counted among the interactive requests waiting for the budget
         try:
             while True:
-                async with self._lock:
-                    now = self._monotonic()
-                    self._refill(now)
-                    if now < self._paused_until:
-                        wait = self._paused_until - now
-                    elif background and self._interactive_waiting:
-                        wait = 1 / self.rate
-                    elif background and (chat_wait := self._chat_wait(chat_id, now)) > 0:
-                        wait = chat_wait
-                    elif self._tokens >= 1:
-                        self._tokens -= 1
-                        self._mark_sent(chat_id, now)
-                        return
-                    else:
-                        wait = (1 - self._tokens) / self.rate
+                now = self._monotonic()
+                wait = self._chat_wait(chat_id, background, now)
+                if wait > 0:
+                    # Waiting for this chat only: no one else's send waits behind it.
+                    if in_line:
+                        self._interactive_waiting -= 1
+                        in_line = False
+                    await asyncio.sleep(wait)
+                    continue
+                if not background and not in_line:
+                    self._interactive_waiting += 1
+                    in_line = True
+                wait = max(self._paused_until - now, self._budget.wait(now))
+                if background:
+                    wait = max(wait, self._next_background - now)
+                    if self._interactive_waiting and wait <= 0:
+                        wait = 1 / self.rate  # people first: look again after they went
+                if wait <= 0:
+                    self._count(chat_id, now)
+                    if background:
+                        # On the schedule, not from when we woke: a late wake-up (the event
+                        # loop was busy) must not slow every later send; at most one slot is
+                        # made up.
+                        interval = self._background_interval
+                        self._next_background = max(self._next_background, now - interval)
+                        self._next_background += interval
+                    return
                 await asyncio.sleep(wait)
         finally:
-            if not background:
+            if in_line:
                 self._interactive_waiting -= 1
 
-    def _chat_wait(self, chat_id: object, now: float) -> float:
-        last = self._last_sent.get(chat_id)
-        return 0.0 if last is None else last + self.per_chat_interval - now
+    def _chat_wait(self, chat_id: object, background: bool, now: float) -> float:
+        if chat_id is None:
+            return 0.0
+        wait = self._chat_paused_until.get(chat_id, 0.0) - now
+        group = self._groups.get(chat_id) if is_group(chat_id) else None
+        if group is not None:
+            wait = max(wait, group.wait(now))
+        if background and (last := self._last_sent.get(chat_id)) is not None:
+            wait = max(wait, last + self.per_chat_interval - now)
+        return wait
 
-    def _mark_sent(self, chat_id: object, now: float) -> None:
+    def _count(self, chat_id: object, now: float) -> None:
+        self._budget.record(now)
         if chat_id is None:
             return
         self._last_sent[chat_id] = now
-        if len(self._last_sent) > 10_000:  # forget chats not sent to within the interval
-            horizon = now - self.per_chat_interval
-            self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
+        if is_group(chat_id):
+            group = self._groups.get(chat_id)
+            if group is None:
+                group = self._groups[chat_id] = SendWindow(self._group_limit, self._group_window)
+            group.record(now)
+        if len(self._last_sent) > self._prune_at:
+            self._prune(now)
+            self._prune_at = max(_PRUNE_AT, 2 * len(self._last_sent))
 
-    def _refill(self, now: float) -> None:
-        elapsed = max(0.0, now - self._refilled_at)
-        self._tokens = min(_CAPACITY, self._tokens + elapsed * self.rate)
-        self._refilled_at = now
+    def _prune(self, now: float) -> None:
+        horizon = now - self.per_chat_interval
+        self._last_sent = {c: t for c, t in self._last_sent.items() if t > horizon}
+        self._groups = {c: w for c, w in self._groups.items() if not w.is_idle(now)}
+        self._chat_paused_until = {c: t for c, t in self._chat_paused_until.items() if t > now}
+
+    # --- 429 -----------------------------------------------------------------------------------
+
+    def _on_flood(self, chat_id: object, wait: float) -> None:
+        now = self._monotonic()
+        until = now + wait
+        if chat_id is not None:
+            self._chat_paused_until[chat_id] = max(self._chat_paused_until.get(chat_id, 0), until)
+            floods = self._recent_floods
+            floods.append((now, chat_id))
+            while floods and floods[0][0] < now - FLOOD_WINDOW:
+                floods.popleft()
+            if len({chat for _, chat in floods}) < FLOOD_CHATS:
+                _LOGGER.warning("Telegram asked to wait %.0f s (429); pausing that chat", wait)
+                return
+        _LOGGER.warning("Telegram asked to wait %.0f s (429); pausing all sends", wait)
+        self._paused_until = max(self._paused_until, until)
 
 
 def _seconds(retry_after: int | float | timedelta) -> float:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
@@ -20,6 +21,12 @@ from storage.migrations import apply_migrations
 _LOGGER = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5_000
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    rowcount: int
+    lastrowid: int | None
 
 
 class Database:
@@ -87,6 +94,22 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
+    async def execute_write(
+        self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
+    ) -> WriteResult:
+        """One write statement, committed: one trip to the database thread, not three.
+
+        A single statement in autocommit mode is a transaction of its own. It runs under the
+        write lock, so it never lands inside another caller's ``write()`` transaction, and it
+        takes SQLite's write lock within the statement (no read snapshot held from before).
+        """
+        if self._writer is None:
+            await self.open()
+        assert self._writer is not None
+        async with self._write_lock:
+            cursor = await self._writer.execute(sql, params)
+        return WriteResult(cursor.rowcount, cursor.lastrowid)
+
     async def reader(self) -> aiosqlite.Connection:
         """The read connection: sees what is committed, never a writer's half-done work."""
         if self._reader is None:
@@ -97,13 +120,12 @@ class Database:
     async def fetch_one(
         self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
     ) -> aiosqlite.Row | None:
-        conn = await self.reader()
-        async with conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(
         self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
     ) -> list[aiosqlite.Row]:
+        # execute_fetchall: one trip to the database thread (execute, fetch and close are three).
         conn = await self.reader()
-        async with conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await conn.execute_fetchall(sql, params))

@@ -127,13 +127,11 @@ async def open_episodes_started_since(db: Database, since: datetime) -> list[Epi
 
 
 async def set_context(db: Database, episode_id: int, context: str) -> None:
-    async with db.write() as conn:
-        await conn.execute("UPDATE episodes SET context = ? WHERE id = ?", (context, episode_id))
+    await db.execute_write("UPDATE episodes SET context = ? WHERE id = ?", (context, episode_id))
 
 
 async def set_muscle(db: Database, episode_id: int, muscle: str) -> None:
-    async with db.write() as conn:
-        await conn.execute("UPDATE episodes SET muscle = ? WHERE id = ?", (muscle, episode_id))
+    await db.execute_write("UPDATE episodes SET muscle = ? WHERE id = ?", (muscle, episode_id))
 
 
 async def note_red_flag(db: Database, episode_id: int, red_flag: str) -> None:
@@ -154,12 +152,11 @@ async def starts_since(db: Database, user_id: int, since: datetime) -> list[date
 
 async def add_relief_tried(db: Database, episode_id: int, step: str) -> None:
     """Append a relief step to the episode's list of what was tried, in order."""
-    async with db.write() as conn:
-        await conn.execute(
-            "UPDATE episodes SET relief_tried = "
-            "CASE WHEN relief_tried = '' THEN ? ELSE relief_tried || ',' || ? END WHERE id = ?",
-            (step, step, episode_id),
-        )
+    await db.execute_write(
+        "UPDATE episodes SET relief_tried = "
+        "CASE WHEN relief_tried = '' THEN ? ELSE relief_tried || ',' || ? END WHERE id = ?",
+        (step, step, episode_id),
+    )
 
 
 async def end_episode(
@@ -172,14 +169,13 @@ async def end_episode(
     red_flag: str | None = None,
 ) -> bool:
     """Close an open episode. Returns False if it was already closed (a repeated press)."""
-    async with db.write() as conn:
-        cursor = await conn.execute(
-            "UPDATE episodes SET outcome = ?, ended_at = ?, "
-            "helped = COALESCE(?, helped), red_flag = COALESCE(?, red_flag) "
-            "WHERE id = ? AND outcome IS NULL",
-            (outcome.value, to_db(ended_at), helped, red_flag, episode_id),
-        )
-        return cursor.rowcount == 1
+    result = await db.execute_write(
+        "UPDATE episodes SET outcome = ?, ended_at = ?, "
+        "helped = COALESCE(?, helped), red_flag = COALESCE(?, red_flag) "
+        "WHERE id = ? AND outcome IS NULL",
+        (outcome.value, to_db(ended_at), helped, red_flag, episode_id),
+    )
+    return result.rowcount == 1
 
 
 async def set_circumstance(
@@ -188,6 +184,5 @@ async def set_circumstance(
     if field not in CIRCUMSTANCE_FIELDS:
         raise ValueError(f"unknown circumstance field {field!r}")
     stored = int(value) if isinstance(value, bool) else value
-    async with db.write() as conn:
-        # The column name comes from the fixed set above, never from user input.
-        await conn.execute(f"UPDATE episodes SET {field} = ? WHERE id = ?", (stored, episode_id))
+    # The column name comes from the fixed set above, never from user input.
+    await db.execute_write(f"UPDATE episodes SET {field} = ? WHERE id = ?", (stored, episode_id))

@@ -8,6 +8,7 @@ deleted, so the table holds only conversations in progress.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -21,43 +22,104 @@ NOTHING_BUT_CONVERSATIONS = PersistenceInput(
 )
 
 
+_Slot = tuple[str, ConversationKey]  # (conversation name, key)
+_DELETE = "DELETE FROM ptb_conversations WHERE name = ? AND key = ?"
+_UPSERT = (
+    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
+    "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state"
+)
+
+
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """Stores ConversationHandler states in the ``ptb_conversations`` table.
 
-    Each state change is written in its own transaction when python-telegram-bot hands it
-    over; the application calls ``update_persistence`` after every update (see
-    ``bot.application``), so a hard kill loses at most the update being handled.
+    python-telegram-bot hands over each changed state (:meth:`update_conversation`); they are
+    collected and committed together by :meth:`write_pending`, which the application awaits
+    after every update (see ``bot.application``), so a hard kill loses at most the update being
+    handled. Updates handled at the same time share one transaction (a group commit), and a
+    state equal to the one last written is not written again.
     """
 
     def __init__(self, db: Database) -> None:
         # The interval only matters as a safety net: states are flushed after every update.
         super().__init__(store_data=NOTHING_BUT_CONVERSATIONS, update_interval=5)
         self.db = db
+        self._written: dict[_Slot, object] = {}  # what the table holds (conversations open)
+        self._pending: dict[_Slot, object | None] = {}  # handed over, not yet committed
+        self._open_batch = 1  # the batch that _pending will be committed in
+        self._committed_batch = 0
+        self._commit_lock = asyncio.Lock()
 
     async def get_conversations(self, name: str) -> ConversationDict:
         rows = await self.db.fetch_all(
             "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
         )
-        return {_decode_key(row["key"]): json.loads(row["state"]) for row in rows}
+        states = {_decode_key(row["key"]): json.loads(row["state"]) for row in rows}
+        self._written.update(((name, key), state) for key, state in states.items())
+        return states
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        encoded_key = json.dumps(list(key))
-        async with self.db.write() as conn:
-            if new_state is None:
-                await conn.execute(
-                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, encoded_key)
-                )
+        slot = (name, key)
+        if slot not in self._pending and self._written.get(slot) == new_state:
+            return  # unchanged: nothing to encode or write
+        self._pending[slot] = new_state
+
+    async def write_pending(self) -> None:
+        """Commit every state handed over so far, in one transaction.
+
+        Returns once the states handed over before the call are committed, by this call or by
+        a concurrent one that took them into its transaction.
+        """
+        mine = self._open_batch
+        async with self._commit_lock:
+            if self._committed_batch >= mine:
+                return  # a concurrent call committed our states with its own
+            batch, self._pending = self._pending, {}
+            self._open_batch += 1
+            try:
+                await self._write(batch)
+            except BaseException:
+                for slot, state in batch.items():  # handed back for the next try
+                    self._pending.setdefault(slot, state)
+                raise
+            self._committed_batch = mine
+            for slot, state in batch.items():
+                if state is None:
+                    self._written.pop(slot, None)
+                else:
+                    self._written[slot] = state
+
+    async def _write(self, batch: dict[_Slot, object | None]) -> None:
+        if not batch:
+            return
+        if len(batch) == 1:  # the usual case: one statement, its own transaction, one trip
+            [((name, key), state)] = batch.items()
+            params: tuple[str, ...]
+            if state is None:
+                sql, params = _DELETE, (name, _encode_key(key))
             else:
-                await conn.execute(
-                    "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
-                    "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                    (name, encoded_key, json.dumps(new_state)),
-                )
+                sql, params = _UPSERT, (name, _encode_key(key), json.dumps(state))
+            await self.db.execute_write(sql, params)
+            return
+        deleted = [
+            (name, _encode_key(key)) for (name, key), state in batch.items() if state is None
+        ]
+        upserted = [
+            (name, _encode_key(key), json.dumps(state))
+            for (name, key), state in batch.items()
+            if state is not None
+        ]
+        async with self.db.write() as conn:
+            if deleted:
+                await conn.executemany(_DELETE, deleted)
+            if upserted:
+                await conn.executemany(_UPSERT, upserted)
 
     async def flush(self) -> None:
-        """Nothing is buffered: every change is already committed."""
+        """At shutdown: commit what is still pending."""
+        await self.write_pending()
 
     # The data kinds below are switched off (see NOTHING_BUT_CONVERSATIONS); python-telegram-bot
     # never calls them, but the base class requires them.
@@ -99,6 +161,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
         return None
+
+
+def _encode_key(key: ConversationKey) -> str:
+    return json.dumps(list(key))
 
 
 def _decode_key(text: str) -> ConversationKey:

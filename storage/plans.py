@@ -236,13 +236,12 @@ async def end_plan(db: Database, plan_id: int, now: datetime) -> None:
 
 async def restart_for_recurrence(db: Database, user_id: int, cramp_at: datetime) -> bool:
     """A new cramp during a plan: back to day 0 and the first stage. True if there was a plan."""
-    async with db.write() as conn:
-        cursor = await conn.execute(
-            "UPDATE plans SET cramp_at = ?, stage = 0, recurrences = recurrences + 1 "
-            "WHERE user_id = ? AND status IN ('active', 'paused', 'unreachable')",
-            (to_db(cramp_at), user_id),
-        )
-        return cursor.rowcount > 0
+    result = await db.execute_write(
+        "UPDATE plans SET cramp_at = ?, stage = 0, recurrences = recurrences + 1 "
+        "WHERE user_id = ? AND status IN ('active', 'paused', 'unreachable')",
+        (to_db(cramp_at), user_id),
+    )
+    return result.rowcount > 0
 
 
 async def set_muscle_of_live_plan(db: Database, user_id: int, muscle: str) -> None:

@@ -31,13 +31,16 @@ class User:
 
 async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
     """Return the user, creating the row on first contact."""
-    async with db.write() as conn:
-        await conn.execute(
-            "INSERT INTO users (user_id, first_seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            (user_id, to_db(now)),
-        )
-        async with conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)) as cur:
-            row = await cur.fetchone()
+    # Nearly always the user is known: one read, no write transaction.
+    row = await db.fetch_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
+    if row is None:
+        async with db.write() as conn:
+            await conn.execute(
+                "INSERT INTO users (user_id, first_seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (user_id, to_db(now)),
+            )
+            async with conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)) as cur:
+                row = await cur.fetchone()
     assert row is not None
     return User(
         user_id=row["user_id"],
@@ -52,12 +55,10 @@ async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
 
 
 async def mark_disclaimer_seen(db: Database, user_id: int, now: datetime) -> None:
-    async with db.write() as conn:
-        await conn.execute(
-            "UPDATE users SET disclaimer_seen_at = ? "
-            "WHERE user_id = ? AND disclaimer_seen_at IS NULL",
-            (to_db(now), user_id),
-        )
+    await db.execute_write(
+        "UPDATE users SET disclaimer_seen_at = ? WHERE user_id = ? AND disclaimer_seen_at IS NULL",
+        (to_db(now), user_id),
+    )
 
 
 async def set_blocked(db: Database, user_id: int, blocked_at: datetime | None) -> None:

@@ -82,6 +82,7 @@ async def start_bot(settings: Settings, clock: FakeClock) -> AsyncIterator[Calla
             # Limits in real time would only slow the tests; test_rate_limiter.py covers them.
             send_rate=kw.pop("send_rate", 1_000_000.0),
             per_chat_interval=kw.pop("per_chat_interval", 0.0),
+            retry_backoff=kw.pop("retry_backoff", 0.0),  # 5xx retried at once
             scheduler=kw.pop("scheduler", False),
             **kw,
         )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.local_api import ChatMessage, LocalBotAPI, LocalUser
+from bot.rate_limiter import PriorityRateLimiter
 from conversations.services import services_of
 from conversations.sos import states as sos
 from conversations.texts import common
@@ -17,6 +18,9 @@ from storage import episodes
 from storage.db import Database
 from storage.episodes import Episode
 from tests.conftest import Bot
+
+# A 5xx is retried (bot.rate_limiter): a send fails for good only after every attempt failed.
+SEND_ATTEMPTS = 1 + PriorityRateLimiter().max_retries
 
 # Every step of the SOS flow, in the order an athlete meets them (the second screen of warning
 # signs and the old exercise-or-rest question are off this path).
@@ -64,7 +68,7 @@ STEP_TEXT: dict[str, str] = {
     sos.ACTIVITY: "What were you doing?",
     sos.TIME_INTO: "How far into it",
     sos.HEAT: "Was it hot?",
-    sos.CLOTHING: "thick or compression",
+    sos.CLOTHING: "Were you wearing thick or compression",
 }
 
 

@@ -21,7 +21,7 @@ from bot.scheduler import CLAIM_LEASE, tick
 from conversations.texts import plan as texts
 from storage import plans
 from tests.conftest import Bot, FakeClock
-from tests.helpers import wait_for
+from tests.helpers import SEND_ATTEMPTS, wait_for
 from tests.plan_helpers import (
     ASK_PAIN,
     BERLIN,
@@ -211,7 +211,11 @@ async def test_a_check_in_whose_send_failed_is_sent_once_after_the_claim_lease(
     bot: Bot, clock: FakeClock
 ) -> None:
     user = await started(bot)
-    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", chat_id=user.chat_id))
+    bot.api.fail(
+        Fault(
+            "sendMessage", 500, "Internal Server Error", chat_id=user.chat_id, times=SEND_ATTEMPTS
+        )
+    )
 
     failed = await tick_at(bot, clock, SUNDAY_0800)
 
@@ -239,7 +243,11 @@ async def test_a_crash_between_claim_and_send_is_resent_once_after_a_restart(
 ) -> None:
     old: Bot = await start_bot()
     user = await started(old)
-    old.api.fail(Fault("sendMessage", 500, "Internal Server Error", chat_id=user.chat_id))
+    old.api.fail(
+        Fault(
+            "sendMessage", 500, "Internal Server Error", chat_id=user.chat_id, times=SEND_ATTEMPTS
+        )
+    )
     await tick_at(old, clock, SUNDAY_0800)  # claimed; the send fails
 
     new: Bot = await start_bot(api=old.api)
@@ -478,7 +486,11 @@ async def test_a_failed_carry_on_question_is_sent_again_after_the_lease(
 ) -> None:
     user = await started(bot)
     await run_until(bot, clock, local(2027, 3, 24, 7, 0, BERLIN))  # three unanswered days
-    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", chat_id=user.chat_id))
+    bot.api.fail(
+        Fault(
+            "sendMessage", 500, "Internal Server Error", chat_id=user.chat_id, times=SEND_ATTEMPTS
+        )
+    )
 
     failed = await tick_at(bot, clock, local(2027, 3, 24, 8, 0, BERLIN))
 

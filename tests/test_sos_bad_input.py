@@ -23,6 +23,7 @@ from storage.episodes import Outcome
 from tests.conftest import Bot, FakeClock
 from tests.helpers import (
     NEXT_STEP,
+    SEND_ATTEMPTS,
     STATES,
     STEP_TEXT,
     assert_press_changes_nothing,
@@ -331,7 +332,7 @@ async def test_handler_error_is_logged_without_the_message_and_the_user_gets_a_k
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
     user = bot.user()
-    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", times=1))
+    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", times=SEND_ATTEMPTS))
 
     with caplog.at_level(logging.DEBUG):
         await user.send("my calf is cramping, I'm at 12 Zephyr Lane")
@@ -382,7 +383,7 @@ async def test_handler_error_mid_flow_does_not_wedge_the_conversation(
     await walk_to(user, state)
     message, data = find_button(bot.api, user.chat_id, label)
     clock.advance(minutes=minutes)
-    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", times=1))
+    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", times=SEND_ATTEMPTS))
 
     await user.press_data(data, message)
     assert "something went wrong" in last_text(bot.api, user.chat_id)

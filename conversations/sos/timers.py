@@ -22,6 +22,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest
 from telegram.ext import Application, ContextTypes, JobQueue
 
+from conversations import jobs
 from conversations.services import services, services_of
 from conversations.sos.views import relief_buttons
 from conversations.texts import sos as texts
@@ -29,7 +30,9 @@ from storage import episodes
 
 _LOGGER = logging.getLogger(__name__)
 
-_JOB_NAME = "sos-countdown:{episode_id}"
+_JOB_ID = "sos-countdown:{episode_id}:{n}"
+# Each edit is a job with its own id (see conversations.jobs); cancelling looks up this many.
+MAX_EDITS = 10
 TEN_MINUTE_JOB = "sos-medical-check:{episode_id}"
 
 
@@ -63,25 +66,21 @@ def start_countdown(
     if job_queue is None or edits < 1:
         return
     cancel_countdown(job_queue, episode_id)
+    edits = min(edits, MAX_EDITS)
     step = hold / edits
     for n in range(1, edits + 1):
         left = hold - step * n
         tick = _Tick(chat_id, message_id, instructions, math.ceil(left.total_seconds()), buttons)
-        job_queue.run_once(
-            _edit,
-            step * n,
-            data=tick,
-            chat_id=chat_id,
-            name=_JOB_NAME.format(episode_id=episode_id),
-        )
+        job_id = _JOB_ID.format(episode_id=episode_id, n=n)
+        jobs.run_once(job_queue, _edit, step * n, job_id=job_id, data=tick, chat_id=chat_id)
 
 
 def cancel_countdown(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
     """Stop a countdown (the athlete answered before it ended)."""
     if job_queue is None:
         return
-    for job in job_queue.get_jobs_by_name(_JOB_NAME.format(episode_id=episode_id)):
-        job.schedule_removal()
+    for n in range(1, MAX_EDITS + 1):
+        jobs.cancel(job_queue, _JOB_ID.format(episode_id=episode_id, n=n))
 
 
 async def _edit(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,17 +118,16 @@ def schedule_medical_check(
     """After about ten minutes, ask once more whether the cramp has eased."""
     if job_queue is None:
         return
-    name = TEN_MINUTE_JOB.format(episode_id=episode_id)
-    if job_queue.get_jobs_by_name(name):
+    job_id = TEN_MINUTE_JOB.format(episode_id=episode_id)
+    if jobs.is_scheduled(job_queue, job_id):
         return
-    job_queue.run_once(_medical_check, delay, data=episode_id, chat_id=chat_id, name=name)
+    jobs.run_once(job_queue, _medical_check, delay, job_id=job_id, data=episode_id, chat_id=chat_id)
 
 
 def cancel_medical_check(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
     if job_queue is None:
         return
-    for job in job_queue.get_jobs_by_name(TEN_MINUTE_JOB.format(episode_id=episode_id)):
-        job.schedule_removal()
+    jobs.cancel(job_queue, TEN_MINUTE_JOB.format(episode_id=episode_id))
 
 
 def cancel_all(job_queue: JobQueue[Any] | None, episode_id: int) -> None:

@@ -1,0 +1,82 @@
+"""Benchmark: SOS steps as fast as the bot can take them, state written per step.
+
+    python -m bench.bench_throughput            # 50 athletes, 4 flows each, 3 rounds
+    python -m bench.bench_throughput --quick    # 1 round
+
+Fifty athletes each walk the SOS flow (nine updates) again and again, each tapping as soon as
+the previous tap is finished, so the bot is never idle: updates a second, CrampCoach beside
+the bare echo bot fed the same way in the same run (see bench.harness). No rate limiter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import (
+    UPDATES_PER_FLOW,
+    Athlete,
+    crampcoach,
+    echo_bot,
+    fed,
+    median,
+    table,
+)
+from bot.local_api import LocalBotAPI
+
+
+async def saturate(ours: bool, athletes: int, flows: int, db_path: Path) -> float:
+    """Updates a second with ``athletes`` people tapping back to back for ``flows`` flows."""
+    api = LocalBotAPI(keep_calls=False, keep_messages=4)
+    app = crampcoach(db_path, api) if ours else echo_bot(api)
+    async with fed(app, api) as bot:
+        people = [Athlete(bot, 10_000 + n) for n in range(athletes)]
+
+        async def walk(person: Athlete, updates: int) -> None:
+            for _ in range(updates):
+                await person.tap()
+
+        await asyncio.gather(*(walk(p, UPDATES_PER_FLOW) for p in people))  # warm-up flow
+        started = time.perf_counter()
+        await asyncio.gather(*(walk(p, UPDATES_PER_FLOW * flows) for p in people))
+        elapsed = time.perf_counter() - started
+    return athletes * flows * UPDATES_PER_FLOW / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--athletes", type=int, default=50)
+    parser.add_argument("--flows", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one round")
+    args = parser.parse_args()
+    rounds = 1 if args.quick else args.rounds
+    ours: list[float] = []
+    echo: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(rounds):  # alternated, so both see the same machine load
+            echo.append(asyncio.run(saturate(False, args.athletes, args.flows, Path(tmp))))
+            db = Path(tmp) / f"round{n}.sqlite3"
+            ours.append(asyncio.run(saturate(True, args.athletes, args.flows, db)))
+    ratio = median(ours) / median(echo)
+    print(
+        table(
+            ["SOS steps, saturated, state written per step", "CrampCoach", "echo floor", "ratio"],
+            [
+                [
+                    f"{args.athletes} athletes, median of {rounds}",
+                    f"{median(ours):,.0f} updates/s",
+                    f"{median(echo):,.0f} updates/s",
+                    f"{ratio:.2f}",
+                ]
+            ],
+        )
+    )
+    print(f"rounds: CrampCoach {[round(x) for x in ours]}, echo {[round(x) for x in echo]}")
+
+
+if __name__ == "__main__":
+    main()
