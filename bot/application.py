@@ -13,6 +13,7 @@ from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
 from bot.errors import on_error
+from bot.inbox import Inbox
 from bot.rate_limiter import PriorityRateLimiter
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
@@ -32,9 +33,18 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
     window would lose where users were. Writing after every update makes a restart carry on.
     """
 
+    # Set by build_application: kept updates are marked done through it (see bot.inbox).
+    inbox: Inbox | None = None
+
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
         await self.update_persistence()
+        await self.mark_handled(update)  # reliability: the inbox row is done (bot.inbox)
+
+    async def mark_handled(self, update: object) -> None:
+        """The one place an update counts as handled: after its state was written."""
+        if self.inbox is not None:
+            await self.inbox.handled(update)
 
 
 def build_application(
@@ -71,6 +81,8 @@ def build_application(
     limiter = PriorityRateLimiter(rate=send_rate, per_chat_interval=per_chat_interval)
     builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
+    assert isinstance(application, CrampCoachApplication)
+    application.inbox = Inbox(db, clock)
 
     install(
         application.bot_data,

@@ -116,6 +116,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX checkins_remind ON checkins(remind_at) WHERE remind_at IS NOT NULL;
         """,
     ),
+    Migration(
+        3,
+        "the update inbox; plans set aside for attention",
+        """
+        CREATE TABLE inbox (
+            update_id   INTEGER PRIMARY KEY,
+            payload     TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            done_at     TEXT
+        );
+        CREATE INDEX inbox_pending ON inbox(update_id) WHERE done_at IS NULL;
+
+        ALTER TABLE plans ADD COLUMN attention TEXT;
+        """,
+    ),
 )
 
 

@@ -1,0 +1,190 @@
+"""Every update handled exactly once across a crash: the inbox between Telegram and handlers.
+
+python-telegram-bot's Updater confirms a batch of updates (the next ``getUpdates`` offset)
+before handling it, so a ``kill -9`` lost whatever was fetched but not yet handled. Here:
+
+1. :meth:`Inbox.keep` writes fetched updates to SQLite (``storage.inbox``) and commits;
+   only then does the polling loop ask for the next offset, which confirms them to Telegram.
+   A webhook (later) answers its POST only after ``keep`` returned, for the same reason.
+2. :meth:`Inbox.dispatch_pending` hands every kept, unfinished update to the application's
+   ``update_queue`` in ``update_id`` order, once per process. At start-up it replays what the
+   last run left unfinished; after each ``keep`` it hands on the new ones.
+3. ``CrampCoachApplication.process_update`` calls :meth:`Inbox.handled` after the update's
+   conversation state is written (``update_persistence``): the row is marked done.
+
+``update_id`` is the key, so an update Telegram delivers again (kept, but the bot died before
+confirming it) is stored once and handled once.
+
+The remaining window: the handlers write their own rows and send their replies before the
+row is marked done (one commit, about a millisecond later). A kill after Telegram accepted a
+reply but before that commit handles the update again at start-up: a button press whose
+step was already written is then answered as stale; otherwise its reply goes out twice. A kill
+at any other instant loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from conversations.services import Clock
+from storage import inbox
+from storage.db import Database
+
+_LOGGER = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 10.0  # seconds a getUpdates long poll waits for something to arrive
+MAX_BACKOFF = 30.0  # seconds between attempts while Telegram cannot be reached
+
+_App = Application[Any, Any, Any, Any, Any, Any]
+
+
+class Inbox:
+    """Keeps updates before they are confirmed and marks them done once handled."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._in_hand: set[int] = set()  # dispatched in this process, not yet done
+        self._highest_dispatched = -1
+        self._dispatch_lock = asyncio.Lock()
+
+    async def keep(self, updates: Sequence[Update]) -> list[int]:
+        """Store ``updates`` durably; return the ids that were new. Confirm only after this."""
+        return await self.keep_json([update.to_dict() for update in updates])
+
+    async def keep_json(self, payloads: Sequence[dict[str, Any]]) -> list[int]:
+        """Store raw updates as Telegram sent them (a webhook body, say); return the new ids."""
+        stored = [
+            inbox.StoredUpdate(int(payload["update_id"]), json.dumps(payload))
+            for payload in payloads
+        ]
+        return await inbox.store(self.db, stored, self.clock())
+
+    async def dispatch_pending(self, application: _App) -> int:
+        """Hand every kept, unfinished update not yet handed on to the application, in order.
+
+        Returns how many were handed on. Safe to call concurrently and repeatedly.
+        """
+        count = 0
+        async with self._dispatch_lock:
+            while True:
+                batch = await inbox.pending(self.db, after=self._highest_dispatched)
+                for stored in batch:
+                    self._highest_dispatched = stored.update_id
+                    update = _decode(stored, application)
+                    if update is None:
+                        # Not an update we can read (a future field's shape, a damaged row):
+                        # done, so it is not retried forever; logged by id only.
+                        await inbox.mark_done(self.db, stored.update_id, self.clock())
+                        continue
+                    self._in_hand.add(stored.update_id)
+                    await application.update_queue.put(update)
+                    count += 1
+                if len(batch) < 1000:
+                    return count
+
+    async def handled(self, update: object) -> None:
+        """The update was handled and its state written: mark its row done."""
+        if not isinstance(update, Update) or update.update_id not in self._in_hand:
+            return  # not from the inbox (tests feed updates directly; jobs are not updates)
+        await inbox.mark_done(self.db, update.update_id, self.clock())
+        self._in_hand.discard(update.update_id)
+
+    @property
+    def in_hand(self) -> int:
+        """Updates handed to the application and not yet done."""
+        return len(self._in_hand)
+
+
+def _decode(stored: inbox.StoredUpdate, application: _App) -> Update | None:
+    try:
+        return Update.de_json(json.loads(stored.payload), application.bot)
+    except (ValueError, TypeError, KeyError) as exc:
+        _LOGGER.error("Inbox update %d cannot be read, skipped: %s", stored.update_id, type(exc))
+        return None
+
+
+async def poll(
+    application: _App,
+    keeper: Inbox,
+    stop: asyncio.Event,
+    *,
+    allowed_updates: Sequence[str] | None = None,
+    poll_timeout: float = POLL_TIMEOUT,
+) -> None:
+    """Long polling through the inbox until ``stop`` is set.
+
+    Each batch is kept (committed) before the next ``getUpdates`` asks for the offset past it,
+    which is what confirms it to Telegram. A failure to keep leaves the offset where it was:
+    Telegram sends the batch again.
+    """
+    offset: int | None = None
+    backoff = 1.0
+    while not stop.is_set():
+        fetch = asyncio.ensure_future(
+            application.bot.get_updates(
+                offset=offset, timeout=poll_timeout, allowed_updates=allowed_updates
+            )
+        )
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not fetch.done():
+            # Stopping: the batch in flight was not confirmed, Telegram keeps it for us.
+            fetch.cancel()
+            await asyncio.gather(fetch, return_exceptions=True)
+            return
+        try:
+            updates: tuple[Update, ...] = fetch.result()
+        except RetryAfter as exc:
+            await _pause(stop, _seconds(exc.retry_after))
+            continue
+        except TimedOut:
+            continue  # a long poll that outlived its read timeout: ask again
+        except InvalidToken:
+            raise
+        except (Conflict, NetworkError) as exc:
+            # Telegram unreachable, or another instance polling with this token.
+            _LOGGER.warning("getUpdates failed, retrying in %.0f s: %r", backoff, exc)
+            await _pause(stop, backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            continue
+        backoff = 1.0
+        if not updates:
+            continue
+        try:
+            await keeper.keep(updates)
+        except Exception:
+            # Not confirmed: the same batch comes back on the next getUpdates.
+            _LOGGER.exception("Could not keep %d updates; fetching them again", len(updates))
+            await _pause(stop, 1.0)
+            continue
+        offset = updates[-1].update_id + 1
+        await keeper.dispatch_pending(application)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
+
+
+async def delete_webhook(application: _App) -> None:
+    """Polling and a webhook exclude each other; pending updates are kept (never dropped)."""
+    try:
+        await application.bot.delete_webhook(drop_pending_updates=False)
+    except TelegramError as exc:
+        _LOGGER.warning("Could not delete the webhook: %r", exc)
