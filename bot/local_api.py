@@ -11,6 +11,7 @@ real ``Update`` objects and hands them to the application.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -114,6 +115,8 @@ class LocalBotAPI(BaseRequest):
         self.listeners: list[Callable[[ApiCall, ChatMessage | None], None]] = []
         self._message_ids = itertools.count(1)
         self._clock: Callable[[], float] = time.time
+        # getUpdates: updates waiting for the bot; a fetch with an offset confirms those below.
+        self.incoming_updates: list[dict[str, Any]] = []
 
     # --- BaseRequest -----------------------------------------------------------------------
 
@@ -139,6 +142,8 @@ class LocalBotAPI(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if api_method == "getUpdates" and not self._updates_after(params):
+            await asyncio.sleep(0.005)  # a long poll with nothing to fetch: don't spin
         call = ApiCall(api_method, params)
         self.calls.append(call)
         fault = self._take_fault(api_method, params)
@@ -212,6 +217,16 @@ class LocalBotAPI(BaseRequest):
         scope = json.dumps(params.get("scope", {"type": "default"}), sort_keys=True)
         self.commands[scope] = list(params.get("commands", []))
         return True, None
+
+    def _getUpdates(self, params: dict[str, Any]) -> tuple[Any, None]:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self.incoming_updates = [u for u in self.incoming_updates if u["update_id"] >= offset]
+        return self._updates_after(params)[: int(params.get("limit") or 100)], None
+
+    def _updates_after(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        return [u for u in self.incoming_updates if u["update_id"] >= offset]
 
     def _deleteWebhook(self, params: dict[str, Any]) -> tuple[Any, None]:
         return True, None
@@ -317,8 +332,11 @@ class LocalUser:
         *,
         first_name: str = "Alex",
         chat_id: int | None = None,
+        via_get_updates: bool = False,
     ) -> None:
         self.application = application
+        # True: updates wait in ``api.incoming_updates`` for getUpdates, as on Telegram.
+        self.via_get_updates = via_get_updates
         self.api = api
         self.user_id = user_id
         self.chat_id = user_id if chat_id is None else chat_id
@@ -394,8 +412,10 @@ class LocalUser:
         }
 
     async def _deliver(self, payload: dict[str, Any]) -> None:
-        update = Update.de_json(
-            {"update_id": next(self._update_ids), **payload}, self.application.bot
-        )
+        data = {"update_id": next(self._update_ids), **payload}
+        if self.via_get_updates:
+            self.api.incoming_updates.append(data)
+            return
+        update = Update.de_json(data, self.application.bot)
         assert update is not None
         await self.application.process_update(update)
