@@ -133,6 +133,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+LATEST_VERSION = MIGRATIONS[-1].version
+
 
 async def schema_version(conn: aiosqlite.Connection) -> int:
     async with conn.execute("PRAGMA user_version") as cursor:
