@@ -24,7 +24,7 @@ from telegram.ext import (
 
 from conversations import callbacks, common, keyboards, plan_clock, recovery
 from conversations import recovery_rules as rules
-from conversations.replies import answer_quietly, send, user_id_of
+from conversations.replies import answer_quietly, from_private_chat, send, user_id_of
 from conversations.services import Services, services
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
@@ -154,7 +154,13 @@ async def _pressed_checkin(
     svc = services(context)
     checkin = None if press is None else await plans.get_checkin(svc.db, press.ref)
     plan = None if checkin is None else await plans.get_plan(svc.db, checkin.plan_id)
-    if press is None or checkin is None or plan is None or plan.user_id != user_id_of(update):
+    if (
+        press is None
+        or checkin is None
+        or plan is None
+        or plan.user_id != user_id_of(update)
+        or not from_private_chat(update, plan.chat_id)  # only where it was sent
+    ):
         await answer_quietly(query, BUTTON_EXPIRED)
         return None
     if checkin.answered_at is not None:

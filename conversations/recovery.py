@@ -31,7 +31,13 @@ from telegram.ext import (
 from conversations import callbacks, keyboards, plan_clock
 from conversations import recovery_rules as rules
 from conversations.progress_chart import ChartPoint, render_progress_png
-from conversations.replies import answer_quietly, chat_id_of, send, user_id_of
+from conversations.replies import (
+    answer_quietly,
+    chat_id_of,
+    from_private_chat,
+    send,
+    user_id_of,
+)
 from conversations.services import Services, services
 from conversations.texts import common
 from conversations.texts import plan as texts
@@ -107,6 +113,7 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if (
         episode is None
         or episode.user_id != user_id
+        or not from_private_chat(update, user_id)  # a plan lives in the private chat
         or episode.outcome is not episodes.Outcome.EASED
         # An offer from an older cramp would date the plan from the wrong cramp.
         or history[-1].id != episode.id
@@ -263,6 +270,7 @@ async def _pressed_plan(
         press is None
         or plan is None
         or plan.user_id != user_id_of(update)
+        or not from_private_chat(update, plan.chat_id)
         or plan.status == "ended"
         or not accepts(plan)
     ):

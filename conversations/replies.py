@@ -11,6 +11,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from conversations.services import Services
@@ -48,6 +49,20 @@ def chat_id_of(update: Update) -> int:
     chat = update.effective_chat
     assert chat is not None, "handlers here only run for updates in a chat"
     return chat.id
+
+
+def from_private_chat(update: Update, chat_id: int | None = None) -> bool:
+    """Whether the update comes from a private chat (``chat_id``'s, if given).
+
+    Plan and check-in buttons act only where they were sent: a forged press in a group must
+    not post someone's health answers there.
+    """
+    chat = update.effective_chat
+    return (
+        chat is not None
+        and chat.type == ChatType.PRIVATE
+        and (chat_id is None or chat.id == chat_id)
+    )
 
 
 def sos_text(template: str) -> str:
