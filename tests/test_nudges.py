@@ -1,0 +1,49 @@
+"""Whatever arrives mid-step, the nudge carries that step's buttons.
+
+Commands addressed to another bot (``/cramp@OtherBot``), a shared location, media: each is
+bad input for the step the athlete is on, answered with the nudge and the step's buttons,
+never with a reply the athlete cannot act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.local_api import LocalUser
+from conversations.texts import common
+from tests.conftest import Bot
+from tests.helpers import STATES, conversation_state, episodes_of, walk_to
+
+STRAY: dict[str, Callable[[LocalUser], Awaitable[None]]] = {
+    "command-for-another-bot": lambda user: user.send("/cramp@OtherBot"),
+    "help-for-another-bot": lambda user: user.send("/help@SomeOtherBot please"),
+    "location": lambda user: user.send_location(52.52, 13.40),
+}
+
+
+@pytest.mark.parametrize("kind", list(STRAY))
+@pytest.mark.parametrize("state", STATES)
+async def test_stray_input_mid_flow_gets_the_step_buttons(bot: Bot, state: str, kind: str) -> None:
+    user = bot.user()
+    await walk_to(user, state)
+    step = bot.api.last_bot_message(user.chat_id)
+
+    await STRAY[kind](user)
+
+    nudge = bot.api.last_bot_message(user.chat_id)
+    assert nudge.message_id != step.message_id
+    assert nudge.text.startswith(common.NUDGE)
+    assert nudge.button_labels == step.button_labels
+    assert await conversation_state(bot, user) == state
+    assert len(await episodes_of(bot, user)) == 1
+
+
+async def test_our_own_command_with_our_name_still_works_mid_flow(bot: Bot) -> None:
+    user = bot.user()
+    await walk_to(user, STATES[2])
+
+    await user.send("/cancel@CrampCoachLocalBot")
+
+    assert await conversation_state(bot, user) is None
