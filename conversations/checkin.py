@@ -289,6 +289,21 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await common.idle_reply(update, context)
 
 
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location: a zone being chosen takes it; an open check-in asks its question
+    again, with its buttons (it used to say "tap one of the buttons below" with none)."""
+    svc = services(context)
+    plan = await plans.live_plan_of(svc.db, user_id_of(update))
+    checkin = None if plan is None else await plans.open_checkin_of(svc.db, plan.id)
+    if plan is None or plan.editing is not None or checkin is None:
+        await recovery.on_location(update, context)
+        return
+    message = update.effective_message
+    assert message is not None
+    text, markup = _current_question(plan, checkin)
+    await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
+
+
 def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
     return [
         CallbackQueryHandler(
@@ -297,6 +312,6 @@ def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         CallbackQueryHandler(on_snooze, pattern=callbacks.matcher(FLOW, "snooze", {"1", "3"})),
         CallbackQueryHandler(on_yesterday, pattern=callbacks.matcher(FLOW, "yday", _YESTERDAY)),
         CallbackQueryHandler(on_warning, pattern=callbacks.matcher(FLOW, "warn", {"yes", "no"})),
-        MessageHandler(PRIVATE & filters.LOCATION, recovery.on_location),
+        MessageHandler(PRIVATE & filters.LOCATION, on_location),
         MessageHandler(PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_text),
     ]

@@ -13,8 +13,10 @@ import pytest
 
 from bot.local_api import LocalUser
 from conversations.texts import common
-from tests.conftest import Bot
+from conversations.texts import plan as plan_texts
+from tests.conftest import Bot, FakeClock
 from tests.helpers import STATES, conversation_state, episodes_of, walk_to
+from tests.plan_helpers import deliver_next_checkin, start_plan
 
 STRAY: dict[str, Callable[[LocalUser], Awaitable[None]]] = {
     "command-for-another-bot": lambda user: user.send("/cramp@OtherBot"),
@@ -47,3 +49,26 @@ async def test_our_own_command_with_our_name_still_works_mid_flow(bot: Bot) -> N
     await user.send("/cancel@CrampCoachLocalBot")
 
     assert await conversation_state(bot, user) is None
+
+
+# --- During a check-in -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answered", [0, 1, 2])
+async def test_a_location_during_an_open_check_in_asks_its_question_with_buttons(
+    bot: Bot, clock: FakeClock, answered: int
+) -> None:
+    athlete = bot.user(3401)
+    await start_plan(athlete)
+    await deliver_next_checkin(bot, clock, athlete)
+    for label in ["3", "Comfortable"][:answered]:
+        await athlete.press(label)
+    question = bot.api.last_bot_message(athlete.chat_id)
+
+    await athlete.send_location(52.52, 13.40)
+
+    reply = bot.api.last_bot_message(athlete.chat_id)
+    assert reply.message_id != question.message_id
+    assert reply.text.startswith(plan_texts.ANSWER_WITH_BUTTONS)
+    assert reply.button_labels == question.button_labels
+    assert reply.button_labels  # never "tap one of the buttons below" with none
