@@ -19,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from telegram import Update
+from telegram.error import TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -94,6 +96,9 @@ class Fault:
     times: int = 1
     chat_id: int | None = None
     retry_after: int | None = None
+    # "read": the call is carried out, then its answer is lost (httpx.ReadTimeout: the message
+    # was delivered); "connect": it never arrives (httpx.ConnectTimeout). Both raise TimedOut.
+    timeout: str | None = None
 
 
 class LocalBotAPI(BaseRequest):
@@ -147,6 +152,11 @@ class LocalBotAPI(BaseRequest):
         call = ApiCall(api_method, params)
         self.calls.append(call)
         fault = self._take_fault(api_method, params)
+        if fault is not None and fault.timeout == "connect":
+            raise TimedOut() from httpx.ConnectTimeout("connect timed out")
+        if fault is not None and fault.timeout == "read":
+            self._carry_out(call, api_method, params)
+            raise TimedOut() from httpx.ReadTimeout("read timed out")
         if fault is not None:
             body: dict[str, Any] = {
                 "ok": False,
@@ -156,6 +166,11 @@ class LocalBotAPI(BaseRequest):
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return fault.error_code, json.dumps(body).encode()
+        return self._carry_out(call, api_method, params)
+
+    def _carry_out(
+        self, call: ApiCall, api_method: str, params: dict[str, Any]
+    ) -> tuple[int, bytes]:
         handler = getattr(self, f"_{api_method}", None)
         if handler is None:
             error = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}

@@ -166,9 +166,7 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     recurrence = await plans.restart_for_recurrence(svc.db, user_id, now)
     episode_id = await episodes.start_episode(svc.db, user_id, now, is_recurrence=recurrence)
     text, markup = _triage_view(episode_id)
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(text, reply_markup=markup)
+    await send(update, text, markup)  # a read timeout counts as delivered: the flow starts
     return TRIAGE
 
 
@@ -363,6 +361,8 @@ async def _begin_stretch(
     text = countdown.render(instructions, hold)
     sent = await _send(update, text, relief_buttons(episode_id))
     await episodes.add_relief_tried(svc.db, episode_id, "stretch")
+    if sent is None:
+        return  # its message id is unknown: no countdown edits, the text says how long
     countdown.start(
         context.job_queue,
         chat_id=sent[0],
@@ -451,10 +451,11 @@ async def _finish(update: Update, svc: Services, text: str) -> None:
     await send(update, text, keyboards.sos_reply_keyboard())
 
 
-async def _send(update: Update, text: str, markup: InlineKeyboardMarkup) -> tuple[int, int]:
-    """Send the next step as a new message; returns (chat id, message id)."""
+async def _send(update: Update, text: str, markup: InlineKeyboardMarkup) -> tuple[int, int] | None:
+    """Send the next step as a new message; returns (chat id, message id), or None when
+    Telegram's answer was lost after sending (see ``replies.send``)."""
     sent = await send(update, text, markup)
-    return sent.chat_id, sent.message_id
+    return None if sent is None else (sent.chat_id, sent.message_id)
 
 
 def _duration(elapsed: timedelta) -> str:
