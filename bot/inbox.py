@@ -28,12 +28,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from conversations.services import Clock
 from storage import inbox
@@ -42,6 +44,11 @@ from storage.db import Database
 _LOGGER = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10.0  # seconds a getUpdates long poll waits for something to arrive
+READ_MARGIN = 5.0  # seconds on top of the long poll before its answer counts as lost
+
+# getUpdates goes through do_api_request to get the raw JSON (see poll); python-telegram-bot
+# suggests get_updates for that, which would parse it.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 MAX_BACKOFF = 30.0  # seconds between attempts while Telegram cannot be reached
 
 _App = Application[Any, Any, Any, Any, Any, Any]
@@ -57,12 +64,9 @@ class Inbox:
         self._highest_dispatched = -1
         self._dispatch_lock = asyncio.Lock()
 
-    async def keep(self, updates: Sequence[Update]) -> list[int]:
-        """Store ``updates`` durably; return the ids that were new. Confirm only after this."""
-        return await self.keep_json([update.to_dict() for update in updates])
-
     async def keep_json(self, payloads: Sequence[dict[str, Any]]) -> list[int]:
-        """Store raw updates as Telegram sent them (a webhook body, say); return the new ids."""
+        """Store updates as Telegram sent them (a getUpdates result, a webhook body) durably;
+        return the ids that were new. Confirm them to Telegram only after this returned."""
         stored = [
             inbox.StoredUpdate(int(payload["update_id"]), json.dumps(payload))
             for payload in payloads
@@ -108,8 +112,10 @@ class Inbox:
 def _decode(stored: inbox.StoredUpdate, application: _App) -> Update | None:
     try:
         return Update.de_json(json.loads(stored.payload), application.bot)
-    except (ValueError, TypeError, KeyError) as exc:
-        _LOGGER.error("Inbox update %d cannot be read, skipped: %s", stored.update_id, type(exc))
+    except Exception as exc:  # python-telegram-bot raises TypeError, KeyError, ValueError...
+        _LOGGER.error(
+            "Inbox update %d cannot be read, skipped: %s", stored.update_id, type(exc).__name__
+        )
         return None
 
 
@@ -130,9 +136,18 @@ async def poll(
     offset: int | None = None
     backoff = 1.0
     while not stop.is_set():
+        # Raw JSON, not Update objects: what Telegram sent is what the inbox keeps, and one
+        # update python-telegram-bot cannot parse (a field a newer Bot API made required, say)
+        # is set aside on its own instead of failing every fetch of its batch for ever.
         fetch = asyncio.ensure_future(
-            application.bot.get_updates(
-                offset=offset, timeout=poll_timeout, allowed_updates=allowed_updates
+            application.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": offset,
+                    "timeout": poll_timeout,
+                    "allowed_updates": allowed_updates,
+                },
+                read_timeout=poll_timeout + READ_MARGIN,
             )
         )
         stopping = asyncio.ensure_future(stop.wait())
@@ -144,7 +159,7 @@ async def poll(
             await asyncio.gather(fetch, return_exceptions=True)
             return
         try:
-            updates: tuple[Update, ...] = fetch.result()
+            result = fetch.result()
         except RetryAfter as exc:
             await _pause(stop, _seconds(exc.retry_after))
             continue
@@ -159,16 +174,17 @@ async def poll(
             backoff = min(backoff * 2, MAX_BACKOFF)
             continue
         backoff = 1.0
+        updates = [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
         if not updates:
             continue
         try:
-            await keeper.keep(updates)
+            await keeper.keep_json(updates)
         except Exception:
             # Not confirmed: the same batch comes back on the next getUpdates.
             _LOGGER.exception("Could not keep %d updates; fetching them again", len(updates))
             await _pause(stop, 1.0)
             continue
-        offset = updates[-1].update_id + 1
+        offset = max(int(u["update_id"]) for u in updates) + 1
         await keeper.dispatch_pending(application)
 
 

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.application import CrampCoachApplication, accepted_updates
 from bot.inbox import Inbox, poll
 from bot.local_api import Fault, LocalUser
@@ -164,3 +166,27 @@ async def test_done_updates_are_pruned_after_a_day_but_the_newest_is_kept(bot: B
     assert await inbox.prune(db_of(bot), now + timedelta(days=1, minutes=1)) == 2
     rows = await db_of(bot).fetch_all("SELECT update_id FROM inbox")
     assert [row["update_id"] for row in rows] == [payloads[-1]["update_id"]]
+
+
+async def test_an_update_that_cannot_be_read_is_set_aside_and_the_rest_go_on(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A poll from a newer Bot API (fields python-telegram-bot requires are missing): kept,
+    logged by id only, marked done; the /cramp behind it in the same batch is answered."""
+    athlete = bot.user(2601, via_get_updates=True)
+    unreadable = {"update_id": 990_001, "poll": {"id": "1", "question": "q"}}
+    bot.api.incoming_updates.append(unreadable)
+    await athlete.send("/cramp")
+    bot.api.incoming_updates.sort(key=lambda u: int(u["update_id"]))
+    stop = asyncio.Event()
+    polling = asyncio.create_task(poll(bot.application, inbox_of(bot), stop))
+    try:
+        await wait_for(lambda: screens_sent(bot, 2601) == 1)
+        await wait_for_done(bot)
+    finally:
+        stop.set()
+        await polling
+    assert await inbox.is_done(db_of(bot), 990_001)
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "Inbox update 990001 cannot be read, skipped: TypeError"
+    ]
