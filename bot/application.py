@@ -38,13 +38,22 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
-        await self.update_persistence()
-        await self.mark_handled(update)  # reliability: the inbox row is done (bot.inbox)
+        await self.mark_handled(update)  # reliability: state + inbox row done (bot.inbox)
 
     async def mark_handled(self, update: object) -> None:
-        """The one place an update counts as handled: after its state was written."""
-        if self.inbox is not None:
-            await self.inbox.handled(update)
+        """The one place an update counts as handled: its conversation states are written
+        and its inbox row marked done, in one transaction."""
+        await super().update_persistence()  # hands the changed states to the persistence
+        persistence = self.persistence
+        assert isinstance(persistence, SQLitePersistence) and self.inbox is not None
+        pending = persistence.write_pending if persistence.has_unwritten else None
+        await self.inbox.handled(update, pending)
+
+    async def update_persistence(self) -> None:
+        """Also write the states at once (the timer and shutdown call this)."""
+        await super().update_persistence()
+        if isinstance(self.persistence, SQLitePersistence):
+            await self.persistence.flush()
 
 
 def build_application(

@@ -9,17 +9,20 @@ before handling it, so a ``kill -9`` lost whatever was fetched but not yet handl
 2. :meth:`Inbox.dispatch_pending` hands every kept, unfinished update to the application's
    ``update_queue`` in ``update_id`` order, once per process. At start-up it replays what the
    last run left unfinished; after each ``keep`` it hands on the new ones.
-3. ``CrampCoachApplication.process_update`` calls :meth:`Inbox.handled` after the update's
-   conversation state is written (``update_persistence``): the row is marked done.
+3. ``CrampCoachApplication.mark_handled`` (after the handlers, in ``process_update``) calls
+   :meth:`Inbox.handled`, which writes the update's conversation states and marks its row
+   done in one transaction: a crash keeps both or neither.
 
 ``update_id`` is the key, so an update Telegram delivers again (kept, but the bot died before
 confirming it) is stored once and handled once.
 
-The remaining window: the handlers write their own rows and send their replies before the
-row is marked done (one commit, about a millisecond later). A kill after Telegram accepted a
-reply but before that commit handles the update again at start-up: a button press whose
-step was already written is then answered as stale; otherwise its reply goes out twice. A kill
-at any other instant loses nothing and repeats nothing.
+The remaining window: handlers send their replies (and write their own rows: episodes,
+plans) before that transaction commits. A kill after Telegram accepted a reply and before the
+commit handles the update again at start-up, from the state it started in: its reply goes out
+a second time and its own row writes are repeated (they are idempotent for the SOS steps,
+except that a repeated relief step is recorded twice in ``relief_tried``). A kill at any
+other instant loses nothing and repeats nothing. Replies cannot be made atomic with a
+database commit; the window is the reply's round trip back plus one commit.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ import contextlib
 import json
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import aiosqlite
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
@@ -96,12 +100,25 @@ class Inbox:
                 if len(batch) < 1000:
                     return count
 
-    async def handled(self, update: object) -> None:
-        """The update was handled and its state written: mark its row done."""
-        if not isinstance(update, Update) or update.update_id not in self._in_hand:
+    async def handled(
+        self,
+        update: object,
+        write_state: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+    ) -> None:
+        """The update was handled: write its state (``write_state``, if any) and mark its row
+        done, in one transaction."""
+        from_inbox = isinstance(update, Update) and update.update_id in self._in_hand
+        if not from_inbox and write_state is None:
             return  # not from the inbox (tests feed updates directly; jobs are not updates)
-        await inbox.mark_done(self.db, update.update_id, self.clock())
-        self._in_hand.discard(update.update_id)
+        async with self.db.write() as conn:
+            if write_state is not None:
+                await write_state(conn)
+            if from_inbox:
+                assert isinstance(update, Update)
+                await inbox.mark_done_in(conn, update.update_id, self.clock())
+        if from_inbox:
+            assert isinstance(update, Update)
+            self._in_hand.discard(update.update_id)
 
     @property
     def in_hand(self) -> int:

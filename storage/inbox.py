@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import aiosqlite
+
 from storage.db import Database
 from storage.timestamps import to_db
 
@@ -65,10 +67,15 @@ async def pending(
 async def mark_done(db: Database, update_id: int, now: datetime) -> None:
     """The update has been handled and its state written: never handle it again."""
     async with db.write() as conn:
-        await conn.execute(
-            "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
-            (to_db(now), update_id),
-        )
+        await mark_done_in(conn, update_id, now)
+
+
+async def mark_done_in(conn: aiosqlite.Connection, update_id: int, now: datetime) -> None:
+    """:func:`mark_done` inside the caller's transaction (the one writing the update's state)."""
+    await conn.execute(
+        "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
+        (to_db(now), update_id),
+    )
 
 
 async def is_done(db: Database, update_id: int) -> bool:

@@ -190,3 +190,43 @@ async def test_an_update_that_cannot_be_read_is_set_aside_and_the_rest_go_on(
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         "Inbox update 990001 cannot be read, skipped: TypeError"
     ]
+
+
+async def test_a_step_and_its_inbox_row_are_written_together_or_not_at_all(
+    start_bot: StartBot,
+) -> None:
+    """The conversation state and the row's done mark share one transaction: when it fails,
+    neither is written, and the next start handles the press again from the old step."""
+    a = await start_bot()
+    athlete = a.user(2701)
+    await inbox_of(a).keep_json([await queued(athlete, "/cramp")])
+    await inbox_of(a).dispatch_pending(a.application)
+    await a.application.update_queue.join()
+    press = await queued_press(athlete, "✅ None of these")
+    async with db_of(a).write() as conn:
+        await conn.execute(
+            "CREATE TRIGGER inbox_stuck BEFORE UPDATE ON inbox "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+
+    await inbox_of(a).keep_json([press])
+    await inbox_of(a).dispatch_pending(a.application)
+    await a.application.update_queue.join()
+
+    state = await db_of(a).fetch_one("SELECT state FROM ptb_conversations")
+    assert state is not None and state["state"] == '"sos.triage"'  # not written either
+    assert await unfinished(a) == [press["update_id"]]
+
+    async with db_of(a).write() as conn:
+        await conn.execute("DROP TRIGGER inbox_stuck")
+    b = await start_bot(api=a.api)
+    assert await inbox_of(b).dispatch_pending(b.application) == 1
+    await wait_for_done(b)
+    state = await db_of(b).fetch_one("SELECT state FROM ptb_conversations")
+    assert state is not None and state["state"] == '"sos.context"'
+
+
+async def queued_press(user: LocalUser, label: str) -> dict[str, Any]:
+    user.via_get_updates = True
+    await user.press(label)
+    return user.api.incoming_updates.pop()
