@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 from tests.bot_api_server import BotApiServer
-from tests.test_kill_in_flight import TOKEN, _start_bot
+from tests.test_end_to_end_polling import TOKEN
+from tests.test_kill_in_flight import _start_bot
 
 ATHLETES = range(7001, 7051)
 SCREEN = "Stop what you're doing"

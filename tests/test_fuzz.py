@@ -217,9 +217,9 @@ class World:
         return update
 
     def _payload(self, action: Action) -> dict[str, Any] | None:
-        user = {"id": action.user, "is_bot": False, "first_name": "Fuzz"}
+        user: dict[str, Any] = {"id": action.user, "is_bot": False, "first_name": "Fuzz"}
         if action.kind == "member":
-            status = {"status": action.text, "user": user}
+            status: dict[str, Any] = {"status": action.text, "user": user}
             if action.text == "kicked":
                 status["until_date"] = 0
             return {
