@@ -24,6 +24,7 @@ from telegram.ext import (
 
 from conversations import callbacks, common, keyboards, plan_clock, recovery
 from conversations import recovery_rules as rules
+from conversations.commands import is_known_command
 from conversations.replies import (
     answer_quietly,
     from_private_chat,
@@ -334,5 +335,7 @@ def handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         CallbackQueryHandler(on_yesterday, pattern=callbacks.matcher(FLOW, "yday", _YESTERDAY)),
         CallbackQueryHandler(on_warning, pattern=callbacks.matcher(FLOW, "warn", {"yes", "no"})),
         MessageHandler(PRIVATE & filters.LOCATION, on_location),
-        MessageHandler(PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, on_private_text),
+        # Unknown commands and other bots' commands too: a question being asked is asked again
+        # with its buttons (our own commands were taken by their handlers before this one).
+        MessageHandler(PRIVATE & ~is_known_command() & ~filters.StatusUpdate.ALL, on_private_text),
     ]

@@ -16,7 +16,7 @@ from conversations.texts import common
 from conversations.texts import plan as plan_texts
 from tests.conftest import Bot, FakeClock
 from tests.helpers import STATES, conversation_state, episodes_of, walk_to
-from tests.plan_helpers import deliver_next_checkin, start_plan
+from tests.plan_helpers import deliver_next_checkin, ease_a_cramp, start_plan
 
 STRAY: dict[str, Callable[[LocalUser], Awaitable[None]]] = {
     "command-for-another-bot": lambda user: user.send("/cramp@OtherBot"),
@@ -72,3 +72,34 @@ async def test_a_location_during_an_open_check_in_asks_its_question_with_buttons
     assert reply.text.startswith(plan_texts.ANSWER_WITH_BUTTONS)
     assert reply.button_labels == question.button_labels
     assert reply.button_labels  # never "tap one of the buttons below" with none
+
+
+@pytest.mark.parametrize("stray", ["/foo", "/cramp@OtherBot", "/today@OtherBot now"])
+async def test_a_stray_command_during_an_open_check_in_asks_its_question_with_buttons(
+    bot: Bot, clock: FakeClock, stray: str
+) -> None:
+    athlete = bot.user(3402)
+    await start_plan(athlete)
+    question = await deliver_next_checkin(bot, clock, athlete)
+
+    await athlete.send(stray)
+
+    reply = bot.api.last_bot_message(athlete.chat_id)
+    assert reply.message_id != question.message_id
+    assert reply.button_labels == question.button_labels
+
+
+@pytest.mark.parametrize("stray", ["/foo", "/settings@OtherBot"])
+async def test_a_stray_command_during_plan_set_up_asks_the_question_again(
+    bot: Bot, stray: str
+) -> None:
+    athlete = bot.user(3403)
+    await ease_a_cramp(athlete)
+    await athlete.press(plan_texts.OFFER_BUTTON)
+    question = bot.api.last_bot_message(athlete.chat_id)
+
+    await athlete.send(stray)
+
+    reply = bot.api.last_bot_message(athlete.chat_id)
+    assert reply.message_id != question.message_id
+    assert reply.button_labels == question.button_labels
