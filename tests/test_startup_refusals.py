@@ -24,6 +24,7 @@ import pytest
 
 from storage.db import Database, DatabaseUnusable
 from storage.migrations import LATEST_VERSION
+from tests.bot_api_server import BotApiServer
 
 TOKEN = "123456789:AAE2eTestTokenNotRealButShapedLikeOne_x"
 IS_ROOT = os.geteuid() == 0
@@ -216,3 +217,42 @@ async def test_an_existing_world_readable_database_is_made_private(tmp_path: Pat
     await db.open()
     await db.close()
     assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+
+
+# --- Telegram at start-up ----------------------------------------------------------------
+
+
+def test_telegram_unreachable_at_start_up_is_one_line_and_status_1(tmp_path: Path) -> None:
+    result = run_bot(tmp_path / "crampcoach.sqlite3", tmp_path)
+
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("crampcoach: cannot reach Telegram at start-up")
+    assert TOKEN not in result.stderr and TOKEN.split(":")[1] not in result.stderr
+
+
+def test_a_token_telegram_rejects_is_one_line_and_status_2(tmp_path: Path) -> None:
+    server = BotApiServer("987654321:AAE2eAnotherTokenThanTheOneTheBotHas_x")  # answers 401
+    server.start()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CRAMPCOACH_")}
+        env.update(
+            CRAMPCOACH_TOKEN=TOKEN,
+            CRAMPCOACH_API_BASE_URL=server.base_url,
+            CRAMPCOACH_DB_PATH=str(tmp_path / "crampcoach.sqlite3"),
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("crampcoach: Telegram rejected the token")
+    assert TOKEN.split(":")[1] not in result.stderr
