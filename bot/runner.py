@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Application
+from telegram.ext import Application, ContextTypes
 
 from bot.application import CrampCoachApplication, accepted_updates, build_application
 from bot.inbox import delete_webhook, poll
@@ -14,6 +15,13 @@ from bot.lifecycle import running
 from bot.settings import Settings
 from conversations.services import services_of
 from storage import inbox
+
+PRUNE_EVERY = timedelta(hours=1)
+
+
+async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services_of(context.bot_data)
+    await inbox.prune(svc.db, svc.now())
 
 
 def run_polling(settings: Settings) -> None:
@@ -31,6 +39,8 @@ async def _run(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     async with running(application):
         svc = services_of(application.bot_data)
         await inbox.prune(svc.db, svc.now())
+        if application.job_queue is not None:
+            application.job_queue.run_repeating(_prune, interval=PRUNE_EVERY, name="inbox-prune")
         await delete_webhook(application)
         # What the last run kept but did not finish (a kill -9), before anything new.
         await keeper.dispatch_pending(application)

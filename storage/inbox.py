@@ -7,8 +7,9 @@ again at start-up, in ``update_id`` order. ``update_id`` is the key: an update T
 again (it was stored but not yet confirmed when the bot died) is stored once and handled once.
 
 Payloads are the update's JSON exactly as the bot received it; storage knows nothing of its
-shape. Done rows are kept a day (Telegram keeps undelivered updates no longer) so that a late
-redelivery is still recognised, then pruned.
+shape. A payload holds what people wrote, so it is emptied when its update is done; the id is
+kept a day (Telegram keeps undelivered updates no longer) so that a late redelivery is still
+recognised, then pruned.
 """
 
 from __future__ import annotations
@@ -72,8 +73,10 @@ async def mark_done(db: Database, update_id: int, now: datetime) -> None:
 
 async def mark_done_in(conn: aiosqlite.Connection, update_id: int, now: datetime) -> None:
     """:func:`mark_done` inside the caller's transaction (the one writing the update's state)."""
+    # The payload (what the person wrote) is dropped at once: only the id is needed to
+    # recognise a redelivery.
     await conn.execute(
-        "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
+        "UPDATE inbox SET done_at = ?, payload = '' WHERE update_id = ? AND done_at IS NULL",
         (to_db(now), update_id),
     )
 

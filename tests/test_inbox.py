@@ -230,3 +230,18 @@ async def queued_press(user: LocalUser, label: str) -> dict[str, Any]:
     user.via_get_updates = True
     await user.press(label)
     return user.api.incoming_updates.pop()
+
+
+async def test_what_people_wrote_leaves_the_inbox_once_handled(bot: Bot) -> None:
+    keeper = inbox_of(bot)
+    payload = await queued(bot.user(2801), "my calf is cramping after the 10k")
+    await keeper.keep_json([payload])
+    stored = await db_of(bot).fetch_one("SELECT payload FROM inbox")
+    assert stored is not None and "10k" in stored["payload"]  # kept until handled
+
+    await keeper.dispatch_pending(bot.application)
+    await wait_for_done(bot)
+
+    row = await db_of(bot).fetch_one("SELECT payload, done_at FROM inbox")
+    assert row is not None and row["done_at"] is not None and row["payload"] == ""
+    assert await keeper.keep_json([payload]) == []  # the id still tells a redelivery
