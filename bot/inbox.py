@@ -50,11 +50,12 @@ _LOGGER = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10.0  # seconds a getUpdates long poll waits for something to arrive
 READ_MARGIN = 5.0  # seconds on top of the long poll before its answer counts as lost
+MAX_BACKOFF = 30.0  # seconds between attempts while Telegram cannot be reached
+PENDING_BATCH = 1000  # kept updates read from the inbox at a time
 
 # getUpdates goes through do_api_request to get the raw JSON (see poll); python-telegram-bot
 # suggests get_updates for that, which would parse it.
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
-MAX_BACKOFF = 30.0  # seconds between attempts while Telegram cannot be reached
 
 _App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -86,7 +87,9 @@ class Inbox:
         count = 0
         async with self._dispatch_lock:
             while True:
-                batch = await inbox.pending(self.db, after=self._highest_dispatched)
+                batch = await inbox.pending(
+                    self.db, after=self._highest_dispatched, limit=PENDING_BATCH
+                )
                 for stored in batch:
                     self._highest_dispatched = stored.update_id
                     update = _decode(stored, application)
@@ -98,7 +101,7 @@ class Inbox:
                     self._in_hand.add(stored.update_id)
                     await application.update_queue.put(update)
                     count += 1
-                if len(batch) < 1000:
+                if len(batch) < PENDING_BATCH:
                     return count
 
     async def handled(
@@ -108,18 +111,18 @@ class Inbox:
     ) -> None:
         """The update was handled: write its state (``write_state``, if any) and mark its row
         done, in one transaction."""
-        from_inbox = isinstance(update, Update) and update.update_id in self._in_hand
-        if not from_inbox and write_state is None:
-            return  # not from the inbox (tests feed updates directly; jobs are not updates)
+        update_id = update.update_id if isinstance(update, Update) else None
+        if update_id not in self._in_hand:
+            update_id = None  # not from the inbox (tests feed updates directly)
+        if update_id is None and write_state is None:
+            return
         async with self.db.write() as conn:
             if write_state is not None:
                 await write_state(conn)
-            if from_inbox:
-                assert isinstance(update, Update)
-                await inbox.mark_done_in(conn, update.update_id, self.clock())
-        if from_inbox:
-            assert isinstance(update, Update)
-            self._in_hand.discard(update.update_id)
+            if update_id is not None:
+                await inbox.mark_done_in(conn, update_id, self.clock())
+        if update_id is not None:
+            self._in_hand.discard(update_id)
 
     @property
     def in_hand(self) -> int:
