@@ -1,6 +1,7 @@
 """Random updates thrown at the real Application, through the inbox (property-based).
 
-Each example is a short story of updates from two athletes and a team group: random unicode
+Each example is a short story of updates from two athletes (one with a recovery plan, so
+the scheduler's check-ins join in as time passes) and a team group: random unicode
 and very long text, every kind of message, edited messages, presses of real buttons, forged
 and oversized callback data, unknown chat types, commands with junk arguments, my_chat_member
 changes and update ids delivered twice. Each goes through the inbox as Telegram would deliver
@@ -33,11 +34,13 @@ from telegram.ext import ContextTypes
 from bot.application import CrampCoachApplication, build_application
 from bot.lifecycle import running
 from bot.local_api import BOT_USERNAME, LOCAL_TOKEN, LocalBotAPI
+from bot.scheduler import tick
 from bot.settings import Settings
 from conversations.commands import COMMANDS
 from conversations.services import services_of
 from conversations.texts import common
 from tests.conftest import FAST, FakeClock
+from tests.plan_helpers import seed_active_plans
 
 USERS = (1001, 1002)
 GROUP = -100_4242
@@ -142,7 +145,7 @@ forged_data = (
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # "message", "press", "forged", "member", "repeat"
+    kind: str  # "message", "press", "forged", "member", "repeat", "tick"
     user: int
     chat: str = "private"
     message_kind: str = "text"
@@ -153,7 +156,12 @@ class Action:
     lon: float = 0.0
 
 
+presses = st.builds(
+    Action, kind=st.just("press"), user=st.sampled_from(USERS), pick=st.integers(0, 1000)
+)
 actions = st.one_of(
+    presses,  # real buttons, weighted up: they are what moves flows and check-ins along
+    presses,
     st.builds(
         Action,
         kind=st.just("message"),
@@ -163,9 +171,6 @@ actions = st.one_of(
         text=typed_text,
         lat=st.floats(-200, 200, allow_nan=False),
         lon=st.floats(-200, 200, allow_nan=False),
-    ),
-    st.builds(
-        Action, kind=st.just("press"), user=st.sampled_from(USERS), pick=st.integers(0, 1000)
     ),
     st.builds(
         Action,
@@ -181,6 +186,8 @@ actions = st.one_of(
         text=st.sampled_from(["kicked", "member"]),
     ),
     st.builds(Action, kind=st.just("repeat"), user=st.sampled_from(USERS)),
+    # Time passes and the scheduler runs: check-ins, reminders and pauses join the story.
+    st.builds(Action, kind=st.just("tick"), user=st.just(USERS[1]), pick=st.integers(1, 30)),
 )
 # Each story starts with a /cramp so that real buttons exist to press.
 stories = st.lists(actions, min_size=1, max_size=20).map(
@@ -386,8 +393,16 @@ async def _play(story: list[Action], db_path: Path) -> None:
     try:
         async with running(application):
             keeper = application.inbox
+            db = services_of(application.bot_data).db
+            # USERS[1] has a recovery plan from the start, so check-ins can be pressed.
+            await seed_active_plans(db, [USERS[1]], now=clock.now, due=clock.now)
             handled: set[int] = set()
             for action in story:
+                if action.kind == "tick":
+                    clock.advance(hours=action.pick)
+                    await tick(application)
+                    event("action: tick")
+                    continue
                 update = world.update(action)
                 if update is None:
                     continue
@@ -400,7 +415,6 @@ async def _play(story: list[Action], db_path: Path) -> None:
                 await application.update_queue.join()
                 _check_owed(api, update, due, before)
                 event(f"action: {action.kind}")
-            db = services_of(application.bot_data).db
             assert await _integrity(db) == "ok"
             unfinished = await db.fetch_all("SELECT update_id FROM inbox WHERE done_at IS NULL")
             assert unfinished == []
