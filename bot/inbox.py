@@ -19,9 +19,9 @@ confirming it) is stored once and handled once.
 The remaining window: handlers send their replies (and write their own rows: episodes,
 plans) before that transaction commits. A kill after Telegram accepted a reply and before the
 commit handles the update again at start-up, from the state it started in: its reply goes out
-a second time and its own row writes are repeated (harmless for the SOS steps, except that a
-repeated relief step is recorded twice in ``relief_tried`` and a repeated ``/cramp`` cancels
-the episode it opened and opens another). A kill at any
+a second time and its own row writes are repeated (harmless for most SOS steps; a replayed
+"Not yet" reads the relief it already recorded and offers the next one, and a repeated
+``/cramp`` cancels the episode it opened and opens another). A kill at any
 other instant loses nothing and repeats nothing. Replies cannot be made atomic with a
 database commit; the window is the reply's round trip back plus one commit.
 """
