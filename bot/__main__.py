@@ -1,12 +1,23 @@
-"""Entry point: ``python -m bot`` runs the bot; ``python -m bot chat`` tries it in a terminal."""
+"""Entry point: ``python -m bot`` runs the bot; ``python -m bot chat`` tries it in a terminal.
+
+Exit status 2 with one line on stderr, and nothing touched, when the bot cannot start as
+configured: a missing or malformed setting, or a database it cannot use (not a database,
+written by a newer version, a path it cannot read or write) or a token Telegram rejects.
+systemd does not restart on 2. Exit status 1, one line: Telegram could not be reached at
+start-up (systemd tries again).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
+
+from telegram.error import InvalidToken, NetworkError
 
 from bot.logging_setup import configure_logging
 from bot.settings import SettingsError, load_settings
+from storage.db import Database, DatabaseUnusable
 
 USAGE = "usage: python -m bot [run | chat]"
 
@@ -30,13 +41,43 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         token = settings.require_token()
         configure_logging(settings.log_level, secrets=(token,))
-    except SettingsError as exc:
+        asyncio.run(check_database(settings.db_path))
+    except (SettingsError, DatabaseUnusable) as exc:
         print(f"crampcoach: {exc}", file=sys.stderr)
         return 2
     from bot.runner import run_polling
 
-    run_polling(settings)
+    try:
+        run_polling(settings)
+    except InvalidToken:
+        print(
+            "crampcoach: Telegram rejected the token (CRAMPCOACH_TOKEN): check it with @BotFather",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as exc:
+        # Telegram unreachable at start-up: worth trying again later (systemd restarts on 1).
+        # Only the error's kind is printed: its text could carry a URL, and the URL the token.
+        print(
+            f"crampcoach: cannot reach Telegram at start-up ({type(exc).__name__}); "
+            "check the network and CRAMPCOACH_API_BASE_URL",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+async def check_database(path: Path) -> None:
+    """Open the database once before anything else (migrations included), then close it.
+
+    Refusals come here, before the network is touched: one line, no traceback, and every
+    connection closed so the process really exits.
+    """
+    db = Database(path)
+    try:
+        await db.open()
+    finally:
+        await db.close()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
 from bot.errors import on_error
+from bot.inbox import Inbox
 from bot.rate_limiter import PriorityRateLimiter
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
@@ -48,17 +50,42 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
     after ``update_finished`` of this one has returned.
     """
 
+    # Set by build_application: kept updates are marked done through it (see bot.inbox).
+    inbox: Inbox | None = None
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.finished_callbacks: list[UpdateFinished] = []
+        self._handover = asyncio.Lock()  # one hand-over of states at a time
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
-        await self.update_persistence()
+        await self.commit_update(update)
         await self.update_finished(update)
 
+    async def commit_update(self, update: object) -> None:
+        """The states the update changed and its inbox row's done mark, committed together
+        with those of any update finishing at the same time (a group commit).
+
+        A done mark is noted only after the update's state was handed over, and the batches are
+        committed in order, so a done mark is never written ahead of its state (a kill then
+        would lose the step). A state may go with an earlier batch than its done mark; a replay
+        after a kill in between then finds the step already taken (see ``bot.inbox``).
+        """
+        persistence, inbox = self.persistence, self.inbox
+        assert isinstance(persistence, SQLitePersistence)
+        done = None if inbox is None else inbox.done_id(update)
+        async with self._handover:
+            await super().update_persistence()  # hands the changed states to the persistence
+            if inbox is not None and done is not None:
+                persistence.note_done(done, inbox.clock())
+        await persistence.write_pending()
+        if inbox is not None and done is not None:
+            inbox.forget(done)
+
     async def update_persistence(self) -> None:
-        """Hand the changed states to the persistence, then commit them."""
+        """Hand the changed states to the persistence, then commit them (the timer and
+        shutdown call this too)."""
         await super().update_persistence()
         if isinstance(self.persistence, SQLitePersistence):
             await self.persistence.write_pending()
@@ -67,7 +94,7 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         """Called once per update, after it was handled and its state committed.
 
         Not called if committing the state failed (the error propagates): the update is not
-        done then.
+        done then, and the inbox hands it out again at the next start.
         """
         for callback in self.finished_callbacks:
             await callback(update)
@@ -118,6 +145,8 @@ def build_application(
     )
     builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
+    assert isinstance(application, CrampCoachApplication)
+    application.inbox = Inbox(db, clock)
 
     install(
         application.bot_data,

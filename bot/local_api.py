@@ -13,6 +13,7 @@ real ``Update`` objects and hands them to the application.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -105,6 +106,10 @@ class Fault:
     chat_id: int | None = None
     retry_after: int | None = None
     kind: Literal["answer", "connect", "read_timeout"] = "answer"
+    # Also: "read": the call is carried out, then its answer is lost (httpx.ReadTimeout: the
+    # message was delivered); "connect": it never arrives (httpx.ConnectTimeout). Both raise
+    # TimedOut.
+    timeout: str | None = None
 
 
 class LocalBotAPI(BaseRequest):
@@ -146,6 +151,8 @@ class LocalBotAPI(BaseRequest):
         self.channels: dict[str, int] = {}
         self.chat_types: dict[int, str] = {}
         self.chat_titles: dict[int, str] = {}
+        # getUpdates: updates waiting for the bot; a fetch with an offset confirms those below.
+        self.incoming_updates: list[dict[str, Any]] = []
 
     # --- BaseRequest -----------------------------------------------------------------------
 
@@ -171,17 +178,24 @@ class LocalBotAPI(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if api_method == "getUpdates" and not self._updates_after(params):
+            await asyncio.sleep(0.005)  # a long poll with nothing to fetch: don't spin
         call = ApiCall(api_method, params)
         if self.keep_calls:
             self.calls.append(call)
         if self.delay is not None:
             await self.delay(call)
         fault = self._take_fault(api_method, params)
+        if fault is not None and fault.timeout == "connect":
+            raise TimedOut() from httpx.ConnectTimeout("connect timed out")
+        if fault is not None and (fault.timeout == "read" or fault.kind == "read_timeout"):
+            self._carry_out(call, api_method, params)  # done on the server, the answer lost
+            raise TimedOut() from httpx.ReadTimeout("read timed out")
         if fault is not None and fault.kind == "connect":
             # What python-telegram-bot's HTTPXRequest raises when no connection could be made.
             cause = httpx.ConnectError("[Errno 111] Connection refused")
             raise NetworkError(f"httpx.ConnectError: {cause}") from cause
-        if fault is not None and fault.kind == "answer":
+        if fault is not None:
             body: dict[str, Any] = {
                 "ok": False,
                 "error_code": fault.error_code,
@@ -190,6 +204,11 @@ class LocalBotAPI(BaseRequest):
             if fault.retry_after is not None:
                 body["parameters"] = {"retry_after": fault.retry_after}
             return fault.error_code, json.dumps(body).encode()
+        return self._carry_out(call, api_method, params)
+
+    def _carry_out(
+        self, call: ApiCall, api_method: str, params: dict[str, Any]
+    ) -> tuple[int, bytes]:
         handler = getattr(self, f"_{api_method}", None)
         if handler is None:
             error = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
@@ -201,8 +220,6 @@ class LocalBotAPI(BaseRequest):
             return 400, json.dumps(error).encode()
         for listener in self.listeners:
             listener(call, message)
-        if fault is not None:  # a read timeout: done on the server, the answer lost
-            raise TimedOut from httpx.ReadTimeout("timed out")
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     # --- Test and terminal helpers ---------------------------------------------------------
@@ -272,6 +289,16 @@ class LocalBotAPI(BaseRequest):
         scope = json.dumps(params.get("scope", {"type": "default"}), sort_keys=True)
         self.commands[scope] = list(params.get("commands", []))
         return True, None
+
+    def _getUpdates(self, params: dict[str, Any]) -> tuple[Any, None]:
+        offset = int(params.get("offset") or 0)
+        if offset:
+            self.incoming_updates = [u for u in self.incoming_updates if u["update_id"] >= offset]
+        return self._updates_after(params)[: int(params.get("limit") or 100)], None
+
+    def _updates_after(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        return [u for u in self.incoming_updates if u["update_id"] >= offset]
 
     def _deleteWebhook(self, params: dict[str, Any]) -> tuple[Any, None]:
         return True, None
@@ -474,8 +501,11 @@ class LocalUser:
         *,
         first_name: str = "Alex",
         chat_id: int | None = None,
+        via_get_updates: bool = False,
     ) -> None:
         self.application = application
+        # True: updates wait in ``api.incoming_updates`` for getUpdates, as on Telegram.
+        self.via_get_updates = via_get_updates
         self.api = api
         self.user_id = user_id
         self.chat_id = user_id if chat_id is None else chat_id
@@ -554,9 +584,11 @@ class LocalUser:
         }
 
     async def _deliver(self, payload: dict[str, Any]) -> None:
-        update = Update.de_json(
-            {"update_id": next(self._update_ids), **payload}, self.application.bot
-        )
+        data = {"update_id": next(self._update_ids), **payload}
+        if self.via_get_updates:
+            self.api.incoming_updates.append(data)
+            return
+        update = Update.de_json(data, self.application.bot)
         assert update is not None
         if self.through_queue:
             await self.application.update_queue.put(update)

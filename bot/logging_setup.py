@@ -32,5 +32,7 @@ def configure_logging(level: str, *, secrets: tuple[str, ...] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    # aiosqlite logs every statement with its parameters at DEBUG: health answers and, with
+    # the inbox, whole updates. Held at WARNING like httpx.
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -64,7 +64,13 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
 
         async def one(claimed: plans.Claimed) -> bool:
             async with gate:
-                return await send(bot, svc, claimed)
+                try:
+                    return await send(bot, svc, claimed)
+                except Exception as exc:
+                    # Not a Telegram error (those are handled in the send): this plan's data
+                    # cannot make a check-in. Set it aside; the others go out regardless.
+                    await plans.set_aside(svc.db, claimed.plan.id, exc)
+                    return False
 
         return list(await asyncio.gather(*(one(claimed) for claimed in claims)))
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CRAMPCOACH_"
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     api_base_url: str = DEFAULT_API_BASE_URL
     emergency_number: str = "112"
     log_level: LogLevel = "INFO"
+    # Updates handled at once, across chats (one at a time within a chat). 1 handles every
+    # update strictly one after another: exactly once across a crash (see README, Faults).
+    max_concurrent_updates: int = Field(default=256, ge=1, le=10_000)
 
     @field_validator("token", mode="before")
     @classmethod

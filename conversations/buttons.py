@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from conversations.replies import answer_quietly, user_id_of
+from conversations.replies import answer_quietly, from_private_chat, user_id_of
 from conversations.texts import common
 
 _PART = re.compile(r"^[a-z0-9_-]{1,20}$")
@@ -169,12 +169,16 @@ async def pressed(
 
     The query is always answered (so the client stops spinning): quietly for a press that
     passes (unless ``answer`` is False: the handler answers it with a text of its own), with
-    the refusal's text for one that does not. A refused press changes nothing.
+    the refusal's text for one that does not. A refused press changes nothing. A press outside
+    the presser's private chat is always refused.
     """
     query = update.callback_query
     assert query is not None
     press = parse(query.data)
-    record = None if press is None else await load(press.ref)
+    # Every inline button of ours lives in a private chat: a press from a group (forged) must
+    # never post someone's answers there.
+    private = from_private_chat(update, user_id_of(update))
+    record = None if press is None or not private else await load(press.ref)
     refusal: Refusal | None
     if press is None or record is None or owner(record) != user_id_of(update):
         refusal = Refusal.EXPIRED

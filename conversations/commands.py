@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from telegram import Message
 from telegram.ext import filters
 
 from conversations.texts import common
@@ -14,9 +15,25 @@ GROUP_COMMANDS: tuple[tuple[str, str], ...] = common.GROUP_COMMAND_DESCRIPTIONS
 
 
 def is_known_command() -> filters.BaseFilter:
-    """Messages that are one of our commands (``/cramp``, ``/cramp@OurBot now``...)."""
-    names = "|".join(re.escape(name) for name, _ in COMMANDS)
-    return filters.Regex(rf"^/({names})(@\w+)?(\s|$)")
+    """Messages that are one of our commands (``/cramp``, ``/cramp@OurBot now``...).
+
+    ``/cramp@OtherBot`` is another bot's command, not ours: mid-flow it is bad input, nudged
+    with the step's buttons (it used to slip past the flow to the idle reply).
+    """
+    return _OurCommand()
+
+
+class _OurCommand(filters.MessageFilter):
+    _PATTERN = re.compile(
+        rf"^/({'|'.join(re.escape(name) for name, _ in COMMANDS)})(?:@(\w+))?(\s|$)"
+    )
+
+    def filter(self, message: Message) -> bool:
+        match = self._PATTERN.match(message.text or "")
+        if match is None:
+            return False
+        addressed = match.group(2)
+        return addressed is None or addressed.lower() == (message.get_bot().username or "").lower()
 
 
 SOS_BUTTON = filters.Text([common.SOS_BUTTON])

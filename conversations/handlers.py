@@ -11,6 +11,7 @@ from typing import Any
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from conversations import general, membership, start
+from conversations.commands import is_known_command
 from conversations.plan import checkin, commands, settings, setup, typed, views
 from conversations.sos.flow import build_sos_conversation
 from conversations.team import coach, groups, join
@@ -49,8 +50,10 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         *membership.handlers(),
         # Typed text outside the SOS flow: a setting, a pain score, or idle.
         MessageHandler(PRIVATE & filters.LOCATION, setup.on_location),
+        # Unknown commands and other bots' commands too: a question being asked is asked again
+        # with its buttons (our own commands were taken by their handlers before this one).
         MessageHandler(
-            PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL, typed.on_private_text
+            PRIVATE & ~is_known_command() & ~filters.StatusUpdate.ALL, typed.on_private_text
         ),
         # Anything nobody else took: unknown commands, old buttons.
         *general.catch_all_handlers(),

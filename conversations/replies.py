@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 from telegram import (
     CallbackQuery,
     InlineKeyboardMarkup,
@@ -11,7 +12,8 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TimedOut
 
 from conversations.services import Services
 from conversations.texts import common
@@ -50,6 +52,20 @@ def chat_id_of(update: Update) -> int:
     return chat.id
 
 
+def from_private_chat(update: Update, chat_id: int | None = None) -> bool:
+    """Whether the update comes from a private chat (``chat_id``'s, if given).
+
+    Plan and check-in buttons act only where they were sent: a forged press in a group must
+    not post someone's health answers there.
+    """
+    chat = update.effective_chat
+    return (
+        chat is not None
+        and chat.type == ChatType.PRIVATE
+        and (chat_id is None or chat.id == chat_id)
+    )
+
+
 def sos_text(template: str) -> str:
     return template.format(sos=common.SOS_BUTTON)
 
@@ -57,6 +73,28 @@ def sos_text(template: str) -> str:
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
 
-async def send(update: Update, text: str, markup: ReplyMarkup | None = None) -> Message:
-    """Send a new message to the chat the update came from (not a reply-quote)."""
-    return await update.get_bot().send_message(chat_id_of(update), text, reply_markup=markup)
+async def send(update: Update, text: str, markup: ReplyMarkup | None = None) -> Message | None:
+    """Send a new message to the chat the update came from (not a reply-quote).
+
+    None: the request went out but Telegram's answer was lost (a read timeout). The message
+    was probably delivered, so the step counts as done and its new state is kept: otherwise
+    the athlete sees the next question, while the conversation stays a step behind and their
+    next tap is "from an earlier step". If it was not delivered after all, the step's previous
+    buttons (or any input, which is nudged with the current step's buttons) bring it back.
+    Any other failure (not sent, or refused) raises, and the step stays where it was.
+    """
+    try:
+        return await update.get_bot().send_message(chat_id_of(update), text, reply_markup=markup)
+    except TimedOut as exc:
+        if not probably_delivered(exc):
+            raise
+        _LOGGER.warning("A reply timed out after it was sent; counted as delivered")
+        return None
+
+
+def probably_delivered(exc: TimedOut) -> bool:
+    """A timeout while reading Telegram's answer: the request itself had reached Telegram.
+
+    A connect, pool or write timeout means it did not (or not whole): sending again is safe.
+    """
+    return isinstance(exc.__cause__, httpx.ReadTimeout)

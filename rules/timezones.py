@@ -45,13 +45,19 @@ COMMON_ZONES: tuple[tuple[str, str], ...] = (
 _ZONE_NAME_RE = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
 _MAX_NAME_LEN = 64
 _MAX_TEXT_LEN = 100
+# Files in the zoneinfo folder that are not IANA zones: the server's own zone, a POSIX default
+# and tzdata's "zone unknown" placeholder. A plan must never run on the server's clock.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
 
 
 def is_valid_zone(name: str) -> bool:
-    """Return True if ``name`` is a safe IANA zone name that ZoneInfo can load."""
+    """Return True if ``name`` is an IANA zone name (not ``localtime``, ``posixrules``,
+    ``Factory`` or a path) that ZoneInfo can load."""
     if not isinstance(name, str) or not name or len(name) > _MAX_NAME_LEN:
         return False
     if _ZONE_NAME_RE.fullmatch(name) is None:
+        return False
+    if _zones_by_lower().get(name.lower()) != name:  # the IANA list only, exact spelling
         return False
     try:
         zoneinfo.ZoneInfo(name)
@@ -87,7 +93,12 @@ def zone_for_location(latitude: float, longitude: float) -> str | None:
 @lru_cache(maxsize=1)
 def _zones_by_lower() -> dict[str, str]:
     """Map lower-cased IANA names to their canonical spelling (computed once)."""
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
+    zones = zoneinfo.available_timezones()
+    return {
+        name.lower(): name
+        for name in zones
+        if name.lower() not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    }
 
 
 @lru_cache(maxsize=1)

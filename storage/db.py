@@ -3,6 +3,11 @@
 Writes go through :meth:`Database.write`, which serialises writers with an asyncio lock and
 opens the transaction with ``BEGIN IMMEDIATE``: a deferred transaction that later upgrades to
 a write can fail with "database is locked" at once, whatever the busy timeout.
+
+This is health data: the file is created readable by its owner only (0600), and SQLite gives
+its ``-wal`` and ``-shm`` side files the same mode. A file that cannot be used (not a database,
+written by a newer version, a path that cannot be read or written) raises
+:class:`DatabaseUnusable` with one line that says why, before anything is written to it.
 """
 
 from __future__ import annotations
@@ -10,17 +15,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import sqlite3
+import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-from storage.migrations import apply_migrations
+from storage.migrations import LATEST_VERSION, apply_migrations, schema_version
 
 _LOGGER = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5_000
+PRIVATE_MODE = 0o600  # owner read and write: the file holds health data
+
+
+class DatabaseUnusable(Exception):
+    """The database cannot be used as it is; the message is one line that says what to do."""
 
 
 @dataclass(frozen=True)
@@ -44,30 +57,87 @@ class Database:
         return self._writer is not None
 
     async def open(self) -> None:
-        """Connect, set the pragmas and apply pending migrations."""
+        """Connect, set the pragmas and apply pending migrations.
+
+        Raises :class:`DatabaseUnusable` (and leaves the file as it was) when the file is not
+        a database, comes from a newer version, or cannot be read or written.
+        """
         async with self._open_lock:
             if self._writer is not None:
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            writer = await self._connect()
             try:
-                await writer.execute("PRAGMA journal_mode=WAL")
-                await apply_migrations(writer)
-                reader = await self._connect()
-            except BaseException:
-                await writer.close()
-                raise
-            self._writer, self._reader = writer, reader
-            _LOGGER.info("Database ready at %s", self.path)
+                await self._open()
+            except (sqlite3.Error, OSError) as exc:
+                raise DatabaseUnusable(self._describe(exc)) from None
+
+    async def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await self._refuse_unknown_file()
+        _create_private(self.path)
+        writer = await self._connect()
+        try:
+            await writer.execute("PRAGMA journal_mode=WAL")
+            await apply_migrations(writer)
+            reader = await self._connect()
+        except BaseException:
+            await writer.close()
+            raise
+        self._writer, self._reader = writer, reader
+        _tighten_modes(self.path)
+        _LOGGER.info("Database ready at %s", self.path)
+
+    async def _refuse_unknown_file(self) -> None:
+        """Read an existing file without writing to it: a database, of a version we know?"""
+        if not self.path.exists():
+            return
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        conn = await aiosqlite.connect(uri, uri=True)
+        try:
+            await conn.execute("SELECT count(*) FROM sqlite_master")  # "file is not a database"
+            version = await schema_version(conn)
+        finally:
+            await conn.close()
+        if version > LATEST_VERSION:
+            raise DatabaseUnusable(
+                f"{self.path} was written by a newer CrampCoach (schema version {version}; this "
+                f"one knows up to {LATEST_VERSION}): run the newer version or restore a backup"
+            )
+
+    def _describe(self, exc: sqlite3.Error | OSError) -> str:
+        if isinstance(exc, OSError):
+            reason = exc.strerror or type(exc).__name__
+            if isinstance(exc, FileExistsError | NotADirectoryError):
+                reason = f"{exc.filename} is not a folder"
+            return (
+                f"cannot use the database {self.path}: {reason}; check that its folder exists "
+                "and that the bot's user may read and write it (CRAMPCOACH_DB_PATH)"
+            )
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, sqlite3.DatabaseError) and (
+            "not a database" in message or "malformed" in message or "corrupt" in message
+        ):
+            return (
+                f"{self.path} is not a usable SQLite database ({message}); it was left as it "
+                "is: restore it from a backup, or move it aside to start afresh"
+            )
+        return (
+            f"cannot use the database {self.path} ({message}); check that the file and its "
+            "folder may be read and written by the bot's user (CRAMPCOACH_DB_PATH)"
+        )
 
     async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves.
         conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        # NORMAL in WAL mode: a commit survives an application crash (kill -9).
-        await conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            # NORMAL in WAL mode: a commit survives an application crash (kill -9).
+            await conn.execute("PRAGMA synchronous=NORMAL")
+        except BaseException:
+            # An open connection is a thread that would keep the process alive.
+            await conn.close()
+            raise
         return conn
 
     async def close(self) -> None:
@@ -129,3 +199,23 @@ class Database:
         # execute_fetchall: one trip to the database thread (execute, fetch and close are three).
         conn = await self.reader()
         return list(await conn.execute_fetchall(sql, params))
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (it would use the umask, often 0644).
+
+    SQLite creates ``-wal`` and ``-shm`` with the database file's mode, so they follow.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+
+
+def _tighten_modes(path: Path) -> None:
+    """A file from before (created 0644) is made private too, side files included."""
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+            if mode & 0o077:
+                candidate.chmod(mode & 0o700)
+        except OSError:
+            continue  # missing, or not ours to change: SQLite has it open either way

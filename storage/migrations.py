@@ -186,7 +186,24 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE users ADD COLUMN pending_invite TEXT
         """,
     ),
+    Migration(
+        5,
+        "the update inbox; plans set aside for attention",
+        """
+        CREATE TABLE inbox (
+            update_id   INTEGER PRIMARY KEY,
+            payload     TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            done_at     TEXT
+        );
+        CREATE INDEX inbox_pending ON inbox(update_id) WHERE done_at IS NULL;
+
+        ALTER TABLE plans ADD COLUMN attention TEXT;
+        """,
+    ),
 )
+
+LATEST_VERSION = MIGRATIONS[-1].version
 
 
 async def schema_version(conn: aiosqlite.Connection) -> int:

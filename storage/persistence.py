@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
+from storage import inbox
 from storage.db import Database
 
 NOTHING_BUT_CONVERSATIONS = PersistenceInput(
@@ -35,9 +37,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
 
     python-telegram-bot hands over each changed state (:meth:`update_conversation`); they are
     collected and committed together by :meth:`write_pending`, which the application awaits
-    after every update (see ``bot.application``), so a hard kill loses at most the update being
-    handled. Updates handled at the same time share one transaction (a group commit), and a
-    state equal to the one last written is not written again.
+    after every update (see ``bot.application``). Updates handled at the same time share one
+    transaction (a group commit), and a state equal to the one last written is not written
+    again. An update's inbox row is marked done (:meth:`note_done`) in the same transaction as
+    the states it changed, so a hard kill keeps both or neither (see ``bot.inbox``).
     """
 
     def __init__(self, db: Database) -> None:
@@ -46,6 +49,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self.db = db
         self._written: dict[_Slot, object] = {}  # what the table holds (conversations open)
         self._pending: dict[_Slot, object | None] = {}  # handed over, not yet committed
+        self._done: dict[int, datetime] = {}  # inbox rows to mark done with _pending
         self._open_batch = 1  # the batch that _pending will be committed in
         self._committed_batch = 0
         self._commit_lock = asyncio.Lock()
@@ -66,6 +70,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             return  # unchanged: nothing to encode or write
         self._pending[slot] = new_state
 
+    def note_done(self, update_id: int, now: datetime) -> None:
+        """Mark the update's inbox row done with the next commit of states."""
+        self._done[update_id] = now
+
     async def write_pending(self) -> None:
         """Commit every state handed over so far, in one transaction.
 
@@ -77,12 +85,14 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             if self._committed_batch >= mine:
                 return  # a concurrent call committed our states with its own
             batch, self._pending = self._pending, {}
+            done, self._done = self._done, {}
             self._open_batch += 1
             try:
-                await self._write(batch)
+                await self._write(batch, done)
             except BaseException:
                 for slot, state in batch.items():  # handed back for the next try
                     self._pending.setdefault(slot, state)
+                self._done = {**done, **self._done}
                 raise
             self._committed_batch = mine
             for slot, state in batch.items():
@@ -91,10 +101,10 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
                 else:
                     self._written[slot] = state
 
-    async def _write(self, batch: dict[_Slot, object | None]) -> None:
-        if not batch:
+    async def _write(self, batch: dict[_Slot, object | None], done: dict[int, datetime]) -> None:
+        if not batch and not done:
             return
-        if len(batch) == 1:  # the usual case: one statement, its own transaction, one trip
+        if len(batch) == 1 and not done:  # one statement, its own transaction, one trip
             [((name, key), state)] = batch.items()
             params: tuple[str, ...]
             if state is None:
@@ -116,6 +126,8 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
                 await conn.executemany(_DELETE, deleted)
             if upserted:
                 await conn.executemany(_UPSERT, upserted)
+            for update_id, now in done.items():
+                await inbox.mark_done_in(conn, update_id, now)
 
     async def flush(self) -> None:
         """At shutdown: commit what is still pending."""

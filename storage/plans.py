@@ -10,6 +10,7 @@ the same day impossible, whatever restarts happen.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +22,8 @@ from rules.plan_clock import DueSlot
 from rules.recovery import Stage
 from storage.db import Database
 from storage.timestamps import from_db, from_db_or_none, to_db
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class PlanStatus(StrEnum):
@@ -181,7 +184,8 @@ async def set_checkin_time(db: Database, plan_id: int, hhmm: str) -> None:
 async def set_zone(db: Database, plan_id: int, zone: str) -> None:
     async with db.write() as conn:
         await conn.execute(
-            "UPDATE plans SET zone = ?, editing = NULL WHERE id = ?", (zone, plan_id)
+            "UPDATE plans SET zone = ?, editing = NULL, attention = NULL WHERE id = ?",
+            (zone, plan_id),
         )
 
 
@@ -200,7 +204,7 @@ async def schedule(
     """Set the plan's status and its next check-in instant (None: nothing scheduled)."""
     async with db.write() as conn:
         await conn.execute(
-            "UPDATE plans SET status = ?, next_checkin_at = ?, "
+            "UPDATE plans SET status = ?, next_checkin_at = ?, attention = NULL, "
             "unanswered_days = CASE WHEN ? = 'active' THEN 0 ELSE unanswered_days END "
             "WHERE id = ?",
             (
@@ -294,9 +298,16 @@ async def claim_due(
         plan_updates: list[tuple[object, ...]] = []
         paused: list[Plan] = []
         due: dict[int, Plan] = {}
+        set_aside: list[tuple[str, int]] = []
         for row in rows:
-            plan = _plan(row)
-            slot = slot_of(plan)
+            try:
+                plan = _plan(row)
+                slot = slot_of(plan)
+            except Exception as exc:
+                # One plan that cannot be scheduled (a zone that no longer loads, a damaged
+                # row) must not stop everyone else's check-in: it is set aside for attention.
+                set_aside.append((_reason(exc), int(row["id"])))
+                continue
             unanswered = plan.unanswered_days + (1 if row["last_unanswered"] else 0)
             if unanswered >= PAUSE_AFTER_UNANSWERED:
                 paused.append(plan)
@@ -326,6 +337,11 @@ async def claim_due(
             "UPDATE plans SET status = 'paused', next_checkin_at = NULL WHERE id = ?",
             [(plan.id,) for plan in paused],
         )
+        await conn.executemany(_SET_ASIDE, set_aside)
+        for reason, plan_id in set_aside:
+            _LOGGER.error(
+                "Plan %d cannot be scheduled, set aside for attention: %s", plan_id, reason
+            )
         claimed: list[Claimed] = [Claimed(plan, None) for plan in paused]
         if due:
             # The plan ids go in as one JSON array: a list of placeholders could pass SQLite's
@@ -341,6 +357,30 @@ async def claim_due(
     return claimed
 
 
+# Nothing is due for a plan set aside; ``attention`` says why, for whoever looks into it.
+_SET_ASIDE = "UPDATE plans SET attention = ?, next_checkin_at = NULL WHERE id = ?"
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+async def set_aside(db: Database, plan_id: int, exc: BaseException) -> None:
+    """A plan whose check-in cannot be built or sent (not a Telegram error): stop its sends
+    and mark it for attention, with one logged reason."""
+    async with db.write() as conn:
+        await conn.execute(_SET_ASIDE, (_reason(exc), plan_id))
+    _LOGGER.error("Plan %d set aside for attention: %s", plan_id, _reason(exc))
+
+
+async def needing_attention(db: Database) -> list[tuple[int, str]]:
+    """Plans set aside by the scheduler, with the reason: (plan id, reason)."""
+    rows = await db.fetch_all(
+        "SELECT id, attention FROM plans WHERE attention IS NOT NULL ORDER BY id"
+    )
+    return [(int(row["id"]), str(row["attention"])) for row in rows]
+
+
 async def unsent_checkins(
     db: Database, claimed_before: datetime, claimed_after: datetime
 ) -> list[Claimed]:
@@ -348,7 +388,7 @@ async def unsent_checkins(
     rows = await db.fetch_all(
         "SELECT c.* FROM checkins c JOIN plans p ON p.id = c.plan_id "
         "WHERE c.sent_at IS NULL AND c.claimed_at < ? AND c.claimed_at >= ? "
-        "AND p.status = 'active' ORDER BY c.claimed_at LIMIT 1000",
+        "AND p.status = 'active' AND p.attention IS NULL ORDER BY c.claimed_at LIMIT 1000",
         (to_db(claimed_before), to_db(claimed_after)),
     )
     result = []
@@ -383,7 +423,7 @@ async def claim_reminders(db: Database, now: datetime, limit: int) -> list[Claim
         async with conn.execute(
             "SELECT c.* FROM checkins c JOIN plans p ON p.id = c.plan_id "
             "WHERE c.remind_at IS NOT NULL AND c.remind_at <= ? AND c.answered_at IS NULL "
-            "AND p.status = 'active' ORDER BY c.remind_at LIMIT ?",
+            "AND p.status = 'active' AND p.attention IS NULL ORDER BY c.remind_at LIMIT ?",
             (stamp, limit),
         ) as cursor:
             rows = list(await cursor.fetchall())

@@ -16,6 +16,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 
+class _Server(ThreadingHTTPServer):
+    # The bot sends to many chats at once (bot.update_processor): socketserver's default
+    # backlog of 5 would reset connections that Telegram's servers would have accepted.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class BotApiServer:
     def __init__(self, token: str) -> None:
         self.token = token
@@ -25,7 +32,8 @@ class BotApiServer:
         self._cond = threading.Condition()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._holds: list[HeldReply] = []
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -97,7 +105,56 @@ class BotApiServer:
                     raise TimeoutError(f"no message with {fragment!r}; sent: {texts}")
                 self._cond.wait(remaining)
 
+    def count_texts(self, fragment: str) -> int:
+        with self._cond:
+            return sum(
+                1
+                for method, params in self.sent
+                if method == "sendMessage" and fragment in str(params.get("text", ""))
+            )
+
+    def wait_for_count(self, fragment: str, count: int, *, timeout: float = 30.0) -> None:
+        """Wait until the bot has sent ``count`` messages containing ``fragment``."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.count_texts(fragment) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    found = self.count_texts(fragment)
+                    raise TimeoutError(f"{found} of {count} messages with {fragment!r}")
+                self._cond.wait(remaining)
+
+    @property
+    def unconfirmed(self) -> int:
+        """Updates queued and not yet confirmed by a getUpdates offset past them."""
+        with self._cond:
+            return len(self.updates)
+
+    def hold_reply(self, fragment: str, nth: int) -> HeldReply:
+        """Hold the ``nth`` sendMessage containing ``fragment`` on the wire, unrecorded.
+
+        The bot's request is in flight (not yet accepted) until the test releases it; a
+        released-after-a-kill request is dropped, as Telegram drops a request it never got.
+        """
+        held = HeldReply(fragment, nth)
+        self._holds.append(held)
+        return held
+
     # --- Internals -------------------------------------------------------------------------
+
+    def _maybe_hold(self, params: dict[str, Any]) -> bool:
+        """True if this request is to be dropped (held, then released without delivery)."""
+        text = str(params.get("text", ""))
+        for held in self._holds:
+            if (
+                held.fragment in text
+                and not held.reached.is_set()
+                and self.count_texts(held.fragment) + 1 == held.nth
+            ):
+                held.reached.set()
+                held.released.wait(60)
+                return True
+        return False
 
     def _queue(self, payload: dict[str, Any]) -> None:
         with self._cond:
@@ -109,6 +166,8 @@ class BotApiServer:
             return {"id": 42, "is_bot": True, "first_name": "CrampCoach", "username": "E2EBot"}
         if method == "getUpdates":
             return self._get_updates(params)
+        if method == "sendMessage" and self._maybe_hold(params):
+            raise _Dropped
         if method in ("sendMessage", "editMessageText"):
             message_id = next(self._message_ids)
             with self._cond:
@@ -155,7 +214,11 @@ class BotApiServer:
                     )
                     return
                 params = _decode(body, self.headers.get("Content-Type", ""))
-                result = server._answer(self.path[len(prefix) :], params)
+                try:
+                    result = server._answer(self.path[len(prefix) :], params)
+                except _Dropped:
+                    self.close_connection = True
+                    return
                 self._reply(200, {"ok": True, "result": result})
 
             def _reply(self, status: int, payload: dict[str, Any]) -> None:
@@ -173,6 +236,20 @@ class BotApiServer:
                 return None
 
         return Handler
+
+
+class HeldReply:
+    """A reply held on the wire: ``reached`` is set when it arrives, ``released`` lets it go."""
+
+    def __init__(self, fragment: str, nth: int) -> None:
+        self.fragment = fragment
+        self.nth = nth
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+
+class _Dropped(Exception):
+    """The request never reached "Telegram": no answer, nothing recorded."""
 
 
 def _decode(body: str, content_type: str) -> dict[str, Any]:

@@ -51,7 +51,7 @@ _PATH: dict[str, str] = {
 NEXT_STEP: dict[str, tuple[str, str]] = {
     sos.TRIAGE: (texts.NO_FLAG_OTHER, texts.ASK_MUSCLE),
     sos.MUSCLE: (texts.MUSCLE_LABELS["calf"], "<b>Stretch gently"),
-    sos.STRETCH: (texts.NOT_YET, "salty"),
+    sos.STRETCH: (texts.NOT_YET, "salt"),
     sos.SALT: (texts.NOT_YET, texts.REPEAT_STRETCH),
     sos.ACTIVITY: (texts.ACTIVITY_LABELS["running"], texts.ASK_TIME_INTO),
     sos.TIME_INTO: (texts.TIME_INTO_LABELS["30-60"], texts.ASK_HEAT),

@@ -70,7 +70,8 @@ def _output(process: subprocess.Popen[bytes]) -> str:
 
 def _kill(process: subprocess.Popen[bytes]) -> str:
     # "Between two steps": the step's reply is out and its state committed (about a millisecond
-    # after the reply). A kill inside that millisecond loses the step; see the README.
+    # after the reply). A kill inside that window sends the step's reply again after the
+    # restart (the inbox replays the tap); see the README.
     time.sleep(0.5)
     process.send_signal(signal.SIGKILL)
     return _output(process)

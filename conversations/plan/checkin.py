@@ -14,14 +14,14 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes, ExtBot
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Refusal, pressed
 from conversations.emergency import number_for
 from conversations.plan.views import carry_on_buttons, muscle_of
-from conversations.replies import send
+from conversations.replies import probably_delivered, send
 from conversations.services import Services, services
 from conversations.team.alerts import alert_coaches
 from conversations.team.names import keep_name_current
@@ -124,16 +124,31 @@ async def send_checkin(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> boo
         if checkin is not None:
             await plans.drop_unsendable(svc.db, checkin.id)
         return False
+    except TimedOut as exc:
+        if not probably_delivered(exc):
+            return await _not_sent(svc, claimed, exc)
+        # Telegram got it and its answer was lost: counted as sent. Sending it again after the
+        # lease would be a second check-in outside the one documented window; if it was not
+        # delivered after all, the reminder (REMIND_AFTER) asks the same question.
+        _LOGGER.warning("Check-in %s timed out after sending; counted as sent", _id(checkin))
     except TelegramError as exc:
-        # Left unsent in the database: the scheduler retries it after the claim lease.
-        _LOGGER.warning("Check-in %s not sent: %r", checkin.id if checkin else "-", exc)
-        if checkin is None:
-            await plans.retry_pause_notice(svc.db, plan.id, svc.now() + RETRY_LEASE)
-        return False
+        return await _not_sent(svc, claimed, exc)
     if checkin is not None:
         remind_at = None if checkin.reminded else svc.now() + REMIND_AFTER
         await plans.mark_sent(svc.db, checkin.id, svc.now(), remind_at)
     return True
+
+
+async def _not_sent(svc: Services, claimed: Claimed, exc: TelegramError) -> bool:
+    """Left unsent in the database: the scheduler retries it after the claim lease."""
+    _LOGGER.warning("Check-in %s not sent: %r", _id(claimed.checkin), exc)
+    if claimed.checkin is None:
+        await plans.retry_pause_notice(svc.db, claimed.plan.id, svc.now() + RETRY_LEASE)
+    return False
+
+
+def _id(checkin: Checkin | None) -> str:
+    return "-" if checkin is None else str(checkin.id)
 
 
 async def send_reminder(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> bool:

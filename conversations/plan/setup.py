@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from conversations import keyboards
 from conversations.buttons import Press, Refusal, pressed
 from conversations.plan import views
+from conversations.plan.checkin import current_question
 from conversations.plan.views import editing
 from conversations.replies import chat_id_of, send, user_id_of
 from conversations.services import Services, services
@@ -90,6 +91,12 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     assert message is not None and message.location is not None
     plan = await plans.live_plan_of(svc.db, user_id_of(update))
+    checkin = None if plan is None else await plans.open_checkin_of(svc.db, plan.id)
+    if plan is not None and plan.editing is None and checkin is not None:
+        # An open check-in: its question again, with its buttons (not "tap below" with none).
+        text, markup = current_question(plan, checkin)
+        await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
+        return
     if plan is None or plan.editing is not SettingField.ZONE:
         if plan is not None and plan.editing is SettingField.TIME:
             text, markup = views.time_view(plan.id)

@@ -89,9 +89,7 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     await users.set_pending_invite(svc.db, user_id, None)
     episode_id = await episodes.start_episode(svc.db, user_id, now, is_recurrence=recurrence)
     text, markup = views.triage_view(episode_id)
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(text, reply_markup=markup)
+    await send(update, text, markup)  # a read timeout counts as delivered: the flow starts
     # The athlete first, their coaches after.
     await keep_name_current(update, svc)
     key = f"episode:{episode_id}"
@@ -291,8 +289,11 @@ async def _begin_stretch(press: SosPress, muscle: str | None, *, repeat: bool) -
     instructions = views.stretch_text(muscle, repeat=repeat)
     hold = svc.timings.stretch_hold
     buttons = views.relief_buttons(episode, step=STRETCH_STEP)
-    chat_id, message_id = await _send(press.update, timers.render(instructions, hold), buttons)
+    sent = await _send(press.update, timers.render(instructions, hold), buttons)
     await episodes.add_relief_tried(svc.db, episode.id, STRETCH_STEP)
+    if sent is None:
+        return  # its message id is unknown (see replies.send): no edits, the text says how long
+    chat_id, message_id = sent
     timers.start_countdown(
         press.context.job_queue,
         chat_id=chat_id,
@@ -397,7 +398,8 @@ async def end_open_episode(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     return True
 
 
-async def _send(update: Update, text: str, markup: InlineKeyboardMarkup) -> tuple[int, int]:
-    """Send the next step as a new message; returns (chat id, message id)."""
+async def _send(update: Update, text: str, markup: InlineKeyboardMarkup) -> tuple[int, int] | None:
+    """Send the next step as a new message; returns (chat id, message id), or None when
+    Telegram's answer was lost after sending (see ``replies.send``)."""
     sent = await send(update, text, markup)
-    return sent.chat_id, sent.message_id
+    return None if sent is None else (sent.chat_id, sent.message_id)

@@ -1,0 +1,216 @@
+"""Every update handled exactly once across a crash: the inbox between Telegram and handlers.
+
+python-telegram-bot's Updater confirms a batch of updates (the next ``getUpdates`` offset)
+before handling it, so a ``kill -9`` lost whatever was fetched but not yet handled. Here:
+
+1. :meth:`Inbox.keep` writes fetched updates to SQLite (``storage.inbox``) and commits;
+   only then does the polling loop ask for the next offset, which confirms them to Telegram.
+   A webhook (later) answers its POST only after ``keep`` returned, for the same reason.
+2. :meth:`Inbox.dispatch_pending` hands every kept, unfinished update to the application's
+   ``update_queue`` in ``update_id`` order, once per process. At start-up it replays what the
+   last run left unfinished; after each ``keep`` it hands on the new ones.
+3. ``CrampCoachApplication.process_update``, after the handlers, commits the update's
+   conversation states and marks its row
+   done in one transaction: a crash keeps both or neither.
+
+``update_id`` is the key, so an update Telegram delivers again (kept, but the bot died before
+confirming it) is stored once and handled once.
+
+The remaining window: handlers send their replies (and write their own rows: episodes,
+plans) before that transaction commits. A kill after Telegram accepted a reply and before the
+commit handles the update again at start-up, from the state it started in: its reply goes out
+a second time and its own row writes are repeated (harmless for most SOS steps; a replayed
+"Not yet" reads the relief it already recorded and offers the next one, and a repeated
+``/cramp`` cancels the episode it opened and opens another). A kill at any
+other instant loses nothing and repeats nothing. Replies cannot be made atomic with a
+database commit; the window is the reply's round trip back plus one commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
+
+from conversations.services import Clock
+from storage import inbox
+from storage.db import Database
+
+_LOGGER = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 10.0  # seconds a getUpdates long poll waits for something to arrive
+READ_MARGIN = 5.0  # seconds on top of the long poll before its answer counts as lost
+MAX_BACKOFF = 30.0  # seconds between attempts while Telegram cannot be reached
+PENDING_BATCH = 1000  # kept updates read from the inbox at a time
+
+# getUpdates goes through do_api_request to get the raw JSON (see poll); python-telegram-bot
+# suggests get_updates for that, which would parse it.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
+
+_App = Application[Any, Any, Any, Any, Any, Any]
+
+
+class Inbox:
+    """Keeps updates before they are confirmed and marks them done once handled."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._in_hand: set[int] = set()  # dispatched in this process, not yet done
+        self._highest_dispatched = -1
+        self._dispatch_lock = asyncio.Lock()
+
+    async def keep_json(self, payloads: Sequence[dict[str, Any]]) -> list[int]:
+        """Store updates as Telegram sent them (a getUpdates result, a webhook body) durably;
+        return the ids that were new. Confirm them to Telegram only after this returned."""
+        stored = [
+            inbox.StoredUpdate(int(payload["update_id"]), json.dumps(payload))
+            for payload in payloads
+        ]
+        return await inbox.store(self.db, stored, self.clock())
+
+    async def dispatch_pending(self, application: _App) -> int:
+        """Hand every kept, unfinished update not yet handed on to the application, in order.
+
+        Returns how many were handed on. Safe to call concurrently and repeatedly.
+        """
+        count = 0
+        async with self._dispatch_lock:
+            while True:
+                batch = await inbox.pending(
+                    self.db, after=self._highest_dispatched, limit=PENDING_BATCH
+                )
+                for stored in batch:
+                    self._highest_dispatched = stored.update_id
+                    update = _decode(stored, application)
+                    if update is None:
+                        # Not an update we can read (a future field's shape, a damaged row):
+                        # done, so it is not retried forever; logged by id only.
+                        await inbox.mark_done(self.db, stored.update_id, self.clock())
+                        continue
+                    self._in_hand.add(stored.update_id)
+                    await application.update_queue.put(update)
+                    count += 1
+                if len(batch) < PENDING_BATCH:
+                    return count
+
+    def done_id(self, update: object) -> int | None:
+        """The inbox id of an update handed out by :meth:`dispatch_pending`, else None (tests
+        feed updates directly)."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        return update_id if update_id in self._in_hand else None
+
+    def forget(self, update_id: int) -> None:
+        """The update's done mark is committed: it is no longer in hand."""
+        self._in_hand.discard(update_id)
+
+    @property
+    def in_hand(self) -> int:
+        """Updates handed to the application and not yet done."""
+        return len(self._in_hand)
+
+
+def _decode(stored: inbox.StoredUpdate, application: _App) -> Update | None:
+    try:
+        return Update.de_json(json.loads(stored.payload), application.bot)
+    except Exception as exc:  # python-telegram-bot raises TypeError, KeyError, ValueError...
+        _LOGGER.error(
+            "Inbox update %d cannot be read, skipped: %s", stored.update_id, type(exc).__name__
+        )
+        return None
+
+
+async def poll(
+    application: _App,
+    keeper: Inbox,
+    stop: asyncio.Event,
+    *,
+    allowed_updates: Sequence[str] | None = None,
+    poll_timeout: float = POLL_TIMEOUT,
+) -> None:
+    """Long polling through the inbox until ``stop`` is set.
+
+    Each batch is kept (committed) before the next ``getUpdates`` asks for the offset past it,
+    which is what confirms it to Telegram. A failure to keep leaves the offset where it was:
+    Telegram sends the batch again.
+    """
+    offset: int | None = None
+    backoff = 1.0
+    while not stop.is_set():
+        # Raw JSON, not Update objects: what Telegram sent is what the inbox keeps, and one
+        # update python-telegram-bot cannot parse (a field a newer Bot API made required, say)
+        # is set aside on its own instead of failing every fetch of its batch for ever.
+        fetch = asyncio.ensure_future(
+            application.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": offset,
+                    "timeout": poll_timeout,
+                    "allowed_updates": allowed_updates,
+                },
+                read_timeout=poll_timeout + READ_MARGIN,
+            )
+        )
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not fetch.done():
+            # Stopping: the batch in flight was not confirmed, Telegram keeps it for us.
+            fetch.cancel()
+            await asyncio.gather(fetch, return_exceptions=True)
+            return
+        try:
+            result = fetch.result()
+        except RetryAfter as exc:
+            await _pause(stop, _seconds(exc.retry_after))
+            continue
+        except TimedOut:
+            continue  # a long poll that outlived its read timeout: ask again
+        except InvalidToken:
+            raise
+        except (Conflict, NetworkError) as exc:
+            # Telegram unreachable, or another instance polling with this token.
+            _LOGGER.warning("getUpdates failed, retrying in %.0f s: %r", backoff, exc)
+            await _pause(stop, backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            continue
+        backoff = 1.0
+        updates = [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+        if not updates:
+            continue
+        try:
+            await keeper.keep_json(updates)
+        except Exception:
+            # Not confirmed: the same batch comes back on the next getUpdates.
+            _LOGGER.exception("Could not keep %d updates; fetching them again", len(updates))
+            await _pause(stop, 1.0)
+            continue
+        offset = max(int(u["update_id"]) for u in updates) + 1
+        await keeper.dispatch_pending(application)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
+
+
+async def delete_webhook(application: _App) -> None:
+    """Polling and a webhook exclude each other; pending updates are kept (never dropped)."""
+    try:
+        await application.bot.delete_webhook(drop_pending_updates=False)
+    except TelegramError as exc:
+        _LOGGER.warning("Could not delete the webhook: %r", exc)
