@@ -36,7 +36,7 @@ def choices(
 
 # Built once per (step, record): a step's buttons are sent, then edited by the countdown and
 # shown again after a nudge. Markups are immutable, so sharing one is safe.
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=256)
 def _choices(
     flow: str, ref: int, step: str, options: tuple[tuple[str, str], ...], per_row: int
 ) -> InlineKeyboardMarkup:
