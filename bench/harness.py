@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -83,27 +83,44 @@ def crampcoach(
     return app
 
 
-async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    assert message is not None
-    await context.bot.send_message(message.chat_id, message.text or "?")
+# An SOS step's keyboard has six to eight buttons; this one has seven.
+SOS_SIZE_KEYBOARD = InlineKeyboardMarkup(
+    [
+        [InlineKeyboardButton(f"Option {n}", callback_data=f"sos:12345:step:choice{n}")]
+        for n in range(7)
+    ]
+)
 
 
-async def _echo_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    await query.answer()
-    await context.bot.send_message(query.message.chat.id, query.data or "?")
+def _echo_handlers(markup: InlineKeyboardMarkup | None) -> list[Any]:
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None
+        await context.bot.send_message(message.chat_id, message.text or "?", reply_markup=markup)
+
+    async def echo_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None and query.message is not None
+        await query.answer()
+        await context.bot.send_message(
+            query.message.chat.id, query.data or "?", reply_markup=markup
+        )
+
+    return [MessageHandler(filters.ALL, echo), CallbackQueryHandler(echo_press)]
 
 
-def echo_bot(api: LocalBotAPI, *, rate_limiter: bool = False) -> AnyApp:
-    """The floor: python-telegram-bot's defaults, one handler, nothing stored."""
+def echo_bot(api: LocalBotAPI, *, rate_limiter: bool = False, keyboards: bool = False) -> AnyApp:
+    """The floor: python-telegram-bot's defaults, one handler, nothing stored.
+
+    ``keyboards=True``: every reply carries an SOS-sized inline keyboard (so every press
+    carries it back), to show what the framework's keyboard handling alone costs.
+    """
     builder = Application.builder().token(LOCAL_TOKEN).request(api).get_updates_request(api)
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter())  # type: ignore[arg-type]
     app = builder.build()
-    app.add_handler(MessageHandler(filters.ALL, _echo))
-    app.add_handler(CallbackQueryHandler(_echo_press))
+    for handler in _echo_handlers(SOS_SIZE_KEYBOARD if keyboards else None):
+        app.add_handler(handler)
     return app
 
 

@@ -88,6 +88,13 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         shutdown call this too)."""
         await super().update_persistence()
         if isinstance(self.persistence, SQLitePersistence):
+            # python-telegram-bot marks every chat and user of every update for a chat-data and
+            # user-data write, and clears the marks only when those kinds are stored. We store
+            # neither, so the sets would keep every user ever seen.
+            if not self.persistence.store_data.chat_data:
+                self._chat_ids_to_be_updated_in_persistence.clear()
+            if not self.persistence.store_data.user_data:
+                self._user_ids_to_be_updated_in_persistence.clear()
             await self.persistence.write_pending()
 
     async def update_finished(self, update: object) -> None:
