@@ -49,6 +49,7 @@ async def _run(ours: bool, flows: int, db_path: Path) -> dict[str, float]:
                     await person.tap()
                 # The local Bot API forgets the chat: its memory is Telegram's, not the bot's.
                 api.messages.pop(person.user.chat_id, None)
+                api.reply_keyboards.pop(person.user.chat_id, None)
 
             await asyncio.gather(*(walk(p) for p in people))
         gc.collect()
