@@ -311,7 +311,16 @@ async def memberships_of(db: Database, user_id: int) -> list[tuple[Team, Member]
 
 
 async def rename_member(db: Database, user_id: int, name: str) -> None:
-    """The athlete's Telegram name changed: every roster shows the new one."""
+    """The athlete's Telegram name changed: every roster shows the new one.
+
+    Read first: most people are on no roster, and a write would queue behind everyone's.
+    """
+    stale = await db.fetch_one(
+        "SELECT 1 FROM team_members WHERE user_id = ? AND display_name != ? LIMIT 1",
+        (user_id, name),
+    )
+    if stale is None:
+        return
     async with db.write() as conn:
         await conn.execute(
             "UPDATE team_members SET display_name = ? WHERE user_id = ? AND display_name != ?",

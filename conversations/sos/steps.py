@@ -82,8 +82,8 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     svc = services(context)
     user_id = user_id_of(update)
     now = svc.now()
-    await users.ensure_user(svc.db, user_id, now)
-    episode_id = await _episode_for_this_cramp(svc, user_id, now)
+    user = await users.ensure_user(svc.db, user_id, now)
+    episode_id = await _episode_for_this_cramp(svc, user, now)
     text, markup = views.triage_view(episode_id)
     await send(update, text, markup)  # a read timeout counts as delivered: the flow starts
     # The athlete first, their coaches after.
@@ -93,20 +93,22 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     return TRIAGE
 
 
-async def _episode_for_this_cramp(svc: Services, user_id: int, now: datetime) -> int:
+async def _episode_for_this_cramp(svc: Services, user: users.User, now: datetime) -> int:
     """The open episode of a cramp still in hand, or a new one.
 
     One episode per cramp: an episode still open (and not abandoned) is this cramp's, even when
     the conversation lost track of it (a crash between a step and its commit replays the
     step). A new cramp is started only from none, or by "This is a new cramp".
     """
+    user_id = user.user_id
     episode = await episodes.open_episode_of(svc.db, user_id)
     if episode is not None and not is_abandoned(svc, episode.started_at):
         return episode.id
     # A new cramp during a recovery plan restarts the plan at day 0 (a recurrence).
     recurrence = await plans.restart_for_recurrence(svc.db, user_id, now)
-    # An invitation from an earlier cramp is not shown again after this one.
-    await users.set_pending_invite(svc.db, user_id, None)
+    if user.pending_invite is not None:
+        # An invitation from an earlier cramp is not shown again after this one.
+        await users.set_pending_invite(svc.db, user_id, None)
     return await episodes.start_episode(svc.db, user_id, now, is_recurrence=recurrence)
 
 
