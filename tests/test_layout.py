@@ -12,6 +12,7 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.local_api import ADMIN_RIGHTS
 from conversations import buttons, membership
 from conversations.membership import GroupEvent
 from conversations.sos import states as sos
@@ -123,20 +124,7 @@ def _membership(bot: Bot, chat_id: int, old: str, new: str) -> dict[str, Any]:
     def member(status: str) -> dict[str, Any]:
         data: dict[str, Any] = {"user": bot.api.bot_user, "status": status}
         if status == "administrator":
-            data |= {
-                "can_be_edited": False,
-                "is_anonymous": False,
-                "can_manage_chat": True,
-                "can_delete_messages": True,
-                "can_manage_video_chats": False,
-                "can_restrict_members": False,
-                "can_promote_members": False,
-                "can_change_info": False,
-                "can_invite_users": True,
-                "can_post_stories": False,
-                "can_edit_stories": False,
-                "can_delete_stories": False,
-            }
+            data |= ADMIN_RIGHTS
         if status == "kicked":
             data["until_date"] = 0
         return data
