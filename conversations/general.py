@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
@@ -21,6 +23,9 @@ from conversations.texts import sos as sos_texts
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
+
+GROUP_POINTER_QUIET = timedelta(seconds=30)
+_POINTED_AT = "crampcoach.pointed_at"
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -48,9 +53,20 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def point_to_private_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a group there is no SOS flow: health details stay in the private chat."""
+    """In a group there is no SOS flow: health details stay in the private chat.
+
+    Once per group every ``GROUP_POINTER_QUIET``: a storm of /cramp in a group gets one pointer
+    (it stays in the chat, with its button), not one message each against the group's limit of
+    20 a minute.
+    """
     message = update.effective_message
     assert message is not None
+    now = services(context).now()
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    last = chat_data.get(_POINTED_AT)
+    if isinstance(last, datetime) and now - last < GROUP_POINTER_QUIET:
+        return
+    chat_data[_POINTED_AT] = now
     url = f"https://t.me/{context.bot.username}?start=sos"
     await message.reply_text(
         common.GROUP_POINTER,

@@ -392,3 +392,15 @@ async def test_handler_error_mid_flow_does_not_wedge_the_conversation(
     await user.press_data(data, message)  # the athlete taps again: it works now
 
     assert newest_containing(bot.api, user.chat_id, expected)
+
+
+async def test_a_group_gets_one_pointer_per_half_minute(bot: Bot, clock: FakeClock) -> None:
+    first, second = bot.user(2001, chat_id=-100123), bot.user(2002, chat_id=-100123)
+
+    await first.send("/cramp")
+    await second.send("/cramp")  # the pointer above is still there, with its button
+    assert len(bot.api.bot_messages(-100123)) == 1
+
+    clock.advance(seconds=31)
+    await second.send("/cramp")
+    assert len(bot.api.bot_messages(-100123)) == 2
