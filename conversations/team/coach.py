@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 from html import escape
 from typing import Any
 
@@ -15,7 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from conversations import keyboards
-from conversations.buttons import ButtonFamily, Press, Refusal, pressed
+from conversations.buttons import ButtonFamily, Press, Pressed, Refusal, pressed
 from conversations.replies import send, user_id_of
 from conversations.services import Services, services
 from conversations.team import access, roster
@@ -55,23 +54,29 @@ async def _with_team(
     return None
 
 
-def _coached(svc: Services, context: ContextTypes.DEFAULT_TYPE, presser: int) -> Any:
-    async def load(team_id: int) -> Team | None:
-        return await teams.get_team(svc.db, team_id)
+async def _pressed_team(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> Pressed[Team] | Refusal:
+    """A team button pressed by someone with coach rights over that team right now."""
+    svc = services(context)
+    presser = user_id_of(update)
 
     async def check(team: Team, press: Press) -> Refusal | None:
         rights = await access.has_coach_rights(svc, context.bot, team, presser)
         return None if rights else Refusal.EXPIRED
 
-    return load, check
+    return await pressed(
+        update,
+        load=lambda team_id: teams.get_team(svc.db, team_id),
+        owner=lambda team: presser,
+        check=check,
+    )
 
 
 async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A team chosen for /roster, /invite or /alerts: re-checked, then the action."""
     svc = services(context)
-    presser = user_id_of(update)
-    load, check = _coached(svc, context, presser)
-    result = await pressed(update, load=load, owner=lambda team: presser, check=check)
+    result = await _pressed_team(update, context)
     if isinstance(result, Refusal):
         return
     actions = {
@@ -191,10 +196,7 @@ async def show_roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
-    presser = user_id_of(update)
-    load, check = _coached(svc, context, presser)
-    result = await pressed(update, load=load, owner=lambda team: presser, check=check)
+    result = await _pressed_team(update, context)
     if not isinstance(result, Refusal):
         await _send_roster(update, context, result.record, int(result.choice), picture=False)
 
@@ -295,6 +297,3 @@ def handlers() -> list[BaseHandler[Update, Any, Any]]:
         PICK_BUTTONS.handler(on_pick),
         PAGE_BUTTONS.handler(on_page),
     ]
-
-
-DIGEST_WINDOW = timedelta(days=1)
