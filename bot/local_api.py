@@ -37,6 +37,8 @@ LOCAL_TOKEN = f"{BOT_ID}:local-api-needs-no-real-token-xxxxxxxxxx"
 class ApiCall:
     method: str
     params: dict[str, Any]
+    # Uploaded files by field name (a document's JSON, a picture): (file name, bytes).
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,6 +53,7 @@ class ChatMessage:
     date: int
     edits: list[str] = field(default_factory=list)
     photo: bool = False
+    document: tuple[str, bytes] | None = None  # (file name, content) of a sent document
 
     @property
     def inline_buttons(self) -> list[dict[str, Any]]:
@@ -78,6 +81,16 @@ class ChatMessage:
                     "height": 600,
                 }
             ]
+            if self.text:
+                data["caption"] = self.text
+        elif self.document is not None:
+            name, content = self.document
+            data["document"] = {
+                "file_id": f"document{self.message_id}",
+                "file_unique_id": f"d{self.message_id}",
+                "file_name": name,
+                "file_size": len(content),
+            }
             if self.text:
                 data["caption"] = self.text
         else:
@@ -180,7 +193,7 @@ class LocalBotAPI(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         if api_method == "getUpdates" and not self._updates_after(params):
             await asyncio.sleep(0.005)  # a long poll with nothing to fetch: don't spin
-        call = ApiCall(api_method, params)
+        call = ApiCall(api_method, params, _files_of(request_data))
         if self.keep_calls:
             self.calls.append(call)
         if self.delay is not None:
@@ -214,7 +227,7 @@ class LocalBotAPI(BaseRequest):
             error = {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
             return 404, json.dumps(error).encode()
         try:
-            result, message = handler(params)
+            result, message = handler({**params, **call.files})
         except _ApiError as exc:
             error = {"ok": False, "error_code": 400, "description": exc.description}
             return 400, json.dumps(error).encode()
@@ -355,6 +368,21 @@ class LocalBotAPI(BaseRequest):
         _check_html(params, caption)
         return self._store(params, caption, photo=True)
 
+    def _sendDocument(self, params: dict[str, Any]) -> tuple[Any, ChatMessage]:
+        """A document uploaded from memory; its bytes are kept (tests read an export back)."""
+        caption = str(params.get("caption", ""))
+        if len(caption) > 1024:
+            raise _ApiError("Bad Request: message caption is too long")
+        _check_html(params, caption)
+        document = params.get("document")
+        if not isinstance(document, tuple):
+            raise _ApiError("Bad Request: there is no document in the request")
+        if len(document[1]) > 50 * 1024 * 1024:
+            raise _ApiError("Request Entity Too Large")
+        _, message = self._store(params, caption, photo=False)
+        message.document = document
+        return message.to_api(self.bot_user, self.chat_dict(message.chat_id)), message
+
     def _editMessageText(self, params: dict[str, Any]) -> tuple[Any, ChatMessage]:
         message = self._message_for_edit(params)
         text = str(params["text"])
@@ -430,6 +458,18 @@ class LocalBotAPI(BaseRequest):
                 raise _ApiError("Bad Request: chat not found")
             return self.channels[value]
         return int(value)
+
+
+def _files_of(request_data: RequestData | None) -> dict[str, tuple[str, bytes]]:
+    """The files a request uploads, by field name: (file name, content)."""
+    if request_data is None or not request_data.contains_files:
+        return {}
+    files: dict[str, tuple[str, bytes]] = {}
+    for name, value in request_data.multipart_data.items():
+        filename, content = value[0], value[1]
+        data = content if isinstance(content, bytes) else content.read()
+        files[name] = (str(filename), bytes(data))
+    return files
 
 
 # What getChatMember says of an administrator's rights (every field Telegram sends).

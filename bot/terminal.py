@@ -230,6 +230,9 @@ class TerminalChat:
         prefix = "✎ (edited) " if call.method.startswith("edit") else ""
         if message.photo:
             prefix += "[picture] "
+        if message.document is not None:
+            name, content = message.document
+            prefix += f"[file {name}, {len(content):,} bytes] "
         if message.chat_id != self.chat_id:
             # Someone else's chat (a coach's alert while you play the athlete): shown, marked.
             self._dim(f"\n{self._elsewhere(message.chat_id)}")

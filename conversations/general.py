@@ -53,7 +53,18 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def point_to_private_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a group there is no SOS flow: health details stay in the private chat.
+    """In a group there is no SOS flow: health details stay in the private chat."""
+    await _point(update, context, "?start=sos")
+
+
+async def point_to_data_rights(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/mydata, /export, /delete in a group: the same pointer, to a chat that starts no cramp
+    flow (someone asking about their data is not cramping)."""
+    await _point(update, context, "")
+
+
+async def _point(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: str) -> None:
+    """The pointer to the private chat.
 
     Once per group every ``GROUP_POINTER_QUIET``: a storm of /cramp in a group gets one pointer
     (it stays in the chat, with its button), not one message each against the group's limit of
@@ -67,7 +78,7 @@ async def point_to_private_chat(update: Update, context: ContextTypes.DEFAULT_TY
     if isinstance(last, datetime) and now - last < GROUP_POINTER_QUIET:
         return
     chat_data[_POINTED_AT] = now
-    url = f"https://t.me/{context.bot.username}?start=sos"
+    url = f"https://t.me/{context.bot.username}{payload}"
     await message.reply_text(
         common.GROUP_POINTER,
         reply_markup=keyboards.link(common.GROUP_POINTER_BUTTON, url),
@@ -96,6 +107,7 @@ def command_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, No
         CommandHandler("help", show_help, filters=PRIVATE),
         CommandHandler("cancel", cancel, filters=PRIVATE),
         CommandHandler(["start", "cramp", "help"], point_to_private_chat, filters=GROUPS),
+        CommandHandler(["mydata", "export", "delete"], point_to_data_rights, filters=GROUPS),
     ]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from conversations import general, membership, start
+from conversations import account, general, membership, start
 from conversations.commands import is_known_command
 from conversations.plan import checkin, commands, settings, setup, typed, views
 from conversations.sos.flow import build_sos_conversation
@@ -46,6 +46,8 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         *groups.handlers(),
         *join.handlers(),
         *coach.handlers(),
+        # The athlete's data: what is kept (/mydata), a copy (/export), erasure (/delete).
+        *account.handlers(),
         # The bot blocked or unblocked; added to or removed from a group.
         *membership.handlers(),
         # Typed text outside the SOS flow: a setting, a pain score, or idle.

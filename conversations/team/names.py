@@ -31,3 +31,8 @@ async def keep_name_current(update: Update, svc: Services) -> None:
     _seen[user.id] = name
     if len(_seen) > _SEEN_MAX:
         _seen.popitem(last=False)
+
+
+def forget(user_id: int) -> None:
+    """The person's data was deleted: their name is not kept here either."""
+    _seen.pop(user_id, None)

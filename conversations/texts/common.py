@@ -27,6 +27,8 @@ HELP = (
     "/prevent – why cramps happen and how to make the next one less likely\n"
     "/cancel – leave what we're doing\n"
     "/teams – your teams and what each coach sees\n"
+    "/mydata – what I keep about you, and who sees it\n"
+    "/export – all of it as a file; /delete – delete all of it\n"
     "<b>Coaches</b>: /roster, /invite, /alerts on|off, /digest 18:00, /newteam (channels)\n"
     "/help – this list\n"
     "/start – the welcome message"
@@ -42,6 +44,9 @@ COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("stopplan", "Stop the recovery plan"),
     ("prevent", "Why cramps happen, and what helps"),
     ("teams", "Your teams and what each coach sees"),
+    ("mydata", "What I keep about you, and who sees it"),
+    ("export", "All your data as a file"),
+    ("delete", "Delete all your data"),
     ("roster", "Coaches: your team's roster"),
     ("invite", "Coaches: a new join link"),
     ("newteam", "Coaches: a team for a channel"),
