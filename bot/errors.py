@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -22,7 +23,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         _LOGGER.info("Forbidden while handling an update: %s", error.message)
         return
     where = _describe(update)
-    _LOGGER.error("Error while handling %s: %r", where, error, exc_info=error)
+    # The kind and where it happened, never the exception's own words at ERROR: those can
+    # carry a value from the data (a pain score, a typed time). In full at DEBUG only.
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
+    _LOGGER.error("Error while handling %s: %s\n%s", where, _kind(error), frames.rstrip())
+    _LOGGER.debug("The error in full", exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
             return
@@ -30,6 +35,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(update.effective_chat.id, sos_text(common.ERROR_REPLY))
         except TelegramError as exc:
             _LOGGER.warning("Could not send the error reply: %r", exc)
+
+
+def _kind(error: BaseException | None) -> str:
+    """The error's type; for Telegram's errors also its description (Telegram's words)."""
+    if isinstance(error, TelegramError):
+        return f"{type(error).__name__}: {error.message}"
+    return "no error" if error is None else type(error).__name__
 
 
 def _describe(update: object) -> str:

@@ -340,7 +340,9 @@ async def claim_due(
         await conn.executemany(_SET_ASIDE, set_aside)
         for reason, plan_id in set_aside:
             _LOGGER.error(
-                "Plan %d cannot be scheduled, set aside for attention: %s", plan_id, reason
+                "Plan %d cannot be scheduled, set aside for attention: %s (in plans.attention)",
+                plan_id,
+                _kind(reason),
             )
         claimed: list[Claimed] = [Claimed(plan, None) for plan in paused]
         if due:
@@ -365,12 +367,19 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:300]
 
 
+def _kind(reason: str) -> str:
+    """A reason's exception type, for the log: its words may quote the plan's data."""
+    return reason.split(":", 1)[0]
+
+
 async def set_aside(db: Database, plan_id: int, exc: BaseException) -> None:
     """A plan whose check-in cannot be built or sent (not a Telegram error): stop its sends
     and mark it for attention, with one logged reason."""
     async with db.write() as conn:
         await conn.execute(_SET_ASIDE, (_reason(exc), plan_id))
-    _LOGGER.error("Plan %d set aside for attention: %s", plan_id, _reason(exc))
+    _LOGGER.error(
+        "Plan %d set aside for attention: %s (in plans.attention)", plan_id, type(exc).__name__
+    )
 
 
 async def needing_attention(db: Database) -> list[tuple[int, str]]:
