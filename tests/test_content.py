@@ -118,6 +118,10 @@ SAMPLE_VALUES = {
     "hours": 3,
     "pain": 4,
     "note": "",
+    # The athlete's data.
+    "teams": "<b>Riverside Runners</b>",
+    "coached": " Teams you coach pass to their other coaches.",
+    "date": "2027-03-20",
 }
 
 
