@@ -49,6 +49,9 @@ PRIVATE = filters.ChatType.PRIVATE
 DELETE, KEEP = "delete", "keep"
 DELETE_BUTTONS = ButtonFamily.of("account", "erase", {DELETE, KEEP})
 
+# Teams listed by /mydata (a message is at most 4,096 characters); /teams shows them all.
+TEAMS_LISTED = 20
+
 # A confirmation is good for a day: an older one is asked again.
 CONFIRMATION_VALID = timedelta(days=1)
 CLOCK_SLACK = timedelta(minutes=1)  # a question "asked" later than now is forged
@@ -68,7 +71,7 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _who_sees(svc: Services, user_id: int) -> str:
     memberships = await teams.memberships_of(svc.db, user_id)
     lines = [texts.COACHES_HEADER] if memberships else [texts.NO_COACHES]
-    for team, member in memberships:
+    for team, member in memberships[:TEAMS_LISTED]:
         coach_names = [coach.name for coach in await teams.coaches_of(svc.db, team.id)]
         lines.append(
             texts.COACH_LINE.format(
@@ -77,10 +80,14 @@ async def _who_sees(svc: Services, user_id: int) -> str:
                 level=team_texts.LEVEL_NAMES[member.consent.value],
             )
         )
+    if len(memberships) > TEAMS_LISTED:
+        lines.append(texts.MORE_TEAMS.format(count=len(memberships) - TEAMS_LISTED))
     coached = await teams.teams_coached_by(svc.db, user_id)
     if coached:
-        names_ = ", ".join(f"<b>{escape(team.name)}</b>" for team in coached)
-        lines.append(texts.YOU_COACH.format(teams=names_))
+        shown = [f"<b>{escape(team.name)}</b>" for team in coached[:TEAMS_LISTED]]
+        if len(coached) > TEAMS_LISTED:
+            shown.append(texts.MORE_COACHED.format(count=len(coached) - TEAMS_LISTED))
+        lines.append(texts.YOU_COACH.format(teams=", ".join(shown)))
     return "".join(lines)
 
 

@@ -4,18 +4,22 @@ and the registry of personal tables covers every table there is."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram.ext import ConversationHandler
 
+from bot.application import CrampCoachApplication
+from bot.inbox import poll
 from conversations import account as account_flow
 from conversations import jobs
 from conversations.sos import states as sos
 from conversations.sos import timers
 from conversations.texts import account as texts
 from conversations.texts import common
+from conversations.texts import sos as sos_texts
 from conversations.texts import team as team_texts
 from storage import account, inbox
 from storage.account import NOT_PERSONAL, PERSONAL, Tie
@@ -31,7 +35,7 @@ from tests.account_helpers import (
     table_names,
 )
 from tests.conftest import Bot, FakeClock
-from tests.helpers import db_of, plain
+from tests.helpers import bot_texts, db_of, plain, wait_for
 from tests.plan_helpers import ease_a_cramp
 from tests.team_helpers import CO_COACH, COACH, GROUP, in_group, join, make_team, private
 
@@ -85,6 +89,16 @@ async def test_mydata_lists_the_teams_their_coaches_and_the_level_chosen(bot: Bo
     assert line.strip() in text
     assert "/export" in text and "/delete" in text
     assert len(text) <= 4096
+
+
+async def test_mydata_with_many_teams_fits_one_message(bot: Bot) -> None:
+    athlete = private(bot, 1001, "Ava")
+    for n in range(account_flow.TEAMS_LISTED + 3):
+        made = await make_team(bot, -100_900_000_000 - n, 5000 + n, "C" * 60)
+        await join(bot, athlete, made)
+    await athlete.send("/mydata")
+    text = bot.api.last_bot_message(1001).text
+    assert texts.MORE_TEAMS.format(count=3) in text and len(text) <= 4096
 
 
 async def test_mydata_without_a_team_says_no_coach_sees_anything(bot: Bot) -> None:
@@ -529,3 +543,40 @@ async def test_the_update_being_handled_keeps_its_inbox_row(bot: Bot, clock: Fak
 def test_a_confirmation_ref_is_the_moment_it_was_asked() -> None:
     asked = datetime(2027, 3, 20, 17, 0, 1, 250_000, tzinfo=UTC)
     assert account_flow._ref(asked) == 1_805_562_001_250
+
+
+# --- Through the real inbox, as `python -m bot` polls -----------------------------------------
+
+
+async def test_delete_through_the_polling_inbox_leaves_nothing_in_it(
+    bot: Bot, clock: FakeClock
+) -> None:
+    """The press is fetched with getUpdates, kept in the inbox, handled, and its row marked
+    done and emptied. A /cramp sent right behind it, in the same batch, had its row emptied
+    by the erasure but is still answered (an SOS is never dropped): a fresh start."""
+    athlete = private(bot, 1001)
+    await ease_a_cramp(athlete)
+    await athlete.send("/delete")
+    athlete.via_get_updates = True
+    await athlete.press(texts.DELETE_BUTTON)
+    await athlete.send("/cramp")  # right after the press, fetched in the same batch
+    stop = asyncio.Event()
+    application = bot.application
+    assert isinstance(application, CrampCoachApplication) and application.inbox is not None
+    polling = asyncio.create_task(poll(application, application.inbox, stop))
+    try:
+        await wait_for(lambda: bot.api.incoming_updates == [])
+        deadline = asyncio.get_running_loop().time() + 3
+        while await inbox.pending(db_of(bot)) or application.inbox.in_hand:
+            assert asyncio.get_running_loop().time() < deadline, "updates never finished"
+            await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await polling
+
+    rows = await db_of(bot).fetch_all("SELECT * FROM inbox")
+    assert len(rows) == 2 and all(row["payload"] == "" and row["done_at"] for row in rows)
+    done, sos_screen = bot_texts(bot.api, 1001)[-2:]
+    assert done.startswith("Done: everything") and sos_screen == sos_texts.FIRST_AID_AND_SCREEN
+    episodes = await db_of(bot).fetch_all("SELECT * FROM episodes")
+    assert [row["outcome"] for row in episodes] == [None]  # only the new cramp's

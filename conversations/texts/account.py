@@ -22,6 +22,8 @@ NO_COACHES = "No coach: you haven't joined a team."
 COACHES_HEADER = "Coaches, only at the level you chose:"
 COACH_LINE = "\n• <b>{team}</b> ({coaches}): your {level}"
 NO_COACH_NAMES = "no coach right now"
+MORE_TEAMS = "\n• and {count} more: /teams lists them all"
+MORE_COACHED = "and {count} more"
 YOU_COACH = "\nYou coach: {teams}."
 
 NOTHING_STORED = "I don't keep anything about you. /start is where it begins."
