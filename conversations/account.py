@@ -32,12 +32,13 @@ from telegram.ext import (
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Refusal, pressed
-from conversations.replies import answer_quietly, chat_id_of, send, sos_text, user_id_of
+from conversations.replies import answer_quietly, chat_id_of, send, user_id_of
 from conversations.services import Services, services
 from conversations.sos import timers
 from conversations.team import names
 from conversations.team.groups import notify
 from conversations.texts import account as texts
+from conversations.texts import common
 from conversations.texts import team as team_texts
 from storage import account, teams
 from storage.account import Erasure
@@ -211,7 +212,8 @@ async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int
     ]
     await send(
         update,
-        sos_text(texts.DELETED.replace("{teams}", "".join(lines))),
+        # One format: a team's name (a group title) may hold braces of its own.
+        texts.DELETED.format(teams="".join(lines), sos=common.SOS_BUTTON),
         keyboards.sos_reply_keyboard(),
     )
     for team in erasure.teams:

@@ -5,6 +5,7 @@ and the registry of personal tables covers every table there is."""
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from storage.account import NOT_PERSONAL, PERSONAL, Tie
 from storage.db import Database
 from tests.account_helpers import (
     RICH,
+    THEIR_GROUP,
     TYPED_SECRET,
     all_rows,
     columns_of,
@@ -369,6 +371,7 @@ async def test_after_delete_they_are_off_every_roster(bot: Bot, clock: FakeClock
 
 
 async def test_a_sole_coach_deleting_closes_the_team(bot: Bot, clock: FakeClock) -> None:
+    bot.api.chat_titles[THEIR_GROUP] = "Rhea's {runners} <3"  # braces and HTML in a title
     rich = await make_rich_user(bot, clock, co_coach=False)
 
     await _confirm(bot, rich.user)
@@ -376,7 +379,7 @@ async def test_a_sole_coach_deleting_closes_the_team(bot: Bot, clock: FakeClock)
     await _assert_nothing_about(bot, RICH)
     team = await db_of(bot).fetch_one("SELECT * FROM teams WHERE id = ?", (rich.coached.team.id,))
     assert team is not None and (team["status"], team["chat_id"]) == ("archived", None)
-    assert texts.TEAM_CLOSED.format(team=rich.coached.team.name).strip() in (
+    assert texts.TEAM_CLOSED.format(team=html.escape(rich.coached.team.name)).strip() in (
         bot.api.last_bot_message(RICH).text
     )
     # Its join link joins nothing, and the group can make a new team.
