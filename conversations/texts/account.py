@@ -47,7 +47,8 @@ DELETE_BUTTON = "🗑 Delete everything"
 KEEP_BUTTON = "Keep my data"
 
 DELETED = (
-    "Done: everything I kept about you is deleted, and you're off every team.{teams}\n\n"
+    "Done: everything I kept about you is deleted, and no coach sees anything of yours."
+    "{teams}\n\n"
     "Messages already in this chat stay until you delete the chat. You can start again any "
     "time with /start (or <b>{sos}</b> when a cramp hits)."
 )
