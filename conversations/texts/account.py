@@ -29,8 +29,8 @@ YOU_COACH = "\nYou coach: {teams}."
 NOTHING_STORED = "I don't keep anything about you. /start is where it begins."
 
 EXPORT_CAPTION = (
-    'Everything I keep about you, as of {date}. The README\'s "Your data" section explains '
-    "each field."
+    "Everything I keep about you, as of {date}, as JSON (text any computer can read). Each "
+    'field is explained in CrampCoach\'s documentation, under "Your data".'
 )
 EXPORT_TOO_BIG = "Your data is too big to send as one file. Please contact whoever runs this bot."
 
