@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.reply_log import set_replies_aside
 from conversations.replies import sos_text
 from conversations.texts import common
 
@@ -21,6 +22,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The user blocked the bot; nothing to tell them, and nothing to fix here.
         _LOGGER.info("Forbidden while handling an update: %s", error.message)
         return
+    # The error reply is not one of the update's own replies: a replay after a crash must
+    # still send those (bot.reply_log).
+    set_replies_aside()
     where = _describe(update)
     _LOGGER.error("Error while handling %s: %r", where, error, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:
