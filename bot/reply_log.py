@@ -23,12 +23,10 @@ is worse than a repeated one. The window left is the answer's way back from Tele
 microseconds on top: a kill there repeats that one reply. A kill at any other instant sends
 every reply exactly once (``tests/test_kill_in_flight.py``, ``bench.bench_kill``).
 
-What a replay cannot undo: the handlers' own rows (an episode's answers) are committed as they
-go, before the step's state. A replayed step that only records (most steps) takes the same
-step again; "Eased", which ends the episode, finds it ended and takes nothing, so the athlete
-keeps the aftercare and the plan offer on screen, and the optional questions after it answer
-"from an earlier step" (the next message starts afresh). Only a kill in the millisecond
-between a step's first write and its commit leads there.
+A replay starts from the step's old state, but the handlers' own rows (an episode's answers)
+are committed as they go. The steps are written so that this does not matter: each sends its
+replies before it records, and a step that ended the episode ("Eased") is taken again when
+its press comes back (``conversations.sos.steps``).
 
 The file holds only updates in hand (it is rewritten small as they finish); like the
 database's write-ahead log, it is protected from a crashed process, not from a power cut.

@@ -305,6 +305,29 @@ async def test_a_reply_telegram_accepted_is_not_sent_again_when_its_update_is_re
     assert "Stretch gently" in b.api.last_bot_message(athlete.chat_id).text
 
 
+async def test_eased_handled_again_after_the_episode_ended_goes_on_to_the_questions(
+    start_bot: StartBot,
+) -> None:
+    """ "Eased" ends the episode before its step commits: a replay finds it ended, and still
+    takes the step, without sending the aftercare twice."""
+    a = await start_bot()
+    athlete = a.user(2903)
+    await walk_to(athlete, sos.SALT)
+    press = await queued_press(athlete, texts.EASED)
+    await crash_after_the_replies(a, press)
+    sent_by_a = len(a.api.bot_messages(athlete.chat_id))
+
+    b = await start_bot(api=a.api)
+    await inbox_of(b).dispatch_pending(b.application)
+    await wait_for_done(b)
+
+    assert len(b.api.bot_messages(athlete.chat_id)) == sent_by_a  # nothing sent again
+    state = await db_of(b).fetch_one("SELECT state FROM ptb_conversations")
+    assert state is not None and state["state"] == json.dumps(sos.ACTIVITY)
+    await b.user(2903).press(texts.ACTIVITY_LABELS["running"])
+    assert texts.ASK_TIME_INTO in b.api.last_bot_message(athlete.chat_id).text
+
+
 async def test_a_reply_that_never_reached_telegram_is_sent_by_the_replay(
     start_bot: StartBot,
 ) -> None:
