@@ -11,9 +11,9 @@ in flight at the kill (not yet answered), the taps never answered (lost) and the
 answered twice.
 
 ``tests/test_kill_in_flight.py`` kills at one chosen instant (a reply on the wire) and must
-find 0 lost and 0 twice. A random instant can also fall in the documented window (a reply
-accepted by Telegram, its update not yet marked done: about a millisecond per update); such a
-tap is answered twice. Nothing can be lost.
+find 0 lost and 0 twice. A random instant can also fall in the one window left (Telegram's
+answer to a reply on its way back, before ``bot.reply_log`` has logged it: microseconds on
+loopback); such a tap would be answered twice. Nothing can be lost.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from telegram.request import BaseRequest
 from bot.errors import on_error
 from bot.inbox import Inbox
 from bot.rate_limiter import PriorityRateLimiter
+from bot.reply_log import ReplyLog, ReplyLoggingRequest, path_beside
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.transport import ServerErrorAwareRequest
@@ -25,6 +26,7 @@ from conversations.commands import COMMANDS, GROUP_COMMANDS
 from conversations.handlers import all_handlers
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
 from conversations.sos import timers
+from storage import inbox as inbox_rows
 from storage.db import Database
 from storage.persistence import SQLitePersistence
 
@@ -50,8 +52,10 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
     after ``update_finished`` of this one has returned.
     """
 
-    # Set by build_application: kept updates are marked done through it (see bot.inbox).
+    # Set by build_application: kept updates are marked done through it (see bot.inbox),
+    # and their accepted replies logged in this (see bot.reply_log).
     inbox: Inbox | None = None
+    reply_log: ReplyLog | None = None
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -59,7 +63,13 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         self._handover = asyncio.Lock()  # one hand-over of states at a time
 
     async def process_update(self, update: object) -> None:
-        await super().process_update(update)
+        update_id = None if self.inbox is None else self.inbox.done_id(update)
+        if update_id is None or self.reply_log is None:
+            await super().process_update(update)
+        else:
+            # Replies logged as Telegram accepts them; a replay does not send them again.
+            with self.reply_log.handling(update_id):
+                await super().process_update(update)
         await self.commit_update(update)
         await self.update_finished(update)
 
@@ -82,6 +92,8 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         await persistence.write_pending()
         if inbox is not None and done is not None:
             inbox.forget(done)
+            if self.reply_log is not None:
+                self.reply_log.forget(done)
 
     async def update_persistence(self) -> None:
         """Hand the changed states to the persistence, then commit them (the timer and
@@ -142,7 +154,8 @@ def build_application(
         .post_shutdown(on_shutdown)
     )
     # 5xx answers raised as ServerError, so the limiter can retry them (see bot.transport).
-    builder = builder.request(ServerErrorAwareRequest(request))
+    reply_log = ReplyLog(path_beside(settings.db_path))
+    builder = builder.request(ReplyLoggingRequest(ServerErrorAwareRequest(request), reply_log))
     if request is not None:
         builder = builder.get_updates_request(request)
     # About 30 messages a second in all; replies before scheduled check-ins; 429s wait for
@@ -154,6 +167,7 @@ def build_application(
     application = builder.build()
     assert isinstance(application, CrampCoachApplication)
     application.inbox = Inbox(db, clock)
+    application.reply_log = reply_log
 
     install(
         application.bot_data,
@@ -175,14 +189,29 @@ async def on_startup(
 ) -> None:
     """After initialize: open the database, register commands, re-arm timers, schedule."""
     await services_of(application.bot_data).db.open()
+    if isinstance(application, CrampCoachApplication):
+        await open_reply_log(application)
     await register_commands(application)
     await timers.rearm(application)
     if with_scheduler:
         start_scheduler(application)
 
 
+async def open_reply_log(application: CrampCoachApplication) -> None:
+    """Beside the database (which exists now), with what the last run logged of the updates
+    it left unfinished."""
+    log = application.reply_log
+    if log is None:
+        return
+    logged = log.read()
+    unfinished = await inbox_rows.unfinished_among(services_of(application.bot_data).db, logged)
+    log.open({update_id: logged[update_id] for update_id in unfinished})
+
+
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await services_of(application.bot_data).db.close()
+    if isinstance(application, CrampCoachApplication) and application.reply_log is not None:
+        application.reply_log.close()
 
 
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

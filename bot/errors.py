@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.reply_log import set_replies_aside
 from conversations.replies import sos_text
 from conversations.texts import common
 
@@ -22,6 +23,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The user blocked the bot; nothing to tell them, and nothing to fix here.
         _LOGGER.info("Forbidden while handling an update: %s", error.message)
         return
+    # The error reply is not one of the update's own replies: a replay after a crash must
+    # still send those (bot.reply_log).
+    set_replies_aside()
     where = _describe(update)
     # The kind and where it happened, never the exception's own words at ERROR: those can
     # carry a value from the data (a pain score, a typed time). In full at DEBUG only.

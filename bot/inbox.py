@@ -16,14 +16,10 @@ before handling it, so a ``kill -9`` lost whatever was fetched but not yet handl
 ``update_id`` is the key, so an update Telegram delivers again (kept, but the bot died before
 confirming it) is stored once and handled once.
 
-The remaining window: handlers send their replies (and write their own rows: episodes,
-plans) before that transaction commits. A kill after Telegram accepted a reply and before the
-commit handles the update again at start-up, from the state it started in: its reply goes out
-a second time and its own row writes are repeated (harmless for most SOS steps; a replayed
-"Not yet" reads the relief it already recorded and offers the next one, and a repeated
-``/cramp`` cancels the episode it opened and opens another). A kill at any
-other instant loses nothing and repeats nothing. Replies cannot be made atomic with a
-database commit; the window is the reply's round trip back plus one commit.
+Replies: handlers send them before that transaction commits, so an update handled again
+after a kill could send a reply Telegram already had. ``bot.reply_log`` logs each reply the
+moment Telegram accepts it; a replay runs the handlers again from the state the update started
+in but does not send the replies logged (see there for the one window left).
 """
 
 from __future__ import annotations

@@ -33,8 +33,7 @@ class Settings(BaseSettings):
     api_base_url: str = DEFAULT_API_BASE_URL
     emergency_number: str = "112"
     log_level: LogLevel = "INFO"
-    # Updates handled at once, across chats (one at a time within a chat). 1 handles every
-    # update strictly one after another: exactly once across a crash (see README, Faults).
+    # Updates handled at once, across chats (one at a time within a chat).
     max_concurrent_updates: int = Field(default=256, ge=1, le=10_000)
 
     @field_validator("token", mode="before")

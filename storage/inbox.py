@@ -14,7 +14,7 @@ recognised, then pruned.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,6 +63,21 @@ async def pending(
         (-1 if after is None else after, limit),
     )
     return [StoredUpdate(int(row["update_id"]), str(row["payload"])) for row in rows]
+
+
+async def unfinished_among(db: Database, update_ids: Collection[int]) -> set[int]:
+    """Which of ``update_ids`` are kept and not yet done."""
+    found: set[int] = set()
+    ids = list(update_ids)
+    for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters is far above
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = await db.fetch_all(
+            f"SELECT update_id FROM inbox WHERE done_at IS NULL AND update_id IN ({marks})",
+            tuple(chunk),
+        )
+        found.update(int(row["update_id"]) for row in rows)
+    return found
 
 
 async def mark_done(db: Database, update_id: int, now: datetime) -> None:

@@ -8,20 +8,26 @@ The real-process ``kill -9`` test is in ``test_kill_in_flight.py``.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.application import CrampCoachApplication, accepted_updates
+from bot.application import CrampCoachApplication, accepted_updates, open_reply_log
 from bot.inbox import Inbox, poll
 from bot.local_api import Fault, LocalUser
+from bot.reply_log import ReplyLog, path_beside
+from bot.settings import Settings
 from conversations.replies import sos_text
+from conversations.sos import states as sos
 from conversations.texts import common
+from conversations.texts import sos as texts
 from storage import inbox
 from tests.conftest import Bot
-from tests.helpers import db_of, wait_for
+from tests.helpers import SEND_ATTEMPTS, db_of, wait_for, walk_to
 
 SCREEN = "Quick check"
 StartBot = Callable[..., Any]
@@ -245,3 +251,122 @@ async def test_what_people_wrote_leaves_the_inbox_once_handled(bot: Bot) -> None
     row = await db_of(bot).fetch_one("SELECT payload, done_at FROM inbox")
     assert row is not None and row["done_at"] is not None and row["payload"] == ""
     assert await keeper.keep_json([payload]) == []  # the id still tells a redelivery
+
+
+# --- Replies sent once across a crash (bot.reply_log) ----------------------------------------
+
+
+def reply_log_of(bot: Bot) -> ReplyLog:
+    application = bot.application
+    assert isinstance(application, CrampCoachApplication) and application.reply_log is not None
+    return application.reply_log
+
+
+async def crash_after_the_replies(bot: Bot, press: dict[str, Any]) -> None:
+    """Handle ``press`` from the inbox, its replies accepted by Telegram, but let the commit of
+    its state and done mark fail, as a ``kill -9`` right after the replies would."""
+    async with db_of(bot).write() as conn:
+        await conn.execute(
+            "CREATE TRIGGER inbox_stuck BEFORE UPDATE ON inbox "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    await inbox_of(bot).keep_json([press])
+    await inbox_of(bot).dispatch_pending(bot.application)
+    await bot.application.update_queue.join()
+    assert await unfinished(bot) == [press["update_id"]]
+    async with db_of(bot).write() as conn:
+        await conn.execute("DROP TRIGGER inbox_stuck")
+
+
+def texts_with(bot: Bot, chat_id: int, fragment: str) -> int:
+    return sum(fragment in message.text for message in bot.api.bot_messages(chat_id))
+
+
+async def test_a_reply_telegram_accepted_is_not_sent_again_when_its_update_is_replayed(
+    start_bot: StartBot,
+) -> None:
+    a = await start_bot()
+    athlete = a.user(2901)
+    await walk_to(athlete, sos.TRIAGE)
+    press = await queued_press(athlete, texts.NO_FLAG_OTHER)
+    await crash_after_the_replies(a, press)
+    assert texts_with(a, athlete.chat_id, texts.ASK_MUSCLE) == 1  # the reply is out
+
+    b = await start_bot(api=a.api)
+    assert await inbox_of(b).dispatch_pending(b.application) == 1
+    await wait_for_done(b)
+
+    # Handled again from the old step: the state moved on, the reply did not go out twice.
+    assert texts_with(b, athlete.chat_id, texts.ASK_MUSCLE) == 1
+    state = await db_of(b).fetch_one("SELECT state FROM ptb_conversations")
+    assert state is not None and state["state"] == json.dumps(sos.MUSCLE)
+    assert reply_log_of(b).held_back == 1
+    await b.user(2901).press(texts.MUSCLE_LABELS["calf"])  # the buttons on screen work
+    assert "Stretch gently" in b.api.last_bot_message(athlete.chat_id).text
+
+
+async def test_eased_handled_again_after_the_episode_ended_goes_on_to_the_questions(
+    start_bot: StartBot,
+) -> None:
+    """ "Eased" ends the episode before its step commits: a replay finds it ended, and still
+    takes the step, without sending the aftercare twice."""
+    a = await start_bot()
+    athlete = a.user(2903)
+    await walk_to(athlete, sos.SALT)
+    press = await queued_press(athlete, texts.EASED)
+    await crash_after_the_replies(a, press)
+    sent_by_a = len(a.api.bot_messages(athlete.chat_id))
+
+    b = await start_bot(api=a.api)
+    await inbox_of(b).dispatch_pending(b.application)
+    await wait_for_done(b)
+
+    assert len(b.api.bot_messages(athlete.chat_id)) == sent_by_a  # nothing sent again
+    state = await db_of(b).fetch_one("SELECT state FROM ptb_conversations")
+    assert state is not None and state["state"] == json.dumps(sos.ACTIVITY)
+    await b.user(2903).press(texts.ACTIVITY_LABELS["running"])
+    assert texts.ASK_TIME_INTO in b.api.last_bot_message(athlete.chat_id).text
+
+
+async def test_a_reply_that_never_reached_telegram_is_sent_by_the_replay(
+    start_bot: StartBot,
+) -> None:
+    a = await start_bot()
+    athlete = a.user(2902)
+    await walk_to(athlete, sos.TRIAGE)
+    press = await queued_press(athlete, texts.NO_FLAG_OTHER)
+    # The reply never arrives (the connection refused, every retry too), then the bot dies.
+    a.api.fail(Fault("sendMessage", kind="connect", times=SEND_ATTEMPTS, chat_id=2902))
+    await crash_after_the_replies(a, press)
+    assert texts_with(a, athlete.chat_id, texts.ASK_MUSCLE) == 0
+    assert a.api.last_bot_message(athlete.chat_id).text == sos_text(common.ERROR_REPLY)
+
+    b = await start_bot(api=a.api)
+    await inbox_of(b).dispatch_pending(b.application)
+    await wait_for_done(b)
+
+    assert texts_with(b, athlete.chat_id, texts.ASK_MUSCLE) == 1
+    assert reply_log_of(b).held_back == 0  # the error reply was not the step's reply
+
+
+async def test_the_reply_log_keeps_only_updates_in_hand(
+    start_bot: StartBot, settings: Settings
+) -> None:
+    bot = await start_bot()
+    for athlete_id in range(2910, 2915):
+        athlete = bot.user(athlete_id)
+        await inbox_of(bot).keep_json([await queued(athlete, "/cramp")])
+    await inbox_of(bot).dispatch_pending(bot.application)
+    await wait_for_done(bot)
+
+    log = path_beside(settings.db_path)
+    assert len(log.read_text().splitlines()) == 5  # one line per accepted reply
+    assert oct(log.stat().st_mode & 0o777) == oct(0o600)
+    await open_reply_log(bot.application)  # as at the next start: only unfinished updates
+    assert log.read_text() == ""
+
+
+def test_a_line_cut_by_a_crash_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3-replies"
+    path.write_text("12 1\nnot a line\n12 2\n13")
+    assert ReplyLog(path).read() == {12: 2}

@@ -127,7 +127,7 @@ def on_press(step: _StepHandler, *, answer: bool = True) -> Callback:
         svc = services(context)
 
         async def check(episode: Episode, press: Press) -> Refusal | None:
-            if not await _is_current(svc, episode, press.step):
+            if not await _is_current(svc, episode, press):
                 return Refusal.EXPIRED
             return Refusal.ABANDONED if is_abandoned(svc, episode.started_at) else None
 
@@ -151,12 +151,17 @@ def on_press(step: _StepHandler, *, answer: bool = True) -> Callback:
 _AFTER_EASED_STEPS = frozenset(ABOUT_COLUMNS.values())
 
 
-async def _is_current(svc: Services, episode: Episode, step: str) -> bool:
-    """Whether a press of ``step`` on the user's ``episode`` belongs to their flow in progress."""
+async def _is_current(svc: Services, episode: Episode, press: Press) -> bool:
+    """Whether ``press`` on the user's ``episode`` belongs to their flow in progress."""
     if episode.is_open:
         return True
-    # The questions after a cramp eased: only those of the user's latest episode.
-    if step not in _AFTER_EASED_STEPS or episode.outcome is not Outcome.EASED:
+    if episode.outcome is not Outcome.EASED:
+        return False
+    # The questions after a cramp eased, of the user's latest episode. And "Eased" itself once
+    # more: the same press handled again after a restart that came between the episode's end
+    # and the step's commit (bot.reply_log); its replies are not sent twice.
+    eased_again = press.step == views.RELIEF_BUTTONS.step and press.choice == EASED
+    if press.step not in _AFTER_EASED_STEPS and not eased_again:
         return False
     latest = await episodes.latest_episode_of(svc.db, episode.user_id)
     return latest is not None and latest.id == episode.id
