@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,10 @@ def _copy_in_steps(src: sqlite3.Connection, target: Path) -> bool:
             if restarts > MAX_RESTARTS:
                 raise _Restarted
         remaining_before = remaining
+        if remaining:
+            # Python's own ``sleep`` only applies when a step finds the file busy: this pause
+            # between steps is what lets the bot's writes through during a long copy.
+            time.sleep(BACKUP_SLEEP_SECONDS)
 
     try:
         _copy(src, target, pages=BACKUP_PAGES, progress=progress)
@@ -143,7 +148,7 @@ def _copy(src: sqlite3.Connection, target: Path, *, pages: int, progress: object
                 dst,
                 pages=pages,
                 progress=progress,  # type: ignore[arg-type]
-                sleep=BACKUP_SLEEP_SECONDS,
+                sleep=BACKUP_SLEEP_SECONDS,  # when a step finds the file locked
             )
         # A standalone file: no -wal beside it needed to read it.
         dst.execute("PRAGMA journal_mode=DELETE")

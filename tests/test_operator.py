@@ -14,6 +14,7 @@ import random
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pytest
 from bot import run_lock
 from conversations.texts import plan as plan_texts
 from conversations.texts import sos as sos_texts
+from storage import snapshot
 from storage.migrations import LATEST_VERSION
 from tests.bot_api_server import BotApiServer
 from tests.process_helpers import (
@@ -137,9 +139,7 @@ def test_check_refuses_a_corrupt_database_with_status_2(
     assert digest(db) == before and folder_listing(tmp_path) == ["crampcoach.sqlite3"]
 
 
-def test_check_refuses_a_database_with_a_damaged_page(
-    server: BotApiServer, tmp_path: Path
-) -> None:
+def test_check_refuses_a_database_with_a_damaged_page(server: BotApiServer, tmp_path: Path) -> None:
     db = tmp_path / "crampcoach.sqlite3"
     make_database(db)
     execute(
@@ -154,6 +154,44 @@ def test_check_refuses_a_database_with_a_damaged_page(
     status, lines = check(db, server.base_url, tmp_path)
     assert status == 2, lines
     assert line_of(lines, "database").startswith("FAIL ")
+
+
+def break_an_index(db: Path) -> None:
+    """A database that opens but fails PRAGMA integrity_check: an index that no longer matches
+    its table (its definition rewritten behind SQLite's back)."""
+    execute(db, "INSERT INTO users (user_id, first_seen_at) VALUES (1, 'x')")
+    execute(db, "INSERT INTO episodes (user_id, started_at) VALUES (1, '2027-01-01')")
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA writable_schema=ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = 'CREATE INDEX episodes_by_user ON "
+            "episodes(started_at, user_id)' WHERE name = 'episodes_by_user'"
+        )
+        conn.commit()
+
+
+def test_check_backup_and_restore_refuse_a_database_failing_its_integrity_check(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "crampcoach.sqlite3"
+    make_database(db)
+    break_an_index(db)
+    before = digest(db)
+
+    status, lines = check(db, server.base_url, tmp_path)
+    assert status == 2, lines
+    assert "fails its integrity check (row 1 missing from index" in line_of(lines, "database")
+
+    (tmp_path / "backups").mkdir()
+    status, line = backup(db, tmp_path / "backups" / "copy.sqlite3", tmp_path)
+    assert status == 1 and "integrity check" in line, line
+    assert folder_listing(tmp_path / "backups") == []
+
+    other = tmp_path / "other.sqlite3"
+    make_database(other)
+    status, line = restore(other, db, tmp_path)
+    assert status == 1 and "integrity check" in line, line
+    assert digest(db) == before
 
 
 def test_check_refuses_a_database_from_a_newer_version(
@@ -332,7 +370,9 @@ def test_backups_taken_while_users_press_through_the_sos_flow(
 
 
 def restore(db: Path, source: Path, workdir: Path) -> tuple[int, str]:
-    result = run_bot_command(["restore", str(source)], bot_env(db, "http://127.0.0.1:9/bot"), workdir)
+    result = run_bot_command(
+        ["restore", str(source)], bot_env(db, "http://127.0.0.1:9/bot"), workdir
+    )
     assert "Traceback" not in result.stderr, result.stderr
     assert_no_token(result)
     output = (result.stdout + result.stderr).strip()
@@ -440,6 +480,53 @@ def test_restore_onto_a_fresh_machine_needs_no_old_database(tmp_path: Path) -> N
     assert status == 0, line
     assert "there was no database before" in line
     assert integrity(db) == ["ok"]
+
+
+# --- The copy itself, in process ------------------------------------------------------------
+
+
+def test_a_copy_restarted_by_writes_again_and_again_still_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every write by another connection restarts SQLite's stepped backup; after a few restarts
+    the rest is copied in one step, so a busy bot cannot hold a backup off for ever."""
+    source = tmp_path / "crampcoach.sqlite3"
+    make_database(source)
+    execute(
+        source,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+        "INSERT INTO users (user_id, first_seen_at) SELECT i, 'a first seen time' FROM n",
+    )
+    monkeypatch.setattr(snapshot, "BACKUP_PAGES", 2)  # many steps, so writes land between them
+    monkeypatch.setattr(snapshot, "BACKUP_SLEEP_SECONDS", 0.01)
+    stop = threading.Event()
+    writes = [0]
+
+    def writer() -> None:
+        with contextlib.closing(sqlite3.connect(source, isolation_level=None)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            while not stop.is_set():
+                conn.execute(
+                    "INSERT INTO users (user_id, first_seen_at) VALUES (?, 'w')",
+                    (100_000 + writes[0],),
+                )
+                writes[0] += 1
+                time.sleep(0.002)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        wait_until(lambda: writes[0] > 5)
+        committed = writes[0]
+        target = tmp_path / "copy.sqlite3"
+        snapshot.create_private(target)
+        snapshot.copy_online(source, target)
+    finally:
+        stop.set()
+        thread.join()
+    assert integrity(target) == ["ok"]
+    [(count,)] = read_rows(target, "SELECT count(*) FROM users WHERE first_seen_at = 'w'")
+    assert int(str(count)) >= committed
 
 
 # --- The run lock ----------------------------------------------------------------------------
