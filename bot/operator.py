@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import sqlite3
 import sys
@@ -285,11 +286,25 @@ def _backup_refusal(source: Path, target: Path, *, force: bool) -> str | None:
     return None
 
 
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK}
+
+
 def _put_in_place(temporary: Path, target: Path, *, overwrite: bool) -> None:
     if overwrite:
         os.replace(temporary, target)
         return
-    os.link(temporary, target)  # fails if target appeared meanwhile: nothing is overwritten
+    try:
+        os.link(temporary, target)  # fails if target appeared meanwhile: nothing is overwritten
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        # No hard links here (a FAT or SMB backup drive): checked, then renamed.
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        if target.exists():
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.replace(temporary, target)
+        return
     temporary.unlink()
 
 
@@ -309,24 +324,24 @@ def restore(source: Path) -> int:
     if _same_family(database, source):
         _fail(f"{source} is the live database itself: give a backup file")
         return FAILED
-    try:
-        with _tidy_side_files(source):
+    with _tidy_side_files(source):
+        try:
             facts = _verified_copy(source, what=str(source))
-    except SnapshotError as exc:
-        _fail(f"not restored, {untouched}: {exc}")
-        return FAILED
-    try:
-        with run_lock.held_if_free(database) as lock:
-            if lock is None:
-                _fail(
-                    f"the bot is running (it holds {run_lock.lock_path(database)}): stop it "
-                    f"first (systemctl stop crampcoach), then restore; {untouched}"
-                )
-                return FAILED
-            aside = _swap_in(source, database)
-    except (SnapshotError, OSError, sqlite3.Error) as exc:
-        _fail(f"restore failed, {untouched}: {_reason(exc)}")
-        return FAILED
+        except SnapshotError as exc:
+            _fail(f"not restored, {untouched}: {exc}")
+            return FAILED
+        try:
+            with run_lock.held_if_free(database) as lock:
+                if lock is None:
+                    _fail(
+                        f"the bot is running (it holds {run_lock.lock_path(database)}): stop "
+                        f"it first (systemctl stop crampcoach), then restore; {untouched}"
+                    )
+                    return FAILED
+                aside = _swap_in(source, database)
+        except (SnapshotError, OSError, sqlite3.Error) as exc:
+            _fail(f"restore failed, {untouched}: {_reason(exc)}")
+            return FAILED
     kept = f"the old one is kept as {aside}" if aside else "there was no database before"
     print(
         f"crampcoach: restored {database} from {source} (schema version {facts.version}, "
