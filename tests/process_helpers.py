@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from conversations.texts import sos as sos_texts
 from storage.db import Database
 from tests.bot_api_server import BotApiServer
 
@@ -134,3 +135,17 @@ def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met")
         time.sleep(0.05)
+
+
+EASED_AFTER = sos_texts.EASED_AFTER.split("{", 1)[0]
+
+
+def a_cramp_eases(server: BotApiServer, user: int) -> None:
+    """The shortest SOS flow: /cramp, "it's my calf", "eased"; each step's reply awaited."""
+    at = len(server.sent)
+    server.user_sends(user, "/cramp")
+    at = wait_for_chat(server, user, sos_texts.STOP_INSTRUCTION, after=at)
+    server.user_presses(user, sos_texts.NO_FLAG_CALF)
+    at = wait_for_chat(server, user, sos_texts.STRETCH_HOW["calf"], after=at)
+    server.user_presses(user, sos_texts.EASED)
+    wait_for_chat(server, user, EASED_AFTER, after=at)

@@ -26,21 +26,19 @@ import pytest
 
 from bot import operator
 from bot.settings import Settings
-from conversations.texts import sos as sos_texts
 from tests.bot_api_server import BotApiServer
 from tests.process_helpers import (
     REPO,
     TOKEN,
     BotProcess,
+    a_cramp_eases,
     bot_env,
     closed_port,
     read_rows,
-    wait_for_chat,
 )
 
 DEPLOY = REPO / "deploy"
 GUIDE = DEPLOY / "README.md"
-EASED_AFTER = sos_texts.EASED_AFTER.split("{", 1)[0]
 # Settings another part of the project reads (webhook mode, health endpoint, shutdown grace):
 # the example environment file documents them whether or not this checkout has them yet.
 DOCUMENTED_ELSEWHERE = {
@@ -218,16 +216,6 @@ def stop(process: subprocess.Popen[bytes], log: Path) -> str:
     process.send_signal(getattr(signal, name))
     process.wait(timeout=30)
     return log.read_text()
-
-
-def a_cramp_eases(server: BotApiServer, user: int) -> None:
-    at = len(server.sent)
-    server.user_sends(user, "/cramp")
-    at = wait_for_chat(server, user, sos_texts.STOP_INSTRUCTION, after=at)
-    server.user_presses(user, sos_texts.NO_FLAG_CALF)
-    at = wait_for_chat(server, user, sos_texts.STRETCH_HOW["calf"], after=at)
-    server.user_presses(user, sos_texts.EASED)
-    wait_for_chat(server, user, EASED_AFTER, after=at)
 
 
 def test_the_image_cmd_runs_the_bot_and_the_guides_docker_commands_work(

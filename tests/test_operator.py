@@ -29,6 +29,7 @@ from tests.bot_api_server import BotApiServer
 from tests.process_helpers import (
     TOKEN,
     BotProcess,
+    a_cramp_eases,
     bot_env,
     closed_port,
     integrity,
@@ -546,3 +547,51 @@ def test_a_second_bot_on_the_same_database_is_refused(tmp_path: Path) -> None:
         held.release()
     assert not run_lock.is_held(db)
     assert not run_lock.lock_path(db).exists()
+
+
+def test_a_bot_started_during_a_restore_waits_for_it_then_runs(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "crampcoach.sqlite3"
+    held = run_lock.try_lock(db)  # as a restore holds it
+    assert held is not None
+    bot = BotProcess(bot_env(db, server.base_url), tmp_path)
+    try:
+        time.sleep(1.0)
+        assert bot.process.poll() is None  # waiting, not refused
+        assert not db.exists()  # and nothing opened before the lock
+        held.release()
+        a_cramp_eases(server, 7200)
+    finally:
+        log = bot.stop()
+    assert bot.process.returncode == 0, log
+
+
+def test_a_second_bot_process_is_refused_with_one_line_and_status_2(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "crampcoach.sqlite3"
+    first = BotProcess(bot_env(db, server.base_url), tmp_path)
+    try:
+        a_cramp_eases(server, 7300)
+        second = run_bot_command([], bot_env(db, server.base_url), tmp_path)
+    finally:
+        log = first.stop()
+    assert first.process.returncode == 0, log
+    assert second.returncode == 2, second.stderr
+    [line] = second.stderr.splitlines()[-1:]
+    assert line.startswith("crampcoach: another CrampCoach process is using")
+    assert "Traceback" not in second.stderr
+
+
+def test_a_refused_start_lets_go_of_the_lock(tmp_path: Path) -> None:
+    other = BotApiServer("987654321:AAE2eAnotherTokenThanTheOneTheBotHas_x")  # answers 401
+    other.start()
+    try:
+        db = tmp_path / "crampcoach.sqlite3"
+        result = run_bot_command([], bot_env(db, other.base_url), tmp_path)
+    finally:
+        other.stop()
+    assert result.returncode == 2, result.stderr
+    assert not run_lock.lock_path(db).exists()
+    assert not run_lock.is_held(db)
