@@ -9,6 +9,7 @@ the token. Exit statuses (also in the README, "Operating it"):
   nor migrated.
 - ``backup`` and ``restore``: 0 done; 1 refused or failed (nothing was changed, no partial file
   left); 2 a usage or settings error.
+- Any of them stopped by Ctrl-C or SIGTERM: 130, one line, nothing half-written left.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import contextlib
 import errno
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -44,6 +46,7 @@ FAILED = 1
 UNUSABLE = 2  # settings or database: the bot would refuse to start
 TOKEN_REJECTED = 3
 UNREACHABLE = 4
+INTERRUPTED = 130  # as a shell reports Ctrl-C
 
 # getMe from check: short, so an unreachable Telegram is reported in seconds, not minutes.
 CONNECT_TIMEOUT = 5.0
@@ -51,7 +54,20 @@ READ_TIMEOUT = 10.0
 
 
 def main(command: str, args: list[str]) -> int:
-    """Run one operator command; the exit status (see the module docstring)."""
+    """Run one operator command; the exit status (see the module docstring).
+
+    SIGTERM (a stopped timer unit) is taken as Ctrl-C: the half-written file is removed on the
+    way out, and one line says so.
+    """
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return _dispatch(command, args)
+    except KeyboardInterrupt:
+        _fail(f"{command} interrupted: nothing was changed")
+        return INTERRUPTED
+
+
+def _dispatch(command: str, args: list[str]) -> int:
     if command == "check" and not args:
         return check()
     if command == "backup" and args:
@@ -365,8 +381,8 @@ def _swap_in(source: Path, database: Path) -> Path | None:
         aside = _move_aside(database)
         try:
             os.rename(temporary, database)
-        except OSError:
-            if aside is not None:
+        except BaseException:  # a failed rename, or Ctrl-C between the two: put it back
+            if aside is not None and not database.exists():
                 _move_back(aside, database)
             raise
         snapshot.fsync_path(database.parent)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import random
+import signal
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -595,3 +598,30 @@ def test_a_refused_start_lets_go_of_the_lock(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert not run_lock.lock_path(db).exists()
     assert not run_lock.is_held(db)
+
+
+def test_a_backup_stopped_half_way_leaves_no_file(tmp_path: Path) -> None:
+    """SIGTERM (a timer unit stopped) mid-copy: status 130, one line, no partial file."""
+    db = tmp_path / "crampcoach.sqlite3"
+    make_database(db)
+    execute(  # about 100 MB: the copy takes many steps, with a pause after each
+        db,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25000) "
+        "INSERT INTO ptb_user_data (user_id, data) SELECT i, hex(randomblob(2000)) FROM n",
+    )
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "backup", str(backups / "big.sqlite3")],
+        cwd=tmp_path,
+        env=bot_env(db, "http://127.0.0.1:9/bot"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_until(lambda: any(backups.iterdir()) or process.poll() is not None)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, out + err
+    assert err.splitlines() == ["crampcoach: backup interrupted: nothing was changed"]
+    assert list(backups.iterdir()) == []
