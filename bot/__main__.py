@@ -1,5 +1,5 @@
 """Entry point: ``python -m bot`` runs the bot; ``python -m bot chat`` tries it in a terminal;
-``check``, ``backup FILE`` and ``restore FILE`` are the operator's commands (bot/operator.py).
+``check``, ``backup FILE`` and ``restore FILE`` are the operator's (bot/operator_commands.py).
 
 Exit status 2 with one line on stderr, and nothing touched, when the bot cannot start as
 configured: a missing or malformed setting, or a database it cannot use (not a database,
@@ -22,7 +22,7 @@ from bot.logging_setup import configure_logging
 from bot.settings import SettingsError, load_settings
 from storage.db import Database, DatabaseUnusable
 
-OPERATOR_COMMANDS = ("check", "backup", "restore")  # bot/operator.py
+OPERATOR_COMMANDS = ("check", "backup", "restore")  # bot/operator_commands.py
 USAGE = "usage: python -m bot [run | chat | check | backup [--force] FILE | restore FILE]"
 
 
@@ -33,9 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     if command in OPERATOR_COMMANDS:
-        from bot import operator
+        from bot import operator_commands
 
-        return operator.main(command, args[1:])
+        return operator_commands.main(command, args[1:])
     if command not in ("run", "chat"):
         print(f"crampcoach: unknown command {command!r}; {USAGE}", file=sys.stderr)
         return 2

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import operator
+from bot import operator_commands
 from bot.settings import Settings
 from tests.bot_api_server import BotApiServer
 from tests.process_helpers import (
@@ -504,5 +504,8 @@ def test_nginx_passes_on_the_webhook_path_only() -> None:
 def test_the_readme_lists_the_exit_statuses_the_code_returns() -> None:
     readme = (REPO / "README.md").read_text()
     section = readme.split("## Operating it", 1)[1].split("\n## ", 1)[0]
-    assert f"`{operator.UNUSABLE}`" in section and f"`{operator.TOKEN_REJECTED}`" in section
-    assert f"`{operator.UNREACHABLE}`" in section and "deploy/README.md" in section
+    assert (
+        f"`{operator_commands.UNUSABLE}`" in section
+        and f"`{operator_commands.TOKEN_REJECTED}`" in section
+    )
+    assert f"`{operator_commands.UNREACHABLE}`" in section and "deploy/README.md" in section
