@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import random
+import shutil
 import signal
 import sqlite3
 import stat
@@ -625,3 +626,30 @@ def test_a_backup_stopped_half_way_leaves_no_file(tmp_path: Path) -> None:
     assert process.returncode == 130, out + err
     assert err.splitlines() == ["crampcoach: backup interrupted: nothing was changed"]
     assert list(backups.iterdir()) == []
+
+
+def test_restore_keeps_what_the_old_databases_wal_held(tmp_path: Path) -> None:
+    """A bot killed with -9 leaves commits in the -wal file only: the database kept aside holds
+    them (checkpointed into it), and no stray -wal is left beside the restored one."""
+    db = tmp_path / "crampcoach.sqlite3"
+    make_database(db)
+    saved = tmp_path / "saved.sqlite3"
+    shutil.copy(db, saved)
+    killed = (
+        "import os, sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "conn.execute('PRAGMA journal_mode=WAL')\n"
+        "conn.execute(\"INSERT INTO users (user_id, first_seen_at) VALUES (9, 'x')\")\n"
+        "os._exit(0)  # no close, no checkpoint: as after kill -9\n"
+    )
+    subprocess.run([sys.executable, "-c", killed, str(db)], check=True, timeout=30)
+    assert Path(f"{db}-wal").stat().st_size > 0
+
+    status, line = restore(db, saved, tmp_path)
+
+    assert status == 0, line
+    [aside] = tmp_path.glob("crampcoach.sqlite3.before-restore-*")
+    assert not Path(f"{aside}-wal").exists()  # folded in, not needed beside it
+    assert read_rows(aside, "SELECT user_id FROM users") == [(9,)]
+    assert read_rows(db, "SELECT user_id FROM users") == []
+    assert not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
