@@ -1,8 +1,10 @@
-"""Entry point: ``python -m bot`` runs the bot; ``python -m bot chat`` tries it in a terminal.
+"""Entry point: ``python -m bot`` runs the bot; ``python -m bot chat`` tries it in a terminal;
+``check``, ``backup FILE`` and ``restore FILE`` are the operator's (bot/operator_commands.py).
 
 Exit status 2 with one line on stderr, and nothing touched, when the bot cannot start as
 configured: a missing or malformed setting, or a database it cannot use (not a database,
-written by a newer version, a path it cannot read or write) or a token Telegram rejects.
+written by a newer version, a path it cannot read or write, another bot or a restore holding
+its run lock) or a token Telegram rejects.
 systemd does not restart on 2. Exit status 1, one line: Telegram could not be reached at
 start-up (systemd tries again).
 """
@@ -15,11 +17,13 @@ from pathlib import Path
 
 from telegram.error import InvalidToken, NetworkError
 
+from bot import run_lock
 from bot.logging_setup import configure_logging
 from bot.settings import SettingsError, load_settings
 from storage.db import Database, DatabaseUnusable
 
-USAGE = "usage: python -m bot [run | chat]"
+OPERATOR_COMMANDS = ("check", "backup", "restore")  # bot/operator_commands.py
+USAGE = "usage: python -m bot [run | chat | check | backup [--force] FILE | restore FILE]"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     if command in ("-h", "--help", "help"):
         print(USAGE)
         return 0
+    if command in OPERATOR_COMMANDS:
+        from bot import operator_commands
+
+        return operator_commands.main(command, args[1:])
     if command not in ("run", "chat"):
         print(f"crampcoach: unknown command {command!r}; {USAGE}", file=sys.stderr)
         return 2
@@ -41,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         token = settings.require_token()
         configure_logging(settings.log_level, secrets=(token,))
+        run_lock.hold_until_exit(settings.db_path)  # before migrations; restore checks it
         asyncio.run(check_database(settings.db_path))
     except (SettingsError, DatabaseUnusable) as exc:
         print(f"crampcoach: {exc}", file=sys.stderr)

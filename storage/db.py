@@ -104,26 +104,7 @@ class Database:
             )
 
     def _describe(self, exc: sqlite3.Error | OSError) -> str:
-        if isinstance(exc, OSError):
-            reason = exc.strerror or type(exc).__name__
-            if isinstance(exc, FileExistsError | NotADirectoryError):
-                reason = f"{exc.filename} is not a folder"
-            return (
-                f"cannot use the database {self.path}: {reason}; check that its folder exists "
-                "and that the bot's user may read and write it (CRAMPCOACH_DB_PATH)"
-            )
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if isinstance(exc, sqlite3.DatabaseError) and (
-            "not a database" in message or "malformed" in message or "corrupt" in message
-        ):
-            return (
-                f"{self.path} is not a usable SQLite database ({message}); it was left as it "
-                "is: restore it from a backup, or move it aside to start afresh"
-            )
-        return (
-            f"cannot use the database {self.path} ({message}); check that the file and its "
-            "folder may be read and written by the bot's user (CRAMPCOACH_DB_PATH)"
-        )
+        return describe_failure(self.path, exc)
 
     async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves.
@@ -199,6 +180,30 @@ class Database:
         # execute_fetchall: one trip to the database thread (execute, fetch and close are three).
         conn = await self.reader()
         return list(await conn.execute_fetchall(sql, params))
+
+
+def describe_failure(path: Path, exc: sqlite3.Error | OSError) -> str:
+    """One line saying why the database at ``path`` cannot be used, and what to do."""
+    if isinstance(exc, OSError):
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            reason = f"{exc.filename} is not a folder"
+        return (
+            f"cannot use the database {path}: {reason}; check that its folder exists "
+            "and that the bot's user may read and write it (CRAMPCOACH_DB_PATH)"
+        )
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, sqlite3.DatabaseError) and (
+        "not a database" in message or "malformed" in message or "corrupt" in message
+    ):
+        return (
+            f"{path} is not a usable SQLite database ({message}); it was left as it "
+            "is: restore it from a backup, or move it aside to start afresh"
+        )
+    return (
+        f"cannot use the database {path} ({message}); check that the file and its "
+        "folder may be read and written by the bot's user (CRAMPCOACH_DB_PATH)"
+    )
 
 
 def _create_private(path: Path) -> None:

@@ -1,0 +1,511 @@
+"""The deploy files, checked and run without a container or systemd (offline).
+
+No Docker engine runs where these tests run: the image is never built. Instead the Dockerfile is
+read for its essentials, and its CMD and HEALTHCHECK run against the real bot with the example
+environment file's settings (pointed at the loopback Bot API of tests/bot_api_server.py). The
+operator's guide, deploy/README.md, is run as written: its fenced shell commands are parsed, the
+paths swapped for temporary ones, and run in order; so are the systemd units' commands.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bot import operator_commands
+from bot.settings import Settings
+from tests.bot_api_server import BotApiServer
+from tests.process_helpers import (
+    REPO,
+    TOKEN,
+    BotProcess,
+    a_cramp_eases,
+    bot_env,
+    closed_port,
+    read_rows,
+)
+
+DEPLOY = REPO / "deploy"
+GUIDE = DEPLOY / "README.md"
+# Settings another part of the project reads (webhook mode, health endpoint, shutdown grace):
+# the example environment file documents them whether or not this checkout has them yet.
+DOCUMENTED_ELSEWHERE = {
+    "MODE",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
+    "SHUTDOWN_GRACE",
+    "HEALTH_PORT",
+    "HEALTH_LISTEN",
+}
+HAS_HEALTH_ENDPOINT = "health_port" in Settings.model_fields
+
+
+@pytest.fixture
+def server() -> Iterator[BotApiServer]:
+    api = BotApiServer(TOKEN)
+    api.start()
+    yield api
+    api.stop()
+
+
+# --- Reading the files -----------------------------------------------------------------------
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions, continuation lines joined: (INSTRUCTION, arguments)."""
+    text = re.sub(r"\\\n", " ", (DEPLOY / "Dockerfile").read_text())
+    instructions = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            instructions.append((word.upper(), rest.strip()))
+    return instructions
+
+
+def instruction(name: str) -> list[str]:
+    return [rest for word, rest in dockerfile() if word == name]
+
+
+def docker_env() -> dict[str, str]:
+    env: dict[str, str] = {}
+    for rest in instruction("ENV"):
+        for pair in shlex.split(rest):
+            key, _, value = pair.partition("=")
+            env[key] = value
+    return env
+
+
+def exec_form(rest: str) -> list[str]:
+    """``CMD ["python", "-m", "bot"]``'s list (JSON array form only: no shell in between)."""
+    value = json.loads(rest)
+    assert isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return [str(v) for v in value]
+
+
+def env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines as systemd's EnvironmentFile and Compose's env_file read them."""
+    env: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key.strip()] = value.strip()
+    return env
+
+
+def unit(name: str) -> dict[str, str]:
+    """A systemd unit's keys (the last value of a repeated key)."""
+    keys: dict[str, str] = {}
+    for line in (DEPLOY / name).read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            keys[key.strip()] = value.strip()
+    return keys
+
+
+def systemd_unescape(value: str) -> str:
+    return value.replace("$$", "$").replace("%%", "%")
+
+
+def guide_blocks() -> list[str]:
+    """The fenced code blocks of deploy/README.md."""
+    return re.findall(r"```[a-z]*\n(.*?)```", GUIDE.read_text(), flags=re.S)
+
+
+def guide_lines(prefix: str) -> list[str]:
+    return [
+        line.strip()
+        for block in guide_blocks()
+        for line in block.splitlines()
+        if line.strip().startswith(prefix)
+    ]
+
+
+# --- The Dockerfile, compose.yaml, .dockerignore ---------------------------------------------
+
+
+def test_the_dockerfile_has_the_essentials() -> None:
+    [base] = instruction("FROM")
+    assert base == "python:3.11-slim"
+    [user] = instruction("USER")
+    assert user not in ("root", "0") and not user.startswith("0:")
+    words = [word for word, _ in dockerfile()]
+    assert words.index("USER") < words.index("CMD")  # the bot never runs as root
+    [volume] = instruction("VOLUME")
+    assert exec_form(volume) == ["/data"]
+    assert docker_env()["CRAMPCOACH_DB_PATH"] == "/data/crampcoach.sqlite3"
+    assert exec_form(instruction("CMD")[0]) == ["python", "-m", "bot"]
+    assert instruction("STOPSIGNAL") == ["SIGTERM"]
+    [healthcheck] = instruction("HEALTHCHECK")
+    assert "CMD [" in healthcheck and "urllib.request" in healthcheck and "/healthz" in healthcheck
+    [install] = [rest for rest in instruction("RUN") if "pip install" in rest]
+    assert "[dev]" not in install and "-e " not in install
+
+
+def test_dockerignore_keeps_secrets_data_and_history_out() -> None:
+    ignored = (REPO / ".dockerignore").read_text().splitlines()
+    for pattern in (".venv", ".git", "*.sqlite3*", ".env"):
+        assert pattern in ignored
+
+
+def test_compose_runs_the_image_with_its_volume_healthcheck_and_restart_policy() -> None:
+    text = (DEPLOY / "compose.yaml").read_text()
+    assert "env_file: crampcoach.env" in text
+    assert "- crampcoach-data:/data" in text
+    assert "CRAMPCOACH_DB_PATH: /data/crampcoach.sqlite3" in text
+    assert re.search(r"^\s+restart: unless-stopped$", text, flags=re.M)
+    [grace] = re.findall(r"stop_grace_period: (\d+)s", text)
+    assert int(grace) > 10  # above the default CRAMPCOACH_SHUTDOWN_GRACE
+    health = healthcheck_code()
+    assert f'"{health}"' in text  # the same probe as the image's
+    assert "# CRAMPCOACH_MODE: webhook" in text and '#   - "127.0.0.1:8080:8080"' in text
+
+
+def healthcheck_code() -> str:
+    [healthcheck] = instruction("HEALTHCHECK")
+    argv = exec_form(healthcheck.split("CMD", 1)[1].strip())
+    assert argv[:2] == ["python", "-c"]
+    return argv[2]
+
+
+# --- The image's CMD and HEALTHCHECK, run for real -------------------------------------------
+
+
+def container_like(tmp_path: Path, server: BotApiServer) -> tuple[dict[str, str], Path]:
+    """The environment the image gives the bot: the Dockerfile's ENV, then the example env
+    file's settings (as compose's env_file), then compose's own; /data is a temporary folder."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "backups").mkdir()
+    settings = {**docker_env(), **env_file(DEPLOY / "crampcoach.env.example")}
+    settings["CRAMPCOACH_DB_PATH"] = "/data/crampcoach.sqlite3"  # compose's environment
+    settings = {key: value.replace("/data", str(data)) for key, value in settings.items()}
+    settings["CRAMPCOACH_TOKEN"] = TOKEN
+    settings["CRAMPCOACH_API_BASE_URL"] = server.base_url
+    settings["CRAMPCOACH_HEALTH_PORT"] = str(closed_port())  # 8081 may be taken here
+    env = bot_env(Path(settings.pop("CRAMPCOACH_DB_PATH")), server.base_url)
+    env.update(settings)
+    return env, data
+
+
+def start_cmd(env: dict[str, str], workdir: Path) -> subprocess.Popen[bytes]:
+    argv = exec_form(instruction("CMD")[0])
+    argv[0] = sys.executable if argv[0] == "python" else argv[0]
+    log = (workdir / "cmd.log").open("w")
+    return subprocess.Popen(argv, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen[bytes], log: Path) -> str:
+    """Send the image's STOPSIGNAL and wait, as ``docker stop`` would."""
+    [name] = instruction("STOPSIGNAL")
+    process.send_signal(getattr(signal, name))
+    process.wait(timeout=30)
+    return log.read_text()
+
+
+def test_the_image_cmd_runs_the_bot_and_the_guides_docker_commands_work(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    env, data = container_like(tmp_path, server)
+    db = data / "crampcoach.sqlite3"
+    docker_lines = [line for line in guide_lines("docker compose") if " bot python -m bot " in line]
+    commands = {line.split(" bot python -m bot ", 1)[1].split()[0] for line in docker_lines}
+    assert commands == {"check", "backup", "restore"}
+
+    def in_container(line: str) -> subprocess.CompletedProcess[str]:
+        """The ``python -m bot ...`` part of a guide's docker line, in the container's place."""
+        args = line.split(" bot python -m bot ", 1)[1].replace("/data", str(data))
+        args = args.replace("/restore.sqlite3", str(tmp_path / "from-host.sqlite3"))
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *shlex.split(args)],
+            cwd=data,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    [check_line] = [line for line in docker_lines if " check" in line]
+    assert in_container(check_line).returncode == 0
+
+    process = start_cmd(env, data)
+    try:
+        a_cramp_eases(server, 8001)
+        [backup_line] = [line for line in docker_lines if " backup " in line]
+        done = in_container(backup_line)
+        assert done.returncode == 0, done.stderr
+        assert (data / "backups" / "manual.sqlite3").exists()
+        a_cramp_eases(server, 8001)  # after the backup: gone once it is restored
+    finally:
+        log = stop(process, data / "cmd.log")
+    assert process.returncode == 0, log
+    assert TOKEN not in log
+
+    shutil.copy(data / "backups" / "manual.sqlite3", tmp_path / "from-host.sqlite3")
+    [restore_line] = [line for line in docker_lines if " restore " in line]
+    done = in_container(restore_line)
+    assert done.returncode == 0, done.stderr
+    assert len(read_rows(db, "SELECT id FROM episodes")) == 1
+
+
+@pytest.mark.skipif(not HAS_HEALTH_ENDPOINT, reason="the health endpoint is not in this checkout")
+def test_the_image_healthcheck_passes_against_the_running_bot(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    env, data = container_like(tmp_path, server)
+    probe = healthcheck_code().replace(":8081/", f":{env['CRAMPCOACH_HEALTH_PORT']}/")
+    before = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=30)
+    assert before.returncode != 0  # nothing answers yet: unhealthy
+
+    process = start_cmd(env, data)
+    try:
+        a_cramp_eases(server, 8002)
+        after = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=30)
+        assert after.returncode == 0, after.stderr
+    finally:
+        log = stop(process, data / "cmd.log")
+    assert process.returncode == 0, log
+
+
+def test_the_healthcheck_probe_tells_200_from_503(tmp_path: Path) -> None:
+    """The probe itself, against a stand-in endpoint: 200 healthy, 503 or silence unhealthy."""
+    status = [200]
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(status[0] if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    endpoint = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    thread = threading.Thread(target=endpoint.serve_forever, daemon=True)
+    thread.start()
+    port = endpoint.server_address[1]
+    probe = healthcheck_code().replace(":8081/", f":{port}/")
+    try:
+        healthy = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=30)
+        status[0] = 503
+        unhealthy = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=30)
+    finally:
+        endpoint.shutdown()
+        endpoint.server_close()
+    silent = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=30)
+    assert healthy.returncode == 0, healthy.stderr
+    assert unhealthy.returncode == 1 and silent.returncode == 1
+
+
+# --- systemd ---------------------------------------------------------------------------------
+
+HARDENING = {
+    "UMask": "0077",
+    "NoNewPrivileges": "true",
+    "ProtectSystem": "strict",
+    "ReadWritePaths": "/var/lib/crampcoach",
+    "ProtectHome": "true",
+    "PrivateTmp": "true",
+    "PrivateDevices": "true",
+    "ProtectKernelTunables": "true",
+    "ProtectKernelModules": "true",
+    "ProtectKernelLogs": "true",
+    "RestrictNamespaces": "true",
+    "LockPersonality": "true",
+    "MemoryDenyWriteExecute": "true",
+    "CapabilityBoundingSet": "",
+    "RestartPreventExitStatus": "2",
+}
+
+
+def test_the_unit_is_hardened_and_waits_out_the_shutdown_grace() -> None:
+    keys = unit("crampcoach.service")
+    for key, value in HARDENING.items():
+        assert keys.get(key) == value, key
+    assert "@system-service" in (DEPLOY / "crampcoach.service").read_text()
+    assert "AF_INET" in keys["RestrictAddressFamilies"]
+    assert int(keys["TimeoutStopSec"]) > 10  # CRAMPCOACH_SHUTDOWN_GRACE's default
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
+def test_systemd_analyze_verify_finds_nothing(tmp_path: Path) -> None:
+    names = ["crampcoach.service", "crampcoach-backup.service", "crampcoach-backup.timer"]
+    for name in names:
+        # The venv's python does not exist here: verify checks that ExecStart is executable.
+        text = (DEPLOY / name).read_text().replace("/opt/crampcoach/.venv/bin/python", "/bin/sh")
+        (tmp_path / name).write_text(text)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *(str(tmp_path / name) for name in names)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout + result.stderr == ""
+
+
+# --- The guide, run as written ---------------------------------------------------------------
+
+
+class Machine:
+    """The guide's paths on this machine: /etc, /var/lib, /var/backups and /opt in tmp_path."""
+
+    def __init__(self, tmp_path: Path, server: BotApiServer) -> None:
+        self.root = tmp_path
+        self.data = tmp_path / "var-lib-crampcoach"
+        self.backups = tmp_path / "var-backups-crampcoach"
+        self.env_path = tmp_path / "crampcoach.env"
+        for folder in (self.data, self.backups):
+            folder.mkdir()
+        example = self.localize((DEPLOY / "crampcoach.env.example").read_text())
+        example = re.sub(r"^CRAMPCOACH_TOKEN=.*$", f"CRAMPCOACH_TOKEN={TOKEN}", example, flags=re.M)
+        self.env_path.write_text(f"{example}\nCRAMPCOACH_API_BASE_URL={server.base_url}\n")
+        self.env_path.chmod(0o600)
+        self.db = self.data / "crampcoach.sqlite3"
+        self.shell_env = bot_env(self.db, server.base_url)
+        for key in [k for k in self.shell_env if k.startswith("CRAMPCOACH_")]:
+            del self.shell_env[key]  # the settings come from the env file, as in the guide
+
+    def localize(self, text: str) -> str:
+        for real, here in (
+            ("sudo -u crampcoach ", ""),
+            ("/etc/crampcoach/crampcoach.env", str(self.env_path)),
+            ("/var/lib/crampcoach", str(self.data)),
+            ("/var/backups/crampcoach", str(self.backups)),
+            ("/opt/crampcoach/.venv/bin/python", sys.executable),
+        ):
+            text = text.replace(real, here)
+        return text
+
+    def shell(self, script: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-c", script],
+            cwd=self.root,
+            env=self.shell_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def start_service(self) -> BotProcess:
+        """``systemctl start crampcoach``: the unit's ExecStart, environment and folder."""
+        keys = unit("crampcoach.service")
+        env = dict(self.shell_env)
+        env.update(env_file(Path(self.localize(keys["EnvironmentFile"]))))
+        argv = shlex.split(self.localize(keys["ExecStart"]))
+        assert argv[1:] == ["-m", "bot"]
+        return BotProcess(env, Path(self.localize(keys["WorkingDirectory"])), name="service")
+
+
+def test_the_guides_commands_run_as_written(server: BotApiServer, tmp_path: Path) -> None:
+    machine = Machine(tmp_path, server)
+    [function] = guide_lines("crampcoach() {")
+    function = machine.localize(function)
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+
+    def run(line: str) -> subprocess.CompletedProcess[str]:
+        result = machine.shell(f"{function}\n{machine.localize(line)}")
+        assert "Traceback" not in result.stderr, result.stderr
+        assert TOKEN not in result.stdout + result.stderr
+        return result
+
+    checks, backups = guide_lines("crampcoach check"), guide_lines("crampcoach backup ")
+    restores = guide_lines("crampcoach restore ")
+    assert checks and backups and restores
+
+    first = run(checks[0])  # before the first start: no database yet, and that is fine
+    assert first.returncode == 0, first.stdout
+    assert "no database at" in first.stdout
+    assert not machine.db.exists()
+
+    service = machine.start_service()
+    try:
+        a_cramp_eases(server, 8100)
+        for line in backups:
+            result = run(line)
+            assert result.returncode == 0, result.stderr
+            assert "backed up" in result.stdout
+        # The daily backup: the timer's service, and the cron line, as written.
+        timer = unit("crampcoach-backup.service")
+        argv = shlex.split(machine.localize(systemd_unescape(timer["ExecStart"])))
+        daily = subprocess.run(
+            argv,
+            env={**machine.shell_env, **env_file(Path(machine.localize(timer["EnvironmentFile"])))},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert daily.returncode == 0, daily.stderr
+        [cron] = [line for line in guide_lines("15 3 * * * crampcoach ")]
+        command = machine.localize(cron).split(None, 6)[6].replace("\\%", "%")
+        result = machine.shell(command)
+        assert result.returncode == 0, result.stderr
+        running = run(checks[-1])
+        assert running.returncode == 0 and "the bot is running" in running.stdout
+        a_cramp_eases(server, 8100)  # after every backup
+    finally:
+        log = service.stop()
+    assert service.process.returncode == 0, log
+
+    weekday = datetime.now(UTC).strftime("%a")
+    assert sorted(p.name for p in machine.backups.iterdir()) == sorted(
+        ["manual.sqlite3", f"before-upgrade-{today}.sqlite3", f"crampcoach-{weekday}.sqlite3"]
+    )
+    assert len(read_rows(machine.db, "SELECT id FROM episodes")) == 2
+    for line in restores:
+        result = run(line.replace("YYYY-MM-DD", today))
+        assert result.returncode == 0, result.stderr
+        assert "restored" in result.stdout
+    assert len(read_rows(machine.db, "SELECT id FROM episodes")) == 1
+    assert len(list(machine.data.glob("crampcoach.sqlite3.before-restore-*"))) == len(restores)
+
+    service = machine.start_service()
+    try:
+        a_cramp_eases(server, 8100)
+    finally:
+        log = service.stop()
+    assert service.process.returncode == 0, log
+    assert len(read_rows(machine.db, "SELECT id FROM episodes")) == 2
+
+
+# --- The env example, nginx, the README ------------------------------------------------------
+
+
+def test_the_env_example_documents_every_setting() -> None:
+    text = (DEPLOY / "crampcoach.env.example").read_text()
+    names = {name.upper() for name in Settings.model_fields} | DOCUMENTED_ELSEWHERE
+    for name in names:
+        assert re.search(rf"^#? ?CRAMPCOACH_{name}=", text, flags=re.M), name
+
+
+def test_nginx_passes_on_the_webhook_path_only() -> None:
+    text = (DEPLOY / "nginx-crampcoach.conf").read_text()
+    assert "listen 443 ssl;" in text and "ssl_certificate " in text
+    assert re.search(r"location = /telegram/\S+ \{", text)
+    assert "proxy_pass http://127.0.0.1:8080;" in text
+    assert "location / { return 404; }" in text
+    assert "# allow 149.154.160.0/20;" in text and "# allow 91.108.4.0/22;" in text
+
+
+def test_the_readme_lists_the_exit_statuses_the_code_returns() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Operating it", 1)[1].split("\n## ", 1)[0]
+    assert (
+        f"`{operator_commands.UNUSABLE}`" in section
+        and f"`{operator_commands.TOKEN_REJECTED}`" in section
+    )
+    assert f"`{operator_commands.UNREACHABLE}`" in section and "deploy/README.md" in section
