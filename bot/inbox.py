@@ -5,7 +5,8 @@ before handling it, so a ``kill -9`` lost whatever was fetched but not yet handl
 
 1. :meth:`Inbox.keep` writes fetched updates to SQLite (``storage.inbox``) and commits;
    only then does the polling loop ask for the next offset, which confirms them to Telegram.
-   A webhook (later) answers its POST only after ``keep`` returned, for the same reason.
+   The webhook (``bot.webhook``) answers its POST only after ``keep`` returned, for the same
+   reason.
 2. :meth:`Inbox.dispatch_pending` hands every kept, unfinished update to the application's
    ``update_queue`` in ``update_id`` order, once per process. At start-up it replays what the
    last run left unfinished; after each ``keep`` it hands on the new ones.
@@ -67,6 +68,9 @@ class Inbox:
         self.clock = clock
         self._in_hand: set[int] = set()  # dispatched in this process, not yet done
         self._highest_dispatched = -1
+        # Kept after a higher id was handed on (webhook deliveries arrive side by side, not
+        # strictly in order): handed on by the next dispatch_pending all the same.
+        self._late: set[int] = set()
         self._dispatch_lock = asyncio.Lock()
 
     async def keep_json(self, payloads: Sequence[dict[str, Any]]) -> list[int]:
@@ -76,7 +80,12 @@ class Inbox:
             inbox.StoredUpdate(int(payload["update_id"]), json.dumps(payload))
             for payload in payloads
         ]
-        return await inbox.store(self.db, stored, self.clock())
+        # Read before storing: an id at or below it cannot be handed on by the next
+        # dispatch_pending's scan (which starts above it), so it is named for that scan.
+        highest = self._highest_dispatched
+        new = await inbox.store(self.db, stored, self.clock())
+        self._late.update(update_id for update_id in new if update_id <= highest)
+        return new
 
     async def dispatch_pending(self, application: _App) -> int:
         """Hand every kept, unfinished update not yet handed on to the application, in order.
@@ -85,12 +94,20 @@ class Inbox:
         """
         count = 0
         async with self._dispatch_lock:
+            late = set(self._late)
+            after = self._highest_dispatched
+            if late:
+                after = min(after, min(late) - 1)
             while True:
-                batch = await inbox.pending(
-                    self.db, after=self._highest_dispatched, limit=PENDING_BATCH
-                )
+                batch = await inbox.pending(self.db, after=after, limit=PENDING_BATCH)
                 for stored in batch:
-                    self._highest_dispatched = stored.update_id
+                    after = stored.update_id
+                    if stored.update_id > self._highest_dispatched:
+                        self._highest_dispatched = stored.update_id
+                    elif stored.update_id in self._late:
+                        self._late.discard(stored.update_id)
+                    else:
+                        continue  # handed on before (in hand now)
                     update = _decode(stored, application)
                     if update is None:
                         # Not an update we can read (a future field's shape, a damaged row):
@@ -101,6 +118,8 @@ class Inbox:
                     await application.update_queue.put(update)
                     count += 1
                 if len(batch) < PENDING_BATCH:
+                    # Late ids the scan did not find are not pending any more.
+                    self._late -= late
                     return count
 
     def done_id(self, update: object) -> int | None:
