@@ -85,6 +85,11 @@ async def finish_in_hand(
     def busy() -> bool:
         return bool(keeper.in_hand or (metrics is not None and metrics.ticks_running))
 
+    _LOGGER.info(
+        "Stopping: no new updates taken; %d in hand, up to %.1f s to finish them",
+        keeper.in_hand,
+        grace,
+    )
     while busy() and not hurry.is_set() and (left := deadline - loop.time()) > 0:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(hurry.wait(), timeout=min(left, _LOOK_EVERY))

@@ -122,6 +122,11 @@ class BotApiServer:
                 if method == "sendMessage" and fragment in str(params.get("text", ""))
             )
 
+    def count_calls(self, method: str) -> int:
+        """How many times the bot called ``method`` (setWebhook, say)."""
+        with self._cond:
+            return sum(1 for sent_method, _ in self.sent if sent_method == method)
+
     def wait_for_count(self, fragment: str, count: int, *, timeout: float = 30.0) -> None:
         """Wait until the bot has sent ``count`` messages containing ``fragment``."""
         deadline = time.monotonic() + timeout
