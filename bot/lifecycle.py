@@ -52,9 +52,10 @@ class StopSignals:
     def install(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self._received)
+            loop.add_signal_handler(sig, self.received)
 
-    def _received(self) -> None:
+    def received(self) -> None:
+        """A signal arrived (the handler; tests call it for a signal)."""
         if self.stop.is_set():
             self.hurry.set()
         self.stop.set()

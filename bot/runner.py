@@ -35,14 +35,21 @@ async def keep_inbox_tidy(application: Application[Any, Any, Any, Any, Any, Any]
 def run_polling(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM; then stop gracefully (``bot.lifecycle.finish_in_hand``)."""
     application = build_application(settings, max_running=settings.max_concurrent_updates)
-    asyncio.run(_run(application, settings))
+    asyncio.run(serve_polling(application, settings))
 
 
-async def _run(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings) -> None:
+async def serve_polling(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    signals: StopSignals | None = None,
+) -> None:
+    """Replay what the last run left, then poll until a stop signal; then finish what is in
+    hand within the grace and stop (``signals``: tests pass their own)."""
     assert isinstance(application, CrampCoachApplication) and application.inbox is not None
     keeper = application.inbox
-    signals = StopSignals()
-    signals.install()
+    if signals is None:
+        signals = StopSignals()
+        signals.install()
     async with running(application), health_served(application, settings, signals.stop):
         await keep_inbox_tidy(application)
         await delete_webhook(application)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.webhook import SECRET_HEADER
 from tests.bot_api_server import BotApiServer
@@ -44,16 +46,19 @@ def api_server() -> Iterator[BotApiServer]:
 class BotProcess:
     """``python -m bot`` in webhook mode; its log goes to a file (an unread pipe would fill)."""
 
-    def __init__(self, server: BotApiServer, workdir: Path, *, grace: float) -> None:
+    def __init__(
+        self, server: BotApiServer, workdir: Path, *, grace: float, mode: str = "webhook"
+    ) -> None:
         self.server = server
         self.workdir = workdir
         self.grace = grace
+        self.mode = mode
         self.port = free_port()
         self.health_port = free_port()
         self.log = workdir / "bot.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRAMPCOACH_")}
         env.update(
             PYTHONPATH=str(REPO),  # this checkout's code, whatever the venv has installed
@@ -61,7 +66,7 @@ class BotProcess:
             CRAMPCOACH_API_BASE_URL=self.server.base_url,
             CRAMPCOACH_DB_PATH=str(self.workdir / "bot.sqlite3"),
             CRAMPCOACH_LOG_LEVEL="DEBUG",  # the secret must stay out even at DEBUG
-            CRAMPCOACH_MODE="webhook",
+            CRAMPCOACH_MODE=self.mode,
             CRAMPCOACH_WEBHOOK_URL=URL,
             CRAMPCOACH_WEBHOOK_SECRET=SECRET,
             CRAMPCOACH_WEBHOOK_LISTEN="127.0.0.1",
@@ -77,9 +82,12 @@ class BotProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        sets = self.server.count_calls("setWebhook")
+        if not wait:
+            return
+        ready = "setWebhook" if self.mode == "webhook" else "deleteWebhook"
+        sets = self.server.count_calls(ready)
         deadline = time.monotonic() + 30
-        while self.server.count_calls("setWebhook") == sets or not self.healthy():
+        while self.server.count_calls(ready) == sets or not self.healthy():
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             assert time.monotonic() < deadline, "the bot never got ready"
             time.sleep(0.05)
@@ -228,3 +236,43 @@ def test_an_update_not_finished_within_the_grace_is_answered_once_after_the_rest
         restarted.terminate()
     assert (answers(api_server, 7101), answers(api_server, 7102)) == (1, 1)
     assert unfinished_and_kept(tmp_path) == (0, 2)
+
+
+def test_polling_serves_health_and_metrics_too(api_server: BotApiServer, tmp_path: Path) -> None:
+    bot = BotProcess(api_server, tmp_path, grace=10, mode="polling")
+    bot.start()
+    try:
+        api_server.user_sends(7201, "/cramp")
+        api_server.wait_for_text(SCREEN)
+        metrics = httpx.get(f"http://127.0.0.1:{bot.health_port}/metrics", timeout=5)
+        health = httpx.get(f"http://127.0.0.1:{bot.health_port}/healthz", timeout=5)
+    finally:
+        took = bot.terminate()
+    samples = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(metrics.text)
+        for sample in family.samples
+    }
+    assert samples["crampcoach_messages_sent_total"] >= 1
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert bot.process is not None and bot.process.returncode == 0
+    assert took < bot.grace
+    lines = bot.log.read_text().splitlines()
+    assert [line for line in lines if "Health:" in line and " DEBUG " not in line] == []
+
+
+def test_a_webhook_port_already_taken_exits_1_with_one_line(
+    api_server: BotApiServer, tmp_path: Path
+) -> None:
+    bot = BotProcess(api_server, tmp_path, grace=10)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", bot.port))
+        taken.listen()
+        bot.start(wait=False)
+        assert bot.process is not None
+        bot.process.wait(timeout=30)
+
+    assert bot.process.returncode == 1  # systemd tries again: the old process may be stopping
+    last = bot.log.read_text().strip().splitlines()[-1]
+    assert last.startswith(f"crampcoach: cannot listen on 127.0.0.1:{bot.port} (")
+    assert "CRAMPCOACH_WEBHOOK_PORT" in last and "Traceback" not in bot.log.read_text()
