@@ -43,6 +43,7 @@ DB_TIMEOUT = 2.0  # seconds for the database's answer
 TICK_STALE_AFTER = 180.0  # seconds: nine missed 20-second ticks
 STUCK_AFTER = timedelta(seconds=120)  # an update kept and not handled for this long is stuck
 SCHEDULER_JOB = "checkin-scheduler"
+CLOSE_WITHIN = 1.0  # seconds a closing listener gives connections still open
 
 _App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -153,7 +154,11 @@ class Listener:
     def __init__(self, app: web.Application, setting: str) -> None:
         self.app = app
         self.setting = setting  # named in a ListenError
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # At close, what matters was answered (the runners wait for it first): connections
+        # still open get a second, not aiohttp's default minute.
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=CLOSE_WITHIN
+        )
         self.port = 0
 
     async def start(self, host: str, port: int) -> None:

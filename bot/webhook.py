@@ -85,11 +85,16 @@ class WebhookServer:
         """From now on POSTs are answered 503 (Telegram delivers them again later)."""
         self.accepting = False
 
-    async def stored(self) -> None:
-        """Wait for POSTs already being stored to be answered; hand on what they kept."""
+    async def drain(self) -> None:
+        """Wait for the POSTs already being stored to be answered; hand on what they kept."""
         await self._idle.wait()
         if self._dispatcher is not None and not self._dispatcher.done():
             await self._dispatch_once()
+
+    async def stop_handing_on(self) -> None:
+        """Nothing more goes to the handlers: what a POST still stores now stays in the inbox
+        for the next start."""
+        await self._stop_dispatcher()
 
     async def close(self) -> None:
         await self._stop_dispatcher()
@@ -104,11 +109,11 @@ class WebhookServer:
         return web.Response(status=status)
 
     async def _take(self, request: web.Request) -> int:
-        if not self.accepting:
-            return 503
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
-            return 403
+            return 403  # first: a stranger learns nothing, not even that the bot is stopping
+        if not self.accepting:
+            return 503
         self._storing += 1
         self._idle.clear()
         try:
@@ -136,7 +141,7 @@ class WebhookServer:
     # --- Handing kept updates on ---------------------------------------------------------------
 
     async def _dispatch_loop(self) -> None:
-        """One hand-over at a time, however many POSTs arrive: a burst costs one query."""
+        """One hand-over at a time, however many POSTs arrive at once."""
         while True:
             await self._wanted.wait()
             await self._dispatch_once()
@@ -223,7 +228,8 @@ async def serve_webhook(
             began = loop.time()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(settings.shutdown_grace):
-                    await server.stored()
+                    await server.drain()
+            await server.stop_handing_on()
             grace = max(0.0, settings.shutdown_grace - (loop.time() - began))
             await finish_in_hand(application, grace, hurry=signals.hurry)
         finally:
