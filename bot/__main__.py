@@ -4,9 +4,10 @@
 Exit status 2 with one line on stderr, and nothing touched, when the bot cannot start as
 configured: a missing or malformed setting, or a database it cannot use (not a database,
 written by a newer version, a path it cannot read or write, another bot or a restore holding
-its run lock) or a token Telegram rejects.
-systemd does not restart on 2. Exit status 1, one line: Telegram could not be reached at
-start-up (systemd tries again).
+its run lock), a token Telegram rejects, a webhook URL Telegram refuses, or an address the bot
+cannot listen on. systemd does not restart on 2. Exit status 1, one line: Telegram could not be
+reached at start-up, or the port to listen on is taken (systemd tries again). SIGTERM or
+SIGINT: a graceful stop, exit status 0.
 """
 
 from __future__ import annotations
@@ -48,16 +49,26 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(chat(settings))
             return 0
         token = settings.require_token()
-        configure_logging(settings.log_level, secrets=(token,))
+        secret = settings.webhook_secret
+        configure_logging(
+            settings.log_level, secrets=(token, secret.get_secret_value() if secret else "")
+        )
         run_lock.hold_until_exit(settings.db_path)  # before migrations; restore checks it
         asyncio.run(check_database(settings.db_path))
     except (SettingsError, DatabaseUnusable) as exc:
         print(f"crampcoach: {exc}", file=sys.stderr)
         return 2
-    from bot.runner import run_polling
+    from bot.health import ListenError
 
+    if settings.mode == "webhook":
+        from bot.webhook import run_webhook as run_bot
+    else:
+        from bot.runner import run_polling as run_bot
     try:
-        run_polling(settings)
+        run_bot(settings)
+    except (SettingsError, ListenError) as exc:  # Telegram refused the webhook; a port taken
+        print(f"crampcoach: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, ListenError) and exc.retry else 2
     except InvalidToken:
         print(
             "crampcoach: Telegram rejected the token (CRAMPCOACH_TOKEN): check it with @BotFather",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, TypeVar
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
@@ -16,6 +16,7 @@ from telegram.request import BaseRequest
 
 from bot.errors import on_error
 from bot.inbox import Inbox
+from bot.metrics import Metrics
 from bot.rate_limiter import PriorityRateLimiter
 from bot.reply_log import ReplyLog, ReplyLoggingRequest, path_beside
 from bot.scheduler import start_scheduler
@@ -34,6 +35,7 @@ _LOGGER = logging.getLogger(__name__)
 
 
 UpdateFinished = Callable[[object], Awaitable[None]]
+_T = TypeVar("_T")
 
 
 class CrampCoachApplication(Application):  # type: ignore[type-arg]
@@ -56,11 +58,43 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
     # and their accepted replies logged in this (see bot.reply_log).
     inbox: Inbox | None = None
     reply_log: ReplyLog | None = None
+    # Set by build_application: this application's counters (bot.metrics).
+    metrics: Metrics | None = None
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.finished_callbacks: list[UpdateFinished] = []
         self._handover = asyncio.Lock()  # one hand-over of states at a time
+        self._update_tasks: set[asyncio.Task[Any]] = set()  # for abandon_updates
+
+    def create_task(
+        self,
+        coroutine: Generator[asyncio.Future[object], None, _T] | Awaitable[_T],
+        update: object | None = None,
+        **kwargs: Any,
+    ) -> asyncio.Task[_T]:
+        task = super().create_task(coroutine, update, **kwargs)
+        if update is not None:  # an update being handled (python-telegram-bot's fetcher)
+            self._update_tasks.add(task)
+            task.add_done_callback(self._update_tasks.discard)
+        return task
+
+    async def abandon_updates(self) -> int:
+        """Stop handling what is not finished (a graceful stop whose grace ran out).
+
+        Updates waiting in the queue are dropped and those running are cancelled: none is
+        marked done, so the inbox hands them out again at the next start. Returns how many.
+        """
+        dropped = 0
+        while not self.update_queue.empty():
+            self.update_queue.get_nowait()
+            self.update_queue.task_done()
+            dropped += 1
+        running = [task for task in self._update_tasks if not task.done()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        return dropped + len(running)
 
     async def process_update(self, update: object) -> None:
         update_id = None if self.inbox is None else self.inbox.done_id(update)
@@ -166,8 +200,12 @@ def build_application(
     builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
     assert isinstance(application, CrampCoachApplication)
-    application.inbox = Inbox(db, clock)
+    application.inbox = keeper = Inbox(db, clock)
     application.reply_log = reply_log
+    # Counters for /metrics: the limiter counts sends, the scheduler check-ins, this updates.
+    application.metrics = limiter.metrics = Metrics()
+    application.finished_callbacks.append(application.metrics.update_handled)
+    application.metrics.watch_in_hand(lambda: keeper.in_hand)
 
     install(
         application.bot_data,

@@ -5,10 +5,13 @@ before handling it, so a ``kill -9`` lost whatever was fetched but not yet handl
 
 1. :meth:`Inbox.keep` writes fetched updates to SQLite (``storage.inbox``) and commits;
    only then does the polling loop ask for the next offset, which confirms them to Telegram.
-   A webhook (later) answers its POST only after ``keep`` returned, for the same reason.
+   The webhook (``bot.webhook``) answers its POST only after ``keep`` returned, for the same
+   reason.
 2. :meth:`Inbox.dispatch_pending` hands every kept, unfinished update to the application's
-   ``update_queue`` in ``update_id`` order, once per process. At start-up it replays what the
-   last run left unfinished; after each ``keep`` it hands on the new ones.
+   ``update_queue`` in ``update_id`` order, once per process. Its first call replays what the
+   last run left unfinished (read from the table); after that it hands on what ``keep`` stored
+   since, whatever their ids: webhook deliveries arrive side by side, a lower id after a
+   higher one.
 3. ``CrampCoachApplication.process_update``, after the handlers, commits the update's
    conversation states and marks its row
    done in one transaction: a crash keeps both or neither.
@@ -62,42 +65,64 @@ class Inbox:
         self.db = db
         self.clock = clock
         self._in_hand: set[int] = set()  # dispatched in this process, not yet done
-        self._highest_dispatched = -1
-        self._dispatch_lock = asyncio.Lock()
+        self._replayed = False  # the first dispatch_pending reads the table
+        self._fresh: dict[int, inbox.StoredUpdate] = {}  # kept, not yet handed on
+        # Keeping and handing on exclude each other: the start-up replay must not see a row
+        # that a keep_json is about to add to _fresh (it would be handed on twice).
+        self._lock = asyncio.Lock()
 
     async def keep_json(self, payloads: Sequence[dict[str, Any]]) -> list[int]:
         """Store updates as Telegram sent them (a getUpdates result, a webhook body) durably;
         return the ids that were new. Confirm them to Telegram only after this returned."""
-        stored = [
-            inbox.StoredUpdate(int(payload["update_id"]), json.dumps(payload))
+        stored = {
+            int(payload["update_id"]): inbox.StoredUpdate(
+                int(payload["update_id"]), json.dumps(payload)
+            )
             for payload in payloads
-        ]
-        return await inbox.store(self.db, stored, self.clock())
+        }
+        async with self._lock:
+            new = await inbox.store(self.db, list(stored.values()), self.clock())
+            for update_id in new:
+                self._fresh[update_id] = stored[update_id]
+        return new
 
     async def dispatch_pending(self, application: _App) -> int:
         """Hand every kept, unfinished update not yet handed on to the application, in order.
 
         Returns how many were handed on. Safe to call concurrently and repeatedly.
         """
+        async with self._lock:
+            if not self._replayed:
+                self._replayed = True
+                return await self._replay(application)
+            fresh, self._fresh = self._fresh, {}
+            return await self._hand_on(application, [fresh[i] for i in sorted(fresh)])
+
+    async def _replay(self, application: _App) -> int:
+        """What the table holds unfinished (the last run's, and anything kept before)."""
+        count, after = 0, -1
+        while True:
+            batch = await inbox.pending(self.db, after=after, limit=PENDING_BATCH)
+            for stored in batch:
+                self._fresh.pop(stored.update_id, None)
+            count += await self._hand_on(application, batch)
+            if len(batch) < PENDING_BATCH:
+                return count
+            after = batch[-1].update_id
+
+    async def _hand_on(self, application: _App, batch: Sequence[inbox.StoredUpdate]) -> int:
         count = 0
-        async with self._dispatch_lock:
-            while True:
-                batch = await inbox.pending(
-                    self.db, after=self._highest_dispatched, limit=PENDING_BATCH
-                )
-                for stored in batch:
-                    self._highest_dispatched = stored.update_id
-                    update = _decode(stored, application)
-                    if update is None:
-                        # Not an update we can read (a future field's shape, a damaged row):
-                        # done, so it is not retried forever; logged by id only.
-                        await inbox.mark_done(self.db, stored.update_id, self.clock())
-                        continue
-                    self._in_hand.add(stored.update_id)
-                    await application.update_queue.put(update)
-                    count += 1
-                if len(batch) < PENDING_BATCH:
-                    return count
+        for stored in batch:
+            update = _decode(stored, application)
+            if update is None:
+                # Not an update we can read (a future field's shape, a damaged row):
+                # done, so it is not retried forever; logged by id only.
+                await inbox.mark_done(self.db, stored.update_id, self.clock())
+                continue
+            self._in_hand.add(stored.update_id)
+            await application.update_queue.put(update)
+            count += 1
+        return count
 
     def done_id(self, update: object) -> int | None:
         """The inbox id of an update handed out by :meth:`dispatch_pending`, else None (tests

@@ -166,6 +166,8 @@ class LocalBotAPI(BaseRequest):
         self.chat_titles: dict[int, str] = {}
         # getUpdates: updates waiting for the bot; a fetch with an offset confirms those below.
         self.incoming_updates: list[dict[str, Any]] = []
+        # setWebhook's parameters (None: no webhook, updates go to getUpdates).
+        self.webhook: dict[str, Any] | None = None
 
     # --- BaseRequest -----------------------------------------------------------------------
 
@@ -314,6 +316,11 @@ class LocalBotAPI(BaseRequest):
         return [u for u in self.incoming_updates if u["update_id"] >= offset]
 
     def _deleteWebhook(self, params: dict[str, Any]) -> tuple[Any, None]:
+        self.webhook = None
+        return True, None
+
+    def _setWebhook(self, params: dict[str, Any]) -> tuple[Any, None]:
+        self.webhook = dict(params)
         return True, None
 
     def _sendChatAction(self, params: dict[str, Any]) -> tuple[Any, None]:

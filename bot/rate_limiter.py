@@ -52,6 +52,7 @@ from typing import Any
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
+from bot.metrics import Metrics
 from bot.send_window import SendWindow
 from bot.transient_errors import is_transient
 
@@ -120,6 +121,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._prune_at = _PRUNE_AT
         self._background_interval = self._budget.window / limit
         self._next_background = 0.0
+        self.metrics: Metrics | None = None  # counts sends, retries and 429s (bot.metrics)
 
     async def initialize(self) -> None:
         return None
@@ -141,14 +143,21 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         counted = spends_budget(endpoint)
         floods = failures = 0
         while True:
+            if (floods or failures) and self.metrics is not None:
+                self.metrics.send_retries.inc()  # sent again after a 429 or a transient failure
             if counted:
                 await self._acquire(background, chat_id)
             else:
                 await self._wait_for_global_pause()
             try:
-                return await callback(*args, **kwargs)
+                result = await callback(*args, **kwargs)
+                if counted and self.metrics is not None:
+                    self.metrics.messages_sent.inc()
+                return result
             except RetryAfter as exc:
                 floods += 1
+                if self.metrics is not None:
+                    self.metrics.telegram_429.inc()
                 if floods > self.max_retries:
                     raise
                 self._on_flood(chat_id if counted else None, _seconds(exc.retry_after))

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from datetime import timedelta
 from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
 from bot.application import CrampCoachApplication, accepted_updates, build_application
+from bot.health import health_served
 from bot.inbox import delete_webhook, poll
-from bot.lifecycle import running
+from bot.lifecycle import StopSignals, finish_in_hand, running
 from bot.settings import Settings
 from conversations.services import services_of
 from storage import inbox
@@ -24,27 +24,39 @@ async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
     await inbox.prune(svc.db, svc.now())
 
 
+async def keep_inbox_tidy(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Forget handled updates older than a day, now and every hour (both modes)."""
+    svc = services_of(application.bot_data)
+    await inbox.prune(svc.db, svc.now())
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(_prune, interval=PRUNE_EVERY, name="inbox-prune")
+
+
 def run_polling(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM; then finish the updates in hand and stop cleanly."""
+    """Run until SIGINT or SIGTERM; then stop gracefully (``bot.lifecycle.finish_in_hand``)."""
     application = build_application(settings, max_running=settings.max_concurrent_updates)
-    asyncio.run(_run(application))
+    asyncio.run(serve_polling(application, settings))
 
 
-async def _run(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def serve_polling(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    signals: StopSignals | None = None,
+) -> None:
+    """Replay what the last run left, then poll until a stop signal; then finish what is in
+    hand within the grace and stop (``signals``: tests pass their own)."""
     assert isinstance(application, CrampCoachApplication) and application.inbox is not None
     keeper = application.inbox
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with running(application):
-        svc = services_of(application.bot_data)
-        await inbox.prune(svc.db, svc.now())
-        if application.job_queue is not None:
-            application.job_queue.run_repeating(_prune, interval=PRUNE_EVERY, name="inbox-prune")
+    if signals is None:
+        signals = StopSignals()
+        signals.install()
+    async with running(application), health_served(application, settings, signals.stop):
+        await keep_inbox_tidy(application)
         await delete_webhook(application)
         # What the last run kept but did not finish (a kill -9), before anything new.
         await keeper.dispatch_pending(application)
         # Pending updates are kept: Telegram holds them for 24 hours, and a cramp message sent
         # while the bot restarted still deserves an answer.
-        await poll(application, keeper, stop, allowed_updates=accepted_updates())
+        await poll(application, keeper, signals.stop, allowed_updates=accepted_updates())
+        # Polling stopped: nothing new is taken (the batch in flight was not confirmed).
+        await finish_in_hand(application, settings.shutdown_grace, hurry=signals.hurry)

@@ -14,15 +14,17 @@ until it is delivered or the user is found to have blocked the bot.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
+from bot.metrics import metrics_of
 from conversations.plan import checkin
 from conversations.services import services_of
 from conversations.team.alerts import alert_missed_checkins
@@ -54,6 +56,15 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
     svc = services_of(application.bot_data)
     bot = application.bot
     now = svc.now()
+    metrics = metrics_of(application)
+    if metrics is not None:
+        metrics.scheduler_ticked()  # for the health check: the scheduler is alive
+
+    async def send_checkin(bot: Any, svc: Any, claimed: plans.Claimed) -> bool:
+        delivered = await checkin.send_checkin(bot, svc, claimed)
+        if delivered and claimed.checkin is not None and metrics is not None:
+            metrics.checkin_delivered(_due_at(claimed), svc.now())
+        return delivered
 
     async def send_all(
         claims: list[plans.Claimed], send: Callable[..., Awaitable[bool]]
@@ -75,13 +86,13 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
         return list(await asyncio.gather(*(one(claimed) for claimed in claims)))
 
     retried = await plans.unsent_checkins(svc.db, now - CLAIM_LEASE, now - RETRY_FOR)
-    await send_all(retried, checkin.send_checkin)
+    await send_all(retried, send_checkin)
     sent = paused = 0
     while True:
         batch = await plans.claim_due(svc.db, now, BATCH, partial(_slot, now=now))
-        for claimed, delivered in zip(
-            batch, await send_all(batch, checkin.send_checkin), strict=True
-        ):
+        if metrics is not None:
+            metrics.checkins_due.inc(sum(claimed.checkin is not None for claimed in batch))
+        for claimed, delivered in zip(batch, await send_all(batch, send_checkin), strict=True):
             if delivered and claimed.checkin is None:
                 paused += 1
             elif delivered:
@@ -103,8 +114,18 @@ def _slot(plan: plans.Plan, *, now: Any) -> DueSlot:
     return plan_clock.due_slot(plan.cramp_at, plan.checkin_time, plan.zone, now)
 
 
+def _due_at(claimed: plans.Claimed) -> datetime:
+    """When a claimed check-in was due: the plan's instant as claimed (it has moved on since
+    for a check-in sent again after a failed send: then its first claim)."""
+    assert claimed.checkin is not None
+    due = claimed.plan.next_checkin_at
+    return claimed.checkin.claimed_at if due is None else min(due, claimed.checkin.claimed_at)
+
+
 async def _tick_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick(context.application)
+    metrics = metrics_of(context.application)
+    with contextlib.nullcontext() if metrics is None else metrics.ticking():
+        await tick(context.application)
 
 
 def start_scheduler(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CRAMPCOACH_"
@@ -15,8 +16,13 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # BotFather's tokens look like 123456789:AAE...; the secret part is 35 characters today.
 _TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 _PHONE_NUMBER = re.compile(r"^\+?[0-9][0-9 -]{1,14}$")
+# Telegram's rule for a webhook's secret_token: 1 to 256 of A-Z a-z 0-9 _ -.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# The only ports Telegram delivers webhooks to.
+WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+Mode = Literal["polling", "webhook"]
 
 
 class SettingsError(Exception):
@@ -35,6 +41,18 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     # Updates handled at once, across chats (one at a time within a chat).
     max_concurrent_updates: int = Field(default=256, ge=1, le=10_000)
+    # polling: the bot asks Telegram (getUpdates); webhook: Telegram posts to webhook_url,
+    # which a reverse proxy terminating TLS forwards to webhook_listen:webhook_port.
+    mode: Mode = "polling"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # GET /healthz and /metrics on health_listen:health_port, in both modes; off when unset.
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    health_listen: str = "127.0.0.1"
+    # Seconds to finish the updates in hand on SIGTERM; what is left is replayed at next start.
+    shutdown_grace: float = Field(default=10.0, ge=0, le=3600)
 
     @field_validator("token", mode="before")
     @classmethod
@@ -66,6 +84,78 @@ class Settings(BaseSettings):
     def _level_upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("webhook_url", "webhook_secret", "health_port", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(
+                "must be the public https URL Telegram posts to, e.g. "
+                "https://bot.example.org/telegram (Telegram delivers webhooks over https only)"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError(
+                "must have no query or fragment, e.g. https://bot.example.org/telegram"
+            )
+        try:
+            port = parts.port or 443
+        except ValueError:
+            raise ValueError("has a port that is not a number") from None
+        if port not in WEBHOOK_PORTS:
+            raise ValueError("must use port 443, 80, 88 or 8443 (the ports Telegram posts to)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            # Never echo the value.
+            raise ValueError("must be 1 to 256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.mode != "webhook":
+            return self
+        for name, value in (
+            ("WEBHOOK_URL", self.webhook_url),
+            ("WEBHOOK_SECRET", self.webhook_secret),
+        ):
+            if value is None:
+                raise ValueError(
+                    f"{ENV_PREFIX}{name} is not set: {ENV_PREFIX}MODE=webhook needs "
+                    f"{ENV_PREFIX}WEBHOOK_URL and {ENV_PREFIX}WEBHOOK_SECRET"
+                )
+        if self.health_port == self.webhook_port and self.health_listen == self.webhook_listen:
+            raise ValueError(
+                f"{ENV_PREFIX}HEALTH_PORT must differ from {ENV_PREFIX}WEBHOOK_PORT "
+                f"({self.webhook_port}): the health endpoints get a listener of their own"
+            )
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of ``webhook_url``: where the bot's own server takes Telegram's POSTs."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    def require_webhook_secret(self) -> str:
+        if self.webhook_secret is None:
+            raise SettingsError(f"{ENV_PREFIX}WEBHOOK_SECRET is not set")
+        return self.webhook_secret.get_secret_value()
+
     @field_validator("db_path")
     @classmethod
     def _path_not_dir(cls, value: Path) -> Path:
@@ -92,9 +182,14 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
 
 def _describe(exc: ValidationError) -> str:
     error = exc.errors()[0]
-    field = str(error["loc"][0]) if error["loc"] else "?"
+    if not error["loc"]:
+        # A combination of settings (the model's own check): its message names them.
+        return str(error["msg"]).removeprefix("Value error, ")
+    field = str(error["loc"][0])
     name = f"{ENV_PREFIX}{field.upper()}"
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "literal_error" and field == "log_level":
         message = "must be one of DEBUG, INFO, WARNING, ERROR"
+    if error["type"] == "literal_error" and field == "mode":
+        message = "must be polling or webhook"
     return f"{name} {message}"

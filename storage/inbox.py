@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from storage.db import Database
-from storage.timestamps import to_db
+from storage.timestamps import from_db, to_db
 
 KEEP_DONE = timedelta(days=1)
 
@@ -110,3 +110,21 @@ async def prune(db: Database, now: datetime) -> int:
             (to_db(now - KEEP_DONE),),
         )
         return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Updates kept but not handled yet: how many, and when the oldest of them was kept."""
+
+    unfinished: int
+    oldest_kept_at: datetime | None
+
+
+async def backlog(db: Database) -> Backlog:
+    """For the health check: one read over the pending rows only (a partial index)."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM inbox WHERE done_at IS NULL"
+    )
+    if row is None or not row["n"]:
+        return Backlog(0, None)
+    return Backlog(int(row["n"]), from_db(row["oldest"]))

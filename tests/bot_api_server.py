@@ -33,6 +33,7 @@ class BotApiServer:
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._holds: list[HeldReply] = []
+        self.send_delay = 0.0  # seconds each sendMessage takes, as a slow network would
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -51,6 +52,14 @@ class BotApiServer:
     # --- What the user does ----------------------------------------------------------------
 
     def user_sends(self, user_id: int, text: str) -> None:
+        self._queue(self._message(user_id, text))
+
+    def message_update(self, user_id: int, text: str) -> dict[str, Any]:
+        """What Telegram would post to a webhook when the user sends ``text`` (not queued for
+        getUpdates)."""
+        return {"update_id": next(self._update_ids), **self._message(user_id, text)}
+
+    def _message(self, user_id: int, text: str) -> dict[str, Any]:
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -61,7 +70,7 @@ class BotApiServer:
         if text.startswith("/"):
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        self._queue({"message": message})
+        return {"message": message}
 
     def user_presses(self, user_id: int, label: str) -> None:
         """Press the newest button with this label that the bot sent to the user."""
@@ -112,6 +121,11 @@ class BotApiServer:
                 for method, params in self.sent
                 if method == "sendMessage" and fragment in str(params.get("text", ""))
             )
+
+    def count_calls(self, method: str) -> int:
+        """How many times the bot called ``method`` (setWebhook, say)."""
+        with self._cond:
+            return sum(1 for sent_method, _ in self.sent if sent_method == method)
 
     def wait_for_count(self, fragment: str, count: int, *, timeout: float = 30.0) -> None:
         """Wait until the bot has sent ``count`` messages containing ``fragment``."""
@@ -168,6 +182,8 @@ class BotApiServer:
             return self._get_updates(params)
         if method == "sendMessage" and self._maybe_hold(params):
             raise _Dropped
+        if method == "sendMessage" and self.send_delay:
+            time.sleep(self.send_delay)  # this request's own thread
         if method in ("sendMessage", "editMessageText"):
             message_id = next(self._message_ids)
             with self._cond:

@@ -93,6 +93,104 @@ def test_malformed_setting_exits_2_naming_it(tmp_path: Path, variable: str, valu
     assert_one_line_error(result, variable)
 
 
+WEBHOOK_URL = "https://bot.example.org/telegram"
+
+
+@pytest.mark.parametrize(
+    ("named", "env"),
+    [
+        ("CRAMPCOACH_MODE", {"CRAMPCOACH_MODE": "push"}),
+        ("CRAMPCOACH_WEBHOOK_URL", {"CRAMPCOACH_MODE": "webhook"}),
+        (
+            "CRAMPCOACH_WEBHOOK_SECRET",
+            {"CRAMPCOACH_MODE": "webhook", "CRAMPCOACH_WEBHOOK_URL": WEBHOOK_URL},
+        ),
+        (
+            "CRAMPCOACH_WEBHOOK_URL",
+            {
+                "CRAMPCOACH_MODE": "webhook",
+                "CRAMPCOACH_WEBHOOK_URL": "http://bot.example.org/telegram",
+                "CRAMPCOACH_WEBHOOK_SECRET": "abc",
+            },
+        ),
+        (
+            "CRAMPCOACH_WEBHOOK_URL",
+            {
+                "CRAMPCOACH_MODE": "webhook",
+                "CRAMPCOACH_WEBHOOK_URL": "https://bot.example.org:9443/telegram",
+                "CRAMPCOACH_WEBHOOK_SECRET": "abc",
+            },
+        ),
+        ("CRAMPCOACH_WEBHOOK_PORT", {"CRAMPCOACH_WEBHOOK_PORT": "70000"}),
+        ("CRAMPCOACH_HEALTH_PORT", {"CRAMPCOACH_HEALTH_PORT": "http"}),
+        ("CRAMPCOACH_SHUTDOWN_GRACE", {"CRAMPCOACH_SHUTDOWN_GRACE": "-1"}),
+        (
+            "CRAMPCOACH_HEALTH_PORT",
+            {
+                "CRAMPCOACH_MODE": "webhook",
+                "CRAMPCOACH_WEBHOOK_URL": WEBHOOK_URL,
+                "CRAMPCOACH_WEBHOOK_SECRET": "abc",
+                "CRAMPCOACH_HEALTH_PORT": "8080",
+            },
+        ),
+    ],
+)
+def test_a_bad_webhook_or_health_setting_exits_2_naming_it(
+    tmp_path: Path, named: str, env: dict[str, str]
+) -> None:
+    result = run_bot(tmp_path, CRAMPCOACH_TOKEN=TOKEN, **env)
+
+    assert_one_line_error(result, named)
+    assert not (tmp_path / "crampcoach.sqlite3").exists()  # nothing started
+
+
+@pytest.mark.parametrize("bad", ["has spaces in it", "ümlaut", "x" * 257, "semi;colon"])
+def test_a_malformed_webhook_secret_exits_2_without_echoing_it(tmp_path: Path, bad: str) -> None:
+    result = run_bot(
+        tmp_path,
+        CRAMPCOACH_TOKEN=TOKEN,
+        CRAMPCOACH_MODE="webhook",
+        CRAMPCOACH_WEBHOOK_URL=WEBHOOK_URL,
+        CRAMPCOACH_WEBHOOK_SECRET=bad,
+    )
+
+    assert_one_line_error(result, "CRAMPCOACH_WEBHOOK_SECRET")
+    assert bad not in result.stderr + result.stdout
+
+
+def test_webhook_settings_read_and_the_secret_hidden(no_crampcoach_env: Path) -> None:
+    (no_crampcoach_env / ".env").write_text(
+        "CRAMPCOACH_MODE=Webhook\n"
+        f"CRAMPCOACH_WEBHOOK_URL={WEBHOOK_URL}\n"
+        "CRAMPCOACH_WEBHOOK_SECRET=s3cret-Value_1\n"
+        "CRAMPCOACH_HEALTH_PORT=9090\n"
+        "CRAMPCOACH_SHUTDOWN_GRACE=2.5\n",
+        encoding="utf-8",
+    )
+
+    settings = load_settings()
+
+    assert (settings.mode, settings.webhook_path, settings.health_port) == (
+        "webhook",
+        "/telegram",
+        9090,
+    )
+    assert (settings.webhook_listen, settings.webhook_port, settings.health_listen) == (
+        "127.0.0.1",
+        8080,
+        "127.0.0.1",
+    )
+    assert settings.shutdown_grace == 2.5
+    assert settings.require_webhook_secret() == "s3cret-Value_1"
+    assert "s3cret-Value_1" not in repr(settings)
+
+
+def test_polling_is_the_default_and_health_is_off(no_crampcoach_env: Path) -> None:
+    settings = load_settings()
+
+    assert (settings.mode, settings.health_port, settings.shutdown_grace) == ("polling", None, 10)
+
+
 def test_env_file_in_the_working_directory_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("CRAMPCOACH_LOG_LEVEL=loud\n", encoding="utf-8")
 

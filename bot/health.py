@@ -1,0 +1,220 @@
+"""``GET /healthz`` and ``GET /metrics``, on a listener of their own, in both modes.
+
+``/healthz`` answers 200 with a JSON body when the bot is healthy and 503 when it is not, so a
+Docker ``HEALTHCHECK`` (``curl -fsS``), a load balancer or a watchdog timer can act on the
+status alone. Healthy means all of:
+
+- **database**: it answers a small query (the inbox's backlog) within :data:`DB_TIMEOUT`;
+- **scheduler**: it ticked (or delivered a check-in) within :data:`TICK_STALE_AFTER` (checked
+  only when the application runs the scheduler);
+- **updates**: no update has waited in the inbox unfinished for more than
+  :data:`STUCK_AFTER` (counted from this start for what the last run left). A quiet bot with
+  no traffic is healthy;
+- not stopping: during a graceful stop the answer is 503, so a load balancer drains.
+
+``/metrics`` serves the application's own registry (``bot.metrics``) in Prometheus' text
+format. Neither answer is logged above DEBUG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from telegram.ext import Application
+
+from bot.application import CrampCoachApplication
+from bot.settings import Settings
+from conversations.services import services_of
+from storage import inbox
+
+_LOGGER = logging.getLogger(__name__)
+
+DB_TIMEOUT = 2.0  # seconds for the database's answer
+TICK_STALE_AFTER = 180.0  # seconds: nine missed 20-second ticks
+STUCK_AFTER = timedelta(seconds=120)  # an update kept and not handled for this long is stuck
+SCHEDULER_JOB = "checkin-scheduler"
+CLOSE_WITHIN = 1.0  # seconds a closing listener gives connections still open
+
+_App = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass
+class Health:
+    """One answer: each check's findings; healthy only if every one is ok."""
+
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, name: str, ok: bool, **details: Any) -> None:
+        self.checks[name] = {"ok": ok, **details}
+
+    @property
+    def ok(self) -> bool:
+        return all(check["ok"] for check in self.checks.values())
+
+    def as_json(self) -> dict[str, Any]:
+        return {"status": "ok" if self.ok else "unhealthy", "checks": self.checks}
+
+
+class HealthChecker:
+    """Looks at a running application: its database, scheduler and inbox."""
+
+    def __init__(
+        self,
+        application: _App,
+        *,
+        stopping: asyncio.Event | None = None,
+        db_timeout: float = DB_TIMEOUT,
+        tick_stale_after: float = TICK_STALE_AFTER,
+        stuck_after: timedelta = STUCK_AFTER,
+    ) -> None:
+        assert isinstance(application, CrampCoachApplication) and application.inbox is not None
+        self.application = application
+        self.keeper = application.inbox
+        self.stopping = stopping or asyncio.Event()
+        self.db_timeout = db_timeout
+        self.tick_stale_after = tick_stale_after
+        self.stuck_after = stuck_after
+        # Rows the last run left are counted from this start, not from when they were kept.
+        self.started_at: datetime = self.keeper.clock()
+
+    async def check(self) -> Health:
+        health = Health()
+        await self._check_database_and_updates(health)
+        self._check_scheduler(health)
+        health.add("running", not self.stopping.is_set(), stopping=self.stopping.is_set())
+        return health
+
+    async def _check_database_and_updates(self, health: Health) -> None:
+        db = services_of(self.application.bot_data).db
+        if not db.is_open:  # asking it would open it again
+            health.add("database", False, error="closed")
+            health.add("updates", False, error="database closed")
+            return
+        try:
+            backlog = await asyncio.wait_for(inbox.backlog(db), timeout=self.db_timeout)
+        except TimeoutError:
+            health.add("database", False, error=f"no answer within {self.db_timeout:g} s")
+            health.add("updates", False, error="database did not answer")
+            return
+        except Exception as exc:  # a broken file, a closed connection: the kind is enough
+            health.add("database", False, error=type(exc).__name__)
+            health.add("updates", False, error="database did not answer")
+            return
+        health.add("database", True)
+        waited = 0.0
+        if backlog.oldest_kept_at is not None:
+            since = max(backlog.oldest_kept_at, self.started_at)
+            waited = max(0.0, (self.keeper.clock() - since).total_seconds())
+        health.add(
+            "updates",
+            waited <= self.stuck_after.total_seconds(),
+            unfinished=backlog.unfinished,
+            in_hand=self.keeper.in_hand,
+            oldest_unfinished_seconds=round(waited, 1),
+        )
+
+    def _check_scheduler(self, health: Health) -> None:
+        metrics = self.application.metrics
+        job_queue = self.application.job_queue
+        runs = job_queue is not None and bool(job_queue.get_jobs_by_name(SCHEDULER_JOB))
+        if metrics is None or not runs or self.stopping.is_set():
+            health.add("scheduler", True, running=runs and not self.stopping.is_set())
+            return
+        since = metrics.seconds_since_tick()
+        health.add(
+            "scheduler",
+            since <= self.tick_stale_after,
+            running=True,
+            seconds_since_tick=round(since, 1),
+        )
+
+
+class ListenError(Exception):
+    """The bot's own HTTP server could not listen; the message is one line."""
+
+    def __init__(self, message: str, *, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry  # worth starting again later (the address is busy right now)
+
+
+class Listener:
+    """An aiohttp application on host:port, without an access log (paths and bodies stay out
+    of the logs)."""
+
+    def __init__(self, app: web.Application, setting: str) -> None:
+        self.app = app
+        self.setting = setting  # named in a ListenError
+        # At close, what matters was answered (the runners wait for it first): connections
+        # still open get a second, not aiohttp's default minute.
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=CLOSE_WITHIN
+        )
+        self.port = 0
+
+    async def start(self, host: str, port: int) -> None:
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            reason = exc.strerror or type(exc).__name__
+            raise ListenError(
+                f"cannot listen on {host}:{port} ({reason}); check {self.setting}",
+                retry=exc.errno == errno.EADDRINUSE,
+            ) from None
+        address = self._runner.addresses[0]
+        self.port = int(address[1])
+
+    async def close(self) -> None:
+        await self._runner.cleanup()
+
+
+def health_app(checker: HealthChecker) -> web.Application:
+    async def healthz(request: web.Request) -> web.Response:
+        health = await checker.check()
+        _LOGGER.debug("Health: %s", health.ok)
+        return web.json_response(
+            health.as_json(), status=200 if health.ok else 503, dumps=json.dumps
+        )
+
+    async def metrics(request: web.Request) -> web.Response:
+        registry = checker.application.metrics
+        assert registry is not None
+        body = generate_latest(registry.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def health_served(
+    application: _App, settings: Settings, stopping: asyncio.Event
+) -> AsyncIterator[Listener | None]:
+    """/healthz and /metrics on ``CRAMPCOACH_HEALTH_LISTEN:PORT`` while in the block (nothing
+    when the port is unset)."""
+    if settings.health_port is None:
+        yield None
+        return
+    listener = Listener(
+        health_app(HealthChecker(application, stopping=stopping)),
+        "CRAMPCOACH_HEALTH_LISTEN and CRAMPCOACH_HEALTH_PORT",
+    )
+    await listener.start(settings.health_listen, settings.health_port)
+    try:
+        yield listener
+    finally:
+        await listener.close()

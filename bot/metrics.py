@@ -1,0 +1,133 @@
+"""Prometheus counters for one Application, in a registry of its own.
+
+Not prometheus_client's global registry: tests build several applications in one process, and
+each must count only its own. ``GET /metrics`` (``bot.health``) serves :attr:`Metrics.registry`.
+
+The counters (Prometheus adds ``_total``):
+
+- ``crampcoach_updates_handled``: updates handled and committed (``update_finished``).
+- ``crampcoach_messages_sent``: messages Telegram accepted (sends and edits: the requests that
+  spend the send budget, see ``bot.rate_limiter``).
+- ``crampcoach_send_retries``: requests sent again after a 429 or a transient failure.
+- ``crampcoach_telegram_429``: 429 answers ("too many requests") received.
+- ``crampcoach_checkins_due``: check-ins the scheduler claimed because they were due.
+- ``crampcoach_checkins_late``: check-ins delivered more than :data:`LATE_AFTER` after their due
+  instant (the plan's check-in time; for a check-in sent again after a failed send, its first
+  claim). After downtime the catch-up check-ins count here.
+- ``crampcoach_webhook_requests`` (label ``code``): webhook POSTs by the status answered.
+
+And two gauges read when scraped: ``crampcoach_updates_in_hand`` (handed to the handlers, not
+done yet) and ``crampcoach_scheduler_last_tick_timestamp_seconds``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+_LOGGER = logging.getLogger(__name__)
+
+LATE_AFTER = timedelta(minutes=5)
+
+
+class Metrics:
+    """The counters, and the scheduler's heartbeat that the health check reads."""
+
+    def __init__(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._monotonic = monotonic
+
+        def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
+            return Counter(f"crampcoach_{name}", doc, labels, registry=self.registry)
+
+        self.updates_handled = counter("updates_handled", "Updates handled and committed.")
+        self.messages_sent = counter("messages_sent", "Messages Telegram accepted (sends, edits).")
+        self.send_retries = counter("send_retries", "Requests sent again after a 429 or a 5xx.")
+        self.telegram_429 = counter("telegram_429", "429 (too many requests) answers received.")
+        self.checkins_due = counter("checkins_due", "Check-ins claimed by the scheduler as due.")
+        self.checkins_late = counter(
+            "checkins_late", "Check-ins delivered more than 5 minutes after their due time."
+        )
+        self.webhook_requests = counter(
+            "webhook_requests", "Webhook POSTs, by the HTTP status answered.", ("code",)
+        )
+        self.in_hand = Gauge(
+            "crampcoach_updates_in_hand",
+            "Updates handed to the handlers and not done yet.",
+            registry=self.registry,
+        )
+        self.last_tick_time = Gauge(
+            "crampcoach_scheduler_last_tick_timestamp_seconds",
+            "When the scheduler last ticked or delivered a check-in (Unix time).",
+            registry=self.registry,
+        )
+        # Monotonic: the health check's "ticked within N seconds" ignores wall-clock jumps.
+        # Until the first tick, the count starts from here.
+        self.last_tick = monotonic()
+        self._ticks: set[asyncio.Task[Any]] = set()
+        self._stopping_ticks = False
+
+    def watch_in_hand(self, in_hand: Callable[[], int]) -> None:
+        """Read the updates in hand (``Inbox.in_hand``) whenever the metrics are scraped."""
+        self.in_hand.set_function(lambda: float(in_hand()))
+
+    # --- Hooks ---------------------------------------------------------------------------------
+
+    async def update_handled(self, update: object) -> None:
+        """An ``update_finished`` callback (``CrampCoachApplication.finished_callbacks``)."""
+        self.updates_handled.inc()
+
+    def scheduler_ticked(self) -> None:
+        """The scheduler is alive: a tick began, or a check-in of a long tick went out."""
+        self.last_tick = self._monotonic()
+        self.last_tick_time.set(time.time())
+
+    def checkin_delivered(self, due_at: datetime, now: datetime) -> None:
+        self.scheduler_ticked()
+        if now - due_at > LATE_AFTER:
+            self.checkins_late.inc()
+
+    @contextlib.contextmanager
+    def ticking(self) -> Iterator[None]:
+        """Around a scheduler tick: a graceful stop lets it finish within the grace, then
+        stops it (:meth:`stop_ticks`); what it claimed and did not send goes out after the
+        restart (the scheduler's claim lease)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._ticks.add(task)
+        try:
+            yield
+        except asyncio.CancelledError:
+            if not self._stopping_ticks:
+                raise
+            _LOGGER.warning("Scheduler tick stopped by the shutdown; the rest goes out later")
+        finally:
+            self._ticks.discard(task)
+
+    @property
+    def ticks_running(self) -> int:
+        return len(self._ticks)
+
+    async def stop_ticks(self) -> None:
+        """Cancel a running scheduler tick (the stop's grace is over)."""
+        self._stopping_ticks = True
+        ticks = list(self._ticks)
+        for task in ticks:
+            task.cancel()
+        await asyncio.gather(*ticks, return_exceptions=True)
+
+    def seconds_since_tick(self) -> float:
+        return self._monotonic() - self.last_tick
+
+
+def metrics_of(application: Any) -> Metrics | None:
+    """The application's metrics (``build_application`` sets them), or None."""
+    metrics = getattr(application, "metrics", None)
+    return metrics if isinstance(metrics, Metrics) else None

@@ -1,0 +1,283 @@
+"""``/healthz`` and ``/metrics``: what a watchdog, a load balancer and Prometheus see.
+
+The real Application and the in-memory Bot API; the health listener on loopback and a real
+HTTP client (httpx).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from bot.application import CrampCoachApplication
+from bot.health import HealthChecker, Listener, health_app
+from bot.local_api import Fault, LocalUser
+from bot.metrics import LATE_AFTER
+from bot.rate_limiter import spends_budget
+from tests.conftest import Bot, FakeClock
+from tests.helpers import db_of, wait_for
+from tests.plan_helpers import start_plan, tick_at
+from tests.test_scheduler import MONDAY_0800, SUNDAY_0800
+
+Probe = Callable[..., Any]
+
+
+@dataclass
+class Served:
+    checker: HealthChecker
+    client: httpx.AsyncClient
+
+    async def health(self) -> tuple[int, dict[str, Any]]:
+        response = await self.client.get("/healthz")
+        return response.status_code, response.json()
+
+    async def metrics(self) -> dict[str, float]:
+        """Every sample of /metrics by name (labels folded into the name)."""
+        response = await self.client.get("/metrics")
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        samples = {}
+        for family in text_string_to_metric_families(response.text):
+            for sample in family.samples:
+                labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+                samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+        return samples
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[..., Any]]:
+    """Serve /healthz and /metrics for a running bot."""
+    listeners: list[Listener] = []
+    clients: list[httpx.AsyncClient] = []
+
+    async def start(bot: Bot, **kw: Any) -> Served:
+        checker = HealthChecker(bot.application, **kw)
+        listener = Listener(health_app(checker), "CRAMPCOACH_HEALTH_PORT")
+        await listener.start("127.0.0.1", 0)
+        listeners.append(listener)
+        client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{listener.port}")
+        clients.append(client)
+        return Served(checker, client)
+
+    yield start
+    for client in clients:
+        await client.aclose()
+    for listener in listeners:
+        await listener.close()
+
+
+async def kept_not_handled(user: LocalUser, text: str) -> int:
+    """An update the inbox kept and nobody handled (yet)."""
+    user.via_get_updates = True
+    await user.send(text)
+    payload = user.api.incoming_updates.pop()
+    application = user.application
+    assert isinstance(application, CrampCoachApplication) and application.inbox is not None
+    await application.inbox.keep_json([payload])
+    return int(payload["update_id"])
+
+
+# --- Healthy -------------------------------------------------------------------------------------
+
+
+async def test_a_quiet_bot_is_healthy_for_as_long_as_it_stays_quiet(
+    bot: Bot, serve: Probe, clock: FakeClock
+) -> None:
+    served = await serve(bot)
+
+    status, body = await served.health()
+    clock.advance(days=2)  # no traffic at all
+    later, _ = await served.health()
+
+    assert (status, later) == (200, 200)
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == {"ok": True}
+    assert body["checks"]["updates"]["unfinished"] == 0
+
+
+# --- Unhealthy -----------------------------------------------------------------------------------
+
+
+async def test_an_update_stuck_in_the_inbox_is_unhealthy_until_it_is_handled(
+    bot: Bot, serve: Probe, clock: FakeClock
+) -> None:
+    served = await serve(bot)
+    athlete = bot.user(4101)
+    await kept_not_handled(athlete, "/cramp")
+
+    clock.advance(seconds=60)
+    waiting, _ = await served.health()  # a minute: busy, not stuck
+    clock.advance(seconds=120)
+    stuck, body = await served.health()
+
+    assert (waiting, stuck) == (200, 503)
+    assert body["status"] == "unhealthy"
+    assert body["checks"]["updates"]["ok"] is False
+    assert body["checks"]["updates"]["unfinished"] == 1
+    assert body["checks"]["updates"]["oldest_unfinished_seconds"] == 180.0
+
+    application = bot.application
+    assert isinstance(application, CrampCoachApplication) and application.inbox is not None
+    await application.inbox.dispatch_pending(application)
+    await application.update_queue.join()
+    assert (await served.health())[0] == 200
+
+
+async def test_what_the_last_run_left_counts_from_this_start(
+    start_bot: Probe, serve: Probe, clock: FakeClock
+) -> None:
+    """Rows kept a day ago by a bot that died are not "stuck" the moment the next one starts:
+    they wait from the start that replays them."""
+    first = await start_bot()
+    await kept_not_handled(first.user(4151), "/cramp")
+    clock.advance(days=1)
+    second = await start_bot(api=first.api)
+    served = await serve(second)
+
+    assert (await served.health())[0] == 200
+    clock.advance(minutes=3)
+    assert (await served.health())[0] == 503  # and not replayed within minutes: stuck
+
+
+async def test_a_closed_database_is_unhealthy(bot: Bot, serve: Probe) -> None:
+    served = await serve(bot)
+    db = db_of(bot)
+    await db.close()
+    try:
+        status, body = await served.health()
+        assert not db.is_open  # asking did not open it again
+    finally:
+        await db.open()
+
+    assert status == 503
+    assert body["checks"]["database"] == {"ok": False, "error": "closed"}
+
+
+async def test_a_database_connection_that_fails_is_unhealthy(bot: Bot, serve: Probe) -> None:
+    served = await serve(bot)
+    db = db_of(bot)
+    reader = await db.reader()
+    await reader.close()  # the connection is gone under the bot's feet
+
+    status, body = await served.health()
+
+    assert status == 503
+    assert body["checks"]["database"]["ok"] is False
+    assert body["checks"]["database"]["error"]  # its kind, no paths or texts
+
+
+async def test_a_database_that_does_not_answer_in_time_is_unhealthy(bot: Bot, serve: Probe) -> None:
+    served = await serve(bot, db_timeout=0.2)
+    reader = await db_of(bot).reader()
+    # The read connection busy for a while: the health query waits behind it.
+    slow = asyncio.create_task(
+        reader.execute_fetchall(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5000000) "
+            "SELECT count(*) FROM c"
+        )
+    )
+    await asyncio.sleep(0.05)
+    try:
+        status, body = await served.health()
+    finally:
+        await reader.interrupt()  # sqlite3.OperationalError: interrupted, for the slow query
+        await asyncio.gather(slow, return_exceptions=True)
+
+    assert status == 503
+    assert body["checks"]["database"] == {"ok": False, "error": "no answer within 0.2 s"}
+
+
+async def test_a_scheduler_that_stopped_ticking_is_unhealthy(
+    start_bot: Probe, serve: Probe
+) -> None:
+    bot = await start_bot(scheduler=True)
+    metrics = bot.application.metrics
+    assert metrics is not None and bot.application.job_queue is not None
+    await wait_for(lambda: metrics.seconds_since_tick() < 1.0 and metrics.ticks_running == 0)
+    served = await serve(bot, tick_stale_after=0.5)
+
+    ticking, body = await served.health()
+    assert ticking == 200 and body["checks"]["scheduler"]["running"] is True
+    bot.application.job_queue.scheduler.pause()  # the scheduler stopped ticking
+    await asyncio.sleep(0.7)
+    stopped, body = await served.health()
+
+    assert stopped == 503
+    assert body["checks"]["scheduler"]["ok"] is False
+    assert body["checks"]["scheduler"]["seconds_since_tick"] > 0.5
+
+
+async def test_a_stopping_bot_is_unhealthy_so_a_load_balancer_drains_it(
+    bot: Bot, serve: Probe
+) -> None:
+    stopping = asyncio.Event()
+    served = await serve(bot, stopping=stopping)
+    assert (await served.health())[0] == 200
+
+    stopping.set()
+    status, body = await served.health()
+
+    assert status == 503
+    assert body["checks"]["running"] == {"ok": False, "stopping": True}
+
+
+async def test_health_answers_are_not_logged_above_debug(
+    bot: Bot, serve: Probe, caplog: pytest.LogCaptureFixture
+) -> None:
+    served = await serve(bot)
+    await db_of(bot).close()
+    try:
+        await served.health()
+    finally:
+        await db_of(bot).open()
+
+    assert [r for r in caplog.records if r.levelname != "DEBUG" and "health" in r.name] == []
+
+
+# --- Metrics -------------------------------------------------------------------------------------
+
+
+async def test_metrics_parse_and_count_what_the_bot_did(
+    bot: Bot, serve: Probe, clock: FakeClock
+) -> None:
+    served = await serve(bot)
+    before = await served.metrics()
+    athlete = bot.user(4201)
+    # A flow with one 429 on the way: answered after Telegram's wait, once.
+    bot.api.fail(Fault("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1))
+    await start_plan(athlete)
+    await tick_at(bot, clock, SUNDAY_0800)  # on time
+    await tick_at(bot, clock, MONDAY_0800 + LATE_AFTER + timedelta(minutes=1))  # late
+
+    after = await served.metrics()
+
+    assert before["crampcoach_updates_handled_total"] == 0
+    handled = after["crampcoach_updates_handled_total"]
+    assert handled >= 5  # /cramp and the taps to a plan
+    messages = [call for call in bot.api.calls if spends_budget(call.method)]
+    assert after["crampcoach_messages_sent_total"] == len(messages) - 1  # not the refused one
+    assert after["crampcoach_telegram_429_total"] == 1
+    assert after["crampcoach_send_retries_total"] == 1
+    assert after["crampcoach_checkins_due_total"] == 2
+    assert after["crampcoach_checkins_late_total"] == 1
+    assert after["crampcoach_updates_in_hand"] == 0
+    assert after["crampcoach_scheduler_last_tick_timestamp_seconds"] > 0
+
+
+async def test_two_applications_count_apart(start_bot: Probe, serve: Probe) -> None:
+    one, two = await start_bot(), await start_bot()
+    await one.user(4301).send("/help")
+
+    counted = [
+        (await (await serve(bot)).metrics())["crampcoach_updates_handled_total"]
+        for bot in (one, two)
+    ]
+
+    assert counted == [1, 0]
