@@ -389,6 +389,11 @@ def _swap_in(source: Path, database: Path) -> Path | None:
     return aside
 
 
+# Files that belong to one database and go with it: SQLite's, and the reply log of the updates
+# it had in hand (bot.reply_log), which would mislead a replay from another database.
+_SIDE_FILES = ("-wal", "-shm", "-journal", "-replies")
+
+
 def _move_aside(database: Path) -> Path | None:
     """Rename the database (its WAL folded in first, or moved with it) to a dated name."""
     if not database.exists():
@@ -402,7 +407,7 @@ def _move_aside(database: Path) -> Path | None:
         counter += 1
         aside = database.with_name(f"{database.name}.before-restore-{stamp}-{counter}")
     os.rename(database, aside)
-    for suffix in ("-wal", "-shm", "-journal"):
+    for suffix in _SIDE_FILES:
         side = Path(f"{database}{suffix}")
         if side.exists():
             os.rename(side, Path(f"{aside}{suffix}"))
@@ -411,7 +416,7 @@ def _move_aside(database: Path) -> Path | None:
 
 def _move_back(aside: Path, database: Path) -> None:
     os.rename(aside, database)
-    for suffix in ("-wal", "-shm", "-journal"):
+    for suffix in _SIDE_FILES:
         side = Path(f"{aside}{suffix}")
         if side.exists():
             os.rename(side, Path(f"{database}{suffix}"))

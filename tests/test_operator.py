@@ -432,12 +432,14 @@ def test_restore_is_refused_while_the_bot_runs_then_brings_the_plan_back(
     status, line = restore(db, saved, tmp_path)
 
     assert status == 0, line
-    [aside] = tmp_path.glob("crampcoach.sqlite3.before-restore-*")
+    [aside] = tmp_path.glob("crampcoach.sqlite3.before-restore-*Z")
     assert aside.name in line
     assert read_rows(aside, "SELECT status FROM plans") == [("ended",)]
     assert read_rows(db, "SELECT status FROM plans") == [("active",)]
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     assert not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
+    # The old database's reply log goes with it: it speaks of that database's inbox.
+    assert Path(f"{aside}-replies").exists() and not Path(f"{db}-replies").exists()
 
     bot = BotProcess(env, tmp_path)
     try:
@@ -648,7 +650,7 @@ def test_restore_keeps_what_the_old_databases_wal_held(tmp_path: Path) -> None:
     status, line = restore(db, saved, tmp_path)
 
     assert status == 0, line
-    [aside] = tmp_path.glob("crampcoach.sqlite3.before-restore-*")
+    [aside] = tmp_path.glob("crampcoach.sqlite3.before-restore-*Z")
     assert not Path(f"{aside}-wal").exists()  # folded in, not needed beside it
     assert read_rows(aside, "SELECT user_id FROM users") == [(9,)]
     assert read_rows(db, "SELECT user_id FROM users") == []
