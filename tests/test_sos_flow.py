@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram import InlineKeyboardMarkup
 
 from bot.local_api import ApiCall, ChatMessage, LocalUser
 from bot.settings import Settings
@@ -736,3 +737,16 @@ async def test_hundred_users_in_the_flow_at_once_each_get_their_own_countdown(bo
         assert 0.3 <= done_at[user.chat_id] - sent_at[user.chat_id] < 1.0
         assert await conversation_state(bot, user) == sos.STRETCH
     assert len({episode.id for u in users for episode in await episodes_of(bot, u)}) == 100
+
+
+async def test_a_step_goes_out_exactly_as_send_message_would_send_it(bot: Bot) -> None:
+    """Steps are sent without parsing Telegram's answer back (conversations.replies.send): the
+    request itself is the same, the bot's HTML parse mode and the keyboard included."""
+    user = bot.user()
+    await user.send("/cramp")
+    [step] = bot.api.calls_of("sendMessage")
+    markup = InlineKeyboardMarkup.de_json(step.params["reply_markup"], None)
+    await bot.application.bot.send_message(user.chat_id, step.params["text"], reply_markup=markup)
+    same = bot.api.calls_of("sendMessage")[-1]
+    assert same.params == step.params
+    assert step.params["parse_mode"] == "HTML"
