@@ -45,9 +45,11 @@ class WriteResult:
     lastrowid: int | None
 
 
-_Params = tuple[object, ...] | dict[str, object]
-# A statement waiting for the next trip to the writer thread, and who waits for its result.
-_Queued = tuple[str, _Params, "asyncio.Future[WriteResult]"]
+Params = tuple[object, ...] | dict[str, object]
+Statement = tuple[str, Params]
+# Statements waiting for the next trip to the writer thread (several: one transaction), and
+# who waits for their results.
+_Queued = tuple[Sequence[Statement], "asyncio.Future[list[WriteResult]]"]
 
 
 class Database:
@@ -174,7 +176,7 @@ class Database:
             else:
                 await conn.execute("COMMIT")
 
-    async def execute_write(self, sql: str, params: _Params = ()) -> WriteResult:
+    async def execute_write(self, sql: str, params: Params = ()) -> WriteResult:
         """One write statement, committed: its own transaction, as if run alone.
 
         Statements asked for at the same time go to the writer thread together, in one trip,
@@ -186,10 +188,26 @@ class Database:
         ``write()`` transaction; each takes SQLite's write lock within the statement (no read
         snapshot held from before). A caller cancelled before the trip leaves its statement out.
         """
+        [result] = await self._queue([(sql, params)])
+        return result
+
+    async def transaction(self, statements: Sequence[Statement]) -> list[WriteResult]:
+        """A few write statements committed together, all or none, in one trip.
+
+        ``write()`` takes a trip for ``BEGIN``, one per statement and one for ``COMMIT``, with
+        the write lock held throughout; this is for a transaction that needs no reads and no
+        results in between. Shares its trip with concurrent ``execute_write`` calls, as those
+        do (see there). A failing statement rolls back the whole transaction and raises.
+        """
+        if not statements:
+            return []
+        return await self._queue(list(statements))
+
+    async def _queue(self, statements: Sequence[Statement]) -> list[WriteResult]:
         if self._writer is None:
             await self.open()
-        future: asyncio.Future[WriteResult] = asyncio.get_running_loop().create_future()
-        self._queued.append((sql, params, future))
+        future: asyncio.Future[list[WriteResult]] = asyncio.get_running_loop().create_future()
+        self._queued.append((statements, future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_writes())
         return await future
@@ -200,7 +218,7 @@ class Database:
         try:
             while self._queued:
                 async with self._write_lock:
-                    batch = [queued for queued in self._queued if not queued[2].cancelled()]
+                    batch = [queued for queued in self._queued if not queued[1].cancelled()]
                     self._queued = []
                     if not batch:
                         continue
@@ -208,13 +226,13 @@ class Database:
                         await self.open()
                     assert self._writer is not None
                     outcomes = await _run_in_thread(self._writer, batch)
-                for (_, _, future), outcome in zip(batch, outcomes, strict=True):
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():
                         continue
-                    if isinstance(outcome, WriteResult):
-                        future.set_result(outcome)
-                    else:
+                    if isinstance(outcome, Exception):
                         future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
                 batch = []
         except Exception as exc:
             # The trip itself failed (the connection is gone): everyone waiting hears why.
@@ -228,7 +246,7 @@ class Database:
     def _fail_waiting(self, batch: list[_Queued], exc: Exception | None) -> None:
         """The statements of a failed trip, and those queued after them: failed with ``exc``
         (cancelled if None), so no caller waits for a trip that will not come."""
-        for _, _, future in [*batch, *self._queued]:
+        for _, future in [*batch, *self._queued]:
             if not future.done():
                 if exc is None:
                     future.cancel()
@@ -259,32 +277,46 @@ class Database:
 
 async def _run_in_thread(
     writer: aiosqlite.Connection, batch: Sequence[_Queued]
-) -> list[WriteResult | Exception]:
-    """Run the statements one after another on the writer's thread, in one trip.
+) -> list[list[WriteResult] | Exception]:
+    """Run the queued statements one after another on the writer's thread, in one trip.
 
     aiosqlite has no public call for running several statements in one trip; ``_execute``
     (queue a function for its thread) is what its own methods use.
     """
-    statements = [(sql, params) for sql, params, _ in batch]
+    work = [statements for statements, _ in batch]
     outcomes: Any = await writer._execute(  # type: ignore[no-untyped-call]
-        _run_each, writer._conn, statements
+        _run_each, writer._conn, work
     )
     return outcomes  # type: ignore[no-any-return]
 
 
 def _run_each(
-    conn: sqlite3.Connection, statements: Sequence[tuple[str, _Params]]
-) -> list[WriteResult | Exception]:
-    """On the writer's thread: each statement in autocommit mode, a transaction of its own."""
-    outcomes: list[WriteResult | Exception] = []
-    for sql, params in statements:
+    conn: sqlite3.Connection, work: Sequence[Sequence[Statement]]
+) -> list[list[WriteResult] | Exception]:
+    """On the writer's thread: a lone statement in autocommit mode (a transaction of its own),
+    several in one transaction; an error is handed to its caller, as if it had run alone."""
+    outcomes: list[list[WriteResult] | Exception] = []
+    for statements in work:
+        atomic = len(statements) > 1
         try:
-            cursor = conn.execute(sql, params)
-        except Exception as exc:  # handed to its caller, as if it had run alone
+            if atomic:
+                conn.execute("BEGIN IMMEDIATE")
+            results = []
+            try:
+                for sql, params in statements:
+                    cursor = conn.execute(sql, params)
+                    results.append(WriteResult(cursor.rowcount, cursor.lastrowid))
+                    cursor.close()
+            except BaseException:
+                if atomic:
+                    conn.execute("ROLLBACK")
+                raise
+            if atomic:
+                conn.execute("COMMIT")
+        except Exception as exc:
             outcomes.append(exc)
         else:
-            outcomes.append(WriteResult(cursor.rowcount, cursor.lastrowid))
-            cursor.close()
+            outcomes.append(results)
     return outcomes
 
 

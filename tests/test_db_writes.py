@@ -94,3 +94,30 @@ async def test_a_write_after_close_opens_the_database_again(db: Database) -> Non
     await db.execute_write(INSERT_USER, (5,))
 
     assert await user_ids(db) == [5]
+
+
+async def test_a_transaction_commits_all_its_statements_and_returns_each_result(
+    db: Database,
+) -> None:
+    first, second = await db.transaction([(INSERT_USER, (1,)), (INSERT_USER, (2,))])
+
+    assert (first.lastrowid, second.lastrowid) == (1, 2)
+    assert await user_ids(db) == [1, 2]
+    assert await db.transaction([]) == []
+
+
+async def test_a_failing_statement_rolls_back_its_whole_transaction_and_only_that(
+    db: Database,
+) -> None:
+    await db.execute_write(INSERT_USER, (1,))
+
+    results = await asyncio.gather(
+        db.transaction([(INSERT_USER, (2,)), (INSERT_USER, (1,))]),  # the second is refused
+        db.execute_write(INSERT_USER, (3,)),
+        return_exceptions=True,
+    )
+
+    assert isinstance(results[0], sqlite3.IntegrityError)
+    assert await user_ids(db) == [1, 3]
+    await db.transaction([(INSERT_USER, (4,)), (INSERT_USER, (5,))])  # no transaction left open
+    assert await user_ids(db) == [1, 3, 4, 5]
