@@ -310,6 +310,26 @@ async def test_countdown_runs_in_the_job_queue_and_no_handler_sleeps(
     assert bot.api.calls_of("editMessageText") == []
 
 
+async def test_a_stretch_holds_two_jobs_however_many_edits_its_countdown_makes(
+    start_bot: Callable[..., Any],
+) -> None:
+    """Each edit schedules the next: one countdown job and the ten-minute check per episode,
+    so the job queue (a sorted list in APScheduler) grows by two per athlete in a cramp."""
+    bot = await start_bot(timings=Timings(stretch_hold=timedelta(seconds=0.8), countdown_edits=4))
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+    episode = await latest_episode(bot, user)
+    job_queue = bot.application.job_queue
+    names = sorted(job.name for job in job_queue.jobs())
+    assert names == [f"sos-countdown:{episode.id}", f"sos-medical-check:{episode.id}"]
+
+    stretch = bot.api.last_bot_message(user.chat_id)
+    await wait_for(lambda: texts.TIME_UP in bot_texts(bot.api, user.chat_id))
+
+    assert len(edits_of(bot.api, stretch)) == 4
+    assert [job.name for job in job_queue.jobs()] == [f"sos-medical-check:{episode.id}"]
+
+
 # --- Relief: salt, stretch again, eased ------------------------------------------------------
 
 
