@@ -3,11 +3,11 @@
     python -m bench.bench_timers                 # 10, 1,000 and 10,000 open episodes
     python -m bench.bench_timers --open 10 100000
 
-Each open episode in its relief steps has four jobs in python-telegram-bot's JobQueue: three
-countdown edits and the ten-minute check. With that many episodes open, we time what one more
-athlete's stretch costs the job queue: scheduling its four jobs, then cancelling them (the
-athlete answered), through the same functions the SOS flow calls. The floor: the same with
-10 open episodes.
+Each open episode in its relief steps has two jobs in python-telegram-bot's JobQueue: its
+countdown's next edit (each edit schedules the next) and the ten-minute check. With that many
+episodes open, we time what one more athlete's stretch costs the job queue: scheduling its
+jobs, then cancelling them (the athlete answered), through the same functions the SOS flow
+calls. The floor: the same with 10 open episodes.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def main() -> None:
         table(
             [
                 "open episodes",
-                "one stretch: schedule 4 jobs + cancel them",
+                "one stretch: schedule its jobs + cancel them",
                 f"beside {args.open[0]:,} open",
                 "the same, GC paused",
                 f"beside {args.open[0]:,} open",

@@ -509,11 +509,8 @@ def _check_html(params: dict[str, Any], text: str) -> None:
     if params.get("parse_mode") != "HTML":
         return
     open_tags: list[str] = []
-    position = 0
-    while position < len(text):
-        if text[position] != "<":
-            position += 1
-            continue
+    position = text.find("<")  # from one "<" to the next: Telegram's parsing, not the bot's
+    while position != -1:
         tag = _TAG.match(text, position)
         if tag is None or tag.group(2) not in _HTML_TAGS:
             raise _ApiError(f"Bad Request: can't parse entities: unsupported tag at {position}")
@@ -523,7 +520,7 @@ def _check_html(params: dict[str, Any], text: str) -> None:
                 raise _ApiError(f"Bad Request: can't parse entities: unexpected </{name}>")
         else:
             open_tags.append(name)
-        position = tag.end()
+        position = text.find("<", tag.end())
     if open_tags:
         raise _ApiError(f"Bad Request: can't parse entities: <{open_tags[-1]}> not closed")
 

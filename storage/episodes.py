@@ -72,19 +72,21 @@ async def start_episode(
     db: Database, user_id: int, started_at: datetime, *, is_recurrence: bool = False
 ) -> int:
     """Open a new episode. Any episode the user left open is closed as cancelled first."""
-    async with db.write() as conn:
-        await conn.execute(
-            "UPDATE episodes SET outcome = 'cancelled', ended_at = ? "
-            "WHERE user_id = ? AND outcome IS NULL",
-            (to_db(started_at), user_id),
-        )
-        cursor = await conn.execute(
-            "INSERT INTO episodes (user_id, started_at, is_recurrence) VALUES (?, ?, ?)",
-            (user_id, to_db(started_at), int(is_recurrence)),
-        )
-        episode_id = cursor.lastrowid
-    assert episode_id is not None
-    return episode_id
+    _, inserted = await db.transaction(
+        [
+            (
+                "UPDATE episodes SET outcome = 'cancelled', ended_at = ? "
+                "WHERE user_id = ? AND outcome IS NULL",
+                (to_db(started_at), user_id),
+            ),
+            (
+                "INSERT INTO episodes (user_id, started_at, is_recurrence) VALUES (?, ?, ?)",
+                (user_id, to_db(started_at), int(is_recurrence)),
+            ),
+        ]
+    )
+    assert inserted.lastrowid is not None
+    return inserted.lastrowid
 
 
 async def get_episode(db: Database, episode_id: int) -> Episode | None:

@@ -34,13 +34,12 @@ async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
     # Nearly always the user is known: one read, no write transaction.
     row = await db.fetch_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
     if row is None:
-        async with db.write() as conn:
-            await conn.execute(
-                "INSERT INTO users (user_id, first_seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (user_id, to_db(now)),
-            )
-            async with conn.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)) as cur:
-                row = await cur.fetchone()
+        await db.execute_write(
+            "INSERT INTO users (user_id, first_seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (user_id, to_db(now)),
+        )
+        # Committed: the read connection sees it (or the row a concurrent first contact made).
+        row = await db.fetch_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
     assert row is not None
     return User(
         user_id=row["user_id"],

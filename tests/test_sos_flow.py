@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from telegram import InlineKeyboardMarkup
 
 from bot.local_api import ApiCall, ChatMessage, LocalUser
 from bot.settings import Settings
@@ -307,6 +308,26 @@ async def test_countdown_runs_in_the_job_queue_and_no_handler_sleeps(
     assert took < 1.0
     assert "5 s" in last_text(bot.api, user.chat_id)
     assert bot.api.calls_of("editMessageText") == []
+
+
+async def test_a_stretch_holds_two_jobs_however_many_edits_its_countdown_makes(
+    start_bot: Callable[..., Any],
+) -> None:
+    """Each edit schedules the next: one countdown job and the ten-minute check per episode,
+    so the job queue (a sorted list in APScheduler) grows by two per athlete in a cramp."""
+    bot = await start_bot(timings=Timings(stretch_hold=timedelta(seconds=0.8), countdown_edits=4))
+    user = bot.user()
+    await walk_to(user, sos.STRETCH)
+    episode = await latest_episode(bot, user)
+    job_queue = bot.application.job_queue
+    names = sorted(job.name for job in job_queue.jobs())
+    assert names == [f"sos-countdown:{episode.id}", f"sos-medical-check:{episode.id}"]
+
+    stretch = bot.api.last_bot_message(user.chat_id)
+    await wait_for(lambda: texts.TIME_UP in bot_texts(bot.api, user.chat_id))
+
+    assert len(edits_of(bot.api, stretch)) == 4
+    assert [job.name for job in job_queue.jobs()] == [f"sos-medical-check:{episode.id}"]
 
 
 # --- Relief: salt, stretch again, eased ------------------------------------------------------
@@ -736,3 +757,16 @@ async def test_hundred_users_in_the_flow_at_once_each_get_their_own_countdown(bo
         assert 0.3 <= done_at[user.chat_id] - sent_at[user.chat_id] < 1.0
         assert await conversation_state(bot, user) == sos.STRETCH
     assert len({episode.id for u in users for episode in await episodes_of(bot, u)}) == 100
+
+
+async def test_a_step_goes_out_exactly_as_send_message_would_send_it(bot: Bot) -> None:
+    """Steps are sent without parsing Telegram's answer back (conversations.replies.send): the
+    request itself is the same, the bot's HTML parse mode and the keyboard included."""
+    user = bot.user()
+    await user.send("/cramp")
+    [step] = bot.api.calls_of("sendMessage")
+    markup = InlineKeyboardMarkup.de_json(step.params["reply_markup"], None)
+    await bot.application.bot.send_message(user.chat_id, step.params["text"], reply_markup=markup)
+    same = bot.api.calls_of("sendMessage")[-1]
+    assert same.params == step.params
+    assert step.params["parse_mode"] == "HTML"

@@ -4,7 +4,8 @@ No handler sleeps: each is a job on python-telegram-bot's job queue.
 
 * The countdown is a few edits of one message. Only a few, since every edit is an API call and
   Telegram allows about one message a second per chat. It is a convenience: if the bot restarts
-  mid-count, the buttons on the message still work.
+  mid-count, the buttons on the message still work. One job at a time: each edit schedules the
+  next, so an episode holds two jobs (not one per edit) and a stretch schedules two.
 * The ten-minute check asks once more whether the cramp has eased (NHS, "Leg cramps": a cramp
   lasting more than about ten minutes needs medical advice). Jobs do not survive a restart, so
   :func:`rearm` schedules again the checks of episodes still in progress.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -30,19 +31,31 @@ from storage import episodes
 
 _LOGGER = logging.getLogger(__name__)
 
-_JOB_ID = "sos-countdown:{episode_id}:{n}"
-# Each edit is a job with its own id (see conversations.jobs); cancelling looks up this many.
-MAX_EDITS = 10
+_JOB_ID = "sos-countdown:{episode_id}"  # the countdown's next edit (see conversations.jobs)
+MAX_EDITS = 10  # edits a countdown at most: each is an API call
 TEN_MINUTE_JOB = "sos-medical-check:{episode_id}"
 
 
 @dataclass(frozen=True)
 class _Tick:
+    """The countdown's next edit: the ``n``-th of ``edits`` spread evenly over ``hold``."""
+
     chat_id: int
     message_id: int
+    episode_id: int
     instructions: str
-    seconds_left: int
+    hold: timedelta
+    edits: int
+    n: int
     buttons: InlineKeyboardMarkup
+
+    @property
+    def step(self) -> timedelta:
+        return self.hold / self.edits
+
+    @property
+    def seconds_left(self) -> int:
+        return math.ceil((self.hold - self.step * self.n).total_seconds())
 
 
 def render(instructions: str, left: timedelta) -> str:
@@ -65,22 +78,21 @@ def start_countdown(
     """Schedule ``edits`` edits spread evenly over ``hold``; the last one says time's up."""
     if job_queue is None or edits < 1:
         return
-    cancel_countdown(job_queue, episode_id)
     edits = min(edits, MAX_EDITS)
-    step = hold / edits
-    for n in range(1, edits + 1):
-        left = hold - step * n
-        tick = _Tick(chat_id, message_id, instructions, math.ceil(left.total_seconds()), buttons)
-        job_id = _JOB_ID.format(episode_id=episode_id, n=n)
-        jobs.run_once(job_queue, _edit, step * n, job_id=job_id, data=tick, chat_id=chat_id)
+    tick = _Tick(chat_id, message_id, episode_id, instructions, hold, edits, 1, buttons)
+    _schedule(job_queue, tick)  # replaces a countdown of this episode still running
+
+
+def _schedule(job_queue: JobQueue[Any], tick: _Tick) -> None:
+    job_id = _JOB_ID.format(episode_id=tick.episode_id)
+    jobs.run_once(job_queue, _edit, tick.step, job_id=job_id, data=tick, chat_id=tick.chat_id)
 
 
 def cancel_countdown(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
     """Stop a countdown (the athlete answered before it ended)."""
     if job_queue is None:
         return
-    for n in range(1, MAX_EDITS + 1):
-        jobs.cancel(job_queue, _JOB_ID.format(episode_id=episode_id, n=n))
+    jobs.cancel(job_queue, _JOB_ID.format(episode_id=episode_id))
 
 
 async def _edit(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -88,7 +100,11 @@ async def _edit(context: ContextTypes.DEFAULT_TYPE) -> None:
     tick = context.job.data
     assert isinstance(tick, _Tick)
     text = render(tick.instructions, timedelta(seconds=tick.seconds_left))
-    done = tick.seconds_left <= 0
+    done = tick.n >= tick.edits
+    if not done and context.job_queue is not None:
+        # The next edit is scheduled before this one goes out: an answer while it is on its
+        # way cancels the rest.
+        _schedule(context.job_queue, replace(tick, n=tick.n + 1))
     try:
         # The last edit takes the buttons off: they move to the new prompt below.
         await context.bot.edit_message_text(
