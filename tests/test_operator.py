@@ -432,7 +432,7 @@ def test_restore_is_refused_while_the_bot_runs_then_brings_the_plan_back(
     status, line = restore(db, saved, tmp_path)
 
     assert status == 0, line
-    [aside] = tmp_path.glob("crampcoach.sqlite3.before-restore-*Z")
+    [aside] = tmp_path.glob("crampcoach.sqlite3.before-restore-*[0-9]Z")
     assert aside.name in line
     assert read_rows(aside, "SELECT status FROM plans") == [("ended",)]
     assert read_rows(db, "SELECT status FROM plans") == [("active",)]
@@ -650,7 +650,7 @@ def test_restore_keeps_what_the_old_databases_wal_held(tmp_path: Path) -> None:
     status, line = restore(db, saved, tmp_path)
 
     assert status == 0, line
-    [aside] = tmp_path.glob("crampcoach.sqlite3.before-restore-*Z")
+    [aside] = tmp_path.glob("crampcoach.sqlite3.before-restore-*[0-9]Z")
     assert not Path(f"{aside}-wal").exists()  # folded in, not needed beside it
     assert read_rows(aside, "SELECT user_id FROM users") == [(9,)]
     assert read_rows(db, "SELECT user_id FROM users") == []
