@@ -50,6 +50,7 @@ from typing import Any
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.transport import WrappedRequest
 from conversations.replies import probably_delivered
 
 _LOGGER = logging.getLogger(__name__)
@@ -203,23 +204,13 @@ def is_logged(method: str) -> bool:
     return method.startswith(_LOGGED_PREFIXES) and method not in _NOT_LOGGED
 
 
-class ReplyLoggingRequest(BaseRequest):
+class ReplyLoggingRequest(WrappedRequest):
     """The bot's transport: replies of an update logged once accepted, and not sent again
     when the update is handled again after a crash (see the module)."""
 
     def __init__(self, inner: BaseRequest, log: ReplyLog) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.log = log
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
 
     async def do_request(
         self,

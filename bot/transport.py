@@ -27,11 +27,11 @@ class ServerError(NetworkError):
         self.status = status
 
 
-class ServerErrorAwareRequest(BaseRequest):
-    """Wraps a transport (HTTPX in production, the local Bot API in tests)."""
+class WrappedRequest(BaseRequest):
+    """A transport around another one: its life cycle and timeouts are the inner one's."""
 
-    def __init__(self, inner: BaseRequest | None = None) -> None:
-        self.inner = inner or HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE)
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
 
     async def initialize(self) -> None:
         await self.inner.initialize()
@@ -42,6 +42,13 @@ class ServerErrorAwareRequest(BaseRequest):
     @property
     def read_timeout(self) -> float | None:
         return self.inner.read_timeout
+
+
+class ServerErrorAwareRequest(WrappedRequest):
+    """Wraps a transport (HTTPX in production, the local Bot API in tests)."""
+
+    def __init__(self, inner: BaseRequest | None = None) -> None:
+        super().__init__(inner or HTTPXRequest(connection_pool_size=CONNECTION_POOL_SIZE))
 
     async def do_request(
         self,
