@@ -78,7 +78,15 @@ NOT_PERSONAL: Mapping[str, str] = {
 }
 
 _BOOLEANS = frozenset(
-    {"hot_conditions", "heavy_clothing", "is_recurrence", "reminded", "warning_sign", "alerts"}
+    {
+        "hot_conditions",
+        "heavy_clothing",
+        "is_recurrence",
+        "reminded",
+        "warning_sign",
+        "alerts",
+        "helper",
+    }
 )
 
 

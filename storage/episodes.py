@@ -41,6 +41,11 @@ class Episode:
     hot_conditions: bool | None
     heavy_clothing: bool | None
     is_recurrence: bool
+    # Which screens of warning signs were shown and answered: None (neither), "first" (the
+    # first screen only) or "all" (every sign in rules.red_flags was shown).
+    signs_cleared: str | None = None
+    # Someone helping the person who is cramping (a teammate, a coach): no plan, no alerts.
+    helper: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -65,6 +70,8 @@ def _episode(row: aiosqlite.Row) -> Episode:
         hot_conditions=None if hot is None else bool(hot),
         heavy_clothing=None if heavy is None else bool(heavy),
         is_recurrence=bool(row["is_recurrence"]),
+        signs_cleared=row["signs_cleared"],
+        helper=bool(row["helper"]),
     )
 
 

@@ -201,6 +201,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE plans ADD COLUMN attention TEXT;
         """,
     ),
+    Migration(
+        6,
+        "safety third pass: signs cleared, helper episodes, plans on hold, the user's zone",
+        """
+        ALTER TABLE episodes ADD COLUMN signs_cleared TEXT
+            CHECK (signs_cleared IN ('first', 'all'));
+        ALTER TABLE episodes ADD COLUMN helper INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE plans ADD COLUMN held_since TEXT;
+        ALTER TABLE plans ADD COLUMN held_for TEXT;
+        ALTER TABLE users ADD COLUMN zone TEXT;
+        ALTER TABLE users ADD COLUMN country_asked_at TEXT
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
