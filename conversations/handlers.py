@@ -12,7 +12,9 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from conversations import account, general, membership, start
 from conversations.commands import is_known_command
-from conversations.plan import checkin, commands, settings, setup, typed, views
+from conversations.plan import checkin, commands, offer, settings, setup, typed, views
+from conversations.sos import steps as sos_steps
+from conversations.sos import views as sos_views
 from conversations.sos.flow import build_sos_conversation
 from conversations.team import coach, groups, join
 
@@ -27,6 +29,9 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         *start.handlers(),
         *general.command_handlers(),
         # The recovery plan: commands, set-up and settings buttons, the daily check-in.
+        CommandHandler("plan", offer.offer_plan, filters=PRIVATE),
+        MessageHandler(PRIVATE & offer.OFFER_LABEL, offer.offer_plan),
+        sos_views.INFO_BUTTONS.handler(sos_steps.on_info),
         CommandHandler("today", commands.today, filters=PRIVATE),
         CommandHandler("progress", commands.progress, filters=PRIVATE),
         CommandHandler("settings", settings.settings, filters=PRIVATE),

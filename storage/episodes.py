@@ -119,6 +119,16 @@ async def latest_episode_of(db: Database, user_id: int) -> Episode | None:
     return None if row is None else _episode(row)
 
 
+async def latest_own_episode_of(db: Database, user_id: int) -> Episode | None:
+    """The user's most recent cramp of their own (not one they helped someone through)."""
+    row = await db.fetch_one(
+        "SELECT * FROM episodes WHERE user_id = ? AND helper = 0 "
+        "ORDER BY started_at DESC, id DESC LIMIT 1",
+        (user_id,),
+    )
+    return None if row is None else _episode(row)
+
+
 async def episodes_of(db: Database, user_id: int) -> list[Episode]:
     rows = await db.fetch_all(
         "SELECT * FROM episodes WHERE user_id = ? ORDER BY started_at", (user_id,)
@@ -149,10 +159,38 @@ async def note_red_flag(db: Database, episode_id: int, red_flag: str) -> None:
         await conn.execute("UPDATE episodes SET red_flag = ? WHERE id = ?", (red_flag, episode_id))
 
 
+async def set_helper(db: Database, episode_id: int) -> None:
+    """The person using the bot is helping someone else through this cramp."""
+    await db.execute_write("UPDATE episodes SET helper = 1 WHERE id = ?", (episode_id,))
+
+
+async def clear_signs(db: Database, episode_id: int, cleared: str) -> None:
+    """Record which screens of warning signs were shown: ``first``, or ``all`` (never back)."""
+    await db.execute_write(
+        "UPDATE episodes SET signs_cleared = ? WHERE id = ? "
+        "AND (signs_cleared IS NULL OR signs_cleared != 'all')",
+        (cleared, episode_id),
+    )
+
+
+async def mark_recurrence(db: Database, episode_id: int) -> None:
+    """This cramp restarted a recovery plan that was running."""
+    await db.execute_write("UPDATE episodes SET is_recurrence = 1 WHERE id = ?", (episode_id,))
+
+
+async def escalate_after_easing(db: Database, episode_id: int, red_flag: str) -> None:
+    """A warning sign answered after the cramp eased (the late check): sent to help."""
+    await db.execute_write(
+        "UPDATE episodes SET outcome = 'escalated', red_flag = ? "
+        "WHERE id = ? AND outcome = 'eased'",
+        (red_flag, episode_id),
+    )
+
+
 async def starts_since(db: Database, user_id: int, since: datetime) -> list[datetime]:
     """When the user's cramps started since ``since``, leaving out cancelled episodes."""
     rows = await db.fetch_all(
-        "SELECT started_at FROM episodes WHERE user_id = ? AND started_at >= ? "
+        "SELECT started_at FROM episodes WHERE user_id = ? AND started_at >= ? AND helper = 0 "
         "AND (outcome IS NULL OR outcome != 'cancelled') ORDER BY started_at",
         (user_id, to_db(since)),
     )

@@ -442,7 +442,8 @@ async def athlete_facts(db: Database, member: Member) -> AthleteFacts:
     episode = await db.fetch_one(
         "SELECT MAX(started_at) AS started, "
         "MAX(CASE WHEN red_flag IS NOT NULL THEN started_at END) AS flagged "
-        "FROM episodes WHERE user_id = ? AND (outcome IS NULL OR outcome != 'cancelled')",
+        "FROM episodes WHERE user_id = ? AND helper = 0 "
+        "AND (outcome IS NULL OR outcome != 'cancelled')",
         (member.user_id,),
     )
     flagged = None if episode is None else from_db_or_none(episode["flagged"])

@@ -100,3 +100,9 @@ async def set_pending_invite(db: Database, user_id: int, token: str | None) -> N
         await conn.execute(
             "UPDATE users SET pending_invite = ? WHERE user_id = ?", (token, user_id)
         )
+
+
+async def zone_of(db: Database, user_id: int) -> str | None:
+    """The user's own time zone (from a shared location or a pick), if known."""
+    row = await db.fetch_one("SELECT zone FROM users WHERE user_id = ?", (user_id,))
+    return None if row is None else row["zone"]

@@ -29,6 +29,7 @@ STATES = (
     sos.MUSCLE,
     sos.STRETCH,
     sos.SALT,
+    sos.LATE_SIGNS,
     sos.ACTIVITY,
     sos.TIME_INTO,
     sos.HEAT,
@@ -40,7 +41,8 @@ _PATH: dict[str, str] = {
     sos.TRIAGE: texts.NO_FLAG_OTHER,  # → MUSCLE (the calf button goes straight to STRETCH)
     sos.MUSCLE: texts.MUSCLE_LABELS["calf"],
     sos.STRETCH: texts.NOT_YET,  # → SALT
-    sos.SALT: texts.EASED,  # → ACTIVITY
+    sos.SALT: texts.EASED,  # → LATE_SIGNS (the signs behind "More warning signs…")
+    sos.LATE_SIGNS: texts.NONE_OF_THESE,  # → the aftercare and ACTIVITY
     sos.ACTIVITY: texts.ACTIVITY_LABELS["running"],
     sos.TIME_INTO: texts.TIME_INTO_LABELS["30-60"],
     sos.HEAT: texts.YES,
@@ -53,6 +55,7 @@ NEXT_STEP: dict[str, tuple[str, str]] = {
     sos.MUSCLE: (texts.MUSCLE_LABELS["calf"], "<b>Stretch gently"),
     sos.STRETCH: (texts.NOT_YET, "salt"),
     sos.SALT: (texts.NOT_YET, texts.REPEAT_STRETCH),
+    sos.LATE_SIGNS: (texts.NONE_OF_THESE, texts.ASK_ACTIVITY),
     sos.ACTIVITY: (texts.ACTIVITY_LABELS["running"], texts.ASK_TIME_INTO),
     sos.TIME_INTO: (texts.TIME_INTO_LABELS["30-60"], texts.ASK_HEAT),
     sos.HEAT: (texts.YES, texts.ASK_CLOTHING),
@@ -65,6 +68,7 @@ STEP_TEXT: dict[str, str] = {
     sos.MUSCLE: texts.ASK_MUSCLE,
     sos.STRETCH: "Stretch gently",
     sos.SALT: "salty",
+    sos.LATE_SIGNS: "One last check",
     sos.ACTIVITY: "What were you doing?",
     sos.TIME_INTO: "How far into it",
     sos.HEAT: "Was it hot?",

@@ -55,6 +55,7 @@ async def ease_a_cramp(user: LocalUser) -> None:
     await user.send("/cramp")
     await user.press(sos_texts.NO_FLAG_CALF)
     await user.press(sos_texts.EASED)
+    await user.press(sos_texts.NONE_OF_THESE)  # the warning signs not shown on the first screen
     await user.press(sos_texts.SKIP_ALL)
 
 
@@ -65,6 +66,7 @@ async def ease_a_cramp_in(user: LocalUser, muscle: str) -> None:
     await user.press(sos_texts.NO_FLAG_OTHER)
     await user.press(sos_texts.MUSCLE_LABELS[muscle])
     await user.press(sos_texts.EASED)
+    await user.press(sos_texts.NONE_OF_THESE)  # the warning signs not shown on the first screen
     await user.press(sos_texts.SKIP_ALL)
 
 
@@ -80,6 +82,7 @@ async def ease_a_cramp_answering(
     await user.send("/cramp")
     await user.press(sos_texts.NO_FLAG_CALF)
     await user.press(sos_texts.EASED)
+    await user.press(sos_texts.NONE_OF_THESE)  # the warning signs not shown on the first screen
     await user.press(sos_texts.ACTIVITY_LABELS[activity])
     await user.press(sos_texts.TIME_INTO_LABELS[time_into])
     await user.press(sos_texts.YES if hot else sos_texts.NO)

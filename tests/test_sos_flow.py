@@ -22,6 +22,7 @@ from conversations.services import Timings
 from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import red_flags as flag_texts
+from conversations.texts import plan as plan_texts
 from conversations.texts import sos as texts
 from rules.red_flags import MORE_SIGNS_ORDER, SCREEN_ORDER, URGENCY, RedFlag, Urgency
 from storage.episodes import Outcome
@@ -79,7 +80,12 @@ async def test_every_way_in_starts_the_flow_even_before_start(bot: Bot, first_me
 
     [reply] = bot.api.bot_messages(user.chat_id)
     assert reply.text == texts.FIRST_AID_AND_SCREEN
-    assert reply.button_labels == [*NO_FLAG_LABELS, *RED_FLAG_LABELS, texts.MORE_SIGNS]
+    assert reply.button_labels == [
+        *NO_FLAG_LABELS,
+        *RED_FLAG_LABELS,
+        texts.MORE_SIGNS,
+        texts.HELPING,
+    ]
     assert await conversation_state(bot, user) == sos.TRIAGE
 
 
@@ -93,13 +99,14 @@ async def test_first_reply_has_first_aid_and_every_warning_sign_on_two_screens(b
     assert "Quick check" in reply.text
     assert reply.button_labels == [
         "✅ None: it's my calf",
-        "✅ None: another muscle, or at rest",
+        "✅ None: something else",
         "🫁 Chest pain or short of breath",
         "😵 Confused, fainted, vomiting or dark pee",
         "🔥 Very hot skin or a high temperature",
         "⚡ Cramps in several muscles at once",
         "💥 A pop, a kick feeling, can't go on tiptoe",
         "More warning signs…",
+        "🤝 I'm helping someone",
     ]
 
     await user.press(texts.MORE_SIGNS)
@@ -384,6 +391,7 @@ async def test_eased_records_duration_and_what_helped(
     clock.advance(minutes=3)
 
     await user.press("✅ Eased")
+    await user.press(texts.NONE_OF_THESE)
 
     aftercare = newest_containing(bot.api, user.chat_id, "it eased after")
     assert "it eased after <b>about 3 minutes</b>" in aftercare.text
@@ -400,6 +408,7 @@ async def test_eased_within_a_minute_says_so(bot: Bot) -> None:
     user = bot.user()
     await walk_to(user, sos.STRETCH)
     await user.press("✅ Eased")
+    await user.press(texts.NONE_OF_THESE)
     assert (
         "eased after <b>less than a minute</b>"
         in newest_containing(bot.api, user.chat_id, "eased after").text
@@ -410,6 +419,7 @@ async def test_circumstances_are_asked_in_order_and_stored(bot: Bot) -> None:
     user = bot.user()
     await walk_to(user, sos.STRETCH)
     await user.press("✅ Eased")
+    await user.press(texts.NONE_OF_THESE)
     aftercare = newest_containing(bot.api, user.chat_id, "What now")
     asked = [last_text(bot.api, user.chat_id)]
     labels = [bot.api.last_bot_message(user.chat_id).button_labels]
@@ -433,8 +443,11 @@ async def test_circumstances_are_asked_in_order_and_stored(bot: Bot) -> None:
     assert aftercare.message_id < newest_containing(bot.api, user.chat_id, asked[0]).message_id
     done = bot.api.last_bot_message(user.chat_id)
     assert done.message_id > last_question.message_id
-    assert done.text.endswith("Thanks, noted. Tap <b>🆘 Cramp</b> if another cramp starts.")
+    assert done.text.startswith("Thanks, noted. Tap <b>🆘 Cramp</b> if another cramp starts.")
     assert "What now" not in done.text
+    # The plan offer comes last, so it stays the newest buttons.
+    assert done.text.endswith(plan_texts.OFFER)
+    assert done.button_labels == [plan_texts.OFFER_BUTTON, texts.WHY_IT_HAPPENED]
     episode = await latest_episode(bot, user)
     assert (episode.activity, episode.time_into) == ("cycling", "60-120")
     assert (episode.hot_conditions, episode.heavy_clothing) == (True, False)
@@ -463,7 +476,7 @@ async def test_each_answer_is_stored_before_the_next_question(bot: Bot) -> None:
         (sos.CLOTHING, texts.SKIP),
     ],
 )
-async def test_skip_ends_the_questions_with_a_thank_you(bot: Bot, state: str, skip: str) -> None:
+async def test_skip_ends_the_questions_with_the_plan_offer(bot: Bot, state: str, skip: str) -> None:
     user = bot.user()
     await walk_to(user, state)
     before = await latest_episode(bot, user)
@@ -473,8 +486,10 @@ async def test_skip_ends_the_questions_with_a_thank_you(bot: Bot, state: str, sk
 
     [done] = bot.api.bot_messages(user.chat_id)[-1:]
     assert done.message_id > skipped.message_id
-    assert done.text == "Thanks, noted. Tap <b>🆘 Cramp</b> if another cramp starts."
-    assert done.inline_buttons == []
+    assert done.text == (
+        f"No problem. Tap <b>🆘 Cramp</b> if another cramp starts.\n\n{plan_texts.OFFER}"
+    )
+    assert done.button_labels == [plan_texts.OFFER_BUTTON, texts.WHY_IT_HAPPENED]
     assert await latest_episode(bot, user) == before  # nothing stored for the skipped ones
     assert await conversation_state(bot, user) is None
 
@@ -485,10 +500,10 @@ async def test_aftercare_note_and_the_sos_keyboard_come_as_soon_as_it_eased(bot:
 
     aftercare = newest_containing(bot.api, user.chat_id, "What now")
     assert "rest the calf and ice it" in aftercare.text
-    assert "No massage for the first 24 hours" in aftercare.text
-    assert "from day 3" in aftercare.text
-    assert "No strength work for the first two weeks" in aftercare.text
-    assert "🆘 Cramp" in aftercare.text
+    assert "No massage for 24 hours" in aftercare.text
+    # No time zone known yet: the day is counted, not named.
+    assert "From <b>day 3 (today is day 0)</b>" in aftercare.text
+    assert "No strength work for two weeks, until <b>day 14</b>" in aftercare.text
     assert aftercare.inline_buttons == []
     assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
     keyboard = bot.api.reply_keyboards[user.chat_id]

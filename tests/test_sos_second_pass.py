@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.local_api import ChatMessage, LocalUser
+from conversations.replies import sos_text
 from conversations.services import Timings
 from conversations.sos import states as sos
 from conversations.texts import common
@@ -71,19 +72,23 @@ def lines_of(text: str) -> list[str]:
 
 
 async def ease_calf_cramp(user: LocalUser) -> None:
-    """/cramp, the one-tap calf, then Eased (the questions are left open)."""
+    """/cramp, the one-tap calf, then Eased and no late warning sign (the questions are left
+    open)."""
     await user.send("/cramp")
     await user.press(texts.NO_FLAG_CALF)
     await user.press(texts.EASED)
+    await user.press(texts.NONE_OF_THESE)
 
 
 async def aftercare_of_a_cramp(bot: Bot, user: LocalUser) -> str:
-    """An eased calf cramp with its questions skipped; the aftercare it got."""
+    """An eased calf cramp with its questions skipped; what came with the aftercare (any
+    medical advice first, in a message of its own)."""
     before = len(bot.api.bot_messages(user.chat_id))
     await ease_calf_cramp(user)
-    [aftercare] = [m for m in new_messages(bot, user, before) if "What now" in m.text]
+    sent = new_messages(bot, user, before)
+    assert any("What now" in m.text for m in sent)
     await user.press(texts.SKIP_ALL)
-    return aftercare.text
+    return "\n\n".join(m.text for m in sent)
 
 
 # --- Relief first ----------------------------------------------------------------------------
@@ -351,27 +356,29 @@ async def test_a_cramp_message_after_it_eased_starts_a_new_episode_directly(
 # --- Eased: the aftercare at once ------------------------------------------------------------
 
 
-async def test_eased_shows_the_aftercare_and_the_plan_offer_before_any_question(bot: Bot) -> None:
+async def test_eased_shows_the_unseen_signs_then_the_aftercare_before_any_question(
+    bot: Bot,
+) -> None:
     user = bot.user()
     await user.send("/cramp")
     await user.press(texts.NO_FLAG_CALF)
     before = len(bot.api.bot_messages(user.chat_id))
 
     await user.press(texts.EASED)
+    await user.press(texts.NONE_OF_THESE)
 
-    aftercare, offer, question = new_messages(bot, user, before)
+    late, aftercare, question = new_messages(bot, user, before)
+    assert late.text == texts.LATE_SIGNS_QUESTION
     assert aftercare.text.startswith("✅ Good, it eased after <b>less than a minute</b>.")
     for fact in (
         "rest the calf and ice it",
-        "No massage for the first 24 hours",
-        "Start exercise again from day 3",
-        "No strength work for the first two weeks",
-        texts.PREVENT,
+        "No massage for 24 hours",
+        "exercise again gradually",
+        "No strength work for two weeks",
     ):
         assert fact in aftercare.text, fact
+    assert texts.PREVENT not in aftercare.text  # behind "Why it happened", after the questions
     assert aftercare.inline_buttons == []
-    assert offer.text == plan_texts.OFFER
-    assert offer.button_labels == [plan_texts.OFFER_BUTTON]
     assert question.text == texts.ASK_ACTIVITY
     assert question.button_labels[-1] == texts.SKIP_ALL
     assert bot.api.reply_keyboards[user.chat_id] is not None  # the 🆘 keyboard is back
@@ -391,20 +398,23 @@ async def test_the_aftercare_names_the_muscle(bot: Bot, label: str, named: str) 
     await user.press(texts.MUSCLE_LABELS[label])
 
     await user.press(texts.EASED)
+    await user.press(texts.NONE_OF_THESE)
 
     aftercare = newest_containing(bot.api, user.chat_id, "What now").text
     assert named in aftercare
     assert "calf" not in aftercare
 
 
-async def test_skip_these_questions_ends_with_questions_done(bot: Bot) -> None:
+async def test_skip_these_questions_ends_with_the_plan_offer(bot: Bot) -> None:
     user = bot.user()
     await ease_calf_cramp(user)
     before = await latest_episode(bot, user)
 
     await user.press(texts.SKIP_ALL)
 
-    assert last_text(bot.api, user.chat_id) == QUESTIONS_DONE
+    done = bot.api.last_bot_message(user.chat_id)
+    assert done.text.startswith(sos_text(texts.QUESTIONS_SKIPPED))
+    assert done.button_labels == [plan_texts.OFFER_BUTTON, texts.WHY_IT_HAPPENED]
     assert await conversation_state(bot, user) is None
     assert await latest_episode(bot, user) == before
 
@@ -431,12 +441,16 @@ async def test_a_cramp_that_eased_after_ten_minutes_gets_medical_advice(
     await user.send("/cramp")
     await user.press(texts.NO_FLAG_CALF)
     clock.advance(minutes=minutes)
+    before = len(bot.api.bot_messages(user.chat_id))
 
     await user.press(texts.EASED)
+    await user.press(texts.NONE_OF_THESE)
 
+    sent = [m.text for m in new_messages(bot, user, before)]
     aftercare = newest_containing(bot.api, user.chat_id, "What now").text
-    assert (texts.EASED_AFTER_LONG in aftercare) is long
-    assert "What now" in aftercare  # the aftercare comes all the same
+    # The medical advice comes first, in a message of its own; the aftercare all the same.
+    assert (texts.EASED_AFTER_LONG in sent[1]) is long
+    assert texts.EASED_AFTER_LONG not in aftercare
 
 
 async def test_a_third_cramp_within_seven_days_gets_gp_advice(bot: Bot, clock: FakeClock) -> None:
@@ -480,10 +494,9 @@ async def test_a_recurrence_during_a_plan_gets_gp_advice(bot: Bot, clock: FakeCl
     await ease_calf_cramp(user)
 
     texts_sent = [m.text for m in new_messages(bot, user, before)]
-    aftercare = next(t for t in texts_sent if "What now" in t)
-    assert texts.FREQUENT_CRAMPS in aftercare
-    assert plan_texts.RECURRENCE in texts_sent
-    assert plan_texts.OFFER not in texts_sent
+    assert texts.FREQUENT_CRAMPS in texts_sent
+    assert texts.PLAN_RESTARTS in texts_sent
+    assert plan_texts.OFFER not in "\n".join(texts_sent)
     assert (await latest_episode(bot, user)).is_recurrence
 
 
@@ -629,21 +642,20 @@ async def test_the_pattern_line_shows_once_two_cramps_came_on_hot_days(
     assert line == "📊 2 of your 2 cramps came on hot days."
 
     await ease_calf_cramp(user)
-    first = newest_containing(bot.api, user.chat_id, "What now").text
     await answer_questions(user, hot=True)
+    first_done = last_text(bot.api, user.chat_id)
     clock.advance(days=1)
     await ease_calf_cramp(user)
-    second = newest_containing(bot.api, user.chat_id, "What now").text
     await answer_questions(user, hot=True)
     second_done = last_text(bot.api, user.chat_id)
     clock.advance(days=1)
     await ease_calf_cramp(user)
-    third = newest_containing(bot.api, user.chat_id, "What now").text
+    await user.press(texts.SKIP_ALL)
+    third_done = last_text(bot.api, user.chat_id)
 
-    assert "📊" not in first
-    assert line not in second  # its own answers were not in yet
-    assert second_done == f"{line}\n\n{QUESTIONS_DONE}"
-    assert line in third
+    assert "📊" not in first_done
+    assert second_done.startswith(f"{line}\n\n{QUESTIONS_DONE}")
+    assert third_done.startswith(line)
 
 
 # --- /prevent --------------------------------------------------------------------------------

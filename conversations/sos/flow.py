@@ -24,7 +24,7 @@ from conversations import keyboards, start
 from conversations.buttons import of_flow
 from conversations.commands import MENTIONS_CRAMP, SOS_BUTTON, is_known_command
 from conversations.general import expired_button, show_help
-from conversations.plan import setup, typed
+from conversations.plan import offer, setup, typed
 from conversations.replies import sos_text, user_id_of
 from conversations.services import Services, services
 from conversations.sos import steps, views
@@ -33,6 +33,7 @@ from conversations.sos.states import (
     CONTEXT,
     END,
     FLOW,
+    LATE_SIGNS,
     MORE_FLAGS,
     MUSCLE,
     OPEN_EPISODE_STATES,
@@ -87,7 +88,7 @@ def nudge(state: str, lead: str = common.NUDGE, *, new_cramp: bool = False) -> s
 
 async def _episode_of_step(svc: Services, state: str, user_id: int) -> Episode | None:
     """The episode a step belongs to, if it is recent enough to resume."""
-    if state in ABOUT_COLUMNS:  # the questions after it eased: the episode has ended
+    if state in ABOUT_COLUMNS or state == LATE_SIGNS:  # after it eased: the episode has ended
         episode = await episodes.latest_episode_of(svc.db, user_id)
     else:
         episode = await episodes.open_episode_of(svc.db, user_id)
@@ -180,8 +181,11 @@ def _step(state: str, *handlers: BaseHandler[Update, Any, object]) -> _Handlers:
     return [
         *handlers,
         views.NEW_CRAMP_BUTTONS.handler(steps.on_new_cramp),
+        views.INFO_BUTTONS.handler(steps.on_info),
         CallbackQueryHandler(expired_button, pattern=of_flow(FLOW)),
         *cramp,
+        # The plan offer's label typed (the terminal chat, or a client that lost the button).
+        MessageHandler(PRIVATE & offer.OFFER_LABEL, offer.offer_plan),
         # A deep link (a team invitation, ...) never interrupts a cramp: the step comes first.
         CommandHandler("start", link_mid_flow(state), filters=PRIVATE & start.OTHER_LINK),
         MessageHandler(BAD_INPUT, nudge(state) if open_episode else after_eased_input(state)),
@@ -196,6 +200,8 @@ def build_sos_conversation() -> ConversationHandler[Any]:
         views.RELIEF_BUTTONS.handler(steps.on_relief),
         views.WHY_BUTTONS.handler(steps.on_why),
     )
+    # "Has it eased?" at ten minutes can come while any screen of an open episode is showing.
+    eased_or_not = views.RELIEF_BUTTONS.handler(steps.on_relief)
     # per_message=False is deliberate: one conversation per user and chat, whose buttons are
     # checked against the current step and episode by buttons.pressed.
     with warnings.catch_warnings():
@@ -205,12 +211,17 @@ def build_sos_conversation() -> ConversationHandler[Any]:
             persistent=True,
             entry_points=_on_cramp(steps.start_sos),
             states={
-                TRIAGE: _step(TRIAGE, flags),
-                MORE_FLAGS: _step(MORE_FLAGS, flags),
-                CONTEXT: _step(CONTEXT, views.CONTEXT_BUTTONS.handler(steps.on_muscle), late_flag),
-                MUSCLE: _step(MUSCLE, views.MUSCLE_BUTTONS.handler(steps.on_muscle), late_flag),
+                TRIAGE: _step(TRIAGE, flags, eased_or_not),
+                MORE_FLAGS: _step(MORE_FLAGS, flags, eased_or_not),
+                CONTEXT: _step(
+                    CONTEXT, views.CONTEXT_BUTTONS.handler(steps.on_muscle), late_flag, eased_or_not
+                ),
+                MUSCLE: _step(
+                    MUSCLE, views.MUSCLE_BUTTONS.handler(steps.on_muscle), late_flag, eased_or_not
+                ),
                 STRETCH: _step(STRETCH, *relief, late_flag),
                 SALT: _step(SALT, *relief, late_flag),
+                LATE_SIGNS: _step(LATE_SIGNS, views.LATE_BUTTONS.handler(steps.on_late_sign)),
                 **{
                     state: _step(state, views.ABOUT_BUTTONS[column].handler(steps.on_about(state)))
                     for state, column in ABOUT_COLUMNS.items()

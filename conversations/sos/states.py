@@ -16,6 +16,7 @@ CONTEXT = "sos.context"  # kept for conversations saved before the muscle questi
 MUSCLE = "sos.muscle"
 STRETCH = "sos.stretch"
 SALT = "sos.salt"
+LATE_SIGNS = "sos.late_signs"  # the signs not yet shown, once the cramp has eased
 ACTIVITY = "sos.activity"
 TIME_INTO = "sos.time_into"
 HEAT = "sos.heat"
@@ -43,8 +44,10 @@ OPEN_EPISODE_STATES = (TRIAGE, MORE_FLAGS, CONTEXT, MUSCLE, STRETCH, SALT)
 
 # Choices.
 NO_FLAG_CALF = "calf"  # no warning sign, a calf cramp during exercise: straight to relief
-NO_FLAG = "none"  # no warning sign, another muscle or at rest: which muscle?
+NO_FLAG = "none"  # no warning sign, something else: which muscle, or at rest?
 MORE = "more"  # the second screen of warning signs
+HELPING = "helper"  # "I'm helping someone": the same flow, worded for the helper
+PREVENT_INFO = "prevent"  # "Why it happened" under the aftercare
 EXERCISE, REST = "exercise", "rest"
 EASED, NOT_YET, HAVE_SALT = "eased", "not_yet", "salty"
 YES, NO, SKIP = "yes", "no", "skip"

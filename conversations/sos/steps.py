@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes
 from conversations import history, keyboards
 from conversations.buttons import Press, Refusal, pressed
 from conversations.emergency import number_for
-from conversations.plan.views import offer_button
+from conversations.plan.views import OFFER_BUTTONS, START
 from conversations.replies import chat_id_of, send, sos_text, user_id_of, with_disclaimer_once
 from conversations.services import Services, services
 from conversations.sos import timers, views
@@ -29,12 +29,16 @@ from conversations.sos.states import (
     END,
     EXERCISE,
     HAVE_SALT,
+    HELPING,
+    LATE_SIGNS,
     MORE,
     MORE_FLAGS,
     MUSCLE,
     NEXT_ABOUT,
     NO_FLAG,
     NO_FLAG_CALF,
+    NOT_YET,
+    PREVENT_INFO,
     REST,
     SALT,
     SALT_STEP,
@@ -51,6 +55,7 @@ from conversations.team.names import keep_name_current
 from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
+from rules import plan_clock
 from rules.coaching import Attention
 from rules.red_flags import RedFlag, ends_self_care
 from storage import episodes, plans, users
@@ -83,33 +88,48 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     user_id = user_id_of(update)
     now = svc.now()
     user = await users.ensure_user(svc.db, user_id, now)
-    episode_id = await _episode_for_this_cramp(svc, user, now)
-    text, markup = views.triage_view(episode_id)
+    episode = await _episode_for_this_cramp(svc, user, now)
+    text, markup = views.triage_view(episode.id, helper=episode.helper)
     await send(update, text, markup)  # a read timeout counts as delivered: the flow starts
-    # The athlete first, their coaches after.
     await keep_name_current(update, svc)
-    key = f"episode:{episode_id}"
-    await alert_coaches(context.bot, svc, user_id, Attention.NEW_EPISODE, key)
+    # The ten-minute check runs from the episode's first message, whatever screen is open
+    # (NHS, "Leg cramps": a cramp lasting more than about ten minutes needs medical advice).
+    due = episode.started_at + svc.timings.medical_help_after
+    delay = max(due - now, timedelta(0))
+    timers.schedule_medical_check(context.job_queue, episode.id, chat_id_of(update), delay)
+    # The coaches hear of it at the first answer (or at the ten-minute check): until then it
+    # may be a teammate helping someone else, which is no news about this athlete.
     return TRIAGE
 
 
-async def _episode_for_this_cramp(svc: Services, user: users.User, now: datetime) -> int:
+async def _episode_for_this_cramp(svc: Services, user: users.User, now: datetime) -> Episode:
     """The open episode of a cramp still in hand, or a new one.
 
     One episode per cramp: an episode still open (and not abandoned) is this cramp's, even when
     the conversation lost track of it (a crash between a step and its commit replays the
-    step). A new cramp is started only from none, or by "This is a new cramp".
+    step). A new cramp is started only from none, or by "This is a new cramp". A recovery
+    plan is left as it is here: only an exercise cramp that has run its course restarts it
+    (see :func:`_restart_plan`), so a cancelled, night or helper's cramp never does.
     """
     user_id = user.user_id
     episode = await episodes.open_episode_of(svc.db, user_id)
-    if episode is not None and not is_abandoned(svc, episode.started_at):
-        return episode.id
-    # A new cramp during a recovery plan restarts the plan at day 0 (a recurrence).
-    recurrence = await plans.restart_for_recurrence(svc.db, user_id, now)
-    if user.pending_invite is not None:
-        # An invitation from an earlier cramp is not shown again after this one.
-        await users.set_pending_invite(svc.db, user_id, None)
-    return await episodes.start_episode(svc.db, user_id, now, is_recurrence=recurrence)
+    if episode is None or is_abandoned(svc, episode.started_at):
+        if user.pending_invite is not None:
+            # An invitation from an earlier cramp is not shown again after this one.
+            await users.set_pending_invite(svc.db, user_id, None)
+        episode_id = await episodes.start_episode(svc.db, user_id, now)
+        episode = await episodes.get_episode(svc.db, episode_id)
+        assert episode is not None
+    return episode
+
+
+async def _alert_new_cramp(press: SosPress) -> None:
+    """The athlete's coaches hear of a cramp once they answered for themselves."""
+    episode = press.episode
+    if episode.helper:
+        return
+    key = f"episode:{episode.id}"
+    await alert_coaches(press.context.bot, press.svc, episode.user_id, Attention.NEW_EPISODE, key)
 
 
 # --- The guard, for SOS presses --------------------------------------------------------------
@@ -140,6 +160,7 @@ def on_press(step: _StepHandler, *, answer: bool = True) -> Callback:
         )
         if result is Refusal.ABANDONED:
             await end_open_episode(update, context)
+            await _long_ago(update, svc)
             return END
         if isinstance(result, Refusal):
             return None
@@ -148,7 +169,20 @@ def on_press(step: _StepHandler, *, answer: bool = True) -> Callback:
     return handle
 
 
-_AFTER_EASED_STEPS = frozenset(ABOUT_COLUMNS.values())
+_AFTER_EASED_STEPS = frozenset({*ABOUT_COLUMNS.values(), views.LATE_BUTTONS.step})
+
+
+async def _long_ago(update: Update, svc: Services) -> None:
+    """A press on a flow left for hours: not only "from an earlier step". "Not yet" pressed
+    hours later is a cramp that may still be going: medical advice, with the number."""
+    query = update.callback_query
+    choice = None if query is None else str(query.data or "").rsplit(":", 1)[-1]
+    if choice == NOT_YET:
+        number = await number_for(svc, user_id_of(update))
+        text = sos_text(texts.STILL_NOT_EASED_LATE).replace("{number}", number)
+    else:
+        text = sos_text(texts.OLD_CRAMP)
+    await send(update, text, keyboards.sos_reply_keyboard())
 
 
 async def _is_current(svc: Services, episode: Episode, press: Press) -> bool:
@@ -178,6 +212,16 @@ def is_abandoned(svc: Services, started_at: datetime) -> bool:
 async def on_triage(press: SosPress) -> str | int | None:
     """The safety check: a calf is one tap from relief; a red flag ends in the right help."""
     svc, episode = press.svc, press.episode
+    if press.choice == HELPING:
+        # Someone beside a fallen athlete: the same screen, worded for the helper.
+        await episodes.set_helper(svc.db, episode.id)
+        await _send(press.update, *views.triage_view(episode.id, helper=True))
+        return TRIAGE
+    await _alert_new_cramp(press)
+    if press.choice in (NO_FLAG_CALF, NO_FLAG):
+        # "None" clears only the signs shown (the first screen, unless the second one was
+        # opened): the others are asked once the cramp has eased (see _eased).
+        await episodes.clear_signs(svc.db, episode.id, "first")
     if press.choice == NO_FLAG_CALF:
         await episodes.set_context(svc.db, episode.id, EXERCISE)
         return await _choose_muscle(press, "calf")
@@ -185,7 +229,10 @@ async def on_triage(press: SosPress) -> str | int | None:
         await _send(press.update, *views.muscle_view(episode.id))
         return MUSCLE
     if press.choice == MORE:
-        await _send(press.update, *views.more_flags_view(episode.id))
+        # Shown is seen: from here every sign has been on screen (NHS 111 clears a sign only
+        # after showing it).
+        await _send(press.update, *views.more_flags_view(episode.id, helper=episode.helper))
+        await episodes.clear_signs(svc.db, episode.id, "all")
         return MORE_FLAGS
     return await _red_flag(press, RedFlag(press.choice))
 
@@ -201,15 +248,13 @@ async def on_late_flag(press: SosPress) -> str | int | None:
 
 async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
     svc, episode = press.svc, press.episode
-    number = await number_for(svc, episode.user_id)
-    guidance = flag_texts.GUIDANCE[flag].format(number=number)
-    bot, key = press.context.bot, f"red_flag:episode:{episode.id}"
+    guidance = await _guidance(svc, episode, flag)
     if not ends_self_care(flag):
         # A doctor in the coming days, not now: said, recorded, and the relief goes on.
         await send(press.update, guidance)
         await episodes.note_red_flag(svc.db, episode.id, flag.value)
         await _send(press.update, *views.muscle_view(episode.id))
-        await alert_coaches(bot, svc, episode.user_id, Attention.RED_FLAG, key)
+        await _alert_red_flag(press)
         return MUSCLE
     # Sent before the episode is closed: if sending fails, pressing again still works.
     await finish(press.update, svc, guidance)
@@ -217,8 +262,23 @@ async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
         svc.db, episode.id, Outcome.ESCALATED, svc.now(), red_flag=flag.value
     )
     timers.cancel_all(press.context.job_queue, episode.id)
-    await alert_coaches(bot, svc, episode.user_id, Attention.RED_FLAG, key)
+    await _alert_red_flag(press)
     return END
+
+
+async def _guidance(svc: Services, episode: Episode, flag: RedFlag) -> str:
+    """What to do about ``flag``, for the athlete or for the person helping them."""
+    number = await number_for(svc, episode.user_id)
+    guidance = flag_texts.HELPER_GUIDANCE if episode.helper else flag_texts.GUIDANCE
+    return guidance[flag].replace("{number}", number)
+
+
+async def _alert_red_flag(press: SosPress) -> None:
+    episode = press.episode
+    if episode.helper:
+        return  # the helper is not the one with the warning sign
+    key = f"red_flag:episode:{episode.id}"
+    await alert_coaches(press.context.bot, press.svc, episode.user_id, Attention.RED_FLAG, key)
 
 
 @on_press
@@ -237,7 +297,7 @@ async def on_muscle(press: SosPress) -> str | int | None:
 async def _rest_cramp(press: SosPress) -> int:
     svc, episode = press.svc, press.episode
     await episodes.set_context(svc.db, episode.id, REST)
-    await finish(press.update, svc, texts.REST_CRAMP)
+    await finish(press.update, svc, texts.HELPER_REST_CRAMP if episode.helper else texts.REST_CRAMP)
     await episodes.end_episode(svc.db, episode.id, Outcome.REST_ADVICE, svc.now())
     return END
 
@@ -246,8 +306,7 @@ async def _choose_muscle(press: SosPress, muscle: str) -> str:
     """The muscle is known: its stretch comes at once, and the ten-minute clock is set."""
     svc, episode = press.svc, press.episode
     await episodes.set_muscle(svc.db, episode.id, muscle)
-    if episode.is_recurrence:
-        await plans.set_muscle_of_live_plan(svc.db, episode.user_id, muscle)
+    # Scheduled at the start already; an episode from before an upgrade may have none yet.
     due = episode.started_at + svc.timings.medical_help_after
     timers.schedule_medical_check(
         press.context.job_queue,
@@ -274,12 +333,17 @@ async def on_relief(press: SosPress) -> str | int | None:
         return await _offer_salt(press)
     if now - episode.started_at >= svc.timings.medical_help_after:
         number = await number_for(svc, episode.user_id)
-        await finish(press.update, svc, texts.NOT_EASED.format(number=number))
+        not_eased = texts.HELPER_NOT_EASED if episode.helper else texts.NOT_EASED
+        await finish(press.update, svc, not_eased.replace("{number}", number))
         await episodes.end_episode(svc.db, episode.id, Outcome.NOT_EASED, now)
         timers.cancel_medical_check(press.context.job_queue, episode.id)
         return END
-    last_step = episode.relief_tried[-1] if episode.relief_tried else STRETCH_STEP
-    if last_step == STRETCH_STEP:
+    if not episode.relief_tried:
+        # "Not yet" before any relief step (the ten-minute question, asked early): the stretch.
+        await episodes.set_context(svc.db, episode.id, EXERCISE)
+        await _begin_stretch(press, episode.muscle, repeat=False)
+        return STRETCH
+    if episode.relief_tried[-1] == STRETCH_STEP:
         return await _offer_salt(press)
     await _begin_stretch(press, episode.muscle, repeat=True)
     return STRETCH
@@ -287,7 +351,7 @@ async def on_relief(press: SosPress) -> str | int | None:
 
 async def _offer_salt(press: SosPress) -> str:
     episode = press.episode
-    text = views.salt_text(repeat=SALT_STEP in episode.relief_tried)
+    text = views.salt_text(repeat=SALT_STEP in episode.relief_tried, helper=episode.helper)
     await _send(press.update, text, views.relief_buttons(episode, step=SALT_STEP))
     await episodes.add_relief_tried(press.svc.db, episode.id, SALT_STEP)
     return SALT
@@ -306,7 +370,7 @@ on_why = on_press(_explain, answer=False)
 
 async def _begin_stretch(press: SosPress, muscle: str | None, *, repeat: bool) -> None:
     svc, episode = press.svc, press.episode
-    instructions = views.stretch_text(muscle, repeat=repeat)
+    instructions = views.stretch_text(muscle, repeat=repeat, helper=episode.helper)
     hold = svc.timings.stretch_hold
     buttons = views.relief_buttons(episode, step=STRETCH_STEP)
     sent = await _send(press.update, timers.render(instructions, hold), buttons)
@@ -326,40 +390,120 @@ async def _begin_stretch(press: SosPress, muscle: str | None, *, repeat: bool) -
     )
 
 
-# --- Eased: aftercare at once, then the questions --------------------------------------------
+# --- Eased: the signs not yet shown, the aftercare, the questions, then the plan ------------
 
 
-async def _eased(press: SosPress) -> str:
-    """The aftercare and the plan offer at once; the questions on the circumstances after."""
+async def _eased(press: SosPress) -> str | int:
+    """The cramp eased: recorded at once (its duration is now); the signs never shown are asked
+    before the aftercare, so no path reaches the plan with a sign unseen."""
     svc, episode = press.svc, press.episode
-    now = svc.now()
-    await finish(press.update, svc, await _aftercare_text(svc, episode, now))
-    plan = await plans.live_plan_of(svc.db, episode.user_id)
-    if plan is None:
-        await send(press.update, plan_texts.OFFER, offer_button(episode.id))
-    elif episode.is_recurrence:
-        await send(press.update, plan_texts.RECURRENCE)
-    await _send(press.update, *views.about_view(ACTIVITY, episode.id))
     helped = episode.relief_tried[-1] if episode.relief_tried else None
-    await episodes.end_episode(svc.db, episode.id, Outcome.EASED, now, helped=helped)
+    if await episodes.end_episode(svc.db, episode.id, Outcome.EASED, svc.now(), helped=helped):
+        await _restart_plan(svc, episode)
     timers.cancel_medical_check(press.context.job_queue, episode.id)
+    fresh = await episodes.get_episode(svc.db, episode.id)
+    assert fresh is not None
+    if views.unseen_signs(fresh):
+        await _send(press.update, *views.late_signs_view(fresh))
+        return LATE_SIGNS
+    return await _aftercare(press, fresh)
+
+
+async def _restart_plan(svc: Services, episode: Episode) -> None:
+    """A new exercise cramp during a recovery plan starts the plan over at day 0; it is said
+    with the aftercare (texts.PLAN_RESTARTS). Night, cancelled and helpers' cramps leave it."""
+    if episode.helper or episode.context != EXERCISE:
+        return
+    if await plans.restart_for_recurrence(svc.db, episode.user_id, episode.started_at):
+        await episodes.mark_recurrence(svc.db, episode.id)
+        if episode.muscle is not None:
+            await plans.set_muscle_of_live_plan(svc.db, episode.user_id, episode.muscle)
+
+
+@on_press
+async def on_late_sign(press: SosPress) -> str | int | None:
+    """The signs not yet shown, answered after the cramp eased: the same routing as before."""
+    svc, episode = press.svc, press.episode
+    if episode.signs_cleared == "all":
+        return None  # answered already (a second press on the same screen)
+    await episodes.clear_signs(svc.db, episode.id, "all")
+    fresh = await episodes.get_episode(svc.db, episode.id)
+    assert fresh is not None
+    if press.choice == NO_FLAG:
+        return await _aftercare(press, fresh)
+    flag = RedFlag(press.choice)
+    if ends_self_care(flag):
+        await finish(press.update, svc, await _guidance(svc, episode, flag))
+        await episodes.escalate_after_easing(svc.db, episode.id, flag.value)
+        await _alert_red_flag(press)
+        return END
+    # A doctor in the coming days: said and recorded; the aftercare follows.
+    after = (
+        flag_texts.HELPER_OTHER_CAUSE_AFTER_EASING
+        if episode.helper
+        else flag_texts.OTHER_CAUSE_AFTER_EASING
+    )
+    await send(press.update, after)
+    await episodes.note_red_flag(svc.db, episode.id, flag.value)
+    await _alert_red_flag(press)
+    return await _aftercare(press, fresh)
+
+
+async def _aftercare(press: SosPress, episode: Episode) -> str | int:
+    """Any medical advice the cramp calls for first, then the aftercare (one screen), then the
+    questions; the plan offer comes after them (:func:`_wrap_up`)."""
+    svc = press.svc
+    now = episode.ended_at or svc.now()
+    eased = texts.EASED_AFTER.format(duration=views.duration_phrase(now - episode.started_at))
+    muscle = texts.muscle_name(episode.muscle)
+    if episode.helper:
+        care = texts.HELPER_AFTERCARE.replace("{muscle}", muscle)
+        await finish(press.update, svc, f"{eased}\n\n{care}")
+        return END
+    advice = []
+    if now - episode.started_at >= svc.timings.medical_help_after:
+        advice.append(texts.EASED_AFTER_LONG)
+    if await history.cramps_are_frequent(svc, episode, now):
+        advice.append(texts.FREQUENT_CRAMPS)
+    if advice:
+        await send(press.update, "\n\n".join(advice))
+    exercise_from, strength_from = await _key_dates(svc, episode)
+    care = texts.AFTERCARE.format(
+        muscle=muscle, exercise_from=exercise_from, strength_from=strength_from
+    )
+    await finish(press.update, svc, f"{eased}\n\n{care}")
+    if episode.is_recurrence:
+        await send(press.update, texts.PLAN_RESTARTS)
+    await _send(press.update, *views.about_view(ACTIVITY, episode.id))
     return ACTIVITY
 
 
-async def _aftercare_text(svc: Services, episode: Episode, now: datetime) -> str:
-    """How long it lasted, any medical advice that follows from it, what now, and why."""
-    parts = [texts.EASED_AFTER.format(duration=views.duration_phrase(now - episode.started_at))]
-    if now - episode.started_at >= svc.timings.medical_help_after:
-        parts.append(texts.EASED_AFTER_LONG)
-    if await history.cramps_are_frequent(svc, episode, now):
-        parts.append(texts.FREQUENT_CRAMPS)
-    muscle = texts.muscle_name(episode.muscle)
-    parts.append(sos_text(texts.AFTERCARE.replace("{muscle}", muscle)))
-    parts.append(texts.PREVENT)
+async def _key_dates(svc: Services, episode: Episode) -> tuple[str, str]:
+    """Day 3 and day 14 as the athlete's calendar names them, or counted when the time zone
+    is not known yet."""
+    plan = await plans.live_plan_of(svc.db, episode.user_id)
+    zone = plan.zone if plan is not None and plan.zone else None
+    zone = zone or await users.zone_of(svc.db, episode.user_id)
+    if zone is None:
+        return texts.EXERCISE_FROM_DAY, texts.STRENGTH_FROM_DAY
+    return (
+        texts.day_and_date(plan_clock.exercise_from(episode.started_at, zone)),
+        texts.day_and_date(plan_clock.strength_from(episode.started_at, zone)),
+    )
+
+
+async def _wrap_up(press: SosPress, lead: str) -> int:
+    """The end of the questions: thanks, the pattern line, and the plan offer as the newest
+    buttons (with "Why it happened"), so it cannot scroll away."""
+    svc, episode = press.svc, press.episode
     line = await history.personal_pattern(svc, episode.user_id)
-    if line is not None:
-        parts.append(line)
-    return "\n\n".join(parts)
+    text = lead if line is None else f"{line}\n\n{lead}"
+    rows = views.INFO_BUTTONS.rows(episode.id, [(PREVENT_INFO, texts.WHY_IT_HAPPENED)])
+    if await plans.live_plan_of(svc.db, episode.user_id) is None:
+        text = f"{text}\n\n{plan_texts.OFFER}"
+        rows = [*OFFER_BUTTONS.rows(episode.id, [(START, plan_texts.OFFER_BUTTON)]), *rows]
+    await send(press.update, text, InlineKeyboardMarkup(rows))
+    return END
 
 
 def on_about(state: str) -> Callback:
@@ -370,20 +514,28 @@ def on_about(state: str) -> Callback:
     async def on_answer(press: SosPress) -> str | int | None:
         svc, episode = press.svc, press.episode
         if press.choice == SKIP:
-            await send(press.update, sos_text(texts.QUESTIONS_DONE))
-            return END
+            return await _wrap_up(press, sos_text(texts.QUESTIONS_SKIPPED))
         value: str | bool = press.choice == YES if column in YES_NO_COLUMNS else press.choice
         await episodes.set_circumstance(svc.db, episode.id, column, value)
         next_state = NEXT_ABOUT[state]
         if next_state is None:
-            line = await history.personal_pattern(svc, episode.user_id)
-            done = sos_text(texts.QUESTIONS_DONE)
-            await send(press.update, done if line is None else f"{line}\n\n{done}")
-            return END
+            return await _wrap_up(press, sos_text(texts.QUESTIONS_DONE))
         await _send(press.update, *views.about_view(next_state, episode.id))
         return next_state
 
     return on_answer
+
+
+async def on_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "Why it happened": the prevention facts, on request; nothing else changes."""
+    svc = services(context)
+    result = await pressed(
+        update,
+        load=lambda ref: episodes.get_episode(svc.db, ref),
+        owner=lambda episode: episode.user_id,
+    )
+    if not isinstance(result, Refusal):
+        await send(update, texts.PREVENT)
 
 
 # --- One episode per cramp -------------------------------------------------------------------

@@ -7,8 +7,9 @@ No handler sleeps: each is a job on python-telegram-bot's job queue.
   mid-count, the buttons on the message still work. One job at a time: each edit schedules the
   next, so an episode holds two jobs (not one per edit) and a stretch schedules two.
 * The ten-minute check asks once more whether the cramp has eased (NHS, "Leg cramps": a cramp
-  lasting more than about ten minutes needs medical advice). Jobs do not survive a restart, so
-  :func:`rearm` schedules again the checks of episodes still in progress.
+  lasting more than about ten minutes needs medical advice). It is set with the episode's first
+  message, so it fires whatever screen is open, the warning signs included. Jobs do not
+  survive a restart, so :func:`rearm` schedules again the checks of episodes still in progress.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from telegram.ext import Application, ContextTypes, JobQueue
 
 from conversations import jobs
 from conversations.services import services, services_of
-from conversations.sos.views import relief_buttons
+from conversations.sos.views import eased_or_not_buttons, relief_buttons
+from conversations.team.alerts import alert_coaches
 from conversations.texts import sos as texts
+from rules.coaching import Attention
 from storage import episodes
 
 _LOGGER = logging.getLogger(__name__)
@@ -157,11 +160,18 @@ async def _medical_check(context: ContextTypes.DEFAULT_TYPE) -> None:
     assert job is not None and isinstance(job.data, int) and job.chat_id is not None
     svc = services(context)
     episode = await episodes.get_episode(svc.db, job.data)
-    # Only while the athlete is still in the relief steps of this episode.
-    if episode is None or not episode.is_open or not episode.relief_tried:
+    # Only while this episode is still open, on whichever screen.
+    if episode is None or not episode.is_open:
         return
-    buttons = relief_buttons(episode, step=episode.relief_tried[-1])
+    if episode.relief_tried:
+        buttons = relief_buttons(episode, step=episode.relief_tried[-1])
+    else:
+        buttons = eased_or_not_buttons(episode.id)
     await context.bot.send_message(job.chat_id, texts.STILL_CRAMPING_CHECK, reply_markup=buttons)
+    if not episode.helper:
+        # Ten minutes of cramp is news for the coaches even if no screen was answered.
+        key = f"episode:{episode.id}"
+        await alert_coaches(context.bot, svc, episode.user_id, Attention.NEW_EPISODE, key)
 
 
 async def rearm(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -169,8 +179,7 @@ async def rearm(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services_of(application.bot_data)
     since = svc.now() - svc.timings.abandoned_after
     for episode in await episodes.open_episodes_started_since(svc.db, since):
-        if episode.relief_tried:
-            due = episode.started_at + svc.timings.medical_help_after
-            delay = max(due - svc.now(), timedelta(0))
-            # Private chats: the chat id is the user id.
-            schedule_medical_check(application.job_queue, episode.id, episode.user_id, delay)
+        due = episode.started_at + svc.timings.medical_help_after
+        delay = max(due - svc.now(), timedelta(0))
+        # Private chats: the chat id is the user id.
+        schedule_medical_check(application.job_queue, episode.id, episode.user_id, delay)

@@ -18,8 +18,20 @@ from storage.episodes import Episode
 FLAG_BUTTONS = ButtonFamily.of(
     states.FLOW,
     "flag",
-    {states.NO_FLAG_CALF, states.NO_FLAG, states.MORE, *(flag.value for flag in RedFlag)},
+    {
+        states.NO_FLAG_CALF,
+        states.NO_FLAG,
+        states.MORE,
+        states.HELPING,
+        *(flag.value for flag in RedFlag),
+    },
 )
+# The signs not yet shown, asked once the cramp has eased (before the aftercare).
+LATE_BUTTONS = ButtonFamily.of(
+    states.FLOW, "late", {states.NO_FLAG, *(flag.value for flag in RedFlag)}
+)
+# "Why it happened" under the aftercare: the prevention facts, on request.
+INFO_BUTTONS = ButtonFamily.of(states.FLOW, "info", {states.PREVENT_INFO})
 CONTEXT_BUTTONS = ButtonFamily.of(states.FLOW, "context", {states.EXERCISE, states.REST})
 MUSCLE_BUTTONS = ButtonFamily.of(states.FLOW, "muscle", {*texts.MUSCLE_LABELS, states.REST})
 RELIEF_BUTTONS = ButtonFamily.of(
@@ -44,10 +56,12 @@ _ABOUT_QUESTIONS: dict[str, str] = {
     "hot_conditions": texts.ASK_HEAT,
     "heavy_clothing": texts.ASK_CLOTHING,
 }
-_NO_FLAG_OPTIONS = [
-    (states.NO_FLAG_CALF, texts.NO_FLAG_CALF),
-    (states.NO_FLAG, texts.NO_FLAG_OTHER),
-]
+
+
+def _no_flag_options(helper: bool) -> list[tuple[str, str]]:
+    calf = texts.HELPER_NO_FLAG_CALF if helper else texts.NO_FLAG_CALF
+    return [(states.NO_FLAG_CALF, calf), (states.NO_FLAG, texts.NO_FLAG_OTHER)]
+
 
 View = tuple[str, InlineKeyboardMarkup]
 
@@ -55,19 +69,47 @@ View = tuple[str, InlineKeyboardMarkup]
 # --- Views -----------------------------------------------------------------------------------
 
 
-def triage_view(episode_id: int) -> View:
-    """Stop, stay on your feet; then the warning signs, with "none" as one tap to relief."""
-    options = [*_NO_FLAG_OPTIONS]
+def triage_view(episode_id: int, *, helper: bool = False) -> View:
+    """Stop, stay on your feet; then the warning signs, with "none" as one tap to relief.
+
+    The athlete's own screen offers "I'm helping someone" last; the helper's screen is the
+    same, worded for the person helping.
+    """
+    options = _no_flag_options(helper)
     options += [(flag.value, flag_texts.BUTTON_LABELS[flag]) for flag in SCREEN_ORDER]
     options.append((states.MORE, texts.MORE_SIGNS))
-    return texts.FIRST_AID_AND_SCREEN, FLAG_BUTTONS.keyboard(episode_id, options)
+    if not helper:
+        options.append((states.HELPING, texts.HELPING))
+    text = texts.HELPER_FIRST_AID_AND_SCREEN if helper else texts.FIRST_AID_AND_SCREEN
+    return text, FLAG_BUTTONS.keyboard(episode_id, options)
 
 
-def more_flags_view(episode_id: int) -> View:
+def more_flags_view(episode_id: int, *, helper: bool = False) -> View:
     options = [(flag.value, flag_texts.BUTTON_LABELS[flag]) for flag in MORE_SIGNS_ORDER]
     return texts.MORE_SIGNS_QUESTION, FLAG_BUTTONS.keyboard(
-        episode_id, [*options, *_NO_FLAG_OPTIONS]
+        episode_id, [*options, *_no_flag_options(helper)]
     )
+
+
+def unseen_signs(episode: Episode) -> tuple[RedFlag, ...]:
+    """The warning signs this episode has not shown yet (none once both screens were shown)."""
+    if episode.signs_cleared == "all":
+        return ()
+    if episode.signs_cleared == "first":
+        return MORE_SIGNS_ORDER
+    return (*SCREEN_ORDER, *MORE_SIGNS_ORDER)
+
+
+def late_signs_view(episode: Episode) -> View:
+    """The signs never shown, asked after the cramp eased and before the aftercare."""
+    options = [(flag.value, flag_texts.BUTTON_LABELS[flag]) for flag in unseen_signs(episode)]
+    options.append((states.NO_FLAG, texts.NONE_OF_THESE))
+    text = texts.HELPER_LATE_SIGNS_QUESTION if episode.helper else texts.LATE_SIGNS_QUESTION
+    return text, LATE_BUTTONS.keyboard(episode.id, options)
+
+
+def why_it_happened_button(episode_id: int) -> InlineKeyboardMarkup:
+    return INFO_BUTTONS.keyboard(episode_id, [(states.PREVENT_INFO, texts.WHY_IT_HAPPENED)])
 
 
 def context_view(episode_id: int) -> View:
@@ -82,6 +124,12 @@ def muscle_view(episode_id: int) -> View:
     return texts.ASK_MUSCLE, InlineKeyboardMarkup(rows)
 
 
+def eased_or_not_buttons(episode_id: int) -> InlineKeyboardMarkup:
+    """Eased / Not yet alone: the ten-minute check before any relief step was shown."""
+    options = [(states.EASED, texts.EASED), (states.NOT_YET, texts.NOT_YET)]
+    return RELIEF_BUTTONS.keyboard(episode_id, options, per_row=2)
+
+
 def relief_buttons(episode: Episode, *, step: str) -> InlineKeyboardMarkup:
     """Eased / Not yet, the salty taste while it is untried, and why this step helps."""
     rows = RELIEF_BUTTONS.rows(
@@ -93,14 +141,17 @@ def relief_buttons(episode: Episode, *, step: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def stretch_text(muscle: str | None, *, repeat: bool) -> str:
+def stretch_text(muscle: str | None, *, repeat: bool, helper: bool = False) -> str:
     """The stretch for this muscle; a repeat is short, the athlete has just done it."""
     if repeat:
-        return texts.REPEAT_STRETCH
-    return texts.STRETCH_HOW.get(muscle or "other", texts.STRETCH_HOW["other"])
+        return texts.HELPER_REPEAT_STRETCH if helper else texts.REPEAT_STRETCH
+    how = texts.HELPER_STRETCH_HOW if helper else texts.STRETCH_HOW
+    return how.get(muscle or "other", how["other"])
 
 
-def salt_text(*, repeat: bool) -> str:
+def salt_text(*, repeat: bool, helper: bool = False) -> str:
+    if helper:
+        return texts.HELPER_REPEAT_SALT if repeat else texts.HELPER_SALT
     return texts.REPEAT_SALT if repeat else texts.SALT
 
 
@@ -115,9 +166,11 @@ def about_view(state: str, episode_id: int) -> View:
 def view_for(state: str, episode: Episode) -> View:
     """The step to show again after bad input (relief steps just ask "Easing?")."""
     if state == states.TRIAGE:
-        return triage_view(episode.id)
+        return triage_view(episode.id, helper=episode.helper)
     if state == states.MORE_FLAGS:
-        return more_flags_view(episode.id)
+        return more_flags_view(episode.id, helper=episode.helper)
+    if state == states.LATE_SIGNS:
+        return late_signs_view(episode)
     if state == states.CONTEXT:
         return context_view(episode.id)
     if state == states.MUSCLE:

@@ -19,6 +19,7 @@ WELCOME = (
 HELP = (
     "<b>What I can do</b>\n"
     "/cramp – help right now with a cramp (or tap <b>{sos}</b>)\n"
+    "/plan – start a recovery plan after a cramp\n"
     "/today – today's recovery plan\n"
     "/progress – your recovery so far, with a chart\n"
     "/settings – check-in time, time zone and your emergency number\n"
@@ -36,6 +37,7 @@ HELP = (
 
 COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("cramp", "Help with a cramp right now"),
+    ("plan", "Start a recovery plan after a cramp"),
     ("today", "Today's recovery plan"),
     ("progress", "Your recovery so far, with a chart"),
     ("settings", "Check-in time, time zone, emergency number"),

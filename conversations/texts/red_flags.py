@@ -69,3 +69,72 @@ GUIDANCE: dict[RedFlag, str] = {
         "Meanwhile, let's ease this cramp."
     ),
 }
+
+# The "see a doctor soon" sign answered after the cramp eased (the late check): nothing left to
+# ease, so the aftercare follows instead of the relief steps.
+OTHER_CAUSE_AFTER_EASING = (
+    "🩺 <b>Please see a doctor in the next few days.</b> Cramps with weakness, numbness or "
+    "twitching, after losing a lot of fluid, or since starting new medicines (such as statins or "
+    "water tablets) can have a cause other than tired muscles. Tell them which."
+)
+
+HELPER_OTHER_CAUSE_AFTER_EASING = (
+    "🩺 <b>They should see a doctor in the next few days.</b> Cramps with weakness, numbness or "
+    "twitching, after losing a lot of fluid, or since starting new medicines (such as statins or "
+    "water tablets) can have a cause other than tired muscles."
+)
+
+# The same signs for someone helping (the helper mode of the first screen): call, stay with them,
+# and the same positions. Sources as above; "stay with them until help arrives" is the NHS and
+# St John Ambulance first-aid advice for anyone calling an ambulance for someone else.
+_HELPER_CALL_NOW = (
+    "🚨 <b>Call the emergency number now and stay with them:</b>\n\n<b>{number}</b>\n\n"
+)
+
+HELPER_GUIDANCE: dict[RedFlag, str] = {
+    RedFlag.CHEST_PAIN_BREATHLESS: (
+        _HELPER_CALL_NOW + "Chest pain or breathlessness needs emergency help straight away. "
+        "<b>Help them sit down</b> and keep them calm."
+    ),
+    RedFlag.CONFUSED_FAINT_VOMITING: (
+        _HELPER_CALL_NOW + "Cramps with confusion, fainting, vomiting or dark urine can be heat "
+        "illness, muscle breakdown or another emergency. <b>Help them lie down</b> in the shade. "
+        "Don't give drinks to anyone who is confused or drowsy."
+    ),
+    RedFlag.HEAT_STROKE: (
+        _HELPER_CALL_NOW + "Very hot skin or a temperature of 39.4 °C or more can be heat stroke. "
+        "<b>Help them lie down</b> in the shade, loosen their clothing and cool their skin with "
+        "water or wet cloths. Don't give drinks to anyone who is confused."
+    ),
+    RedFlag.MANY_MUSCLES: (
+        _HELPER_CALL_NOW + "Cramping in several muscles at once is not an ordinary exercise "
+        "cramp: it needs emergency care. <b>Help them sit or lie down</b> somewhere safe."
+    ),
+    RedFlag.COMPARTMENT: (
+        _HELPER_CALL_NOW + "Pain far beyond what a cramp causes, numbness, pale skin, or pain "
+        "when the toes move can mean the muscle is losing its blood supply. <b>Help them sit "
+        "down</b>; don't stretch or massage the leg, and don't raise it high."
+    ),
+    RedFlag.LOW_SODIUM: (
+        _HELPER_CALL_NOW + "Puffy hands, a worsening headache and feeling sick after drinking a "
+        "lot during long exercise can mean low blood sodium. <b>Help them sit down</b> and "
+        "<b>don't give them anything more to drink</b>."
+    ),
+    RedFlag.POP_OR_TEAR: (
+        "⚠️ <b>This may be a torn muscle or tendon, not a cramp.</b>\n\n"
+        "<b>Help them sit down</b> and keep the weight off it. No stretching, no running on it. "
+        "It needs checking today at urgent care or an emergency department. If the pain is "
+        "severe, call:\n\n<b>{number}</b>"
+    ),
+    RedFlag.ONE_SIDED_SWELLING: (
+        "⚠️ <b>One swollen, warm or red calf needs a doctor today.</b>\n\n"
+        "It can be a blood clot. Don't massage or stretch it; they should be seen the same day. "
+        "If they become short of breath or get chest pain, call at once:\n\n<b>{number}</b>"
+    ),
+    RedFlag.OTHER_CAUSE: (
+        "🩺 <b>They should see a doctor in the next few days.</b> Cramps with weakness, numbness "
+        "or twitching, after losing a lot of fluid, or since starting new medicines (such as "
+        "statins or water tablets) can have a cause other than tired muscles.\n\n"
+        "Meanwhile, let's ease this cramp."
+    ),
+}
