@@ -380,7 +380,7 @@ async def test_a_new_cramp_during_the_plan_restarts_it_at_day_0_as_a_recurrence(
     history = await episodes.episodes_of(db_of(bot), user.user_id)
     assert [e.is_recurrence for e in history] == [False, True]
     replies = [m.text for m in new_messages(bot.api, user.chat_id, before)]
-    assert texts.RECURRENCE in replies
+    assert sos_texts.PLAN_RESTARTS in replies  # said out loud, with why
     assert texts.OFFER not in replies
     # A recurrence during a plan is a reason to see a GP, said with the aftercare.
     assert any(sos_texts.FREQUENT_CRAMPS in reply for reply in replies)

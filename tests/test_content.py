@@ -103,6 +103,10 @@ SAMPLE_VALUES = {
     "checked": 9,
     "members": 12,
     "number": "112",
+    "exercise_from": "Monday 22 March",
+    "strength_from": "Saturday 3 April",
+    "weekday": "Monday",
+    "month": "March",
     "seconds": 30,
     "duration": "about 3 minutes",
     "minutes": 3,
@@ -263,9 +267,40 @@ def test_every_relief_step_is_there() -> None:
 def test_aftercare_follows_the_article() -> None:
     care = texts.AFTERCARE
     assert "rest the {muscle} and ice it" in care
-    assert "No massage for the first 24 hours" in care
-    assert "day 3" in care
-    assert "No strength work for the first two weeks" in care
+    assert "No massage for 24 hours" in care
+    assert "From <b>{exercise_from}</b>, exercise again gradually" in care
+    assert "No strength work for two weeks, until <b>{strength_from}</b>" in care
+    assert texts.EXERCISE_FROM_DAY.startswith("day 3")
+    assert texts.STRENGTH_FROM_DAY == "day 14"
+    helper = texts.HELPER_AFTERCARE
+    for fact in ("ice it", "No massage for 24 hours", "from day 3", "no strength work for two"):
+        assert fact in helper, fact
+
+
+# The aftercare fits one phone screen: at most 80 words with the "eased after" line, in the
+# longest forms its placeholders take (the prevention facts are behind "Why it happened").
+MAX_AFTERCARE_WORDS = 80
+
+
+@pytest.mark.parametrize("helper", [False, True], ids=["athlete", "helper"])
+def test_the_aftercare_fits_one_screen(helper: bool) -> None:
+    longest_muscle = max(texts.MUSCLE_NAMES.values(), key=len)
+    longest_date = "Wednesday 30 September"
+    care = (texts.HELPER_AFTERCARE if helper else texts.AFTERCARE).format(
+        muscle=longest_muscle, exercise_from=longest_date, strength_from=longest_date
+    )
+    eased = texts.EASED_AFTER.format(duration=texts.DURATION_UNDER_A_MINUTE)
+    words = len(_words(f"{eased} {care}"))
+    assert words <= MAX_AFTERCARE_WORDS, words
+
+
+def test_strength_training_always_comes_after_the_two_weeks() -> None:
+    """The article: no strength work for at least two weeks; a text that recommends strength
+    training says it starts after them."""
+    for key, text in ALL_TEXTS.items():
+        lower = re.sub(r"<[^>]*>", "", text).lower()
+        if "strength training" in lower and "completed the plan" not in lower:
+            assert "two weeks" in lower, key
 
 
 def test_emergency_texts_use_the_configured_number() -> None:
@@ -305,10 +340,18 @@ RELIEF_INSTRUCTIONS: dict[str, str] = {
     "REPEAT_STRETCH": texts.REPEAT_STRETCH,
     "SALT": texts.SALT,
     "REPEAT_SALT": texts.REPEAT_SALT,
+    # The same steps for someone helping.
+    "HELPER_STOP_INSTRUCTION": texts.HELPER_STOP_INSTRUCTION,
+    **{f"HELPER_STRETCH_HOW[{m}]": how for m, how in texts.HELPER_STRETCH_HOW.items()},
+    "HELPER_REPEAT_STRETCH": texts.HELPER_REPEAT_STRETCH,
+    "HELPER_SALT": texts.HELPER_SALT,
+    "HELPER_REPEAT_SALT": texts.HELPER_REPEAT_SALT,
 }
 STRETCH_INSTRUCTIONS: dict[str, str] = {
     **{f"STRETCH_HOW[{muscle}]": how for muscle, how in texts.STRETCH_HOW.items()},
     "REPEAT_STRETCH": texts.REPEAT_STRETCH,
+    **{f"HELPER_STRETCH_HOW[{m}]": how for m, how in texts.HELPER_STRETCH_HOW.items()},
+    "HELPER_REPEAT_STRETCH": texts.HELPER_REPEAT_STRETCH,
 }
 MAX_RELIEF_WORDS = 40
 

@@ -286,6 +286,7 @@ async def test_a_hamstring_plan_speaks_of_the_back_of_the_thigh(bot: Bot, clock:
     await user.press(sos_texts.NO_FLAG_OTHER)
     await user.press("Back of thigh")
     await user.press(sos_texts.EASED)
+    await user.press(sos_texts.NONE_OF_THESE)
     await user.press(sos_texts.SKIP_ALL)
     before = len(bot.api.bot_messages(user.chat_id))
     await set_up_offered_plan(user)

@@ -87,20 +87,51 @@ def reply_keyboard(bot: Bot, user: LocalUser) -> Any:
 # --- The offer -------------------------------------------------------------------------------
 
 
-async def test_an_eased_cramp_brings_the_plan_offer_button_right_after_the_aftercare(
+async def test_the_plan_offer_comes_last_after_the_questions_so_it_stays_the_newest(
     bot: Bot,
 ) -> None:
     user = bot.user()
 
-    await ease_a_cramp(user)  # the circumstance questions after the offer are skipped
+    await ease_a_cramp(user)  # the circumstance questions are skipped
 
-    messages = bot.api.bot_messages(user.chat_id)
-    offer = newest_with(bot.api, user.chat_id, texts.OFFER)
-    aftercare = messages[messages.index(offer) - 1]
-    assert "What now" in aftercare.text
-    assert offer.text == texts.OFFER
-    assert offer.button_labels == ["📅 Start my recovery plan"]
+    offer = bot.api.last_bot_message(user.chat_id)
+    assert offer.text.endswith(texts.OFFER)
+    assert offer.button_labels == ["📅 Start my recovery plan", "💡 Why it happened"]
     assert await plan_count(bot, user) == 0  # nothing until the athlete accepts
+
+
+async def test_plan_offers_the_plan_again_while_the_cramp_is_recent(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = bot.user()
+    await user.send("/cramp")
+    await user.press(sos_texts.NO_FLAG_CALF)
+    await user.press(sos_texts.EASED)
+    await user.press(sos_texts.NONE_OF_THESE)
+    await user.send("/cancel")  # the questions left, and the offer with them
+
+    await user.send("/plan")
+    again = bot.api.last_bot_message(user.chat_id)
+    assert (again.text, again.button_labels) == (texts.OFFER, ["📅 Start my recovery plan"])
+    await user.send("Start my recovery plan")  # the label typed works the same way
+    assert bot.api.last_bot_message(user.chat_id).button_labels == again.button_labels
+
+    await user.press("📅 Start my recovery plan")
+    assert await plan_count(bot, user) == 1
+    await user.send("/plan")
+    assert last_text(bot.api, user.chat_id) == texts.ALREADY_HAVE_PLAN
+
+
+async def test_plan_without_a_recent_eased_cramp_says_when_it_comes(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = bot.user()
+    await user.send("/plan")
+    assert last_text(bot.api, user.chat_id) == texts.NO_PLAN
+    await ease_a_cramp(user)
+    clock.advance(days=15)
+    await user.send("/plan")
+    assert last_text(bot.api, user.chat_id) == texts.NO_PLAN
 
 
 async def test_a_red_flag_ends_without_a_plan_offer(bot: Bot) -> None:

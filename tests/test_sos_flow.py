@@ -21,8 +21,8 @@ from bot.settings import Settings
 from conversations.services import Timings
 from conversations.sos import states as sos
 from conversations.texts import common
-from conversations.texts import red_flags as flag_texts
 from conversations.texts import plan as plan_texts
+from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
 from rules.red_flags import MORE_SIGNS_ORDER, SCREEN_ORDER, URGENCY, RedFlag, Urgency
 from storage.episodes import Outcome

@@ -4,7 +4,8 @@ group; the digest claimed by the scheduler once a day, caught up once after down
 
 from __future__ import annotations
 
-from bot.local_api import BOT_ID
+from bot.local_api import BOT_ID, LocalUser
+from conversations.texts import sos as sos_texts
 from conversations.texts import team as texts
 from rules.red_flags import RedFlag
 from tests.conftest import Bot, FakeClock
@@ -42,6 +43,13 @@ async def _with_co_coach(bot: Bot) -> MadeTeam:
     return made
 
 
+async def answer_first_screen(athlete: LocalUser) -> None:
+    """A cramp the athlete answers for themselves: their coaches hear of it then (a first tap
+    could also have been "I'm helping someone", which is no news about this athlete)."""
+    await athlete.send("/cramp")
+    await athlete.press(sos_texts.NO_FLAG_CALF)
+
+
 # --- Alerts ------------------------------------------------------------------------------------
 
 
@@ -52,7 +60,7 @@ async def test_a_new_episode_alerts_each_coach_once_and_not_again_for_the_same_c
     athlete = private(bot, ATHLETE, "Ava")
     await join(bot, athlete, made, "status")
 
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
     await athlete.send("/cramp")  # the same cramp: the step comes back, no new episode
 
     assert alerts_to(bot.api, COACH) == [alert(made)]
@@ -67,7 +75,7 @@ async def test_status_level_alerts_say_no_reason_details_level_alerts_do(bot: Bo
     await join(bot, athlete, status_team, "status")
     await join(bot, athlete, details_team, "details")
 
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
 
     assert alerts_to(bot.api, COACH) == [alert(status_team)]
     assert alerts_to(bot.api, OTHER_COACH) == [alert(details_team, why=": a new cramp")]
@@ -107,7 +115,7 @@ async def test_only_coaches_of_teams_the_athlete_joined_are_alerted(bot: Bot) ->
     athlete = private(bot, ATHLETE, "Ava")
     await join(bot, athlete, joined)
 
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
 
     assert alerts_to(bot.api, COACH) == [alert(joined)]
     assert texts_to(bot.api, OTHER_COACH) == []
@@ -117,7 +125,7 @@ async def test_an_athlete_who_opened_the_link_but_did_not_join_alerts_nobody(bot
     made = await make_team(bot)
     athlete = private(bot, ATHLETE, "Ava")
     await athlete.send(f"/start {made.payload}")
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
 
     assert texts_to(bot.api, COACH) == []
 
@@ -129,7 +137,7 @@ async def test_after_leaving_the_team_no_alert_reaches_its_coaches(bot: Bot) -> 
     await athlete.send("/teams")
     await athlete.press(texts.LEAVE.format(team=made.team.name))
 
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
 
     assert alerts_to(bot.api, COACH) == []
 
@@ -141,7 +149,7 @@ async def test_after_lowering_the_level_alerts_give_no_reason(bot: Bot) -> None:
     await athlete.send("/teams")
     await athlete.press(texts.SHARE_STATUS.format(team=made.team.name))
 
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
 
     assert alerts_to(bot.api, COACH) == [alert(made)]
 
@@ -156,13 +164,13 @@ async def test_alerts_off_stops_them_for_that_coach_and_team_and_on_brings_them_
 
     await coach.send("/alerts off")
     assert bot.api.last_bot_message(COACH).text == texts.ALERTS_OFF.format(team=made.team.name)
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
     await athlete.send("/cancel")
 
     assert alerts_to(bot.api, COACH) == []
     assert alerts_to(bot.api, CO_COACH) == [alert(made)]
     await coach.send("/alerts on")
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
     assert alerts_to(bot.api, COACH) == [alert(made)]
 
 
@@ -180,7 +188,7 @@ async def test_a_coach_no_longer_admin_gets_no_alert_and_stops_being_a_coach(bot
     await join(bot, athlete, made, "details")
     bot.api.set_admins(GROUP, {CO_COACH, BOT_ID})  # COACH demoted, unseen by the bot
 
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
 
     assert alerts_to(bot.api, COACH) == []
     assert alerts_to(bot.api, CO_COACH) == [alert(made, why=": a new cramp")]
@@ -193,7 +201,7 @@ async def test_a_coach_demoted_by_a_chat_member_update_gets_no_alert(bot: Bot) -
     await join(bot, athlete, made)
 
     await member_change(bot, GROUP, COACH, "administrator", "member")
-    await athlete.send("/cramp")
+    await answer_first_screen(athlete)
 
     assert alerts_to(bot.api, COACH) == []
 

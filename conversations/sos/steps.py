@@ -52,6 +52,7 @@ from conversations.sos.states import (
 from conversations.team import join
 from conversations.team.alerts import alert_coaches
 from conversations.team.names import keep_name_current
+from conversations.texts import common
 from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
@@ -179,7 +180,7 @@ async def _long_ago(update: Update, svc: Services) -> None:
     choice = None if query is None else str(query.data or "").rsplit(":", 1)[-1]
     if choice == NOT_YET:
         number = await number_for(svc, user_id_of(update))
-        text = sos_text(texts.STILL_NOT_EASED_LATE).replace("{number}", number)
+        text = texts.STILL_NOT_EASED_LATE.format(number=number, sos=common.SOS_BUTTON)
     else:
         text = sos_text(texts.OLD_CRAMP)
     await send(update, text, keyboards.sos_reply_keyboard())
@@ -424,16 +425,15 @@ async def _restart_plan(svc: Services, episode: Episode) -> None:
 async def on_late_sign(press: SosPress) -> str | int | None:
     """The signs not yet shown, answered after the cramp eased: the same routing as before."""
     svc, episode = press.svc, press.episode
-    if episode.signs_cleared == "all":
-        return None  # answered already (a second press on the same screen)
-    await episodes.clear_signs(svc.db, episode.id, "all")
-    fresh = await episodes.get_episode(svc.db, episode.id)
-    assert fresh is not None
+    # Each reply is sent before the answer is recorded: a failed send can be pressed again.
     if press.choice == NO_FLAG:
-        return await _aftercare(press, fresh)
+        next_state = await _aftercare(press, episode)
+        await episodes.clear_signs(svc.db, episode.id, "all")
+        return next_state
     flag = RedFlag(press.choice)
     if ends_self_care(flag):
         await finish(press.update, svc, await _guidance(svc, episode, flag))
+        await episodes.clear_signs(svc.db, episode.id, "all")
         await episodes.escalate_after_easing(svc.db, episode.id, flag.value)
         await _alert_red_flag(press)
         return END
@@ -444,9 +444,10 @@ async def on_late_sign(press: SosPress) -> str | int | None:
         else flag_texts.OTHER_CAUSE_AFTER_EASING
     )
     await send(press.update, after)
+    await episodes.clear_signs(svc.db, episode.id, "all")
     await episodes.note_red_flag(svc.db, episode.id, flag.value)
     await _alert_red_flag(press)
-    return await _aftercare(press, fresh)
+    return await _aftercare(press, episode)
 
 
 async def _aftercare(press: SosPress, episode: Episode) -> str | int:

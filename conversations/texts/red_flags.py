@@ -122,7 +122,7 @@ HELPER_GUIDANCE: dict[RedFlag, str] = {
     ),
     RedFlag.POP_OR_TEAR: (
         "⚠️ <b>This may be a torn muscle or tendon, not a cramp.</b>\n\n"
-        "<b>Help them sit down</b> and keep the weight off it. No stretching, no running on it. "
+        "<b>Help them sit down</b> and keep the weight off it. Don't stretch it or let them run on it. "
         "It needs checking today at urgent care or an emergency department. If the pain is "
         "severe, call:\n\n<b>{number}</b>"
     ),

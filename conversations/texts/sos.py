@@ -111,27 +111,27 @@ REPEAT_STRETCH = "<b>Stretch again, gently</b>, the same way: a mild pull, never
 # helper never pushes the limb (source article: never a forceful stretch).
 HELPER_STRETCH_HOW: dict[str, str] = {
     "calf": (
-        "<b>Help them stretch gently, never forced.</b> Let them lean on a wall or on you, "
+        "<b>Help them stretch gently, never hard.</b> Let them lean on a wall or on you, "
         "cramping leg behind, heel down, knee straight, and lean in slowly to a mild pull."
     ),
     "hamstring": (
-        "<b>Help them stretch gently, never forced.</b> Steady them while they put the "
+        "<b>Help them stretch gently, never hard.</b> Steady them while they put the "
         "cramping leg a half step forward, heel down, knee straight, and hinge forward a little "
         "from the hips to a mild pull."
     ),
     "quadriceps": (
-        "<b>Help them stretch gently, never forced.</b> Steady them while they step the "
+        "<b>Help them stretch gently, never hard.</b> Steady them while they step the "
         "cramping leg back, both feet flat, bend the back knee a little and tuck the hips "
         "forward to a mild pull."
     ),
     "other": (
-        "<b>Help them stretch gently, never forced.</b> Keep their feet on the ground and let "
+        "<b>Help them stretch gently, never hard.</b> Keep their feet on the ground and let "
         "them ease the muscle slowly the opposite way to the pull, just to a mild stretch. "
         "Don't push it for them."
     ),
 }
 HELPER_REPEAT_STRETCH = (
-    "<b>Help them stretch again, gently</b>, the same way: a mild pull, never forced."
+    "<b>Help them stretch again, gently</b>, the same way: a mild pull, never forcing it."
 )
 STRETCH_WHY = (
     "The cramping muscle is already clenched hard. Forcing it the other way adds to the "
