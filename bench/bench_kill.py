@@ -48,7 +48,7 @@ def one_run(delay: float) -> tuple[int, int, int, int, int]:
                 server.user_sends(athlete, "/cramp")
             server.wait_for_count(SCREEN, len(ATHLETES))
             for athlete in ATHLETES:
-                server.user_presses(athlete, "✅ None: another muscle, or at rest")
+                server.user_presses(athlete, "✅ None: something else")
             time.sleep(delay)
             first.send_signal(signal.SIGKILL)
             first.wait(10)

@@ -141,11 +141,14 @@ EASED_AFTER = sos_texts.EASED_AFTER.split("{", 1)[0]
 
 
 def a_cramp_eases(server: BotApiServer, user: int) -> None:
-    """The shortest SOS flow: /cramp, "it's my calf", "eased"; each step's reply awaited."""
+    """The shortest SOS flow: /cramp, "it's my calf", "eased", no late warning sign; each step's
+    reply awaited."""
     at = len(server.sent)
     server.user_sends(user, "/cramp")
     at = wait_for_chat(server, user, sos_texts.STOP_INSTRUCTION, after=at)
     server.user_presses(user, sos_texts.NO_FLAG_CALF)
     at = wait_for_chat(server, user, sos_texts.STRETCH_HOW["calf"], after=at)
     server.user_presses(user, sos_texts.EASED)
+    at = wait_for_chat(server, user, sos_texts.LATE_SIGNS_QUESTION, after=at)
+    server.user_presses(user, sos_texts.NONE_OF_THESE)
     wait_for_chat(server, user, EASED_AFTER, after=at)

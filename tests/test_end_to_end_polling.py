@@ -95,6 +95,8 @@ def test_real_process_goes_through_the_flow_and_survives_kill_9(
         api_server.user_presses(USER, texts.MUSCLE_LABELS["calf"])
         at = api_server.wait_for_text(texts.STRETCH_HOW["calf"], after=at)
         api_server.user_presses(USER, texts.EASED)
+        at = api_server.wait_for_text(texts.LATE_SIGNS_QUESTION, after=at)
+        api_server.user_presses(USER, texts.NONE_OF_THESE)
         at = api_server.wait_for_text(EASED_AFTER, after=at)
     finally:
         second.send_signal(signal.SIGTERM)

@@ -208,7 +208,7 @@ async def test_a_step_and_its_inbox_row_are_written_together_or_not_at_all(
     await inbox_of(a).keep_json([await queued(athlete, "/cramp")])
     await inbox_of(a).dispatch_pending(a.application)
     await a.application.update_queue.join()
-    press = await queued_press(athlete, "✅ None: another muscle, or at rest")
+    press = await queued_press(athlete, "✅ None: something else")
     await crash_after_the_replies(a, press)  # asserts the row is left unfinished
 
     state = await db_of(a).fetch_one("SELECT state FROM ptb_conversations")
@@ -293,7 +293,7 @@ async def test_a_reply_telegram_accepted_is_not_sent_again_when_its_update_is_re
     assert "Stretch gently" in b.api.last_bot_message(athlete.chat_id).text
 
 
-async def test_eased_handled_again_after_the_episode_ended_goes_on_to_the_questions(
+async def test_eased_handled_again_after_the_episode_ended_goes_on_to_the_late_signs(
     start_bot: StartBot,
 ) -> None:
     """ "Eased" ends the episode before its step commits: a replay finds it ended, and still
@@ -311,9 +311,9 @@ async def test_eased_handled_again_after_the_episode_ended_goes_on_to_the_questi
 
     assert len(b.api.bot_messages(athlete.chat_id)) == sent_by_a  # nothing sent again
     state = await db_of(b).fetch_one("SELECT state FROM ptb_conversations")
-    assert state is not None and state["state"] == json.dumps(sos.ACTIVITY)
-    await b.user(2903).press(texts.ACTIVITY_LABELS["running"])
-    assert texts.ASK_TIME_INTO in b.api.last_bot_message(athlete.chat_id).text
+    assert state is not None and state["state"] == json.dumps(sos.LATE_SIGNS)
+    await b.user(2903).press(texts.NONE_OF_THESE)
+    assert texts.ASK_ACTIVITY in b.api.last_bot_message(athlete.chat_id).text
 
 
 async def test_a_reply_that_never_reached_telegram_is_sent_by_the_replay(

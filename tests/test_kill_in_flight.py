@@ -1,7 +1,7 @@
 """``kill -9`` with fifty taps in flight: every tap is answered, none twice.
 
 ``python -m bot`` runs as a real process against the loopback Bot API server. Fifty athletes
-are at the red-flag screen; all fifty press "None: another muscle, or at rest" at once. The
+are at the red-flag screen; all fifty press "None: something else" at once. The
 server holds one of
 the replies on the wire (the bot is mid-request, the reply not yet accepted) and the test
 kills the bot with SIGKILL right then. By that time every tap has been confirmed to "Telegram"
@@ -79,7 +79,7 @@ def test_kill_9_with_fifty_taps_in_flight_loses_none_and_repeats_none(
         api_server.wait_for_count(SCREEN, len(ATHLETES))
 
         for athlete in ATHLETES:
-            api_server.user_presses(athlete, "✅ None: another muscle, or at rest")
+            api_server.user_presses(athlete, "✅ None: something else")
         assert held.reached.wait(30), "the bot never got to the 8th reply"
         # Every tap is confirmed to "Telegram" by now: without the inbox they would be lost.
         _wait_until_confirmed(api_server)

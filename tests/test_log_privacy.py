@@ -48,6 +48,7 @@ async def test_no_typed_text_no_health_answer_and_never_the_token_in_the_logs(
     await athlete.send(TYPED)
     await athlete.press(sos_texts.NO_FLAG_CALF)
     await athlete.press(sos_texts.EASED)
+    await athlete.press(sos_texts.NONE_OF_THESE)
     await athlete.press(sos_texts.ACTIVITY_LABELS["running"])
     await athlete.press(sos_texts.TIME_INTO_LABELS["30-60"])
     await athlete.press(sos_texts.YES)

@@ -340,6 +340,8 @@ def test_backups_taken_while_users_press_through_the_sos_flow(
                 server.user_presses(user_id, sos_texts.NO_FLAG_CALF)
                 at = wait_for_chat(server, user_id, sos_texts.STRETCH_HOW["calf"], after=at)
                 server.user_presses(user_id, sos_texts.EASED)
+                at = wait_for_chat(server, user_id, sos_texts.LATE_SIGNS_QUESTION, after=at)
+                server.user_presses(user_id, sos_texts.NONE_OF_THESE)
                 at = wait_for_chat(server, user_id, EASED_AFTER, after=at)
                 flows[0] += 1
         except BaseException as exc:
@@ -391,6 +393,10 @@ def start_a_plan(server: BotApiServer, user_id: int) -> None:
     server.user_presses(user_id, sos_texts.NO_FLAG_CALF)
     at = wait_for_chat(server, user_id, sos_texts.STRETCH_HOW["calf"], after=at)
     server.user_presses(user_id, sos_texts.EASED)
+    at = wait_for_chat(server, user_id, sos_texts.LATE_SIGNS_QUESTION, after=at)
+    server.user_presses(user_id, sos_texts.NONE_OF_THESE)
+    at = wait_for_chat(server, user_id, sos_texts.ASK_ACTIVITY[:30], after=at)
+    server.user_presses(user_id, sos_texts.SKIP_ALL)
     at = wait_for_chat(server, user_id, plan_texts.OFFER[:30], after=at)
     server.user_presses(user_id, plan_texts.OFFER_BUTTON)
     at = wait_for_chat(server, user_id, plan_texts.ASK_TIME[:20], after=at)

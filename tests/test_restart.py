@@ -119,6 +119,7 @@ async def test_a_whole_flow_across_two_restarts_is_recorded_once(start_bot: Star
     athlete = c.user()
 
     await athlete.press(texts.EASED)
+    await athlete.press(texts.NONE_OF_THESE)
     await athlete.press(texts.SKIP_ALL)
 
     [episode] = await episodes_of(c, athlete)

@@ -223,6 +223,7 @@ async def test_a_join_link_mid_cramp_brings_the_step_back_and_invites_after_the_
 
     before = len(texts_to(bot.api, ATHLETE))
     await athlete.press(sos_texts.EASED)
+    await athlete.press(sos_texts.NONE_OF_THESE)
 
     after = texts_to(bot.api, ATHLETE)[before:]
     aftercare = next(i for i, text in enumerate(after) if "eased" in text.lower())
@@ -245,6 +246,7 @@ async def test_a_forged_link_mid_cramp_is_not_shown_after_it(bot: Bot) -> None:
 
     before = len(texts_to(bot.api, ATHLETE))
     await athlete.press(sos_texts.EASED)
+    await athlete.press(sos_texts.NONE_OF_THESE)
 
     assert texts.INVITE_INVALID in texts_to(bot.api, ATHLETE)[before:]
     assert await all_members(bot) == []

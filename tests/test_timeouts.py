@@ -83,7 +83,7 @@ async def test_the_first_screen_delivered_but_timed_out_starts_the_flow(bot: Bot
     await user.send("/cramp")
 
     assert await conversation_state(bot, user) == sos.TRIAGE
-    await user.press("✅ None: another muscle, or at rest")
+    await user.press("✅ None: something else")
     assert await conversation_state(bot, user) == sos.MUSCLE
     assert ERROR not in bot_texts(bot.api, user.chat_id)
 

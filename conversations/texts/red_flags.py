@@ -122,9 +122,9 @@ HELPER_GUIDANCE: dict[RedFlag, str] = {
     ),
     RedFlag.POP_OR_TEAR: (
         "⚠️ <b>This may be a torn muscle or tendon, not a cramp.</b>\n\n"
-        "<b>Help them sit down</b> and keep the weight off it. Don't stretch it or let them run on it. "
-        "It needs checking today at urgent care or an emergency department. If the pain is "
-        "severe, call:\n\n<b>{number}</b>"
+        "<b>Help them sit down</b> and keep the weight off it. Don't stretch it or let them "
+        "run on it. It needs checking today at urgent care or an emergency department. If the "
+        "pain is severe, call:\n\n<b>{number}</b>"
     ),
     RedFlag.ONE_SIDED_SWELLING: (
         "⚠️ <b>One swollen, warm or red calf needs a doctor today.</b>\n\n"
