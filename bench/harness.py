@@ -43,12 +43,13 @@ from conversations.texts import sos as texts
 AnyApp = Application[Any, Any, Any, Any, Any, Any]
 
 # The SOS flow an athlete walks in the benchmarks: /cramp, then the button pressed at each step
-# (no red flag and another muscle, the calf, eased after the stretch, four questions answered).
-# Eight updates.
+# (no red flag and something else, the calf, eased after the stretch, no sign on the late check,
+# four questions answered). Nine updates.
 SOS_PATH = (
     texts.NO_FLAG_OTHER,
     texts.MUSCLE_LABELS["calf"],
     texts.EASED,
+    texts.NONE_OF_THESE,
     texts.ACTIVITY_LABELS["running"],
     texts.TIME_INTO_LABELS["30-60"],
     texts.YES,

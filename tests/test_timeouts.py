@@ -99,7 +99,7 @@ async def test_the_stretch_delivered_but_timed_out_keeps_its_buttons_without_a_c
 
     assert await conversation_state(bot, user) == sos.STRETCH
     await user.press("✅ Eased")
-    assert await conversation_state(bot, user) == sos.ACTIVITY
+    assert await conversation_state(bot, user) == sos.LATE_SIGNS
 
 
 async def test_a_step_never_delivered_stays_and_pressing_again_works(bot: Bot) -> None:
