@@ -39,6 +39,14 @@ SOON = Timings(
 )
 
 
+async def ease_a_calf_cramp(user: LocalUser) -> None:
+    """/cramp, "it's my calf", eased, and no sign on the late check (the questions wait)."""
+    await user.send("/cramp")
+    await user.press(texts.NO_FLAG_CALF)
+    await user.press(texts.EASED)
+    await user.press(texts.NONE_OF_THESE)
+
+
 def ten_minute_check_sent(bot: Bot, user: LocalUser) -> bool:
     return texts.STILL_CRAMPING_CHECK in [m.text for m in bot.api.bot_messages(user.chat_id)]
 
@@ -259,10 +267,7 @@ async def test_a_new_exercise_cramp_says_the_plan_starts_again_and_why(
     await start_plan(user)
     clock.advance(days=2)
 
-    await user.send("/cramp")
-    await user.press(texts.NO_FLAG_CALF)
-    await user.press(texts.EASED)
-    await user.press(texts.NONE_OF_THESE)
+    await ease_a_calf_cramp(user)
 
     sent = [m.text for m in bot.api.bot_messages(user.chat_id)]
     assert texts.PLAN_RESTARTS in sent
@@ -280,10 +285,7 @@ async def test_the_aftercare_names_the_weekdays_in_the_athletes_zone(
     await start_plan(user)  # Berlin
     clock.advance(days=1)  # Sunday 21 March 2027, 18:00 in Berlin: day 0 of the new cramp
 
-    await user.send("/cramp")
-    await user.press(texts.NO_FLAG_CALF)
-    await user.press(texts.EASED)
-    await user.press(texts.NONE_OF_THESE)
+    await ease_a_calf_cramp(user)
 
     aftercare = next(
         m.text for m in reversed(bot.api.bot_messages(user.chat_id)) if "What now" in m.text
@@ -306,10 +308,7 @@ async def test_the_first_screen_asks_one_question_per_button(bot: Bot) -> None:
 
 async def test_why_it_happened_is_one_tap_and_says_strength_after_two_weeks(bot: Bot) -> None:
     user = bot.user()
-    await user.send("/cramp")
-    await user.press(texts.NO_FLAG_CALF)
-    await user.press(texts.EASED)
-    await user.press(texts.NONE_OF_THESE)
+    await ease_a_calf_cramp(user)
     await user.press(texts.SKIP_ALL)
 
     await user.press(texts.WHY_IT_HAPPENED)

@@ -108,10 +108,6 @@ def late_signs_view(episode: Episode) -> View:
     return text, LATE_BUTTONS.keyboard(episode.id, options)
 
 
-def why_it_happened_button(episode_id: int) -> InlineKeyboardMarkup:
-    return INFO_BUTTONS.keyboard(episode_id, [(states.PREVENT_INFO, texts.WHY_IT_HAPPENED)])
-
-
 def context_view(episode_id: int) -> View:
     """The exercise-or-rest question of conversations saved before an upgrade."""
     options = [(states.EXERCISE, texts.CONTEXT_EXERCISE), (states.REST, texts.CONTEXT_REST)]
