@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from conversations import account, general, membership, start
 from conversations.commands import is_known_command
-from conversations.plan import checkin, commands, settings, setup, typed, views
+from conversations.plan import checkin, commands, hold, settings, setup, typed, views
 from conversations.sos.flow import build_sos_conversation
 from conversations.team import coach, groups, join
 
@@ -41,6 +41,7 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         settings.NUMBER_BUTTONS.handler(settings.on_number_pressed),
         views.STOP_BUTTONS.handler(commands.on_stop_or_resume_pressed),
         views.CARRY_BUTTONS.handler(commands.on_stop_or_resume_pressed),
+        views.DOCTOR_BUTTONS.handler(hold.on_doctor_pressed),
         *checkin.handlers(),
         # Coach teams: the group's commands, joining with consent, the coach's commands.
         *groups.handlers(),

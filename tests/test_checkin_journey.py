@@ -514,7 +514,7 @@ async def test_a_finished_check_in_answers_already_done(bot: Bot, clock: FakeClo
     await press_and_expect(bot, user, prompt, "0", common.ALREADY_ANSWERED)
     await press_and_expect(bot, user, prompt, texts.SNOOZE_1H, common.ALREADY_ANSWERED)
     await press_and_expect(bot, user, yesterday_question, "Didn't do it", common.ALREADY_ANSWERED)
-    await press_and_expect(bot, user, warning_question, texts.HAS_WARNING, common.ALREADY_ANSWERED)
+    await press_and_expect(bot, user, warning_question, texts.CLOT_WARNING, common.ALREADY_ANSWERED)
     assert "already done" in common.ALREADY_ANSWERED
 
     # Typed text now has no question to answer: the idle reply, nothing recorded.
