@@ -348,7 +348,9 @@ async def _alert_coaches(press: CheckinPress, pain: int, *, needs_doctor: bool) 
     history = await plans.checkins_of(svc.db, plan.id)
     pains = [c.pain for c in history if c.answered_at is not None and c.pain is not None]
     reasons = []
-    if needs_doctor:
+    # One alert per check-in for a hold: "a warning sign", unless the hold is for pain that
+    # already alerts as high pain (pain out of proportion early on can be below that).
+    if needs_doctor and (press.choice != NO or pain < coaching.ALERT_PAIN_AT):
         reasons.append(Attention.RED_FLAG)
     if pain >= coaching.ALERT_PAIN_AT:
         reasons.append(Attention.HIGH_PAIN)

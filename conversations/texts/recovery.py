@@ -41,6 +41,7 @@ __all__ = [
     "ANTI_INFLAMMATORY_NOTE",
     "ASK_PAIN",
     "ASK_WARNING_SIGN",
+    "ASK_WARNING_SIGN_DAY_0",
     "ASK_YESTERDAY",
     "DAY_PLAN_ITEMS",
     "DECISION_MESSAGES",
@@ -140,8 +141,8 @@ DAY_PLAN_ITEMS: dict[Advice, str] = {
     # A warning sign (sources at ASK_WARNING_SIGN and the RED_FLAG texts below): nothing the
     # athlete does for the muscle until a doctor has looked at the leg.
     Advice.HOLD: (
-        "<b>Your plan is on hold until a doctor has seen you.</b> Rest your leg: no massage, "
-        "no stretching and no exercise steps for now."
+        "<b>Your plan is on hold until a doctor has seen you.</b> Rest your leg, don't massage "
+        "or stretch it, and leave the exercise steps for now."
     ),
 }
 
@@ -178,14 +179,14 @@ STEP_OUTCOME_LABELS: dict[StepOutcome, str] = {
 # (Miller et al., table 1) and CDC "Heat-related illness" (muscle breakdown, rhabdomyolysis);
 # a swollen, warm or red leg, or pain at rest getting worse: NHS "DVT symptoms" (a clot);
 # a pop or new bruising: sports physiotherapy guidance, NHS "Achilles tendon rupture" (a tear).
-ASK_WARNING_SIGN = "<b>Any of these since {since}?</b> Tap the first one that fits."
-SINCE_YESTERDAY = "yesterday"
-SINCE_THE_CRAMP = "the cramp"  # the check-in on the cramp's own day
+ASK_WARNING_SIGN = "<b>Any of these since yesterday?</b> Tap the first one that fits."
+# The check-in on the cramp's own day (day 0).
+ASK_WARNING_SIGN_DAY_0 = "<b>Any of these since the cramp?</b> Tap the first one that fits."
 
 
 def ask_warning_sign(day: int) -> str:
     """The warning question of a check-in on ``day`` ("since the cramp" on its own day)."""
-    return ASK_WARNING_SIGN.format(since=SINCE_THE_CRAMP if day == 0 else SINCE_YESTERDAY)
+    return ASK_WARNING_SIGN_DAY_0 if day == 0 else ASK_WARNING_SIGN
 
 
 # --- Decisions -------------------------------------------------------------------------
@@ -220,16 +221,16 @@ RED_FLAG_CHEST = red_flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS]
 
 # After any of the above (or pain out of proportion): the plan waits for a doctor's word.
 HOLD_STARTED = (
-    "⏸ <b>I've put your recovery plan on hold</b> until a doctor has seen you: rest your "
-    "leg, with no massage, stretching or exercise steps meanwhile. Once a doctor has cleared "
-    "you, send /today and tell me."
+    "⏸ <b>I've put your recovery plan on hold</b> until a doctor has seen you. Meanwhile, "
+    "rest your leg, don't massage or stretch it, and leave the exercise steps. Once a doctor "
+    "has cleared you, send /today and tell me."
 )
 # Same sources as the warning signs above: same-day assessment, and the emergency number for
 # chest pain, breathlessness or a leg getting worse.
 NOT_SEEN_YET = (
-    "Then please keep resting your leg and get seen today, by a GP, urgent care or a walk-in "
-    "clinic. No massage, stretching or exercise steps until then. If you get chest pain, feel "
-    "short of breath or the leg gets worse, call:\n\n<b>{number}</b>\n\n"
+    "Then please keep resting your leg, don't massage or stretch it, and get seen today by a "
+    "GP, urgent care or a walk-in clinic. If you get chest pain, feel short of breath or the "
+    "leg gets worse, call:\n\n<b>{number}</b>\n\n"
     "Tap below once a doctor has cleared you."
 )
 CLEARED = "✅ Good to hear. Your plan carries on where it was: <b>{stage}</b>."
@@ -352,8 +353,8 @@ def all_texts() -> list[str]:
         PREVENTION,
         ASK_PAIN,
         ASK_YESTERDAY,
-        ask_warning_sign(0),
-        ask_warning_sign(1),
+        ASK_WARNING_SIGN,
+        ASK_WARNING_SIGN_DAY_0,
         RED_FLAG,
         RED_FLAG_URINE,
         RED_FLAG_TEAR,
