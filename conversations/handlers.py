@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from conversations import account, general, membership, start
 from conversations.commands import is_known_command
-from conversations.plan import checkin, commands, offer, settings, setup, typed, views
+from conversations.plan import checkin, commands, hold, offer, settings, setup, typed, views
 from conversations.sos import steps as sos_steps
 from conversations.sos import views as sos_views
 from conversations.sos.flow import build_sos_conversation
@@ -46,6 +46,7 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         settings.NUMBER_BUTTONS.handler(settings.on_number_pressed),
         views.STOP_BUTTONS.handler(commands.on_stop_or_resume_pressed),
         views.CARRY_BUTTONS.handler(commands.on_stop_or_resume_pressed),
+        views.DOCTOR_BUTTONS.handler(hold.on_doctor_pressed),
         *checkin.handlers(),
         # Coach teams: the group's commands, joining with consent, the coach's commands.
         *groups.handlers(),

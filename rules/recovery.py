@@ -48,10 +48,12 @@ __all__ = [
     "clamp_stage_to_day",
     "decide",
     "highest_stage_allowed",
+    "holds_plan",
     "hours_since",
     "is_pain_valid",
     "local_date_of",
     "next_checkin_at",
+    "opens_on",
     "pain_out_of_proportion",
     "parse_local_time",
     "parse_pain",
@@ -128,6 +130,8 @@ class Decision(Enum):
 class Reason(Enum):
     """Why a decision was taken; lets the texts pick the right explanation."""
 
+    ON_HOLD = "on_hold"  # the plan waits for a doctor (see ``decide``)
+    NO_STEP_YET = "no_step_yet"  # the check-in on the cramp's own day: no step to report
     WARNING_SIGN = "warning_sign"
     PAIN_HIGH = "pain_high"
     PAIN_JUMP = "pain_jump"
@@ -151,6 +155,9 @@ class Advice(Enum):
     EXERCISE_STAGE = "exercise_stage"  # the stage itself is DayPlan.exercise_stage
     NO_STRENGTH_UNTIL_DAY_14 = "no_strength_until_day_14"
     PREVENTION = "prevention"
+    # The plan is on hold after a warning sign: rest, no massage, stretching or exercise step,
+    # and get seen by a doctor (replaces every other item but "no strength work").
+    HOLD = "hold"
 
 
 @dataclass(frozen=True)
@@ -158,7 +165,8 @@ class CheckinReport:
     """The athlete's answers at a daily check-in."""
 
     pain: int  # 0 (none) .. 10 (worst)
-    yesterday: StepOutcome
+    # None at a check-in on the cramp's own day: there was no step yet to report on.
+    yesterday: StepOutcome | None
     # Swelling, warmth or redness in the calf, or pain at rest getting worse.
     warning_sign: bool
 
@@ -181,6 +189,10 @@ class Outcome:
     waiting_for: Stage | None = None
     # Pain out of proportion to a cramp: get medical advice today, whatever the decision.
     seek_medical_advice: bool = False
+    # The stage the athlete was on before this check-in (after the day's limit).
+    stage_before: Stage = Stage.REST
+    # The local date ``waiting_for`` opens on (None for massage, which waits for real hours).
+    opens_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -276,20 +288,24 @@ def decide(
     cramp_at: datetime,
     now: datetime,
     zone: ZoneInfo,
+    *,
+    held: bool = False,
 ) -> Outcome:
     """Decide today's step from the athlete's check-in.
 
     Rules in priority order:
 
     1. warning sign -> RED_FLAG, stage unchanged;
-    2. pain >= 7 or up by >= 2 -> STEP_BACK one stage and rest today; physiotherapist
+    2. plan on hold (waiting for a doctor) -> HOLD, stage unchanged: a held plan never moves;
+    3. pain >= 7 or up by >= 2 -> STEP_BACK one stage and rest today; physiotherapist
        suggested from day 3 (a flare-up after finishing reopens the plan at RUN);
-    3. plan already DONE -> FINISHED;
-    4. yesterday uncomfortable, or pain up by 1 -> HOLD;
-    5. yesterday's step not done -> HOLD (repeat it);
-    6. comfortable with pain <= 3 -> ADVANCE one stage if the day allows it, else HOLD
+    4. plan already DONE -> FINISHED;
+    5. no step to report yet (the check-in on the cramp's own day) -> HOLD;
+    6. yesterday uncomfortable, or pain up by 1 -> HOLD;
+    7. yesterday's step not done -> HOLD (repeat it);
+    8. comfortable with pain <= 3 -> ADVANCE one stage if the day allows it, else HOLD
        (waiting for the day); on RUN from day 14 -> FINISHED;
-    7. otherwise (comfortable, pain 4-6) -> HOLD.
+    9. otherwise (comfortable, pain 4-6) -> HOLD.
 
     A stage beyond what the day allows (only possible with inconsistent input) is first
     brought down to the day's limit. Never moves more than one stage.
@@ -319,10 +335,14 @@ def decide(
             rest_today=rest_today,
             waiting_for=waiting_for,
             seek_medical_advice=pain_out_of_proportion(report.pain, previous_pain, day),
+            stage_before=current,
+            opens_on=None if waiting_for is None else opens_on(waiting_for, cramp_at, zone),
         )
 
     if report.warning_sign:
         return outcome(Decision.RED_FLAG, current, Reason.WARNING_SIGN)
+    if held:
+        return outcome(Decision.HOLD, current, Reason.ON_HOLD)
     if report.pain >= PAIN_STEP_BACK_AT or rise >= PAIN_STEP_BACK_RISE:
         back = Stage(max(current - 1, Stage.REST))
         return outcome(
@@ -335,6 +355,10 @@ def decide(
     if current is Stage.DONE:
         # The plan is over; only a warning sign or a flare-up (above) reopens it.
         return outcome(Decision.FINISHED, Stage.DONE, Reason.COMPLETE)
+    following = Stage(current + 1)
+    if report.yesterday is None:
+        waiting = following if following > highest else None
+        return outcome(Decision.HOLD, current, Reason.NO_STEP_YET, waiting_for=waiting)
     if report.yesterday is StepOutcome.UNCOMFORTABLE:
         return outcome(Decision.HOLD, current, Reason.UNCOMFORTABLE)
     if rise > 0:
@@ -342,13 +366,28 @@ def decide(
     if report.yesterday is StepOutcome.NOT_DONE:
         return outcome(Decision.HOLD, current, Reason.NOT_DONE)
     if report.pain <= PAIN_LOW_MAX:
-        following = Stage(current + 1)
         if following > highest:
             return outcome(Decision.HOLD, current, Reason.WAITING_FOR_DAY, waiting_for=following)
         if following is Stage.DONE:
             return outcome(Decision.FINISHED, Stage.DONE, Reason.COMPLETE)
         return outcome(Decision.ADVANCE, following, Reason.READY)
     return outcome(Decision.HOLD, current, Reason.PAIN_MODERATE)
+
+
+def holds_plan(outcome: Outcome) -> bool:
+    """Whether a check-in's outcome puts the plan on hold until a doctor has seen the athlete:
+    a warning sign, or pain out of proportion to a cramp (both say "get seen")."""
+    return outcome.decision is Decision.RED_FLAG or outcome.seek_medical_advice
+
+
+def opens_on(stage: Stage, cramp_at: datetime, zone: ZoneInfo) -> date | None:
+    """The local date from which the calendar allows ``stage``: day 3 for the exercise stages,
+    day 14 for the end of the plan; None for REST and MASSAGE (massage waits for real hours,
+    not a date)."""
+    if stage <= Stage.MASSAGE:
+        return None
+    day = RETURN_TO_EXERCISE_DAY if stage < Stage.DONE else PLAN_MIN_DAYS
+    return local_date_of(cramp_at, zone) + timedelta(days=day)
 
 
 def pain_out_of_proportion(pain: int, previous_pain: int | None, day: int) -> bool:
@@ -366,16 +405,22 @@ def pain_out_of_proportion(pain: int, previous_pain: int | None, day: int) -> bo
 # --- The day's plan -------------------------------------------------------------------
 
 
-def plan_for_day(day: int, hours: float, stage: Stage) -> DayPlan:
+def plan_for_day(day: int, hours: float, stage: Stage, *, held: bool = False) -> DayPlan:
     """Which advice items apply today, given the plan day, real hours and the stage.
 
     The time gates win over ``stage``: no massage before 24 hours, no exercise stage
     before day 3, and "no strength work" on every day until the plan is finished (which
     cannot happen before day 14). Ice is advised on days 0-4 (``ICE_DAYS``).
+
+    A plan on hold (``held``: a warning sign, waiting for a doctor) gets the hold item and
+    "no strength work" only: no massage, ice routine or exercise step until a doctor has seen
+    the athlete. Its stage is kept as it was, for when the hold is lifted.
     """
     if day < 0 or hours < 0:
         raise ValueError("day and hours must not be negative")
     current = min(stage, _highest_stage(day, hours))
+    if held:
+        return DayPlan(day=day, stage=current, items=(Advice.HOLD, Advice.NO_STRENGTH_UNTIL_DAY_14))
     if current is Stage.DONE:
         return DayPlan(day=day, stage=current, items=(Advice.PREVENTION,))
 

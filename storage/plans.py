@@ -64,6 +64,14 @@ class Plan:
     recurrences: int
     created_at: datetime
     muscle: str | None  # the cramped muscle the plan is for ("calf", "hamstring", ...)
+    # On hold after a warning sign, until the athlete says a doctor has cleared them: since
+    # when, and why (a short key such as "clot", "urine", "pain", "sos_cause").
+    held_since: datetime | None = None
+    held_for: str | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.held_since is not None
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,8 @@ def _plan(row: aiosqlite.Row) -> Plan:
         recurrences=row["recurrences"],
         created_at=from_db(row["created_at"]),
         muscle=row["muscle"],
+        held_since=from_db_or_none(row["held_since"]),
+        held_for=row["held_for"],
     )
 
 
@@ -236,6 +246,28 @@ async def end_plan(db: Database, plan_id: int, now: datetime) -> None:
             "editing = NULL WHERE id = ?",
             (to_db(now), plan_id),
         )
+
+
+async def hold_plan(db: Database, plan_id: int, reason: str, now: datetime) -> bool:
+    """Put the plan on hold until a doctor has seen the athlete (``reason``: a short key).
+
+    True if the hold starts now; a plan already on hold keeps its first reason and time.
+    """
+    result = await db.execute_write(
+        "UPDATE plans SET held_since = ?, held_for = ? WHERE id = ? AND held_since IS NULL",
+        (to_db(now), reason, plan_id),
+    )
+    return result.rowcount > 0
+
+
+async def clear_hold(db: Database, plan_id: int) -> bool:
+    """A doctor has cleared the athlete: the plan goes on. True if it was on hold."""
+    result = await db.execute_write(
+        "UPDATE plans SET held_since = NULL, held_for = NULL "
+        "WHERE id = ? AND held_since IS NOT NULL",
+        (plan_id,),
+    )
+    return result.rowcount > 0
 
 
 async def restart_for_recurrence(db: Database, user_id: int, cramp_at: datetime) -> bool:
@@ -533,8 +565,12 @@ async def complete_checkin(
     stage_before: Stage,
     stage_after: Stage,
     now: datetime,
+    hold_for: str | None = None,
 ) -> bool:
-    """Record the last answer and the day's decision; move the plan's stage. Once only."""
+    """Record the last answer and the day's decision; move the plan's stage. Once only.
+
+    With ``hold_for``, the plan goes on hold in the same transaction (see ``hold_plan``).
+    """
     async with db.write() as conn:
         cursor = await conn.execute(
             "UPDATE checkins SET warning_sign = ?, decision = ?, stage_before = ?, "
@@ -548,4 +584,9 @@ async def complete_checkin(
             "UPDATE plans SET stage = ?, unanswered_days = 0 WHERE id = ?",
             (stage_after, checkin.plan_id),
         )
+        if hold_for is not None:
+            await conn.execute(
+                "UPDATE plans SET held_since = ?, held_for = ? WHERE id = ? AND held_since IS NULL",
+                (to_db(now), hold_for, checkin.plan_id),
+            )
     return True

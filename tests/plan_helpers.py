@@ -25,7 +25,13 @@ NEW_YORK = ZoneInfo("America/New_York")
 PAIN_LABELS = [str(n) for n in range(11)]
 CHECKIN_LABELS = [*PAIN_LABELS, plan_texts.SNOOZE_1H, plan_texts.SNOOZE_3H]
 YESTERDAY_LABELS = ["Comfortable", "Uncomfortable", "Didn't do it"]
-WARNING_LABELS = [plan_texts.NO_WARNING, plan_texts.CHEST_WARNING, plan_texts.HAS_WARNING]
+WARNING_LABELS = [
+    plan_texts.NO_WARNING,
+    plan_texts.CHEST_WARNING,
+    plan_texts.URINE_WARNING,
+    plan_texts.CLOT_WARNING,
+    plan_texts.TEAR_WARNING,
+]
 TIME_LABELS = ["06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00"]
 # The pain question of a calf plan (the usual one), and the part every muscle's shares.
 ASK_PAIN = "How much does the calf hurt"
@@ -38,11 +44,14 @@ _YESTERDAY_LABEL = {
     "uncomfortable": "Uncomfortable",
     "not_done": "Didn't do it",
 }
-# The answers to the warning question: none, chest pain or breathlessness, one of the others.
+# The answers to the warning question: none, chest pain or breathlessness, dark urine, a
+# swollen, warm or red leg (or pain at rest getting worse), a pop or new bruising.
 _WARNING_LABEL = {
     "no": plan_texts.NO_WARNING,
     "chest": plan_texts.CHEST_WARNING,
-    "other": plan_texts.HAS_WARNING,
+    "urine": plan_texts.URINE_WARNING,
+    "clot": plan_texts.CLOT_WARNING,
+    "tear": plan_texts.TEAR_WARNING,
 }
 
 
@@ -110,9 +119,11 @@ async def answer_checkin(
     user: LocalUser, pain: int, yesterday: str = "comfortable", warning: str = "no"
 ) -> None:
     """Answer the newest check-in: pain, yesterday's step ("comfortable", "uncomfortable",
-    "not_done") and the warning signs ("no", "chest", or "other": one of the others)."""
+    "not_done"; not asked on the cramp's own day) and the warning signs ("no", "chest",
+    "urine", "clot" or "tear")."""
     await user.press(str(pain))
-    await user.press(_YESTERDAY_LABEL[yesterday])
+    if ASK_YESTERDAY in user.api.last_bot_message(user.chat_id).text:
+        await user.press(_YESTERDAY_LABEL[yesterday])
     await user.press(_WARNING_LABEL[warning])
 
 

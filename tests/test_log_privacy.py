@@ -64,7 +64,7 @@ async def test_no_typed_text_no_health_answer_and_never_the_token_in_the_logs(
     await athlete.send(f"{TYPED} again")
     # The daily check-in with a pain report and a warning sign.
     await deliver_next_checkin(bot, clock, athlete)
-    await answer_checkin(athlete, 7, "uncomfortable", "other")
+    await answer_checkin(athlete, 7, "uncomfortable", "clot")
     await athlete.send(TYPED_NUMBER)  # typed where no question waits
     await athlete.send("/export")
     await athlete.send("/delete")

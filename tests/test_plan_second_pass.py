@@ -2,8 +2,9 @@
 
 Plan days are calendar days on the athlete's clock, the cramp's day being day 0 (across
 midnight and daylight-saving changes); massage still waits 24 real hours; the plan names the
-athlete's muscle; the check-in's warning question covers a clot, chest pain or breathlessness
-and dark urine; severe pain gets medical advice first; the emergency number is the athlete's;
+athlete's muscle; the check-in's warning question has one row per sign (chest pain or
+breathlessness, dark urine, a clot, a tear), each putting the plan on hold; severe pain gets
+medical advice first; the emergency number is the athlete's;
 /progress shows the athlete's pattern.
 
 The clock starts on Saturday 20 March 2027, 17:00 UTC: 18:00 in Berlin, 13:00 in New York.
@@ -346,35 +347,44 @@ async def at_warning_question_on_day_3(bot: Bot, clock: FakeClock, zone: str) ->
     return user
 
 
-async def test_the_warning_question_covers_a_clot_chest_pain_and_dark_urine(
-    bot: Bot, clock: FakeClock
-) -> None:
+async def test_the_warning_question_has_one_row_per_sign(bot: Bot, clock: FakeClock) -> None:
     user = await at_warning_question_on_day_3(bot, clock, "Berlin / Paris")
 
     question = bot.api.last_bot_message(user.chat_id)
 
     assert ASK_WARNING in question.text
-    assert "swollen, warm or red" in question.text  # a clot
-    assert "dark, cola-coloured urine" in question.text
-    assert "chest pain or shortness of breath" in question.text
     assert question.button_labels == WARNING_LABELS
     assert question.button_labels == [
         "✅ None of these",
         "🫁 Chest pain or breathless",
-        "Yes, one of the others",
+        "🟤 Dark, cola-coloured urine",
+        "🦵 Leg swollen, warm or red, or worse at rest",
+        "💥 A pop, or new bruising",
     ]
+    # One sign per row: a tap says which one it was.
+    assert question.reply_markup is not None
+    assert [len(row) for row in question.reply_markup["inline_keyboard"]] == [1] * 5
 
 
-async def assert_stage_held(bot: Bot, clock: FakeClock, user: LocalUser) -> None:
+async def assert_stage_held(bot: Bot, clock: FakeClock, user: LocalUser, reason: str) -> None:
+    """The warning kept the stage and put the plan on hold: Wednesday's check-in asks whether
+    a doctor has seen the athlete instead of the pain question."""
     row = (await checkins_of(bot, user))[-1]
     assert (row.warning_sign, row.decision) == (True, "red_flag")
     assert row.stage_before == row.stage_after == Stage.MASSAGE
-    assert (await plan_of(bot, user)).stage == Stage.MASSAGE
-    prompt = await deliver_next_checkin(bot, clock, user)  # Wednesday: still on massage
-    assert prompt.text.startswith(f"{header(4)} · Ice and gentle massage")
+    plan = await plan_of(bot, user)
+    assert (plan.stage, plan.held, plan.held_for) == (Stage.MASSAGE, True, reason)
+    assert plan.next_checkin_at is not None
+    report = await tick_at(bot, clock, plan.next_checkin_at)  # Wednesday, day 4
+    assert report.checkins_sent == 1
+    prompt = bot.api.last_bot_message(user.chat_id)
+    assert prompt.text.startswith(f"{header(4)} · On hold")
+    assert texts.ASK_DOCTOR in prompt.text
+    assert PAIN_QUESTION not in prompt.text
+    assert MASSAGE_OK not in prompt.text
 
 
-async def test_chest_pain_at_the_check_in_gets_the_emergency_guidance_and_holds_the_stage(
+async def test_chest_pain_at_the_check_in_gets_the_emergency_guidance_and_holds_the_plan(
     bot: Bot, clock: FakeClock
 ) -> None:
     user = await at_warning_question_on_day_3(bot, clock, "Berlin / Paris")
@@ -382,45 +392,95 @@ async def test_chest_pain_at_the_check_in_gets_the_emergency_guidance_and_holds_
     await user.press(texts.CHEST_WARNING)
 
     reply = last_text(bot.api, user.chat_id)
-    assert reply == flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="112")
+    guidance = flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="112")
+    assert reply == f"{guidance}\n\n{advice.HOLD_STARTED}"
     assert "Call the emergency number now" in reply
     assert "\n\n<b>112</b>\n\n" in reply  # the number on a line of its own
     assert WALK_FLAT not in reply
-    await assert_stage_held(bot, clock, user)
+    await assert_stage_held(bot, clock, user, "chest")
 
 
-async def test_one_of_the_other_warning_signs_gets_same_day_advice_and_holds_the_stage(
+async def test_a_swollen_warm_or_red_leg_gets_same_day_advice_and_holds_the_plan(
     bot: Bot, clock: FakeClock
 ) -> None:
     user = await at_warning_question_on_day_3(bot, clock, "Berlin / Paris")
 
-    await user.press(texts.HAS_WARNING)
+    await user.press(texts.CLOT_WARNING)
 
     reply = last_text(bot.api, user.chat_id)
-    assert reply == advice.RED_FLAG.format(number="112")
+    assert reply == f"{advice.RED_FLAG.format(number='112')}\n\n{advice.HOLD_STARTED}"
     assert "get seen by a doctor today" in reply
-    assert "dark urine" in reply
-    assert reply.endswith("\n\n<b>112</b>")
+    assert "blood clot" in reply
+    assert "\n\n<b>112</b>\n\n" in reply
     assert WALK_FLAT not in reply
-    await assert_stage_held(bot, clock, user)
+    await assert_stage_held(bot, clock, user, "clot")
+
+
+async def test_dark_urine_at_the_check_in_is_an_emergency_with_the_number(
+    bot: Bot, clock: FakeClock
+) -> None:
+    """As in the SOS flow: dark urine after a cramp can be muscle breakdown, so call now."""
+    user = await at_warning_question_on_day_3(bot, clock, "New York")
+
+    await user.press(texts.URINE_WARNING)
+
+    reply = last_text(bot.api, user.chat_id)
+    assert reply.startswith("🚨 <b>Call the emergency number now:</b>\n\n<b>911</b>\n\n")
+    assert "muscle breakdown" in reply
+    assert "doctor today" not in reply
+    assert advice.HOLD_STARTED in reply
+    assert WALK_FLAT not in reply
+    await assert_stage_held(bot, clock, user, "urine")
+
+
+async def test_a_pop_or_new_bruising_gets_a_same_day_check_for_a_tear(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = await at_warning_question_on_day_3(bot, clock, "Berlin / Paris")
+
+    await user.press(texts.TEAR_WARNING)
+
+    reply = last_text(bot.api, user.chat_id)
+    assert reply.startswith("⚠️ <b>Please get the leg checked today.</b>")
+    assert "torn muscle or tendon" in reply
+    assert advice.HOLD_STARTED in reply
+    await assert_stage_held(bot, clock, user, "tear")
+
+
+async def test_a_yes_from_the_old_warning_question_asks_which_sign_it_was(
+    bot: Bot, clock: FakeClock
+) -> None:
+    """A question sent before each sign had its row ended on "Yes, one of the others": that
+    press still reaches the bot, which asks which sign, and records nothing yet."""
+    user = await at_warning_question_on_day_3(bot, clock, "Berlin / Paris")
+    checkin = (await checkins_of(bot, user))[-1]
+
+    await user.press_data(f"ci:{checkin.id}:warn:yes")
+
+    question = bot.api.last_bot_message(user.chat_id)
+    assert question.text.startswith(texts.WHICH_WARNING)
+    assert question.button_labels == WARNING_LABELS
+    assert (await checkins_of(bot, user))[-1].answered_at is None
+    assert not (await plan_of(bot, user)).held
+    await user.press(texts.CLOT_WARNING)
+    assert (await plan_of(bot, user)).held_for == "clot"
 
 
 # --- Severe pain -----------------------------------------------------------------------------
 
 
-async def test_pain_8_gets_medical_advice_first_then_the_step_back(
-    bot: Bot, clock: FakeClock
-) -> None:
+async def test_pain_8_gets_medical_advice_and_holds_the_plan(bot: Bot, clock: FakeClock) -> None:
     user = bot.user()
     await start_plan(user)
 
     reply = await checkin_reply(bot, clock, user, 8)  # day 1
 
     severe = advice.SEVERE_PAIN.format(number="112")
-    assert reply.startswith(f"{severe}\n\n<b>Let's ease off.</b> Rest the calf today")
+    assert reply == f"{severe}\n\n{advice.HOLD_STARTED}"
     assert severe.endswith("\n\n<b>112</b>")  # the number on a line of its own
-    assert advice.STEP_BACK_REASONS[rules.Reason.PAIN_HIGH] in reply
     assert (await checkins_of(bot, user))[-1].decision == "step_back"
+    plan = await plan_of(bot, user)
+    assert (plan.held, plan.held_for) == (True, "pain")
 
 
 async def test_pain_7_on_day_5_steps_back_without_medical_advice(
@@ -452,8 +512,10 @@ async def test_pain_6_on_day_2_after_4_the_day_before_gets_medical_advice(
     assert SEVERE_PAIN_HEADLINE not in day1
     assert (await checkins_of(bot, user))[-1].day == 2
     assert day2.startswith(advice.SEVERE_PAIN.format(number="112"))
-    assert "<b>Let's ease off.</b>" in day2  # up by two: the step back follows
-    assert advice.STEP_BACK_REASONS[rules.Reason.PAIN_JUMP] in day2
+    assert advice.HOLD_STARTED in day2  # get seen first: the plan waits for a doctor
+    assert MASSAGE_OK not in day2
+    assert (await checkins_of(bot, user))[-1].decision == "step_back"  # up by two
+    assert (await plan_of(bot, user)).held_for == "pain"
 
 
 # --- The athlete's emergency number ----------------------------------------------------------
@@ -468,9 +530,9 @@ async def test_a_red_flag_at_the_check_in_gives_the_number_of_the_plans_zone(
 ) -> None:
     user = await at_warning_question_on_day_3(bot, clock, zone)
 
-    await user.press(texts.HAS_WARNING)
+    await user.press(texts.CLOT_WARNING)
 
-    assert last_text(bot.api, user.chat_id) == advice.RED_FLAG.format(number=number)
+    assert last_text(bot.api, user.chat_id).startswith(advice.RED_FLAG.format(number=number))
     await user.send("/settings")
     assert f"Emergency number: <b>{number}</b>" in last_text(bot.api, user.chat_id)
 
@@ -489,7 +551,7 @@ async def test_a_number_typed_in_settings_wins_over_the_plans_zone(
 
     assert last_text(bot.api, user.chat_id) == texts.EMERGENCY_NUMBER_SAVED.format(number="999")
     reply = await checkin_reply(bot, clock, user, 2, warning="chest")
-    assert reply == flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="999")
+    assert reply.startswith(flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="999"))
     assert "911" not in reply
 
 

@@ -822,7 +822,11 @@ def test_every_key_has_a_text() -> None:
     assert set(texts.STEP_OUTCOME_LABELS) == set(StepOutcome)
     assert set(texts.STEP_BACK_REASONS) == {Reason.PAIN_HIGH, Reason.PAIN_JUMP}
     hold = {Reason.UNCOMFORTABLE, Reason.PAIN_RISING, Reason.NOT_DONE, Reason.PAIN_MODERATE}
-    assert set(texts.HOLD_REASONS) == hold | {Reason.WAITING_FOR_DAY}
+    assert set(texts.HOLD_REASONS) == hold | {
+        Reason.WAITING_FOR_DAY,
+        Reason.NO_STEP_YET,
+        Reason.ON_HOLD,
+    }
     assert set(texts.WAITING_FOR) == {Stage.MASSAGE, Stage.WALK_FLAT, Stage.DONE}
     assert texts.stage_name(Stage.RUN) == texts.STAGE_NAMES[Stage.RUN]
 

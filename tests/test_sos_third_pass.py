@@ -314,7 +314,7 @@ async def test_why_it_happened_is_one_tap_and_says_strength_after_two_weeks(bot:
     await user.press(texts.WHY_IT_HAPPENED)
 
     assert bot.api.last_bot_message(user.chat_id).text == texts.PREVENT
-    assert "once the two weeks after a cramp are over, strength training" in texts.PREVENT
+    assert "strength training after the two weeks" in texts.PREVENT
 
 
 async def test_not_yet_hours_later_gets_medical_advice_not_only_an_old_button(

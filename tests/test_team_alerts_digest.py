@@ -225,7 +225,7 @@ async def test_a_checkin_with_a_warning_sign_alerts_the_coaches(bot: Bot, clock:
     await join(bot, athlete, made, "details")
     await tick_at(bot, clock, local(2027, 3, 21, 8, 0, BERLIN))
 
-    await answer_checkin(athlete, pain=2, warning="other")
+    await answer_checkin(athlete, pain=2, warning="clot")
 
     assert alerts_to(bot.api, COACH) == [alert(made, why=": a warning sign")]
 

@@ -130,7 +130,9 @@ async def test_a_check_in_answer_delivered_but_timed_out_needs_no_second_tap(
 
     assert ERROR not in bot_texts(bot.api, user.chat_id)
     await user.press("Comfortable")
-    assert "swollen" in bot.api.last_bot_message(user.chat_id).text
+    question = bot.api.last_bot_message(user.chat_id)
+    assert "Any of these since yesterday?" in question.text  # the warning question
+    assert plan_texts.CLOT_WARNING in question.button_labels
 
 
 # --- Scheduled check-ins ---------------------------------------------------------------------

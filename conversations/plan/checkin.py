@@ -1,5 +1,10 @@
 """The daily check-in: pain (0 to 10) → yesterday's step → warning signs → today's plan.
 
+On the cramp's own day (day 0) there is no step to report yet, so that question is skipped. A
+warning sign, or pain out of proportion to a cramp, puts the plan on hold until a doctor has
+seen the athlete: while it is held, a check-in asks only whether a doctor has cleared them
+(``conversations.plan.hold``), and once they have, it goes on with its usual questions.
+
 Each answer is one tap and is written to the check-in's row at once; which question comes
 next is read from that row, so there is no conversation state to persist. Sending is done by
 the scheduler (``bot.scheduler``) through :func:`send_checkin`.
@@ -20,7 +25,7 @@ from telegram.ext import ContextTypes, ExtBot
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Refusal, pressed
 from conversations.emergency import number_for
-from conversations.plan.views import carry_on_buttons, muscle_of
+from conversations.plan.views import carry_on_buttons, hold_view, muscle_of
 from conversations.replies import probably_delivered, send
 from conversations.services import Services, services
 from conversations.team.alerts import alert_coaches
@@ -54,8 +59,14 @@ _YESTERDAY = {
 PAIN_BUTTONS = ButtonFamily.of(FLOW, "pain", {str(n) for n in range(11)})
 SNOOZE_BUTTONS = ButtonFamily.of(FLOW, "snooze", {"1", "3"})
 YESTERDAY_BUTTONS = ButtonFamily.of(FLOW, "yday", _YESTERDAY)
-NO, YES, CHEST = "no", "yes", "chest"  # the warning question's answers
-WARNING_BUTTONS = ButtonFamily.of(FLOW, "warn", {NO, YES, CHEST})
+# The warning question's answers, one sign per row; each sign puts the plan on hold. The kind
+# is also the hold's reason (plans.held_for).
+NO, CHEST, URINE, CLOT, TEAR = "no", "chest", "urine", "clot", "tear"
+# "Yes, one of the others" on a question sent before it had one row per sign: asked again.
+LEGACY_YES = "yes"
+WARNING_BUTTONS = ButtonFamily.of(FLOW, "warn", {NO, CHEST, URINE, CLOT, TEAR, LEGACY_YES})
+#: The hold's reason when pain out of proportion to a cramp sends the athlete to a doctor.
+HOLD_PAIN = "pain"
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -75,29 +86,58 @@ def _pain_view(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]
     return f"{header}\n\n{question}", markup
 
 
+def _held_view(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+    """A check-in while the plan is on hold: the hold's advice and the doctor question."""
+    header = texts.CHECKIN_HEADER.format(day=checkin.day, stage=advice.ON_HOLD)
+    text, markup = hold_view(plan)
+    return f"{header}\n\n{text}", markup
+
+
 def _yesterday_view(checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
     options = [(key, advice.STEP_OUTCOME_LABELS[value]) for key, value in _YESTERDAY.items()]
     return advice.ASK_YESTERDAY, YESTERDAY_BUTTONS.keyboard(checkin.id, options)
 
 
 def _warning_view(checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
-    options = [(NO, texts.NO_WARNING), (CHEST, texts.CHEST_WARNING), (YES, texts.HAS_WARNING)]
-    return advice.ASK_WARNING_SIGN, WARNING_BUTTONS.keyboard(checkin.id, options)
+    options = [
+        (NO, texts.NO_WARNING),
+        (CHEST, texts.CHEST_WARNING),
+        (URINE, texts.URINE_WARNING),
+        (CLOT, texts.CLOT_WARNING),
+        (TEAR, texts.TEAR_WARNING),
+    ]
+    return advice.ask_warning_sign(checkin.day), WARNING_BUTTONS.keyboard(checkin.id, options)
+
+
+def _asks_yesterday(checkin: Checkin) -> bool:
+    """Whether the check-in asks about yesterday's step: not on the cramp's own day."""
+    return checkin.day > 0 and checkin.yesterday is None
 
 
 def current_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
-    """The question an open check-in is waiting on."""
+    """The question an open check-in is waiting on (the doctor question while on hold)."""
     if checkin.pain is None:
-        return _pain_view(plan, checkin)
-    if checkin.yesterday is None:
+        return _held_view(plan, checkin) if plan.held else _pain_view(plan, checkin)
+    if _asks_yesterday(checkin):
         return _yesterday_view(checkin)
     return _warning_view(checkin)
 
 
-def _expected_step(checkin: Checkin) -> str:
+def first_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+    """A check-in's first message: the pain question, or the doctor question while on hold."""
+    return _held_view(plan, checkin) if plan.held else _pain_view(plan, checkin)
+
+
+def pain_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+    """The pain question (a hold just lifted: the check-in goes on as usual)."""
+    return _pain_view(plan, checkin)
+
+
+def _expected_step(plan: Plan, checkin: Checkin) -> str | None:
+    """The step of the buttons the check-in takes now (None: only the doctor question's)."""
     if checkin.pain is None:
-        return PAIN_BUTTONS.step
-    return YESTERDAY_BUTTONS.step if checkin.yesterday is None else WARNING_BUTTONS.step
+        return None if plan.held else PAIN_BUTTONS.step
+    return YESTERDAY_BUTTONS.step if _asks_yesterday(checkin) else WARNING_BUTTONS.step
 
 
 # --- Sending (called by the scheduler) -------------------------------------------------------
@@ -115,7 +155,7 @@ async def send_checkin(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> boo
                 rate_limit_args=BACKGROUND,
             )
             return True
-        text, markup = _pain_view(plan, checkin)
+        text, markup = first_question(plan, checkin)
         await bot.send_message(plan.chat_id, text, reply_markup=markup, rate_limit_args=BACKGROUND)
     except Forbidden:
         # The user blocked the bot: stop the plan's sends until they come back (/start).
@@ -214,7 +254,7 @@ def on_checkin_press(answer: _AnswerHandler) -> _Callback:
             if plan.status is PlanStatus.ENDED or current is None or current.id != checkin.id:
                 # An unanswered check-in from an earlier day: today's one is the one to answer.
                 return Refusal.EXPIRED
-            expected = _expected_step(checkin)
+            expected = _expected_step(plan, checkin)
             snoozing = press.step == SNOOZE_BUTTONS.step and expected == PAIN_BUTTONS.step
             return None if press.step == expected or snoozing else Refusal.EXPIRED
 
@@ -233,7 +273,10 @@ async def on_pain(press: CheckinPress) -> None:
 
 async def record_pain(update: Update, svc: Services, checkin: Checkin, pain: int) -> None:
     await plans.record_pain(svc.db, checkin.id, pain)
-    await send(update, *_yesterday_view(checkin))
+    if checkin.day > 0:
+        await send(update, *_yesterday_view(checkin))
+    else:
+        await send(update, *_warning_view(checkin))
 
 
 @on_checkin_press
@@ -253,10 +296,16 @@ async def on_yesterday(press: CheckinPress) -> None:
 async def on_warning(press: CheckinPress) -> None:
     """The last answer: decide today's stage with the recovery rules and say what to do."""
     svc, plan, now = press.svc, press.plan, press.svc.now()
+    if press.choice == LEGACY_YES:
+        # "One of the others" from before each sign had its row: which one decides what to do.
+        text, markup = _warning_view(press.checkin)
+        await send(press.update, f"{texts.WHICH_WARNING}\n\n{text}", markup)
+        return
     fresh = await plans.get_checkin(svc.db, press.checkin.id)
-    assert fresh is not None and fresh.pain is not None and fresh.yesterday is not None
+    assert fresh is not None and fresh.pain is not None
+    yesterday = None if fresh.yesterday is None else _YESTERDAY[fresh.yesterday]
     report = rules.CheckinReport(
-        pain=fresh.pain, yesterday=_YESTERDAY[fresh.yesterday], warning_sign=press.choice != NO
+        pain=fresh.pain, yesterday=yesterday, warning_sign=press.choice != NO
     )
     outcome = rules.decide(
         plan.stage,
@@ -265,7 +314,9 @@ async def on_warning(press: CheckinPress) -> None:
         plan.cramp_at,
         max(now, plan.cramp_at),
         plan_clock.zone_named(plan.zone),
+        held=plan.held,
     )
+    holds = rules.holds_plan(outcome)
     recorded = await plans.complete_checkin(
         svc.db,
         fresh,
@@ -274,27 +325,32 @@ async def on_warning(press: CheckinPress) -> None:
         stage_before=plan.stage,
         stage_after=outcome.new_stage,
         now=now,
+        hold_for=(HOLD_PAIN if press.choice == NO else press.choice) if holds else None,
     )
     if not recorded:
         return
+    held = plan.held or holds
     today = rules.plan_for_day(
-        outcome.day, plan_clock.hours_since_cramp(plan.cramp_at, now), outcome.new_stage
+        outcome.day, plan_clock.hours_since_cramp(plan.cramp_at, now), outcome.new_stage, held=held
     )
-    text = await _decision_text(svc, plan, outcome, today, chest=press.choice == CHEST)
+    text = await _decision_text(svc, plan, outcome, today, press.choice, holds=holds)
     await send(press.update, text, keyboards.sos_reply_keyboard())
-    await _alert_coaches(press, fresh.pain)
+    await _alert_coaches(press, fresh.pain, needs_doctor=holds)
     if outcome.decision is rules.Decision.FINISHED:
         await plans.end_plan(svc.db, plan.id, now)
 
 
-async def _alert_coaches(press: CheckinPress, pain: int) -> None:
-    """A warning sign, pain of 7 or more, or pain rising two days running: the coaches know."""
+async def _alert_coaches(press: CheckinPress, pain: int, *, needs_doctor: bool) -> None:
+    """A warning sign or pain out of proportion (the plan goes on hold), pain of 7 or more, or
+    pain rising two days running: the coaches know."""
     svc, plan, checkin = press.svc, press.plan, press.checkin
     await keep_name_current(press.update, svc)
     history = await plans.checkins_of(svc.db, plan.id)
     pains = [c.pain for c in history if c.answered_at is not None and c.pain is not None]
     reasons = []
-    if press.choice != NO:
+    # One alert per check-in for a hold: "a warning sign", unless the hold is for pain that
+    # already alerts as high pain (pain out of proportion early on can be below that).
+    if needs_doctor and (press.choice != NO or pain < coaching.ALERT_PAIN_AT):
         reasons.append(Attention.RED_FLAG)
     if pain >= coaching.ALERT_PAIN_AT:
         reasons.append(Attention.HIGH_PAIN)
@@ -307,19 +363,38 @@ async def _alert_coaches(press: CheckinPress, pain: int) -> None:
         await alert_coaches(bot, svc, plan.user_id, reason, key)
 
 
+# What each warning sign needs (sources beside the texts in texts.recovery): the emergency
+# number now for chest pain or dark urine, a doctor today for the others.
+_WARNING_TEXTS = {
+    CHEST: advice.RED_FLAG_CHEST,
+    URINE: advice.RED_FLAG_URINE,
+    CLOT: advice.RED_FLAG,
+    TEAR: advice.RED_FLAG_TEAR,
+}
+
+
 async def _decision_text(
-    svc: Services, plan: Plan, outcome: rules.Outcome, today: rules.DayPlan, *, chest: bool
+    svc: Services,
+    plan: Plan,
+    outcome: rules.Outcome,
+    today: rules.DayPlan,
+    choice: str,
+    *,
+    holds: bool,
 ) -> str:
-    """The check-in's answer: today's decision and plan, and any medical advice first."""
+    """The check-in's answer: today's decision and plan, and any medical advice first.
+
+    When the answer puts the plan on hold, the medical advice and the hold are all it says: the
+    day's step is off until a doctor has seen the athlete.
+    """
     number = await number_for(svc, plan.user_id)
-    if chest:
-        return advice.RED_FLAG_CHEST.format(number=number)
-    text = advice.outcome_text(outcome, today)
-    if outcome.decision is rules.Decision.RED_FLAG:
-        text = text.format(number=number)
-    if outcome.seek_medical_advice:
-        text = f"{advice.SEVERE_PAIN.format(number=number)}\n\n{text}"
-    return advice.for_muscle(text, muscle_of(plan))
+    if choice in _WARNING_TEXTS:
+        text = f"{_WARNING_TEXTS[choice]}\n\n{advice.HOLD_STARTED}"
+    elif holds:
+        text = f"{advice.SEVERE_PAIN}\n\n{advice.HOLD_STARTED}"
+    else:
+        text = advice.outcome_text(outcome, today)
+    return advice.for_muscle(text.replace("{number}", number), muscle_of(plan))
 
 
 def handlers() -> list[Any]:

@@ -34,6 +34,10 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = views.today_text(plan, svc.now())
     if plan.next_checkin_at is not None:
         text += "\n\n" + texts.NEXT_CHECKIN.format(when=views.when(plan, plan.next_checkin_at))
+    if plan.held:
+        # On hold after a warning sign: the one question that can lift the hold.
+        await send(update, f"{text}\n\n{texts.ASK_DOCTOR}", views.doctor_buttons(plan.id))
+        return
     await send(update, text)
 
 
@@ -55,7 +59,9 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, f"{header}\n\n{texts.PROGRESS_EMPTY.format(when=when)}")
         return
     lines = [
-        texts.PROGRESS_LINE.format(
+        texts.PROGRESS_HELD_LINE.format(day=c.day)
+        if c.pain is None  # answered "not yet" to the doctor question of a plan on hold
+        else texts.PROGRESS_LINE.format(
             day=c.day,
             pain=c.pain,
             stage=advice.stage_name(c.stage_after or Stage.REST),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ExtBot
 
 from conversations import keyboards
 from conversations.buttons import Press, Refusal, pressed
@@ -20,13 +20,20 @@ from conversations.plan.checkin import current_question
 from conversations.plan.views import editing
 from conversations.replies import chat_id_of, send, user_id_of
 from conversations.services import Services, services
+from conversations.team.alerts import alert_coaches
 from conversations.texts import plan as texts
 from rules import plan_clock
 from rules import recovery as rules
+from rules.coaching import Attention
+from rules.red_flags import RedFlag
 from rules.timezones import COMMON_ZONES, zone_for_location, zone_from_text
 from storage import episodes, plans, users
 from storage.episodes import Episode
 from storage.plans import Plan, PlanStatus, SettingField
+
+# Why a plan starts on hold (plans.held_for): the SOS episode's ending said "see a doctor".
+HOLD_SOS_CAUSE = "sos_cause"
+HOLD_SOS_LONG = "sos_long"
 
 
 async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -61,11 +68,33 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         now=svc.now(),
         muscle=episode.muscle,
     )
+    hold_for = sos_hold_reason(svc, episode)
+    if hold_for is not None and await plans.hold_plan(svc.db, plan.id, hold_for, svc.now()):
+        # The same event as the SOS flow's own alert for this episode: told once.
+        bot = update.get_bot()
+        assert isinstance(bot, ExtBot)
+        key = f"{Attention.RED_FLAG.value}:episode:{episode.id}"
+        await alert_coaches(bot, svc, episode.user_id, Attention.RED_FLAG, key)
     if plan.editing is not SettingField.TIME:
         # The offer pressed again half-way through set-up: start over at the time question,
         # so the time buttons shown below work.
         await plans.set_editing(svc.db, plan.id, SettingField.TIME)
     await send(update, *views.time_view(plan.id))
+
+
+def sos_hold_reason(svc: Services, episode: Episode) -> str | None:
+    """Why a plan from this episode starts on hold, if its ending said "see a doctor".
+
+    A sign of another cause (Merck Manual, "Muscle cramps": weakness, numbness, twitching, new
+    medicines) or a cramp lasting ``medical_help_after`` or longer (NHS, "Leg cramps": not an
+    ordinary exercise cramp): no exercise steps until a doctor has looked.
+    """
+    if episode.red_flag == RedFlag.OTHER_CAUSE.value:
+        return HOLD_SOS_CAUSE
+    ended = episode.ended_at
+    if ended is not None and ended - episode.started_at >= svc.timings.medical_help_after:
+        return HOLD_SOS_LONG
+    return None
 
 
 async def on_time_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -48,7 +48,8 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     checkin = None if plan is None else await plans.open_checkin_of(svc.db, plan.id)
     if plan is not None and checkin is not None:
-        if checkin.pain is None and message.text is not None:
+        # A plan on hold takes no pain score: its question is the doctor's (with its buttons).
+        if checkin.pain is None and message.text is not None and not plan.held:
             pain = rules.parse_pain(message.text)
             if pain is not None:
                 await record_pain(update, svc, checkin, pain)

@@ -24,6 +24,7 @@ FLOW = "plan"
 
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
 YES, NO, START, STOP = "yes", "no", "start", "stop"
+CLEARED, NOT_YET = "cleared", "notyet"  # has a doctor seen a plan on hold?
 
 # --- Button families -------------------------------------------------------------------------
 
@@ -33,6 +34,7 @@ ZONE_BUTTONS = ButtonFamily.of(FLOW, "zone", {str(i) for i in range(len(COMMON_Z
 SETTINGS_BUTTONS = ButtonFamily.of(FLOW, "settings", {field.value for field in SettingField})
 STOP_BUTTONS = ButtonFamily.of(FLOW, "stop", {YES, NO})  # /stopplan: "stop it?"
 CARRY_BUTTONS = ButtonFamily.of(FLOW, "carry", {YES, STOP})  # after 3 unanswered days
+DOCTOR_BUTTONS = ButtonFamily.of(FLOW, "doctor", {CLEARED, NOT_YET})  # a plan on hold
 
 View = tuple[str, InlineKeyboardMarkup]
 
@@ -75,6 +77,25 @@ def carry_on_buttons(plan_id: int) -> InlineKeyboardMarkup:
     return CARRY_BUTTONS.keyboard(plan_id, options, per_row=2)
 
 
+def doctor_buttons(plan_id: int, *, not_yet: bool = True) -> InlineKeyboardMarkup:
+    """The question of a plan on hold, one tap: cleared by a doctor, or not yet."""
+    options = [(CLEARED, texts.DOCTOR_CLEARED)]
+    if not_yet:
+        options.append((NOT_YET, texts.DOCTOR_NOT_YET))
+    return DOCTOR_BUTTONS.keyboard(plan_id, options)
+
+
+def hold_view(plan: Plan) -> View:
+    """A plan on hold: what to do meanwhile (rest, no massage, stretching or exercise) and the
+    doctor question. Its stage waits, unchanged, for the hold to be lifted."""
+    lines = [
+        advice.DAY_PLAN_ITEMS[item]
+        for item in (rules.Advice.HOLD, rules.Advice.NO_STRENGTH_UNTIL_DAY_14)
+    ]
+    text = advice.for_muscle("\n".join(lines), muscle_of(plan))
+    return f"{text}\n\n{texts.ASK_DOCTOR}", doctor_buttons(plan.id)
+
+
 async def ask_zone(update: Update, plan_id: int) -> None:
     """The zone question: the share-location button lives in the reply keyboard, so the
     zones to pick from follow in a second message with inline buttons."""
@@ -91,7 +112,7 @@ def muscle_of(plan: Plan) -> str:
 def today_text(plan: Plan, now: datetime) -> str:
     day = plan_clock.plan_day(plan.cramp_at, plan.zone, now)
     hours = plan_clock.hours_since_cramp(plan.cramp_at, now)
-    text = advice.day_plan_text(rules.plan_for_day(day, hours, plan.stage))
+    text = advice.day_plan_text(rules.plan_for_day(day, hours, plan.stage, held=plan.held))
     return advice.for_muscle(text, muscle_of(plan))
 
 
@@ -113,6 +134,10 @@ def editing(setting: SettingField) -> PlanCheck:
 
 def running(plan: Plan) -> bool:
     return plan.status is not PlanStatus.SETUP
+
+
+def on_hold(plan: Plan) -> bool:
+    return plan.held
 
 
 def any_live(plan: Plan) -> bool:

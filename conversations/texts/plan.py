@@ -52,9 +52,19 @@ SNOOZE_1H = "⏰ In 1 h"
 SNOOZE_3H = "⏰ In 3 h"
 SNOOZED = "Okay, I'll ask again in {hours} h."
 REMINDER = "A gentle reminder: today's check-in takes twenty seconds."
+# The warning question's answers, one sign per row (sources at texts.recovery.ASK_WARNING_SIGN).
 NO_WARNING = "✅ None of these"
 CHEST_WARNING = "🫁 Chest pain or breathless"
-HAS_WARNING = "Yes, one of the others"
+URINE_WARNING = "🟤 Dark, cola-coloured urine"
+CLOT_WARNING = "🦵 Leg swollen, warm or red, or worse at rest"
+TEAR_WARNING = "💥 A pop, or new bruising"
+# An answer on a warning question sent before it had one row per sign ("one of the others").
+WHICH_WARNING = "Which one? Please tap the sign that fits, so I can say what to do."
+
+# A plan on hold after a warning sign: the one question that can lift the hold.
+ASK_DOCTOR = "<b>Has a doctor seen you and cleared you to carry on?</b>"
+DOCTOR_CLEARED = "✅ A doctor has seen me and cleared me"
+DOCTOR_NOT_YET = "Not yet"
 ANSWER_WITH_BUTTONS = "Tap one of the buttons below 👇"
 
 NEXT_CHECKIN = "Next check-in: <b>{when}</b>."
@@ -89,6 +99,9 @@ PROGRESS_CAPTION = "Pain by day, with your stages and the recovery phases."
 
 # A plan with no check-in scheduled (paused, or being set up), where a time would stand.
 NOT_SCHEDULED = "not scheduled"
+
+# A /progress line of a check-in answered while the plan was on hold (no pain asked).
+PROGRESS_HELD_LINE = "Day {day}: on hold, waiting for a doctor"
 
 # Marks a /progress line whose check-in reported a warning sign.
 PROGRESS_WARNING_MARK = " ⚠️"

@@ -10,8 +10,9 @@ electrolytes or salt do not prevent this kind of cramp. Every sentence is our ow
 Not from the article, and marked where used:
 * the physiotherapist suggestion after a flare-up is safety advice in line with NHS and
   sports physiotherapy guidance;
-* the warning-sign message (one-sided swelling, warmth, redness, worsening pain at rest
-  could be a clot) follows the NHS DVT symptoms page.
+* the warning-sign messages and the plan's hold: sources beside each text (NHS DVT symptoms;
+  Journal of Athletic Training 2021 consensus and CDC heat-related illness for dark urine;
+  sports physiotherapy guidance and NHS Achilles tendon rupture for a pop or new bruising).
 
 Never advise here what the article warns against: forceful stretching, cramp sprays,
 electrolytes or salt as prevention, massage in the first 24 hours, exercise before day 3
@@ -19,6 +20,9 @@ or strength work before day 14. tests/test_rules_recovery.py checks this.
 """
 
 from __future__ import annotations
+
+import re
+from datetime import date
 
 from conversations.texts import red_flags as red_flag_texts
 from rules.recovery import (
@@ -37,20 +41,27 @@ __all__ = [
     "ANTI_INFLAMMATORY_NOTE",
     "ASK_PAIN",
     "ASK_WARNING_SIGN",
+    "ASK_WARNING_SIGN_DAY_0",
     "ASK_YESTERDAY",
     "DAY_PLAN_ITEMS",
     "DECISION_MESSAGES",
     "HOLD_REASONS",
+    "HOLD_STARTED",
     "PHYSIO_SUGGESTION",
+    "PHYSIO_SUGGESTION_AT_REST",
     "PREVENTION",
     "RED_FLAG",
+    "RED_FLAG_TEAR",
+    "RED_FLAG_URINE",
     "STAGE_INSTRUCTIONS",
     "STAGE_NAMES",
     "STEP_BACK_REASONS",
     "STEP_OUTCOME_LABELS",
     "WAITING_FOR",
     "all_texts",
+    "ask_warning_sign",
     "day_plan_text",
+    "long_date",
     "outcome_text",
     "stage_name",
 ]
@@ -123,10 +134,16 @@ DAY_PLAN_ITEMS: dict[Advice, str] = {
     # The line for EXERCISE_STAGE is the stage's instruction; see day_plan_text().
     Advice.EXERCISE_STAGE: "Today's exercise step:",
     Advice.NO_STRENGTH_UNTIL_DAY_14: (
-        "No strength work until two weeks have passed since the cramp: "
+        "No strength work until after the two weeks since the cramp: "
         "it tends to drag recovery out and can bring on more cramps."
     ),
     Advice.PREVENTION: PREVENTION,
+    # A warning sign (sources at ASK_WARNING_SIGN and the RED_FLAG texts below): nothing the
+    # athlete does for the muscle until a doctor has looked at the leg.
+    Advice.HOLD: (
+        "<b>Your plan is on hold until a doctor has seen you.</b> Rest your leg, don't massage "
+        "or stretch it, and leave the exercise steps for now."
+    ),
 }
 
 
@@ -134,7 +151,8 @@ def day_plan_text(plan: DayPlan) -> str:
     """Today's plan as one message: a heading, then one line per advice item."""
     if plan.has(Advice.PREVENTION):
         return PREVENTION
-    lines = [f"<b>Day {plan.day}: {stage_name(plan.stage)}</b>"]
+    heading = ON_HOLD if plan.has(Advice.HOLD) else stage_name(plan.stage)
+    lines = [f"<b>Day {plan.day}: {heading}</b>"]
     for item in plan.items:
         text = DAY_PLAN_ITEMS[item]
         if item is Advice.EXERCISE_STAGE and plan.exercise_stage is not None:
@@ -143,38 +161,79 @@ def day_plan_text(plan: DayPlan) -> str:
     return "\n".join(lines)
 
 
+ON_HOLD = "On hold"
+
 # --- Check-in questions ----------------------------------------------------------------
 
 ASK_PAIN = "How much does the {muscle} hurt right now, from 0 (not at all) to 10 (the worst)?"
+# Not asked on the cramp's own day (day 0): there was no step yet.
 ASK_YESTERDAY = "How did yesterday's step go?"
 STEP_OUTCOME_LABELS: dict[StepOutcome, str] = {
     StepOutcome.COMFORTABLE: "Comfortable",
     StepOutcome.UNCOMFORTABLE: "Uncomfortable",
     StepOutcome.NOT_DONE: "Didn't do it",
 }
-# NHS "DVT symptoms", CDC "Heat-related illness" (dark urine: muscle breakdown), NHS "DVT
-# symptoms" (chest pain or breathlessness: a clot in the lungs).
-ASK_WARNING_SIGN = (
-    "<b>Any of these since yesterday?</b>\n"
-    "• one calf or leg swollen, warm or red, or pain at rest getting worse\n"
-    "• dark, cola-coloured urine\n"
-    "• chest pain or shortness of breath"
-)
+# One sign per button (labels in texts.plan), the most urgent first. Sources:
+# chest pain or breathlessness: NHS "DVT symptoms" (a clot that has reached the lungs);
+# dark urine: Journal of Athletic Training 2021 consensus on exercise-associated muscle cramps
+# (Miller et al., table 1) and CDC "Heat-related illness" (muscle breakdown, rhabdomyolysis);
+# a swollen, warm or red leg, or pain at rest getting worse: NHS "DVT symptoms" (a clot);
+# a pop or new bruising: sports physiotherapy guidance, NHS "Achilles tendon rupture" (a tear).
+ASK_WARNING_SIGN = "<b>Any of these since yesterday?</b> Tap the first one that fits."
+# The check-in on the cramp's own day (day 0).
+ASK_WARNING_SIGN_DAY_0 = "<b>Any of these since the cramp?</b> Tap the first one that fits."
+
+
+def ask_warning_sign(day: int) -> str:
+    """The warning question of a check-in on ``day`` ("since the cramp" on its own day)."""
+    return ASK_WARNING_SIGN_DAY_0 if day == 0 else ASK_WARNING_SIGN
+
 
 # --- Decisions -------------------------------------------------------------------------
 
-# A warning sign at a check-in: a swollen, warm or red leg (NHS, DVT symptoms) or dark urine
-# (CDC: muscle breakdown) needs a doctor the same day; chest pain or breathlessness (NHS, DVT
-# symptoms: a clot may have reached the lungs) gets the SOS flow's emergency guidance.
+# A swollen, warm or red leg, or pain at rest getting worse (NHS, "DVT symptoms": a clot needs
+# same-day assessment; chest pain or breathlessness on top means it may have reached the lungs).
 # ``{number}`` is the athlete's emergency number.
 RED_FLAG = (
     "⚠️ <b>Please get seen by a doctor today.</b>\n\n"
-    "A swollen, warm or red leg can be a blood clot, and dark urine after exercise can mean "
-    "muscle breakdown. Don't massage or stretch the leg, and hold the exercise steps until "
-    "you've been checked. If you become short of breath or get chest pain, call at once:\n\n"
-    "<b>{number}</b>"
+    "A swollen, warm or red leg, or pain at rest that keeps getting worse, can be a blood clot. "
+    "Don't massage or stretch the leg. If you become short of breath or get chest pain, call "
+    "at once:\n\n<b>{number}</b>"
+)
+# Dark urine after exercise: an emergency, as in the SOS flow (Journal of Athletic Training
+# 2021 consensus on exercise-associated muscle cramps, Miller et al., table 1; CDC
+# "Heat-related illness": dark urine with cramps can mean rhabdomyolysis, muscle breakdown that
+# can harm the kidneys). The stricter of the two answers the bot used to give.
+RED_FLAG_URINE = (
+    "🚨 <b>Call the emergency number now:</b>\n\n<b>{number}</b>\n\n"
+    "Dark, cola-coloured urine after a cramp or hard exercise can mean muscle breakdown, which "
+    "can harm the kidneys. <b>Sit or lie down</b> and don't exercise until you've been checked."
+)
+# A pop or new bruising (sports physiotherapy guidance; NHS "Achilles tendon rupture"): a
+# possible tear, to be assessed the same day.
+RED_FLAG_TEAR = (
+    "⚠️ <b>Please get the leg checked today.</b>\n\n"
+    "A pop or new bruising can mean a torn muscle or tendon rather than cramp damage. Keep the "
+    "weight off it, and don't stretch it or run on it until it's been assessed at urgent care "
+    "or by a doctor. If the pain is severe, call:\n\n<b>{number}</b>"
 )
 RED_FLAG_CHEST = red_flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS]
+
+# After any of the above (or pain out of proportion): the plan waits for a doctor's word.
+HOLD_STARTED = (
+    "⏸ <b>I've put your recovery plan on hold</b> until a doctor has seen you. Meanwhile, "
+    "rest your leg, don't massage or stretch it, and leave the exercise steps. Once a doctor "
+    "has cleared you, send /today and tell me."
+)
+# Same sources as the warning signs above: same-day assessment, and the emergency number for
+# chest pain, breathlessness or a leg getting worse.
+NOT_SEEN_YET = (
+    "Then please keep resting your leg, don't massage or stretch it, and get seen today by a "
+    "GP, urgent care or a walk-in clinic. If you get chest pain, feel short of breath or the "
+    "leg gets worse, call:\n\n<b>{number}</b>\n\n"
+    "Tap below once a doctor has cleared you."
+)
+CLEARED = "✅ Good to hear. Your plan carries on where it was: <b>{stage}</b>."
 
 # Safety advice (NHS "Leg cramps"; Mayo Clinic "Compartment syndrome"): pain far beyond what a
 # cramp leaves needs a doctor's look, whatever today's step is.
@@ -189,6 +248,11 @@ SEVERE_PAIN = (
 PHYSIO_SUGGESTION = (
     "Since the pain flared up after you'd started exercising again, it's worth seeing a "
     "physiotherapist, who can examine the {muscle} and shape your comeback."
+)
+# The same guidance, for a flare-up from day 3 while still on rest, ice and massage.
+PHYSIO_SUGGESTION_AT_REST = (
+    "Since the pain has flared up even though you've been resting the {muscle}, it's worth "
+    "seeing a physiotherapist, who can examine it and plan your return to exercise."
 )
 
 STEP_BACK_REASONS: dict[Reason, str] = {
@@ -209,16 +273,35 @@ HOLD_REASONS: dict[Reason, str] = {
         "Nice that it went well. Your pain is still above 3, so stay on this step until it settles."
     ),
     Reason.WAITING_FOR_DAY: "You're doing well. The next step isn't open yet, so stay put.",
+    Reason.NO_STEP_YET: "Today is the day of the cramp: rest the {muscle} and ice it.",
+    Reason.ON_HOLD: "Your plan stays on hold until a doctor has seen you.",
 }
 
 # What the athlete is waiting for when ready but the calendar is not (source article).
 WAITING_FOR: dict[Stage, str] = {
     Stage.MASSAGE: "Massage can start once 24 hours have passed since the cramp.",
-    Stage.WALK_FLAT: "Exercise can start from day 3 after the cramp.",
+    Stage.WALK_FLAT: "Exercise can start from {date} (day 3 after the cramp).",
     Stage.DONE: (
-        "Keep running and slowly building distance: the plan runs for at least two weeks."
+        "Keep running and slowly building distance: the plan runs for at least two weeks, "
+        "until {date} (day 14)."
     ),
 }
+
+
+def long_date(day: date) -> str:
+    """A local date as the athlete reads it: "Monday 22 March"."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def waiting_for_text(outcome: Outcome) -> str:
+    """What the athlete waits for, with the date it opens on where there is one."""
+    if outcome.waiting_for is None:
+        return ""
+    text = WAITING_FOR.get(outcome.waiting_for, "")
+    if outcome.opens_on is None:  # an outcome not made by rules.decide: the day alone
+        return re.sub(r"\{date\} \((.*?)\)", r"\1", text)
+    return text.replace("{date}", long_date(outcome.opens_on))
+
 
 DECISION_MESSAGES: dict[Decision, str] = {
     Decision.ADVANCE: "<b>Great progress!</b> Yesterday went well, so today you move up one step.",
@@ -246,11 +329,11 @@ def outcome_text(outcome: Outcome, day_plan: DayPlan | None = None) -> str:
     if outcome.decision is Decision.STEP_BACK:
         parts.append(STEP_BACK_REASONS.get(outcome.reason, ""))
         if outcome.suggest_physio:
-            parts.append(PHYSIO_SUGGESTION)
+            exercising = outcome.stage_before >= Stage.WALK_FLAT
+            parts.append(PHYSIO_SUGGESTION if exercising else PHYSIO_SUGGESTION_AT_REST)
     elif outcome.decision is Decision.HOLD:
         parts.append(HOLD_REASONS.get(outcome.reason, ""))
-        if outcome.waiting_for is not None:
-            parts.append(WAITING_FOR.get(outcome.waiting_for, ""))
+        parts.append(waiting_for_text(outcome))
     if outcome.rest_today:
         parts.append(
             f"At your next check-in you'll carry on from: <b>{stage_name(outcome.new_stage)}</b>."
@@ -271,10 +354,17 @@ def all_texts() -> list[str]:
         ASK_PAIN,
         ASK_YESTERDAY,
         ASK_WARNING_SIGN,
+        ASK_WARNING_SIGN_DAY_0,
         RED_FLAG,
+        RED_FLAG_URINE,
+        RED_FLAG_TEAR,
         RED_FLAG_CHEST,
+        HOLD_STARTED,
+        NOT_SEEN_YET,
+        CLEARED,
         SEVERE_PAIN,
         PHYSIO_SUGGESTION,
+        PHYSIO_SUGGESTION_AT_REST,
     ]
     texts += STAGE_NAMES.values()
     texts += STAGE_INSTRUCTIONS.values()

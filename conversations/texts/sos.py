@@ -272,9 +272,9 @@ PREVENT = (
     "• Cramp sprays are not a real fix: they cool the muscle, which only helps if heat is the "
     "cause.\n"
     "• Electrolyte drinks or salt tablets won't stop the next one.\n"
-    "• What does help: once the two weeks after a cramp are over, strength training (stronger "
-    "muscles tire later, so cramps hold off longer); training outside the hottest hours; and "
-    "no thick or compression clothing on hot days."
+    "• What does help: strength training after the two weeks of recovery from a cramp "
+    "(stronger muscles tire later, so cramps hold off longer), training outside the hottest "
+    "hours, and no thick or compression clothing on hot days."
 )
 
 ASK_ACTIVITY = (
