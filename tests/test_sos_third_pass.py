@@ -19,6 +19,7 @@ from conversations.replies import sos_text
 from conversations.services import Timings
 from conversations.sos import states as sos
 from conversations.texts import plan as plan_texts
+from conversations.texts import recovery as advice
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
 from rules.red_flags import MORE_SIGNS_ORDER, SCREEN_ORDER, RedFlag
@@ -330,3 +331,31 @@ async def test_not_yet_hours_later_gets_medical_advice_not_only_an_old_button(
     said = bot.api.last_bot_message(user.chat_id).text
     assert said == texts.STILL_NOT_EASED_LATE.format(number="112", sos=sos_text("{sos}"))
     assert "medical advice now" in said
+
+
+# --- 2. A warning in the SOS flow holds a running plan ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flag", "reason"),
+    [(RedFlag.ONE_SIDED_SWELLING, "sos_clot"), (RedFlag.OTHER_CAUSE, "sos_cause")],
+    ids=["clot", "other-cause"],
+)
+async def test_a_see_a_doctor_ending_during_a_plan_holds_it(
+    bot: Bot, clock: FakeClock, flag: RedFlag, reason: str
+) -> None:
+    user = bot.user()
+    await start_plan(user)
+    clock.advance(days=3)
+    await user.send("/cramp")
+
+    await user.press(texts.MORE_SIGNS)
+    await user.press(flag_texts.BUTTON_LABELS[flag])
+
+    plan = await plan_of(bot, user)
+    assert (plan.held, plan.held_for) == (True, reason)
+    assert advice.HOLD_STARTED in [m.text for m in bot.api.bot_messages(user.chat_id)]
+    await user.send("/today")
+    today = bot.api.last_bot_message(user.chat_id)
+    assert "Massage or gentle foam rolling is fine" not in today.text
+    assert "Today's exercise step" not in today.text

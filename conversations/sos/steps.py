@@ -54,6 +54,7 @@ from conversations.team.alerts import alert_coaches
 from conversations.team.names import keep_name_current
 from conversations.texts import common
 from conversations.texts import plan as plan_texts
+from conversations.texts import recovery as recovery_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
 from rules import plan_clock
@@ -61,6 +62,13 @@ from rules.coaching import Attention
 from rules.red_flags import RedFlag, ends_self_care
 from storage import episodes, plans, users
 from storage.episodes import Episode, Outcome
+from storage.plans import PlanStatus
+
+# Why a running plan was put on hold by the SOS flow (plans.held_for); a red flag that ended the
+# flow holds it as "sos_<flag>". The same keys as a plan that starts on hold after an episode.
+HOLD_CAUSE = "sos_cause"
+HOLD_LONG = "sos_long"
+HOLD_NOT_EASED = "sos_not_eased"
 
 # A handler callback: returns the next state (or None to stay, END to leave).
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, str | int | None]]
@@ -254,6 +262,7 @@ async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
         # A doctor in the coming days, not now: said, recorded, and the relief goes on.
         await send(press.update, guidance)
         await episodes.note_red_flag(svc.db, episode.id, flag.value)
+        await _hold_running_plan(press, HOLD_CAUSE)
         await _send(press.update, *views.muscle_view(episode.id))
         await _alert_red_flag(press)
         return MUSCLE
@@ -263,8 +272,22 @@ async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
         svc.db, episode.id, Outcome.ESCALATED, svc.now(), red_flag=flag.value
     )
     timers.cancel_all(press.context.job_queue, episode.id)
+    await _hold_running_plan(press, f"sos_{flag.value}")
     await _alert_red_flag(press)
     return END
+
+
+async def _hold_running_plan(press: SosPress, reason: str) -> None:
+    """A "see a doctor" ending during a running plan holds it until a doctor has cleared the
+    athlete (conversations.plan.hold): no massage, stretching or exercise step meanwhile."""
+    svc, episode = press.svc, press.episode
+    if episode.helper:
+        return
+    plan = await plans.live_plan_of(svc.db, episode.user_id)
+    if plan is None or plan.status is PlanStatus.SETUP:
+        return
+    if await plans.hold_plan(svc.db, plan.id, reason, svc.now()):
+        await send(press.update, recovery_texts.HOLD_STARTED)
 
 
 async def _guidance(svc: Services, episode: Episode, flag: RedFlag) -> str:
@@ -338,6 +361,7 @@ async def on_relief(press: SosPress) -> str | int | None:
         await finish(press.update, svc, not_eased.replace("{number}", number))
         await episodes.end_episode(svc.db, episode.id, Outcome.NOT_EASED, now)
         timers.cancel_medical_check(press.context.job_queue, episode.id)
+        await _hold_running_plan(press, HOLD_NOT_EASED)
         return END
     if not episode.relief_tried:
         # "Not yet" before any relief step (the ten-minute question, asked early): the stretch.
@@ -435,6 +459,7 @@ async def on_late_sign(press: SosPress) -> str | int | None:
         await finish(press.update, svc, await _guidance(svc, episode, flag))
         await episodes.clear_signs(svc.db, episode.id, "all")
         await episodes.escalate_after_easing(svc.db, episode.id, flag.value)
+        await _hold_running_plan(press, f"sos_{flag.value}")
         await _alert_red_flag(press)
         return END
     # A doctor in the coming days: said and recorded; the aftercare follows.
@@ -446,6 +471,7 @@ async def on_late_sign(press: SosPress) -> str | int | None:
     await send(press.update, after)
     await episodes.clear_signs(svc.db, episode.id, "all")
     await episodes.note_red_flag(svc.db, episode.id, flag.value)
+    await _hold_running_plan(press, HOLD_CAUSE)
     await _alert_red_flag(press)
     return await _aftercare(press, episode)
 
@@ -468,6 +494,8 @@ async def _aftercare(press: SosPress, episode: Episode) -> str | int:
         advice.append(texts.FREQUENT_CRAMPS)
     if advice:
         await send(press.update, "\n\n".join(advice))
+    if now - episode.started_at >= svc.timings.medical_help_after:
+        await _hold_running_plan(press, HOLD_LONG)
     exercise_from, strength_from = await _key_dates(svc, episode)
     care = texts.AFTERCARE.format(
         muscle=muscle, exercise_from=exercise_from, strength_from=strength_from
