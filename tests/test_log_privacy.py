@@ -55,16 +55,16 @@ async def test_no_typed_text_no_health_answer_and_never_the_token_in_the_logs(
     await athlete.press(sos_texts.NO)
     await set_up_offered_plan(athlete)
     await athlete.send("/settings")
-    # A cramp with a warning sign, and the coach unreachable for its alert.
-    bot.api.fail(Fault("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=COACH))
-    await athlete.send("/cramp")
-    await press_flag(athlete, "chest")
     # A handler that fails for good: the error handler logs it.
     bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", times=SEND_ATTEMPTS))
     await athlete.send(f"{TYPED} again")
     # The daily check-in with a pain report and a warning sign.
     await deliver_next_checkin(bot, clock, athlete)
     await answer_checkin(athlete, 7, "uncomfortable", "clot")
+    # A cramp with a warning sign, and the coach unreachable for its alert.
+    bot.api.fail(Fault("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=COACH))
+    await athlete.send("/cramp")
+    await press_flag(athlete, "chest")
     await athlete.send(TYPED_NUMBER)  # typed where no question waits
     await athlete.send("/export")
     await athlete.send("/delete")

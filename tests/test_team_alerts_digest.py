@@ -5,6 +5,7 @@ group; the digest claimed by the scheduler once a day, caught up once after down
 from __future__ import annotations
 
 from bot.local_api import BOT_ID, LocalUser
+from conversations.texts import plan as plan_texts
 from conversations.texts import sos as sos_texts
 from conversations.texts import team as texts
 from rules.red_flags import RedFlag
@@ -272,6 +273,7 @@ async def test_nothing_about_an_athlete_is_ever_posted_in_the_group(
     await athlete.send("/cramp")
     await press_flag(athlete, RedFlag.CHEST_PAIN_BREATHLESS.value)
     await tick_at(bot, clock, local(2027, 3, 21, 8, 0, BERLIN))
+    await athlete.press(plan_texts.DOCTOR_CLEARED)  # the red flag held the plan
     await answer_checkin(athlete, pain=9)
     await in_group(bot, COACH).send("/tip Salt on long hot runs")
     coach = private(bot, COACH)

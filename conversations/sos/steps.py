@@ -272,21 +272,25 @@ async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
         svc.db, episode.id, Outcome.ESCALATED, svc.now(), red_flag=flag.value
     )
     timers.cancel_all(press.context.job_queue, episode.id)
-    await _hold_running_plan(press, f"sos_{flag.value}")
+    await _hold_running_plan(press, f"sos_{flag.value}", say=False)
     await _alert_red_flag(press)
     return END
 
 
-async def _hold_running_plan(press: SosPress, reason: str) -> None:
+async def _hold_running_plan(press: SosPress, reason: str, *, say: bool = True) -> None:
     """A "see a doctor" ending during a running plan holds it until a doctor has cleared the
-    athlete (conversations.plan.hold): no massage, stretching or exercise step meanwhile."""
+    athlete (conversations.plan.hold): no massage, stretching or exercise step meanwhile.
+
+    Said only where the flow goes on (``say``); after an ending that sends the athlete to help
+    now, the emergency advice stays the last word, and /today or the next check-in says it.
+    """
     svc, episode = press.svc, press.episode
     if episode.helper:
         return
     plan = await plans.live_plan_of(svc.db, episode.user_id)
     if plan is None or plan.status is PlanStatus.SETUP:
         return
-    if await plans.hold_plan(svc.db, plan.id, reason, svc.now()):
+    if await plans.hold_plan(svc.db, plan.id, reason, svc.now()) and say:
         await send(press.update, recovery_texts.HOLD_STARTED)
 
 
@@ -361,7 +365,7 @@ async def on_relief(press: SosPress) -> str | int | None:
         await finish(press.update, svc, not_eased.replace("{number}", number))
         await episodes.end_episode(svc.db, episode.id, Outcome.NOT_EASED, now)
         timers.cancel_medical_check(press.context.job_queue, episode.id)
-        await _hold_running_plan(press, HOLD_NOT_EASED)
+        await _hold_running_plan(press, HOLD_NOT_EASED, say=False)
         return END
     if not episode.relief_tried:
         # "Not yet" before any relief step (the ten-minute question, asked early): the stretch.
@@ -459,7 +463,7 @@ async def on_late_sign(press: SosPress) -> str | int | None:
         await finish(press.update, svc, await _guidance(svc, episode, flag))
         await episodes.clear_signs(svc.db, episode.id, "all")
         await episodes.escalate_after_easing(svc.db, episode.id, flag.value)
-        await _hold_running_plan(press, f"sos_{flag.value}")
+        await _hold_running_plan(press, f"sos_{flag.value}", say=False)
         await _alert_red_flag(press)
         return END
     # A doctor in the coming days: said and recorded; the aftercare follows.
