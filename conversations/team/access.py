@@ -26,6 +26,9 @@ ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWN
 # told apart (telegram-facts: never trust it as a person).
 ANONYMOUS_ADMIN_ID = 1087968824
 JOIN_PREFIX = "join_"
+# ``t.me/<bot>?startgroup=team``: one tap adds the bot to a group the coach picks. Telegram then
+# posts ``/start team`` in that group, which the bot leaves unanswered (its greeting says it).
+START_GROUP_PAYLOAD = "team"
 
 
 def new_invite_token() -> str:
@@ -35,6 +38,10 @@ def new_invite_token() -> str:
 
 def join_link(bot_username: str | None, token: str) -> str:
     return f"https://t.me/{bot_username}?start={JOIN_PREFIX}{token}"
+
+
+def add_to_group_link(bot_username: str | None) -> str:
+    return f"https://t.me/{bot_username}?startgroup={START_GROUP_PAYLOAD}"
 
 
 async def is_chat_admin(bot: ExtBot[Any], chat_id: int, user_id: int) -> bool:

@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 
 from conversations import keyboards
+from conversations.group_quiet import may_answer
 from conversations.membership import GROUP_EVENTS, GroupEvent
 from conversations.services import services
 from conversations.team import access
@@ -74,6 +75,15 @@ async def _admin_sender(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return user.id
 
 
+async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """A refusal anyone in the group can call up: once per group and refusal every half
+    minute (conversations.group_quiet); the first stays in the chat and answers the rest."""
+    message = update.effective_message
+    assert message is not None
+    if may_answer(context, f"refusal:{text}"):
+        await message.reply_text(text)
+
+
 async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/team in a group, by an admin: the group becomes a team, the admin its coach."""
     message, chat = update.effective_message, update.effective_chat
@@ -82,7 +92,7 @@ async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if admin is None:
         return
     if admin < 0:
-        await message.reply_text(texts.ONLY_ADMINS_CREATE)
+        await refuse(update, context, texts.ONLY_ADMINS_CREATE)
         return
     svc = services(context)
     existing = await teams.team_of_chat(svc.db, chat.id)
@@ -123,13 +133,13 @@ async def add_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     team = await teams.team_of_chat(svc.db, chat.id)
     if team is None or team.status is not teams.TeamStatus.ACTIVE:
-        await message.reply_text(texts.NO_TEAM_HERE)
+        await refuse(update, context, texts.NO_TEAM_HERE)
         return
     admin = await _admin_sender(update, context)
     if admin is None:
         return
     if admin < 0 or user is None:
-        await message.reply_text(texts.ONLY_ADMINS_COACH)
+        await refuse(update, context, texts.ONLY_ADMINS_COACH)
         return
     if not await teams.add_coach(svc.db, team.id, admin, display_name(user), svc.now()):
         await message.reply_text(texts.ALREADY_COACH.format(team=escape(team.name)))
@@ -151,7 +161,7 @@ async def post_tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         or user is None
         or not await access.has_coach_rights(svc, context.bot, team, user.id)
     ):
-        await message.reply_text(texts.ONLY_COACHES_TIP)
+        await refuse(update, context, texts.ONLY_COACHES_TIP)
         return
     tip = " ".join(context.args or []).strip()
     if not tip:
