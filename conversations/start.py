@@ -24,8 +24,9 @@ from conversations.membership import welcome_back
 from conversations.replies import sos_text, user_id_of
 from conversations.services import services
 from conversations.team import join
+from conversations.team.menu import update_coach_menu
 from conversations.texts import common
-from storage import users
+from storage import teams, users
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -67,6 +68,10 @@ async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await users.ensure_user(svc.db, user_id, svc.now())
     await users.mark_disclaimer_seen(svc.db, user_id, svc.now())
     await welcome_back(svc, user_id)  # resumes check-ins after a block
+    if await teams.teams_coached_by(svc.db, user_id):
+        # Telegram refuses a menu for a chat it has not seen: a coach who made a team before
+        # opening this chat gets theirs now.
+        await update_coach_menu(context.bot, svc, user_id)
     message = update.effective_message
     assert message is not None
     await message.reply_text(sos_text(common.WELCOME), reply_markup=keyboards.sos_reply_keyboard())

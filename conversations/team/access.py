@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from conversations.services import Services
+from conversations.team.menu import update_coach_menu
 from storage import teams
 from storage.teams import Team
 
@@ -78,8 +79,8 @@ async def has_coach_rights(svc: Services, bot: ExtBot[Any], team: Team, user_id:
     if team.chat_id is None:
         return True
     answer = await admin_answer(bot, team.chat_id, user_id)
-    if answer is False:
-        await teams.remove_coach(svc.db, team.id, user_id)
+    if answer is False and await teams.remove_coach(svc.db, team.id, user_id):
+        await update_coach_menu(bot, svc, user_id)
     return answer is True
 
 

@@ -24,6 +24,7 @@ from conversations.group_quiet import may_answer
 from conversations.membership import GROUP_EVENTS, GroupEvent
 from conversations.services import services
 from conversations.team import access
+from conversations.team.menu import update_coach_menu
 from conversations.texts import team as texts
 from storage import teams
 from storage.teams import ChatKind
@@ -58,6 +59,7 @@ async def on_group_event(
         for coach in await teams.coaches_of(svc.db, team.id):
             text = texts.TEAM_ARCHIVED.format(team=escape(team.name))
             await notify(context.bot, coach.user_id, text)
+            await update_coach_menu(context.bot, svc, coach.user_id)
 
 
 GROUP_EVENTS.append(on_group_event)
@@ -110,6 +112,7 @@ async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         now=svc.now(),
     )
     await post_join_button(update, context, team)
+    await update_coach_menu(context.bot, svc, admin)
 
 
 async def post_join_button(
@@ -148,6 +151,7 @@ async def add_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         texts.COACH_ADDED.format(coach=escape(display_name(user)), team=escape(team.name))
         + f"\n\n{texts.COACH_PRIVATE_START}"
     )
+    await update_coach_menu(context.bot, svc, admin)
 
 
 async def post_tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -187,8 +191,9 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     svc = services(context)
     team = await teams.team_of_chat(svc.db, change.chat.id)
     user_id = change.new_chat_member.user.id
-    if team is not None and change.new_chat_member.status not in access.ADMIN_STATUSES:
-        await teams.remove_coach(svc.db, team.id, user_id)
+    demoted = team is not None and change.new_chat_member.status not in access.ADMIN_STATUSES
+    if demoted and team is not None and await teams.remove_coach(svc.db, team.id, user_id):
+        await update_coach_menu(context.bot, svc, user_id)
 
 
 def handlers() -> list[BaseHandler[Update, Any, Any]]:
