@@ -8,7 +8,13 @@ import logging
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeDefault, Update
+from telegram import (
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, Defaults
@@ -23,10 +29,17 @@ from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.transport import ServerErrorAwareRequest
 from bot.update_processor import MAX_RUNNING, PerChatUpdateProcessor
-from conversations.commands import COMMANDS, GROUP_COMMANDS
+from conversations.commands import (
+    GROUP_ADMIN_MENU,
+    GROUP_MENU,
+    PRIVATE_MENU,
+    Command,
+    bot_commands,
+)
 from conversations.handlers import all_handlers
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
 from conversations.sos import timers
+from conversations.texts import common
 from storage import inbox as inbox_rows
 from storage.db import Database
 from storage.persistence import SQLitePersistence
@@ -252,17 +265,43 @@ async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) ->
         application.reply_log.close()
 
 
+# Which menu Telegram shows where (conversations/commands.py). A coach's private chat gets a
+# menu of its own when they become a coach (conversations/team/menu.py).
+MENUS: tuple[tuple[BotCommandScope, tuple[Command, ...]], ...] = (
+    (BotCommandScopeAllPrivateChats(), PRIVATE_MENU),
+    (BotCommandScopeAllGroupChats(), GROUP_MENU),
+    (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_MENU),
+)
+
+
 async def register_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Show our commands in Telegram's menu. A failure here must not stop the bot."""
-    commands = [BotCommand(name, description) for name, description in COMMANDS]
-    try:
-        await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
-        await application.bot.set_my_commands(
-            [BotCommand(name, description) for name, description in GROUP_COMMANDS],
-            scope=BotCommandScopeDefault(),
+    """Our command menus by scope, and the bot's description and short description.
+
+    Each call on its own: a failure is logged and the others are still made; none stops the
+    bot (the menus and the profile from the last run stay in place at Telegram).
+    """
+    bot = application.bot
+    calls: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
+        (
+            f"the {scope.type} command menu",
+            functools.partial(bot.set_my_commands, bot_commands(menu), scope=scope),
         )
-    except TelegramError as exc:
-        _LOGGER.warning("Could not register the command list: %r", exc)
+        for scope, menu in MENUS
+    ]
+    calls.append(
+        ("the description", functools.partial(bot.set_my_description, common.BOT_DESCRIPTION))
+    )
+    calls.append(
+        (
+            "the short description",
+            functools.partial(bot.set_my_short_description, common.BOT_SHORT_DESCRIPTION),
+        )
+    )
+    for what, call in calls:
+        try:
+            await call()
+        except TelegramError as exc:
+            _LOGGER.warning("Could not register %s: %r", what, exc)
 
 
 def accepted_updates() -> list[str]:

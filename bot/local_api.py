@@ -147,7 +147,10 @@ class LocalBotAPI(BaseRequest):
         self.calls: list[ApiCall] = []
         self.messages: dict[int, list[ChatMessage]] = {}
         self.reply_keyboards: dict[int, dict[str, Any] | None] = {}
+        # setMyCommands by scope (its JSON, keys sorted: menu_key); the profile's descriptions.
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.description = ""
+        self.short_description = ""
         self.answered_queries: dict[str, str | None] = {}
         self.faults: list[Fault] = []
         self.keep_calls = keep_calls
@@ -301,9 +304,39 @@ class LocalBotAPI(BaseRequest):
         return {**self.bot_user, "can_join_groups": True, "supports_inline_queries": False}, None
 
     def _setMyCommands(self, params: dict[str, Any]) -> tuple[Any, None]:
-        scope = json.dumps(params.get("scope", {"type": "default"}), sort_keys=True)
-        self.commands[scope] = list(params.get("commands", []))
+        commands = list(params.get("commands", []))
+        if len(commands) > 100:
+            raise _ApiError("Bad Request: too many commands")
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
+                raise _ApiError("Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise _ApiError("Bad Request: command description is empty or too long")
+        self.commands[_scope_key(params)] = commands
         return True, None
+
+    def _deleteMyCommands(self, params: dict[str, Any]) -> tuple[Any, None]:
+        self.commands.pop(_scope_key(params), None)
+        return True, None
+
+    def _setMyDescription(self, params: dict[str, Any]) -> tuple[Any, None]:
+        description = str(params.get("description") or "")
+        if len(description) > 512:
+            raise _ApiError("Bad Request: description is too long")
+        self.description = description
+        return True, None
+
+    def _setMyShortDescription(self, params: dict[str, Any]) -> tuple[Any, None]:
+        short_description = str(params.get("short_description") or "")
+        if len(short_description) > 120:
+            raise _ApiError("Bad Request: short description is too long")
+        self.short_description = short_description
+        return True, None
+
+    def menu(self, scope_type: str = "default", **scope: Any) -> list[str] | None:
+        """The command names set for a scope (``menu("chat", chat_id=501)``); None if unset."""
+        commands = self.commands.get(menu_key({"type": scope_type, **scope}))
+        return None if commands is None else [str(c["command"]) for c in commands]
 
     def _getUpdates(self, params: dict[str, Any]) -> tuple[Any, None]:
         offset = int(params.get("offset") or 0)
@@ -465,6 +498,15 @@ class LocalBotAPI(BaseRequest):
                 raise _ApiError("Bad Request: chat not found")
             return self.channels[value]
         return int(value)
+
+
+def menu_key(scope: dict[str, Any]) -> str:
+    """How :attr:`LocalBotAPI.commands` names a scope: its JSON with sorted keys."""
+    return json.dumps(scope, sort_keys=True)
+
+
+def _scope_key(params: dict[str, Any]) -> str:
+    return menu_key(params.get("scope") or {"type": "default"})
 
 
 def _files_of(request_data: RequestData | None) -> dict[str, tuple[str, bytes]]:

@@ -37,6 +37,7 @@ from conversations.services import Services, services
 from conversations.sos import timers
 from conversations.team import names
 from conversations.team.groups import notify
+from conversations.team.menu import update_coach_menu
 from conversations.texts import account as texts
 from conversations.texts import common
 from conversations.texts import team as team_texts
@@ -219,6 +220,8 @@ async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int
     for team in erasure.teams:
         for coach_id in team.remaining_coaches:
             await notify(context.bot, coach_id, texts.CO_COACH_LEFT.format(team=escape(team.name)))
+    if erasure.teams:  # they coached: their chat's coach menu goes
+        await update_coach_menu(context.bot, svc, user_id)
     return erasure
 
 

@@ -1,17 +1,39 @@
-"""The bot's commands: one list, used for Telegram's command menu and for input filters."""
+"""The bot's commands: one registry, for Telegram's command menus and for input filters."""
 
 from __future__ import annotations
 
 import re
 
-from telegram import Message
+from telegram import BotCommand, Message
 from telegram.ext import filters
 
 from conversations.texts import common
 
-COMMANDS: tuple[tuple[str, str], ...] = common.COMMAND_DESCRIPTIONS
-# In groups the menu offers only the way to the private chat.
-GROUP_COMMANDS: tuple[tuple[str, str], ...] = common.GROUP_COMMAND_DESCRIPTIONS
+Command = tuple[str, str]  # (name, description)
+
+# Telegram's menus by scope (set at start-up, see bot.application.register_commands; a coach's
+# own menu by conversations.team.menu). Telegram shows the narrowest scope that has a menu.
+# Every athlete's private chat (BotCommandScopeAllPrivateChats):
+PRIVATE_MENU: tuple[Command, ...] = (
+    common.ATHLETE_COMMAND_DESCRIPTIONS + common.GENERAL_COMMAND_DESCRIPTIONS
+)
+# A coach's private chat (BotCommandScopeChat with their user id), while they coach a team:
+COACH_MENU: tuple[Command, ...] = (
+    common.ATHLETE_COMMAND_DESCRIPTIONS
+    + common.COACH_COMMAND_DESCRIPTIONS
+    + common.GENERAL_COMMAND_DESCRIPTIONS
+)
+# Every group (BotCommandScopeAllGroupChats): the way to the private chat.
+GROUP_MENU: tuple[Command, ...] = common.GROUP_COMMAND_DESCRIPTIONS
+# Groups' admins (BotCommandScopeAllChatAdministrators): that, and making and running a team.
+GROUP_ADMIN_MENU: tuple[Command, ...] = GROUP_MENU + common.GROUP_ADMIN_COMMAND_DESCRIPTIONS
+
+# Every command the private chat answers (the input filter below; /help lists them all).
+COMMANDS: tuple[Command, ...] = COACH_MENU
+
+
+def bot_commands(menu: tuple[Command, ...]) -> list[BotCommand]:
+    return [BotCommand(name, description) for name, description in menu]
 
 
 def is_known_command() -> filters.BaseFilter:

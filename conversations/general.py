@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
@@ -15,17 +13,21 @@ from telegram.ext import (
 )
 
 from conversations import keyboards
+from conversations.group_quiet import GROUP_QUIET, may_answer
 from conversations.plan.setup import leave_editing
 from conversations.replies import answer_quietly, sos_text, user_id_of
 from conversations.services import services
+from conversations.team.access import START_GROUP_PAYLOAD
 from conversations.texts import common
 from conversations.texts import sos as sos_texts
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
 
-GROUP_POINTER_QUIET = timedelta(seconds=30)
-_POINTED_AT = "crampcoach.pointed_at"
+# One pointer of each kind per group per half minute (conversations.group_quiet).
+GROUP_POINTER_QUIET = GROUP_QUIET
+# The private chat the pointer opens: ``t.me/<bot>`` plus this (see conversations.start).
+TO_CRAMP, TO_HELP, TO_WELCOME = "?start=sos", "?start=help", ""
 
 
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -52,32 +54,37 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def point_to_private_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a group there is no SOS flow: health details stay in the private chat."""
-    await _point(update, context, "?start=sos")
+async def point_to_cramp_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cramp in a group: there is no SOS flow there (health details stay in the private
+    chat); the pointer's link starts it in the private chat, since this person said cramp."""
+    await _point(update, context, TO_CRAMP)
 
 
-async def point_to_data_rights(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/mydata, /export, /delete in a group: the same pointer, to a chat that starts no cramp
-    flow (someone asking about their data is not cramping)."""
-    await _point(update, context, "")
+async def point_to_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help in a group: the pointer opens the help in the private chat, not a cramp (a cramp
+    flow would tell the person's coach they need attention)."""
+    await _point(update, context, TO_HELP)
+
+
+async def point_to_welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start in a group, and /mydata, /export, /delete: the pointer opens the private chat
+    with no cramp flow (someone asking about their data is not cramping)."""
+    if context.args == [START_GROUP_PAYLOAD]:
+        return  # the bot was just added through a coach's link: its greeting says what to do
+    await _point(update, context, TO_WELCOME)
 
 
 async def _point(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: str) -> None:
     """The pointer to the private chat.
 
-    Once per group every ``GROUP_POINTER_QUIET``: a storm of /cramp in a group gets one pointer
-    (it stays in the chat, with its button), not one message each against the group's limit of
-    20 a minute.
+    Once per group and link every ``GROUP_POINTER_QUIET``: a storm of /cramp in a group gets
+    one pointer (it stays in the chat, with its button), not one message each against the
+    group's limit of 20 a minute. A /cramp right after a /help pointer still gets its own.
     """
     message = update.effective_message
     assert message is not None
-    now = services(context).now()
-    chat_data = context.chat_data if context.chat_data is not None else {}
-    last = chat_data.get(_POINTED_AT)
-    if isinstance(last, datetime) and now - last < GROUP_POINTER_QUIET:
+    if not may_answer(context, f"pointer{payload}"):
         return
-    chat_data[_POINTED_AT] = now
     url = f"https://t.me/{context.bot.username}{payload}"
     await message.reply_text(
         common.GROUP_POINTER,
@@ -106,8 +113,9 @@ def command_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, No
     return [
         CommandHandler("help", show_help, filters=PRIVATE),
         CommandHandler("cancel", cancel, filters=PRIVATE),
-        CommandHandler(["start", "cramp", "help"], point_to_private_chat, filters=GROUPS),
-        CommandHandler(["mydata", "export", "delete"], point_to_data_rights, filters=GROUPS),
+        CommandHandler("cramp", point_to_cramp_help, filters=GROUPS),
+        CommandHandler("help", point_to_help, filters=GROUPS),
+        CommandHandler(["start", "mydata", "export", "delete"], point_to_welcome, filters=GROUPS),
     ]
 
 

@@ -4,6 +4,7 @@ One owner for every payload, routed here:
 
 * none: the welcome;
 * ``sos``: the SOS flow (its entry point takes it, see ``conversations.sos.flow``);
+* ``help``: the help (the group pointer of /help: asking for help is not a cramp);
 * ``join_<token>``: a team invitation: the consent screen (``conversations.team.join``);
 * anything else: the welcome, with a word that the link was not recognised.
 
@@ -18,13 +19,14 @@ from enum import Enum
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from conversations import keyboards
+from conversations import general, keyboards
 from conversations.membership import welcome_back
 from conversations.replies import sos_text, user_id_of
 from conversations.services import services
 from conversations.team import join
+from conversations.team.menu import update_coach_menu
 from conversations.texts import common
-from storage import users
+from storage import teams, users
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -32,6 +34,7 @@ PRIVATE = filters.ChatType.PRIVATE
 class Payload(Enum):
     NONE = "none"
     SOS = "sos"
+    HELP = "help"
     JOIN = "join"
     UNKNOWN = "unknown"
 
@@ -42,6 +45,8 @@ def classify(args: list[str]) -> Payload:
         return Payload.NONE
     if len(args) == 1 and args[0] == "sos":
         return Payload.SOS
+    if len(args) == 1 and args[0] == "help":
+        return Payload.HELP
     if len(args) == 1 and args[0].startswith("join_"):
         return Payload.JOIN
     return Payload.UNKNOWN
@@ -63,6 +68,10 @@ async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await users.ensure_user(svc.db, user_id, svc.now())
     await users.mark_disclaimer_seen(svc.db, user_id, svc.now())
     await welcome_back(svc, user_id)  # resumes check-ins after a block
+    if await teams.teams_coached_by(svc.db, user_id):
+        # Telegram refuses a menu for a chat it has not seen: a coach who made a team before
+        # opening this chat gets theirs now.
+        await update_coach_menu(context.bot, svc, user_id)
     message = update.effective_message
     assert message is not None
     await message.reply_text(sos_text(common.WELCOME), reply_markup=keyboards.sos_reply_keyboard())
@@ -74,6 +83,9 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     token = join.token_of(list(context.args or []))
     if kind is Payload.JOIN and token is not None:
         await join.show_invitation(update, services(context), token)
+        return
+    if kind is Payload.HELP:
+        await general.show_help(update, context)
         return
     if kind is Payload.UNKNOWN:
         message = update.effective_message

@@ -196,11 +196,13 @@ async def add_coach(db: Database, team_id: int, user_id: int, name: str, now: da
         return cursor.rowcount == 1
 
 
-async def remove_coach(db: Database, team_id: int, user_id: int) -> None:
+async def remove_coach(db: Database, team_id: int, user_id: int) -> bool:
+    """False if ``user_id`` was not a coach of the team."""
     async with db.write() as conn:
-        await conn.execute(
+        cursor = await conn.execute(
             "DELETE FROM team_coaches WHERE team_id = ? AND user_id = ?", (team_id, user_id)
         )
+        return cursor.rowcount == 1
 
 
 async def coaches_of(db: Database, team_id: int) -> list[Coach]:

@@ -293,8 +293,16 @@ async def test_a_new_cramp_hours_later_starts_afresh(bot: Bot, clock: FakeClock,
 # --- Group chats -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["/cramp", "/start", "/cramp@CrampCoachLocalBot"])
-async def test_group_command_points_to_the_private_chat(bot: Bot, command: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "link"),
+    [
+        ("/cramp", "?start=sos"),
+        ("/cramp@CrampCoachLocalBot", "?start=sos"),
+        ("/start", ""),  # not a cramp: the welcome (tests/test_group_pointers.py)
+        ("/help", "?start=help"),
+    ],
+)
+async def test_group_command_points_to_the_private_chat(bot: Bot, command: str, link: str) -> None:
     member = bot.user(2001, chat_id=-100123)
 
     await member.send(command)
@@ -302,7 +310,7 @@ async def test_group_command_points_to_the_private_chat(bot: Bot, command: str) 
     [pointer] = bot.api.bot_messages(-100123)
     assert "private chat" in pointer.text
     assert pointer.inline_buttons == [
-        {"text": common.GROUP_POINTER_BUTTON, "url": "https://t.me/CrampCoachLocalBot?start=sos"}
+        {"text": common.GROUP_POINTER_BUTTON, "url": f"https://t.me/CrampCoachLocalBot{link}"}
     ]
     assert texts.STOP_INSTRUCTION not in pointer.text
     assert await episodes_of(bot, member) == []

@@ -82,7 +82,8 @@ def test_an_athlete_is_no_admin_of_the_group_and_the_bot_greets_only_once(
 
     assert "athlete@group> " in out
     assert out.count(plain(texts.GROUP_GREETING)) == 1
-    assert out.count(plain(texts.ONLY_ADMINS_CREATE)) == 2
+    # The second /team comes within the half minute: the first refusal answers it (issue 15).
+    assert out.count(plain(texts.ONLY_ADMINS_CREATE)) == 1
     assert plain(texts.TEAM_CREATED.format(team=TEAM, coaches="Alex")) not in out
 
 

@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from conversations.services import Services
+from conversations.team.menu import update_coach_menu
 from storage import teams
 from storage.teams import Team
 
@@ -26,6 +27,9 @@ ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWN
 # told apart (telegram-facts: never trust it as a person).
 ANONYMOUS_ADMIN_ID = 1087968824
 JOIN_PREFIX = "join_"
+# ``t.me/<bot>?startgroup=team``: one tap adds the bot to a group the coach picks. Telegram then
+# posts ``/start team`` in that group, which the bot leaves unanswered (its greeting says it).
+START_GROUP_PAYLOAD = "team"
 
 
 def new_invite_token() -> str:
@@ -35,6 +39,10 @@ def new_invite_token() -> str:
 
 def join_link(bot_username: str | None, token: str) -> str:
     return f"https://t.me/{bot_username}?start={JOIN_PREFIX}{token}"
+
+
+def add_to_group_link(bot_username: str | None) -> str:
+    return f"https://t.me/{bot_username}?startgroup={START_GROUP_PAYLOAD}"
 
 
 async def is_chat_admin(bot: ExtBot[Any], chat_id: int, user_id: int) -> bool:
@@ -71,8 +79,8 @@ async def has_coach_rights(svc: Services, bot: ExtBot[Any], team: Team, user_id:
     if team.chat_id is None:
         return True
     answer = await admin_answer(bot, team.chat_id, user_id)
-    if answer is False:
-        await teams.remove_coach(svc.db, team.id, user_id)
+    if answer is False and await teams.remove_coach(svc.db, team.id, user_id):
+        await update_coach_menu(bot, svc, user_id)
     return answer is True
 
 

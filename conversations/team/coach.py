@@ -19,6 +19,7 @@ from conversations.replies import send, user_id_of
 from conversations.services import Services, services
 from conversations.team import access, roster
 from conversations.team.groups import display_name
+from conversations.team.menu import update_coach_menu
 from conversations.texts import team as texts
 from rules import coaching, plan_clock
 from rules.recovery import parse_local_time
@@ -38,6 +39,12 @@ PAGE_BUTTONS = ButtonFamily.of("coach", "page", {str(n) for n in range(MAX_PAGES
 # --- Choosing a team ---------------------------------------------------------------------------
 
 
+async def _not_a_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """How to start a team, with a button that adds the bot to a group in one tap."""
+    link = access.add_to_group_link(context.bot.username)
+    await send(update, texts.NOT_A_COACH, keyboards.link(texts.ADD_TO_GROUP_BUTTON, link))
+
+
 async def _with_team(
     update: Update, context: ContextTypes.DEFAULT_TYPE, action: str
 ) -> Team | None:
@@ -45,7 +52,7 @@ async def _with_team(
     svc = services(context)
     coached = await access.teams_with_rights(svc, context.bot, user_id_of(update))
     if not coached:
-        await send(update, texts.NOT_A_COACH)
+        await _not_a_coach(update, context)
         return None
     if len(coached) == 1:
         return coached[0]
@@ -125,6 +132,7 @@ async def typed_team_name(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         texts.CHANNEL_POST.format(team=escape(team.name)),
         keyboards.link(texts.JOIN_BUTTON, link),
     )
+    await update_coach_menu(context.bot, svc, user.id)
 
 
 _CHANNEL = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
@@ -141,8 +149,11 @@ async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         for team in await access.teams_with_rights(svc, context.bot, coach)
         if team.chat_kind is ChatKind.CHANNEL
     ]
-    if not _CHANNEL.match(channel) or not channel_teams:
-        await send(update, texts.PUBLISH_USAGE if channel_teams else texts.NOT_A_COACH)
+    if not channel_teams:
+        await _not_a_coach(update, context)
+        return
+    if not _CHANNEL.match(channel):
+        await send(update, texts.PUBLISH_USAGE)
         return
     try:
         chat = await context.bot.get_chat(channel)
@@ -262,7 +273,7 @@ async def set_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     args = context.args or []
     coached = await access.teams_with_rights(svc, context.bot, coach)
     if not coached:
-        await send(update, texts.NOT_A_COACH)
+        await _not_a_coach(update, context)
         return
     if args and args[0].lower() == "off":
         for team in coached:
@@ -270,9 +281,13 @@ async def set_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await send(update, texts.DIGEST_OFF.format(team=escape(team.name)))
         return
     when = parse_local_time(args[0]) if args else None
-    zone = zone_from_text(" ".join(args[1:])) if len(args) > 1 else await _zone_of(svc, coach)
-    if when is None or zone is None:
+    typed_zone = " ".join(args[1:])
+    zone = zone_from_text(typed_zone) if typed_zone else await _zone_of(svc, coach)
+    if when is None:
         await send(update, texts.DIGEST_USAGE)
+        return
+    if zone is None:
+        await send(update, texts.DIGEST_UNKNOWN_ZONE.format(zone=escape(typed_zone[:64])))
         return
     hhmm = when.strftime("%H:%M")
     next_at = plan_clock.next_checkin(hhmm, zone, svc.now())

@@ -20,9 +20,11 @@ from telegram.ext import (
 )
 
 from conversations import keyboards
+from conversations.group_quiet import may_answer
 from conversations.membership import GROUP_EVENTS, GroupEvent
 from conversations.services import services
 from conversations.team import access
+from conversations.team.menu import update_coach_menu
 from conversations.texts import team as texts
 from storage import teams
 from storage.teams import ChatKind
@@ -57,6 +59,7 @@ async def on_group_event(
         for coach in await teams.coaches_of(svc.db, team.id):
             text = texts.TEAM_ARCHIVED.format(team=escape(team.name))
             await notify(context.bot, coach.user_id, text)
+            await update_coach_menu(context.bot, svc, coach.user_id)
 
 
 GROUP_EVENTS.append(on_group_event)
@@ -74,6 +77,15 @@ async def _admin_sender(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return user.id
 
 
+async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """A refusal anyone in the group can call up: once per group and refusal every half
+    minute (conversations.group_quiet); the first stays in the chat and answers the rest."""
+    message = update.effective_message
+    assert message is not None
+    if may_answer(context, f"refusal:{text}"):
+        await message.reply_text(text)
+
+
 async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/team in a group, by an admin: the group becomes a team, the admin its coach."""
     message, chat = update.effective_message, update.effective_chat
@@ -82,7 +94,7 @@ async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if admin is None:
         return
     if admin < 0:
-        await message.reply_text(texts.ONLY_ADMINS_CREATE)
+        await refuse(update, context, texts.ONLY_ADMINS_CREATE)
         return
     svc = services(context)
     existing = await teams.team_of_chat(svc.db, chat.id)
@@ -100,6 +112,7 @@ async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         now=svc.now(),
     )
     await post_join_button(update, context, team)
+    await update_coach_menu(context.bot, svc, admin)
 
 
 async def post_join_button(
@@ -123,13 +136,13 @@ async def add_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     team = await teams.team_of_chat(svc.db, chat.id)
     if team is None or team.status is not teams.TeamStatus.ACTIVE:
-        await message.reply_text(texts.NO_TEAM_HERE)
+        await refuse(update, context, texts.NO_TEAM_HERE)
         return
     admin = await _admin_sender(update, context)
     if admin is None:
         return
     if admin < 0 or user is None:
-        await message.reply_text(texts.ONLY_ADMINS_COACH)
+        await refuse(update, context, texts.ONLY_ADMINS_COACH)
         return
     if not await teams.add_coach(svc.db, team.id, admin, display_name(user), svc.now()):
         await message.reply_text(texts.ALREADY_COACH.format(team=escape(team.name)))
@@ -138,6 +151,7 @@ async def add_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         texts.COACH_ADDED.format(coach=escape(display_name(user)), team=escape(team.name))
         + f"\n\n{texts.COACH_PRIVATE_START}"
     )
+    await update_coach_menu(context.bot, svc, admin)
 
 
 async def post_tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -151,7 +165,7 @@ async def post_tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         or user is None
         or not await access.has_coach_rights(svc, context.bot, team, user.id)
     ):
-        await message.reply_text(texts.ONLY_COACHES_TIP)
+        await refuse(update, context, texts.ONLY_COACHES_TIP)
         return
     tip = " ".join(context.args or []).strip()
     if not tip:
@@ -177,8 +191,9 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     svc = services(context)
     team = await teams.team_of_chat(svc.db, change.chat.id)
     user_id = change.new_chat_member.user.id
-    if team is not None and change.new_chat_member.status not in access.ADMIN_STATUSES:
-        await teams.remove_coach(svc.db, team.id, user_id)
+    demoted = team is not None and change.new_chat_member.status not in access.ADMIN_STATUSES
+    if demoted and team is not None and await teams.remove_coach(svc.db, team.id, user_id):
+        await update_coach_menu(context.bot, svc, user_id)
 
 
 def handlers() -> list[BaseHandler[Update, Any, Any]]:

@@ -35,7 +35,9 @@ HELP = (
     "/start – the welcome message"
 )
 
-COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
+# The command menus (conversations/commands.py puts them together by who sees them). Telegram:
+# names of 1 to 32 of a-z 0-9 _, descriptions of 1 to 256 characters.
+ATHLETE_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("cramp", "Help with a cramp right now"),
     ("plan", "Start a recovery plan after a cramp"),
     ("today", "Today's recovery plan"),
@@ -49,21 +51,41 @@ COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("mydata", "What I keep about you, and who sees it"),
     ("export", "All your data as a file"),
     ("delete", "Delete all your data"),
+)
+COACH_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("roster", "Coaches: your team's roster"),
     ("invite", "Coaches: a new join link"),
     ("newteam", "Coaches: a team for a channel"),
     ("alerts", "Coaches: alerts on or off"),
     ("digest", "Coaches: a daily summary"),
+)
+GENERAL_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("cancel", "Leave the current step"),
     ("help", "What I can do"),
     ("start", "Welcome and about"),
 )
-
+# In groups the menu offers only the way to the private chat; admins see the team commands too.
 GROUP_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("cramp", "Open the private chat for cramp help"),
+    ("help", "Open the private chat to see what I can do"),
+)
+GROUP_ADMIN_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("team", "Admins: make this group a CrampCoach team"),
     ("coach", "Admins: become a coach of this group's team"),
     ("tip", "Coaches: post a tip for the team"),
+)
+
+# The bot's profile: shown in an empty private chat before Start (up to 512 characters) and on
+# its profile page and in shared links (up to 120). Plain text: Telegram shows no HTML there.
+BOT_DESCRIPTION = (
+    "When a calf or leg cramp hits during exercise, CrampCoach talks you through easing it, one "
+    "tap at a time, and checks for signs that need a doctor. Afterwards it can guide your "
+    "recovery with a short daily check-in. Coaches can run a team from a Telegram group or "
+    "channel; each athlete decides what their coach sees.\n\n"
+    "I'm not a doctor and this isn't medical advice. If something feels wrong, get medical help."
+)
+BOT_SHORT_DESCRIPTION = (
+    "Help through exercise cramps, one tap at a time, and a recovery plan. Not a doctor."
 )
 
 IDLE_REPLY = (

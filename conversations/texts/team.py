@@ -99,6 +99,8 @@ NOT_A_COACH = (
     "You don't coach a team yet. Add me to your group and send /team there, or use /newteam "
     "for a channel."
 )
+# The button under NOT_A_COACH: Telegram asks which group, then adds the bot there.
+ADD_TO_GROUP_BUTTON = "➕ Add me to your group"
 NO_LONGER_COACH = "You're no longer an admin of <b>{team}</b>'s group, so you can't coach it."
 PICK_TEAM = "Which team?"
 INVITE_ROTATED = (
@@ -132,6 +134,10 @@ ALERTS_OFF = "Alerts for <b>{team}</b> are off. /alerts on brings them back."
 DIGEST_USAGE = (
     "Send /digest and a time for a daily summary, for example <code>/digest 18:00</code> (add a "
     "time zone if you like: <code>/digest 18:00 Europe/Berlin</code>), or /digest off."
+)
+DIGEST_UNKNOWN_ZONE = (
+    "I don't know the time zone <b>{zone}</b>. Use a region and city, for example "
+    "<code>/digest 18:00 Europe/Berlin</code> or <code>/digest 18:00 America/Chicago</code>."
 )
 DIGEST_ON = "A daily summary of <b>{team}</b> will come at <b>{time}</b> ({zone})."
 DIGEST_OFF = "No daily summary for <b>{team}</b>."

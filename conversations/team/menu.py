@@ -1,0 +1,36 @@
+"""A coach's command menu in their private chat: the athlete's commands and the coach's.
+
+Every private chat shows the athlete's menu (set at start-up for all private chats). A coach's
+chat gets a menu of its own (``BotCommandScopeChat``, their user id) when they become a coach,
+and loses it when they no longer coach any active team: the athlete's menu shows again.
+Telegram may refuse a chat it does not know yet (a coach who never opened the private chat):
+their /start sets it then. A refusal never stops what the coach was doing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommandScopeChat
+from telegram.error import TelegramError
+from telegram.ext import ExtBot
+
+from conversations.commands import COACH_MENU, bot_commands
+from conversations.services import Services
+from storage import teams
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def update_coach_menu(bot: ExtBot[Any], svc: Services, user_id: int) -> None:
+    """The coach's menu while ``user_id`` coaches an active team; none (so the athletes') once
+    they coach none."""
+    scope = BotCommandScopeChat(user_id)
+    try:
+        if await teams.teams_coached_by(svc.db, user_id):
+            await bot.set_my_commands(bot_commands(COACH_MENU), scope=scope)
+        else:
+            await bot.delete_my_commands(scope=scope)
+    except TelegramError as exc:
+        _LOGGER.info("A coach's command menu was not updated: %r", exc)
