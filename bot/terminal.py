@@ -1,7 +1,8 @@
 """``python -m bot chat``: the real bot in a terminal, no Telegram and no token needed.
 
 The same Application, handlers and database run against the in-memory Bot API. Type as you
-would in Telegram; buttons are numbered: type the number to press one. ``/quit`` leaves.
+would in Telegram; buttons are numbered: type the number to press one (``/buttons`` lists
+them all). ``/quit`` leaves.
 
 The terminal plays three people and a group, so the coach-team flow can be tried too:
 
@@ -13,6 +14,12 @@ The terminal plays three people and a group, so the coach-team flow can be tried
 The prompt shows both (``coach@group>``). A link button is numbered like the others; pressing
 a ``t.me/<bot>?start=...`` link opens your private chat and sends ``/start <payload>`` there,
 as Telegram does.
+
+Buttons keep their numbers: every button still on a message (its keyboard not removed by an
+edit) of the last few messages that have buttons is numbered, the newest message's one a line,
+the older ones' on a line each, so a question pushed up by later ones can still be answered. A
+number stays with its button while it is shown; a number is given again only once its button
+is gone (its keyboard removed, or its message no longer among the last few).
 """
 
 from __future__ import annotations
@@ -65,10 +72,14 @@ USER_ID = ATHLETE.user_id
 GROUP_ID = -1001234567890
 GROUP_TITLE = "Riverside Runners"
 
+# How many messages with buttons, newest first, have their buttons numbered in a chat.
+NUMBERED_MESSAGES = 3
+
 HELP = (
     "You are {athlete}, an athlete. To try a coach's team: /as coach, then /group (the group "
     f"chat {GROUP_TITLE}, where the coach is an admin) and /team there. /as athlete or "
-    "/as friend switches back to an athlete, /private goes back to the private chat."
+    "/as friend switches back to an athlete, /private goes back to the private chat. "
+    "/buttons lists every button you can still press, older messages' too."
 )
 
 
@@ -163,6 +174,41 @@ class Button:
     data: str | None = None
     url: str | None = None
 
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What the button is, for keeping its number: the same button on the same message
+        (edited or not), or the same label on the reply keyboard."""
+        if self.message is None:
+            return ("reply", self.label)
+        return ("inline", self.message.message_id, self.label, self.data, self.url)
+
+
+class ButtonNumbers:
+    """The numbered buttons of one chat: numbers kept while their buttons last."""
+
+    def __init__(self) -> None:
+        self.by_number: dict[int, Button] = {}
+
+    def update(self, buttons: list[Button]) -> None:
+        """The chat's buttons now, in order: known ones keep their numbers, gone ones give
+        theirs up, new ones take the lowest free."""
+        kept = {button.key: number for number, button in self.by_number.items()}
+        numbered: dict[int, Button] = {}
+        new: list[Button] = []
+        for button in buttons:
+            number = kept.get(button.key)
+            if number is None or number in numbered:
+                new.append(button)
+            else:
+                numbered[number] = button  # the fresh Button: an edit's latest message
+        free = (n for n in itertools.count(1) if n not in numbered)
+        for button in new:
+            numbered[next(free)] = button
+        self.by_number = numbered
+
+    def number_of(self, button: Button) -> int:
+        return next(n for n, b in self.by_number.items() if b.key == button.key)
+
 
 class TerminalChat:
     """Prints what the bot sends and keeps the numbered buttons the user can press; knows who
@@ -180,7 +226,7 @@ class TerminalChat:
         self.application = application
         self.persona = ATHLETE
         self.in_group = False
-        self.buttons_by_chat: dict[int, list[Button]] = {}
+        self.numbers: dict[int, ButtonNumbers] = {}
         self.opened: set[int] = set()  # chats entered: private chats started, the group joined
         self._update_ids = itertools.count(1_000_000)
         api.listeners.append(self.on_call)
@@ -192,8 +238,10 @@ class TerminalChat:
         return GROUP_ID if self.in_group else self.persona.user_id
 
     @property
-    def buttons(self) -> list[Button]:
-        return self.buttons_by_chat.get(self.chat_id, [])
+    def buttons(self) -> dict[int, Button]:
+        """The buttons the user can press where they are, by number."""
+        numbers = self.numbers.get(self.chat_id)
+        return {} if numbers is None else numbers.by_number
 
     def prompt(self) -> str:
         return f"{self.persona.key}@{'group' if self.in_group else 'private'}> "
@@ -237,26 +285,39 @@ class TerminalChat:
             # Someone else's chat (a coach's alert while you play the athlete): shown, marked.
             self._dim(f"\n{self._elsewhere(message.chat_id)}")
         print(f"\n{prefix}{to_terminal(message.text, colour=self.colour)}")
-        self.buttons_by_chat[message.chat_id] = self._buttons_of(message)
+        self._number_buttons(message.chat_id)
         if message.chat_id == self.chat_id:
-            self._show_buttons()
+            self._show_buttons(message)
 
-    def _buttons_of(self, message: ChatMessage) -> list[Button]:
-        inline = [
-            Button(b["text"], message, data=b.get("callback_data"), url=b.get("url"))
-            for b in message.inline_buttons
-            if "callback_data" in b or "url" in b
+    def _number_buttons(self, chat_id: int) -> None:
+        """Number the chat's buttons as they are now (after every message and edit, in any
+        chat, so numbers do not depend on where the user was looking)."""
+        buttons = [
+            button for message in self._numbered_messages(chat_id) for button in _inline(message)
         ]
-        keyboard = self.api.reply_keyboards.get(message.chat_id) or {}
-        typed = [
+        self.numbers.setdefault(chat_id, ButtonNumbers()).update(
+            buttons + self._reply_buttons(chat_id)
+        )
+
+    def _numbered_messages(self, chat_id: int) -> list[ChatMessage]:
+        """The last few bot messages of the chat that still have buttons, oldest first."""
+        with_buttons = [m for m in self.api.bot_messages(chat_id) if _inline(m)]
+        return with_buttons[-NUMBERED_MESSAGES:]
+
+    def _reply_buttons(self, chat_id: int) -> list[Button]:
+        keyboard = self.api.reply_keyboards.get(chat_id) or {}
+        return [
             Button(button["text"] if isinstance(button, dict) else str(button))
             for row in keyboard.get("keyboard", [])
             for button in row
             if not (isinstance(button, dict) and button.get("request_location"))
         ]
-        return inline + typed
 
-    def _show_buttons(self) -> None:
+    def _show_buttons(self, current: ChatMessage | None = None, *, full: bool = False) -> None:
+        """The numbered buttons where the user is: those of ``current`` (the message just
+        shown) a line each; then older messages' (still numbered), a line per message with a
+        few of its words and its numbers (``full``: with their labels too, as ``/buttons``
+        lists them); then the reply keyboard's."""
         keyboard = self.api.reply_keyboards.get(self.chat_id) or {}
         if any(
             isinstance(button, dict) and button.get("request_location")
@@ -264,9 +325,31 @@ class TerminalChat:
             for button in row
         ):
             print("  (to share a location, type: /location 52.52 13.40)")
-        for number, button in enumerate(self.buttons, start=1):
-            link = f" → {button.url}" if button.url else ""
-            print(f"  [{number}] {button.label}{link}")
+        numbers = self.numbers.get(self.chat_id)
+        if numbers is None:
+            return
+        for message in self._numbered_messages(self.chat_id):
+            if current is not None and message.message_id == current.message_id:
+                continue
+            buttons = _inline(message)
+            if full:
+                print(f"  ↑ «{_snippet(message.text)}»:")
+                shown = [self._numbered(numbers, b, link=False) for b in buttons]
+                for line in _pack(shown):
+                    print(f"      {line}")
+            else:
+                spans = _spans(sorted(numbers.number_of(b) for b in buttons))
+                self._dim(f"  ↑ «{_snippet(message.text)}» {spans}")
+        if current is not None:
+            for button in _inline(current):
+                print(f"  {self._numbered(numbers, button, link=True)}")
+        for button in self._reply_buttons(self.chat_id):
+            print(f"  {self._numbered(numbers, button, link=False)}")
+
+    @staticmethod
+    def _numbered(numbers: ButtonNumbers, button: Button, *, link: bool) -> str:
+        target = f" → {button.url}" if link and button.url else ""
+        return f"[{numbers.number_of(button)}] {button.label}{target}"
 
     def _dim(self, text: str) -> None:
         print(f"{_DIM}{text}{_RESET}" if self.colour else text)
@@ -281,10 +364,12 @@ class TerminalChat:
             await self.enter(group=True)
         elif words == ["/private"]:
             await self.enter(group=False)
+        elif words == ["/buttons"]:
+            self._show_buttons(full=True)
         elif (location := _parse_location(line)) is not None:
             await self.user().send_location(*location)
-        elif line.isdigit() and 1 <= int(line) <= len(self.buttons):
-            await self.press(self.buttons[int(line) - 1])
+        elif line.isdigit() and int(line) in self.buttons:
+            await self.press(self.buttons[int(line)])
         else:
             await self.user().send(line)
 
@@ -329,7 +414,8 @@ class TerminalChat:
         if self.chat_id in self.opened:
             if self.buttons:
                 self._dim("(buttons here:)")
-                self._show_buttons()
+                messages = self._numbered_messages(self.chat_id)
+                self._show_buttons(messages[-1] if messages else None)
             return
         self.opened.add(self.chat_id)
         if group:
@@ -390,6 +476,43 @@ async def chat(settings: Settings, *, colour: bool | None = None) -> None:
                 await terminal.act(line.strip())
             # Let job-queue edits (the countdown) print before the next prompt.
             await asyncio.sleep(0)
+
+
+def _inline(message: ChatMessage) -> list[Button]:
+    """A message's pressable inline buttons (callback data or a link)."""
+    return [
+        Button(b["text"], message, data=b.get("callback_data"), url=b.get("url"))
+        for b in message.inline_buttons
+        if "callback_data" in b or "url" in b
+    ]
+
+
+def _snippet(text: str, length: int = 40) -> str:
+    """The first words of a message, on one line, to say which message older buttons are on."""
+    plain = " ".join(to_terminal(text, colour=False).split())
+    return plain if len(plain) <= length else plain[: length - 1].rstrip() + "…"
+
+
+def _spans(numbers: list[int]) -> str:
+    """``[2]-[9] [12]``: sorted numbers, runs shortened."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return " ".join(f"[{r[0]}]-[{r[-1]}]" if len(r) > 1 else f"[{r[0]}]" for r in runs)
+
+
+def _pack(items: list[str], width: int = 72) -> list[str]:
+    """Items joined by " · " on as few lines of about ``width`` characters as fit them."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 3 + len(item) <= width:
+            lines[-1] += f" · {item}"
+        else:
+            lines.append(item)
+    return lines
 
 
 def _parse_location(line: str) -> tuple[float, float] | None:

@@ -235,3 +235,12 @@ async def test_digest_with_an_unknown_zone_escapes_it(bot: Bot) -> None:
     await private(bot, COACH).send("/digest 18:00 <b>Atlantis")
 
     assert "&lt;b&gt;Atlantis" in bot.api.last_bot_message(COACH).text
+
+
+def test_every_menu_fits_telegram_limits() -> None:
+    for menu in (PRIVATE_MENU, COACH_MENU, GROUP_MENU, GROUP_ADMIN_MENU):
+        assert 1 <= len(menu) <= 100
+        assert len(set(names(menu))) == len(menu)  # no command twice
+        for name, description in menu:
+            assert re.fullmatch(r"[a-z0-9_]{1,32}", name)
+            assert 1 <= len(description) <= 256

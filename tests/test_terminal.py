@@ -1,20 +1,33 @@
 """The terminal chat's own bits: HTML to terminal text, the share-location stand-in, deep
-links, and the group's members as its fake Bot API tells them."""
+links, the group's members as its fake Bot API tells them, and its numbered buttons."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from telegram import ChatMember
 from telegram.constants import ChatMemberStatus
 
+from bot.local_api import ChatMessage
 from bot.terminal import (
     ATHLETE,
     COACH,
     FRIEND,
+    Button,
+    ButtonNumbers,
+    TerminalChat,
+    _inline,
     _parse_location,
     deep_link_payload,
     group_member,
     to_terminal,
 )
+from conversations.texts import plan as plan_texts
+from conversations.texts import red_flags as flag_labels
+from conversations.texts import sos as sos_texts
+from rules.red_flags import RedFlag
+from tests.conftest import Bot
 
 
 def test_location_command_gives_coordinates() -> None:
@@ -57,3 +70,97 @@ def test_the_coach_is_an_admin_of_the_group_and_the_others_are_members() -> None
     assert status(FRIEND.user_id) == ChatMemberStatus.MEMBER
     assert status(99) == ChatMemberStatus.MEMBER
     assert status(12345) == ChatMemberStatus.LEFT
+
+
+# --- Numbered buttons: every button still on a recent message, numbers kept (issue 15) -------
+
+
+def numbered(out: str, label: str) -> int:
+    """The number the terminal printed for ``label`` (the last time it printed it)."""
+    found = re.findall(rf"\[(\d+)\] {re.escape(label)}", out)
+    assert found, f"{label!r} was not numbered"
+    return int(found[-1])
+
+
+async def test_a_plan_offer_pushed_up_by_later_questions_can_still_be_pressed(
+    bot: Bot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    terminal = TerminalChat(bot.api, colour=False, application=bot.application)
+    await terminal.act("/cramp")
+    await terminal.act(str(numbered(capsys.readouterr().out, sos_texts.NO_FLAG_CALF)))
+    await terminal.act(str(numbered(capsys.readouterr().out, sos_texts.EASED)))
+    out = capsys.readouterr().out
+    offer = numbered(out, plan_texts.OFFER_BUTTON)
+    # The questions came after the offer: the offer's button kept its number, shown above.
+    questions = out.index("What were you doing?")
+    assert out.index(plan_texts.OFFER_BUTTON) < questions
+    assert f"[{offer}]" in out[questions:]
+    assert numbered(out, sos_texts.ACTIVITY_LABELS["running"]) != offer
+
+    await terminal.act(str(offer))
+
+    assert bot.api.last_bot_message(terminal.chat_id).text == plan_texts.ASK_TIME
+
+
+async def test_buttons_lists_older_buttons_with_their_labels(
+    bot: Bot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    terminal = TerminalChat(bot.api, colour=False, application=bot.application)
+    await terminal.act("/cramp")
+    first_screen = capsys.readouterr().out
+    chest = numbered(first_screen, flag_labels.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS])
+    await terminal.act(str(numbered(first_screen, sos_texts.NO_FLAG_OTHER)))
+    capsys.readouterr()
+
+    await terminal.act("/buttons")
+
+    listed = capsys.readouterr().out
+    assert numbered(listed, flag_labels.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS]) == chest
+    assert numbered(listed, sos_texts.MUSCLE_LABELS["calf"]) > chest
+
+
+async def test_a_warning_sign_on_the_first_screen_is_pressed_by_its_number_later(
+    bot: Bot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    terminal = TerminalChat(bot.api, colour=False, application=bot.application)
+    await terminal.act("/cramp")
+    first_screen = capsys.readouterr().out
+    await terminal.act(str(numbered(first_screen, sos_texts.NO_FLAG_OTHER)))
+
+    await terminal.act(
+        str(numbered(first_screen, flag_labels.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS]))
+    )
+
+    assert "\n\n<b>112</b>" in bot.api.last_bot_message(terminal.chat_id).text
+
+
+def _message(message_id: int, *labels: str) -> ChatMessage:
+    markup = {"inline_keyboard": [[{"text": t, "callback_data": t}] for t in labels]}
+    return ChatMessage(1, message_id, "text", markup, from_bot=True, date=0)
+
+
+def test_numbers_stay_with_their_buttons_and_free_ones_are_given_again() -> None:
+    numbers = ButtonNumbers()
+    first, second = _message(1, "a", "b"), _message(2, "c")
+    sos = Button("🆘 Cramp")
+
+    numbers.update([sos])
+    numbers.update([*_inline(first), sos])
+    numbers.update([*_inline(first), *_inline(second), sos])
+    assert {n: b.label for n, b in numbers.by_number.items()} == {
+        1: "🆘 Cramp",
+        2: "a",
+        3: "b",
+        4: "c",
+    }
+
+    first.reply_markup = None  # an edit removed its keyboard: 2 and 3 are free again
+    third = _message(3, "d", "e", "f")
+    numbers.update([*_inline(second), *_inline(third), sos])
+    assert {n: b.label for n, b in numbers.by_number.items()} == {
+        1: "🆘 Cramp",
+        4: "c",
+        2: "d",
+        3: "e",
+        5: "f",
+    }

@@ -44,7 +44,7 @@ def test_coach_makes_a_team_in_the_group_an_athlete_joins_and_the_coach_sees_the
         "/team",
         "/as athlete",
         "1",  # the Join button: a deep link to the bot
-        "1",  # Join: share my status
+        "2",  # Join: share my status ([1] is the 🆘 Cramp key of Alex's chat, from the welcome)
         "/as coach",
         "/private",
         "/roster",
@@ -62,9 +62,9 @@ def test_coach_makes_a_team_in_the_group_an_athlete_joins_and_the_coach_sees_the
     # The athlete presses it in the group: the consent screen comes in their private chat.
     consent = out.index(plain(texts.CONSENT.format(team=TEAM, coaches="Casey")), created)
     assert "athlete@group> " in out[created:consent]
-    assert f"[1] {texts.JOIN_STATUS}" in out[consent:]
-    assert f"[2] {texts.JOIN_DETAILS}" in out[consent:]
-    assert f"[3] {texts.DECLINE}" in out[consent:]
+    assert f"[2] {texts.JOIN_STATUS}" in out[consent:]
+    assert f"[3] {texts.JOIN_DETAILS}" in out[consent:]
+    assert f"[4] {texts.DECLINE}" in out[consent:]
     joined = out.index(plain(texts.JOINED.format(team=TEAM, level="status")), consent)
     assert "athlete@private> " in out[consent:joined]
     # The coach, back in their private chat, finds the athlete on the roster.
@@ -99,7 +99,7 @@ def test_a_second_athlete_joins_with_details_and_the_coach_alert_is_shown_marked
         "1",  # the Join button opens Jo's private chat with /start join_...
         "2",  # Join: share details too
         "/cramp",
-        "1",  # no warning sign: calf
+        "5",  # no warning sign: calf (the consent's [1]-[3] and 🆘 Cramp's [4] stay numbered)
     )
 
     assert "friend@group> " in out
