@@ -2,7 +2,8 @@
 
 One owner for every payload, routed here:
 
-* none: the welcome;
+* none: the welcome (and, the first time, which country the athlete is in:
+  ``conversations.country``);
 * ``sos``: the SOS flow (its entry point takes it, see ``conversations.sos.flow``);
 * ``join_<token>``: a team invitation: the consent screen (``conversations.team.join``);
 * anything else: the welcome, with a word that the link was not recognised.
@@ -18,12 +19,13 @@ from enum import Enum
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from conversations import keyboards
+from conversations import country, keyboards
 from conversations.membership import welcome_back
 from conversations.replies import sos_text, user_id_of
 from conversations.services import services
 from conversations.team import join
 from conversations.texts import common
+from conversations.texts import country as country_texts
 from storage import users
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -57,7 +59,11 @@ OTHER_LINK = filters.Regex(r"^/start(@\w+)?\s+\S") & ~SOS_LINK
 
 
 async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """What the bot does and that it is not medical advice."""
+    """What the bot does and that it is not medical advice; then, once, the country question.
+
+    Asking, the welcome brings a "share my location" button (with 🆘 Cramp) under the text
+    field: a reply keyboard, as inline buttons cannot ask for a location.
+    """
     svc = services(context)
     user_id = user_id_of(update)
     await users.ensure_user(svc.db, user_id, svc.now())
@@ -65,7 +71,15 @@ async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await welcome_back(svc, user_id)  # resumes check-ins after a block
     message = update.effective_message
     assert message is not None
-    await message.reply_text(sos_text(common.WELCOME), reply_markup=keyboards.sos_reply_keyboard())
+    asking = await country.should_ask(svc, user_id)
+    markup = (
+        keyboards.location_keyboard(country_texts.SHARE_MY_LOCATION)
+        if asking
+        else keyboards.sos_reply_keyboard()
+    )
+    await message.reply_text(sos_text(common.WELCOME), reply_markup=markup)
+    if asking:
+        await country.ask(update, user_id)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from conversations import keyboards, start
+from conversations import keyboards, location, start
 from conversations.buttons import of_flow
 from conversations.commands import MENTIONS_CRAMP, SOS_BUTTON, is_known_command
 from conversations.general import expired_button, show_help
@@ -184,6 +184,7 @@ def _step(state: str, *handlers: BaseHandler[Update, Any, object]) -> _Handlers:
         *cramp,
         # A deep link (a team invitation, ...) never interrupts a cramp: the step comes first.
         CommandHandler("start", link_mid_flow(state), filters=PRIVATE & start.OTHER_LINK),
+        MessageHandler(PRIVATE & filters.LOCATION, location.mid_flow(state, nudge)),
         MessageHandler(BAD_INPUT, nudge(state) if open_episode else after_eased_input(state)),
     ]
 
