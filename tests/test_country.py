@@ -413,3 +413,9 @@ async def test_someone_elses_country_button_changes_nothing(bot: Bot, clock: Fak
 
     assert (await user_row(bot, athlete, clock)).country is None
     assert (await user_row(bot, other, clock)).country is None
+
+
+def test_every_main_number_has_its_region_in_the_texts() -> None:
+    from rules.emergency_numbers import MAIN_NUMBERS
+
+    assert set(texts.NUMBER_REGIONS) == set(MAIN_NUMBERS)
