@@ -19,6 +19,7 @@ from conversations.texts import country as texts
 from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as sos_texts
+from rules.emergency_numbers import MAIN_NUMBERS
 from rules.red_flags import RedFlag
 from storage import users
 from storage.users import User
@@ -416,6 +417,4 @@ async def test_someone_elses_country_button_changes_nothing(bot: Bot, clock: Fak
 
 
 def test_every_main_number_has_its_region_in_the_texts() -> None:
-    from rules.emergency_numbers import MAIN_NUMBERS
-
     assert set(texts.NUMBER_REGIONS) == set(MAIN_NUMBERS)
