@@ -588,6 +588,7 @@ class LocalUser:
         first_name: str = "Alex",
         chat_id: int | None = None,
         via_get_updates: bool = False,
+        language_code: str | None = None,
     ) -> None:
         self.application = application
         # True: updates wait in ``api.incoming_updates`` for getUpdates, as on Telegram.
@@ -595,7 +596,9 @@ class LocalUser:
         self.api = api
         self.user_id = user_id
         self.chat_id = user_id if chat_id is None else chat_id
-        self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        self.user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code is not None:  # the language of the user's app ("de", "pt-br")
+            self.user["language_code"] = language_code
         # True: updates go into the application's update queue, as the updater puts them, and
         # the user does not wait for them to be handled.
         self.through_queue = False

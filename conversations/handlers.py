@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from conversations import account, general, membership, start
+from conversations import account, country, general, location, membership, start
 from conversations.commands import is_known_command
 from conversations.plan import checkin, commands, hold, offer, settings, setup, typed, views
 from conversations.sos import steps as sos_steps
@@ -44,6 +44,7 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         views.ZONE_BUTTONS.handler(setup.on_zone_pressed),
         views.SETTINGS_BUTTONS.handler(settings.on_setting_pressed),
         settings.NUMBER_BUTTONS.handler(settings.on_number_pressed),
+        country.COUNTRY_BUTTONS.handler(country.on_country_pressed),
         views.STOP_BUTTONS.handler(commands.on_stop_or_resume_pressed),
         views.CARRY_BUTTONS.handler(commands.on_stop_or_resume_pressed),
         views.DOCTOR_BUTTONS.handler(hold.on_doctor_pressed),
@@ -56,8 +57,10 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         *account.handlers(),
         # The bot blocked or unblocked; added to or removed from a group.
         *membership.handlers(),
+        # A location shared outside the SOS flow: the athlete's zone and country, at any time
+        # (and the plan's zone if it is being asked for).
+        MessageHandler(PRIVATE & filters.LOCATION, location.on_location),
         # Typed text outside the SOS flow: a setting, a pain score, or idle.
-        MessageHandler(PRIVATE & filters.LOCATION, setup.on_location),
         # Unknown commands and other bots' commands too: a question being asked is asked again
         # with its buttons (our own commands were taken by their handlers before this one).
         MessageHandler(

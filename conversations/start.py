@@ -2,7 +2,8 @@
 
 One owner for every payload, routed here:
 
-* none: the welcome;
+* none: the welcome (and, the first time, which country the athlete is in:
+  ``conversations.country``);
 * ``sos``: the SOS flow (its entry point takes it, see ``conversations.sos.flow``);
 * ``help``: the help (the group pointer of /help: asking for help is not a cramp);
 * ``join_<token>``: a team invitation: the consent screen (``conversations.team.join``);
@@ -19,13 +20,14 @@ from enum import Enum
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from conversations import general, keyboards
+from conversations import country, general, keyboards
 from conversations.membership import welcome_back
 from conversations.replies import sos_text, user_id_of
 from conversations.services import services
 from conversations.team import join
 from conversations.team.menu import update_coach_menu
 from conversations.texts import common
+from conversations.texts import country as country_texts
 from storage import teams, users
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -62,7 +64,11 @@ OTHER_LINK = filters.Regex(r"^/start(@\w+)?\s+\S") & ~SOS_LINK
 
 
 async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """What the bot does and that it is not medical advice."""
+    """What the bot does and that it is not medical advice; then, once, the country question.
+
+    Asking, the welcome brings a "share my location" button (with 🆘 Cramp) under the text
+    field: a reply keyboard, as inline buttons cannot ask for a location.
+    """
     svc = services(context)
     user_id = user_id_of(update)
     await users.ensure_user(svc.db, user_id, svc.now())
@@ -74,7 +80,15 @@ async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update_coach_menu(context.bot, svc, user_id)
     message = update.effective_message
     assert message is not None
-    await message.reply_text(sos_text(common.WELCOME), reply_markup=keyboards.sos_reply_keyboard())
+    asking = await country.should_ask(svc, user_id)
+    markup = (
+        keyboards.location_keyboard(country_texts.SHARE_MY_LOCATION)
+        if asking
+        else keyboards.sos_reply_keyboard()
+    )
+    await message.reply_text(sos_text(common.WELCOME), reply_markup=markup)
+    if asking:
+        await country.ask(update, user_id)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,9 +1,10 @@
 """Which number an athlete in danger should call, by country, as pure functions.
 
-When a red flag fires the bot tells the person which number to call. The deployment has a
-default (e.g. 112); each athlete's number follows their country instead, which we learn from
-their time zone (tzdata's ``zone.tab``) or from a country they type. A country we are not sure
-about is simply absent from the table, so the deployment default applies rather than a guess.
+When a red flag fires the bot tells the person which number to call. Each athlete's number
+follows their country, which we learn from a country they pick or type, or from their time zone
+(tzdata's ``zone.tab``; a shared location gives one). A country we are not sure about is simply
+absent from the table, so the deployment default applies rather than a guess. While nothing
+tells us the country, the main numbers are shown side by side (:func:`numbers_for`).
 
 Nothing here knows about Telegram, storage or the clock; the only data read are tzdata's
 ``zone.tab`` and ``iso3166.tab``, parsed once and cached.
@@ -13,17 +14,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 
 __all__ = [
     "EMERGENCY_NUMBERS",
+    "MAIN_NUMBERS",
     "ZONE_ALIASES",
     "country_from_text",
     "country_names",
     "country_of_zone",
     "emergency_number",
     "is_dialable",
+    "numbers_for",
+    "numbers_when_unknown",
     "zone_countries",
 ]
 
@@ -222,6 +227,13 @@ EMERGENCY_NUMBERS: dict[str, str] = {
     "PF": "15",  # French Polynesia: SAMU
 }
 
+#: What a red flag shows while the athlete's country is unknown: the numbers that reach an
+#: ambulance for most people, side by side, rather than one that may be wrong where they are.
+#: 112 (EU law; also answered by mobiles in much of the world), 911 (USA, Canada), 999 (UK),
+#: 000 (Australia). Same source as ``EMERGENCY_NUMBERS``; the words naming each number's region
+#: are in ``conversations.texts.country``.
+MAIN_NUMBERS: tuple[str, ...] = ("112", "911", "999", "000")
+
 #: Legacy or renamed IANA zones not listed in zone.tab, mapped to the zone.tab zone of the same
 #: country. Kept short on purpose: some backward links in tzdata point across borders (e.g.
 #: Pacific/Yap links to Pacific/Port_Moresby), so links are not followed blindly.
@@ -410,6 +422,35 @@ def emergency_number(country: str | None, default: str) -> str:
     if not isinstance(country, str):
         return default
     return EMERGENCY_NUMBERS.get(country.strip().upper(), default)
+
+
+def numbers_when_unknown(default: str) -> tuple[str, ...]:
+    """The main numbers, and the deployment's ``default`` after them if it is not one of them."""
+    extra = default.strip() if isinstance(default, str) else ""
+    if not extra or extra in MAIN_NUMBERS:
+        return MAIN_NUMBERS
+    return (*MAIN_NUMBERS, extra)
+
+
+def numbers_for(
+    *, typed: str | None, country: str | None, zones: Iterable[str | None], default: str
+) -> tuple[str, ...]:
+    """The number(s) to give an athlete: one when anything tells us where they are, else several.
+
+    In order: a number the athlete ``typed`` (theirs, it wins); their ``country`` (picked, typed,
+    or from a shared location); the country of the first of ``zones`` that lies in one (their
+    own zone, then their plan's). A known country missing from ``EMERGENCY_NUMBERS`` gives
+    ``default``, as before. Nothing known: :func:`numbers_when_unknown`.
+    """
+    if typed:
+        return (typed,)
+    if country:
+        return (emergency_number(country, default),)
+    for zone in zones:
+        zone_country = country_of_zone(zone)
+        if zone_country is not None:
+            return (emergency_number(zone_country, default),)
+    return numbers_when_unknown(default)
 
 
 def is_dialable(number: str) -> bool:

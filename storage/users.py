@@ -23,10 +23,12 @@ class User:
     first_seen_at: datetime
     disclaimer_seen_at: datetime | None
     blocked_at: datetime | None
-    country: str | None  # ISO 3166 code: chosen, or derived from the plan's time zone
+    country: str | None  # ISO 3166 code: picked, typed, or from a shared location
     emergency_number: str | None  # typed by the athlete in /settings; wins over the country
     awaiting: Awaiting | None
     pending_invite: str | None  # a join link opened mid-cramp, shown once the cramp is over
+    zone: str | None  # IANA zone: from a shared location or a plan's zone pick
+    country_asked_at: datetime | None  # the first /start asked for the country
 
 
 async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
@@ -50,6 +52,8 @@ async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
         emergency_number=row["emergency_number"],
         awaiting=None if row["awaiting"] is None else Awaiting(row["awaiting"]),
         pending_invite=row["pending_invite"],
+        zone=row["zone"],
+        country_asked_at=from_db_or_none(row["country_asked_at"]),
     )
 
 
@@ -106,3 +110,35 @@ async def zone_of(db: Database, user_id: int) -> str | None:
     """The user's own time zone (from a shared location or a pick), if known."""
     row = await db.fetch_one("SELECT zone FROM users WHERE user_id = ?", (user_id,))
     return None if row is None else row["zone"]
+
+
+async def set_zone_and_country(db: Database, user_id: int, zone: str, country: str | None) -> None:
+    """Where a shared location says the athlete is (the location itself is not kept).
+
+    The zone always; the country only when the zone lies in one (a point at sea keeps the
+    country we had). A number the athlete typed is theirs and still wins (see
+    ``conversations.emergency``); a "which country?" question waiting is answered by this.
+    """
+    async with db.write() as conn:
+        await conn.execute(
+            "UPDATE users SET zone = ?, country = COALESCE(?, country), "
+            "awaiting = CASE WHEN awaiting = ? THEN NULL ELSE awaiting END "
+            "WHERE user_id = ?",
+            (zone, country, Awaiting.EMERGENCY_NUMBER.value, user_id),
+        )
+
+
+async def set_zone(db: Database, user_id: int, zone: str) -> None:
+    """The zone the athlete picked or typed for their plan (their country is left as it is:
+    a zone picked from a short list is weaker evidence than a country they named)."""
+    async with db.write() as conn:
+        await conn.execute("UPDATE users SET zone = ? WHERE user_id = ?", (zone, user_id))
+
+
+async def mark_country_asked(db: Database, user_id: int, now: datetime) -> bool:
+    """Note that the country question was asked; False if it had been already (ask once)."""
+    result = await db.execute_write(
+        "UPDATE users SET country_asked_at = ? WHERE user_id = ? AND country_asked_at IS NULL",
+        (to_db(now), user_id),
+    )
+    return result.rowcount == 1

@@ -348,7 +348,8 @@ async def test_chest_pain_at_a_check_in_gets_the_same_emergency_guidance_as_the_
     guidance = flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="112")
     assert reply == f"{guidance}\n\n{advice.HOLD_STARTED}"
     assert "\n\n<b>112</b>\n\n" in reply  # the number on a line of its own
-    # The SOS flow's answer to the same sign reads the same.
+    # The SOS flow's answer to the same sign reads the same (for someone in the same country).
+    await other.send_location(52.52, 13.40)  # Berlin
     await other.send("/cramp")
     await other.press(flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS])
     assert last_text(bot.api, other.chat_id).startswith(guidance)

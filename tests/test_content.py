@@ -27,12 +27,14 @@ import conversations.texts
 from conversations import buttons as callbacks
 from conversations import keyboards
 from conversations.commands import COMMANDS
+from conversations.emergency import numbers_text
 from conversations.sos import states as sos
 from conversations.sos import views as sos_views
 from conversations.texts import common, recovery
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
 from rules import recovery as rules
+from rules.emergency_numbers import numbers_when_unknown
 from rules.red_flags import (
     MORE_SIGNS_ORDER,
     SCREEN_ORDER,
@@ -107,6 +109,11 @@ SAMPLE_VALUES = {
     "strength_from": "Saturday 3 April",
     "weekday": "Monday",
     "month": "March",
+    # Where the athlete is (the first /start's question, a shared location).
+    "country": "Germany",
+    "flag": "🇩🇪",
+    "region": "USA, Canada",
+    "numbers": "112 – Europe and many other countries\n911 – USA, Canada",
     "seconds": 30,
     "duration": "about 3 minutes",
     "minutes": 3,
@@ -559,6 +566,19 @@ def test_text_is_valid_telegram_html_within_limits(key: str) -> None:
     text = _filled(ALL_TEXTS[key])
     assert _html_problems(text) == []
     assert 1 <= len(text) <= 4096
+
+
+@pytest.mark.parametrize(
+    "key", [key for key, text in ALL_TEXTS.items() if "<b>{number}</b>" in text]
+)
+def test_every_number_text_reads_well_with_the_main_numbers(key: str) -> None:
+    # While the country is unknown, {number} is one line per number (conversations.emergency).
+    block = numbers_text(numbers_when_unknown("10177"))
+    text = ALL_TEXTS[key].format(**{**SAMPLE_VALUES, "number": block})
+    assert _html_problems(text) == []
+    assert len(text) <= 4096
+    if "Emergency number: <b>{number}</b>" not in ALL_TEXTS[key]:  # /settings says "not set"
+        assert f"\n<b>{block}</b>" in text  # the block starts a line, as a single number does
 
 
 def test_every_placeholder_is_known() -> None:

@@ -45,7 +45,8 @@ def _start_bot(server: BotApiServer, workdir: Path) -> subprocess.Popen[bytes]:
         CRAMPCOACH_API_BASE_URL=server.base_url,
         CRAMPCOACH_DB_PATH=str(workdir / "bot.sqlite3"),
         CRAMPCOACH_LOG_LEVEL="DEBUG",
-        CRAMPCOACH_EMERGENCY_NUMBER="999",
+        # None of the main numbers a red flag lists while the country is unknown.
+        CRAMPCOACH_EMERGENCY_NUMBER="10177",
     )
     # The log goes to a file, not a pipe: at DEBUG a pipe nobody reads fills up (64 KiB) and
     # the bot blocks on its next log line, which looks like a hung bot.
@@ -120,8 +121,11 @@ def test_red_flag_over_real_polling_names_the_configured_number(
         at = api_server.wait_for_text(texts.STOP_INSTRUCTION)
         api_server.user_presses(USER, flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS])
         index = api_server.wait_for_text("Call the emergency number", after=at)
-        # The configured number, on a line of its own so a phone offers to call it.
-        assert "\n\n<b>999</b>" in api_server.sent[index][1]["text"]
+        # The athlete's country is unknown: the main numbers, then the configured one, each on
+        # a line of its own so a phone offers to call it.
+        text = api_server.sent[index][1]["text"]
+        assert "\n\n<b>112 – " in text
+        assert "\n10177 – " in text
     finally:
         bot.send_signal(signal.SIGTERM)
         _output(bot)

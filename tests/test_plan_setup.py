@@ -19,10 +19,13 @@ from telegram.request import RequestData
 
 from bot.local_api import LocalBotAPI, LocalUser
 from bot.scheduler import tick
+from conversations.emergency import numbers_text
 from conversations.texts import common
+from conversations.texts import country as country_texts
 from conversations.texts import plan as texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as sos_texts
+from rules.emergency_numbers import MAIN_NUMBERS
 from rules.red_flags import RedFlag
 from rules.timezones import COMMON_ZONES
 from storage import episodes, plans
@@ -289,8 +292,13 @@ async def test_a_sticker_or_a_location_at_the_time_question_gets_the_time_button
     await user.send_location(52.52, 13.405)
     after_location = bot.api.last_bot_message(user.chat_id)
 
+    assert after_sticker.text.startswith(texts.ANSWER_WITH_BUTTONS)
+    # The location is the athlete's (zone and country kept, said), not the plan's time.
+    assert after_location.text.startswith(
+        country_texts.LOCATION_SAVED.format(zone="Europe/Berlin", number="112")
+    )
     for reply in (after_sticker, after_location):
-        assert reply.text.startswith(texts.ANSWER_WITH_BUTTONS)
+        assert reply.text.endswith(texts.ASK_TIME)
         assert reply.button_labels == TIME_LABELS
     assert await plan_rows(bot, user) == rows
 
@@ -618,7 +626,9 @@ async def test_settings_change_of_zone_reschedules_the_next_check_in(bot: Bot) -
 
     await user.send("/settings")
     await user.press("🌍 Time zone")
-    assert bot.api.last_bot_message(user.chat_id).button_labels == ZONE_LABELS
+    # The zone picked at set-up comes first, as the athlete's own.
+    own = texts.OWN_ZONE.format(zone="Europe/Berlin")
+    assert bot.api.last_bot_message(user.chat_id).button_labels == [own, *ZONE_LABELS]
     await user.press("New York")
 
     assert "Saved: check-ins at <b>08:00</b> (America/New_York)." in last_text(
@@ -766,7 +776,12 @@ async def test_commands_without_a_plan_say_there_is_none(bot: Bot) -> None:
     before = len(bot.api.bot_messages(user.chat_id))
     await user.send("/settings")
     [reply] = new_messages(bot.api, user.chat_id, before)
-    assert reply.text == texts.SETTINGS_NO_PLAN.format(number="112")
+    # The country unknown: no number is given as theirs; the main ones are listed.
+    assert reply.text == (
+        texts.SETTINGS_NO_PLAN.format(number=country_texts.NUMBER_NOT_SET)
+        + "\n\n"
+        + country_texts.NUMBERS_UNTIL_KNOWN.format(numbers=numbers_text(MAIN_NUMBERS))
+    )
     assert reply.button_labels == [texts.CHANGE_NUMBER]
     assert ASK_PAIN not in "".join(bot_texts(bot.api, user.chat_id))
 

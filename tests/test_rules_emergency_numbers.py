@@ -12,12 +12,15 @@ import pytest
 import rules.emergency_numbers as module
 from rules.emergency_numbers import (
     EMERGENCY_NUMBERS,
+    MAIN_NUMBERS,
     ZONE_ALIASES,
     country_from_text,
     country_names,
     country_of_zone,
     emergency_number,
     is_dialable,
+    numbers_for,
+    numbers_when_unknown,
     zone_countries,
 )
 
@@ -182,3 +185,46 @@ def test_module_imports_only_stdlib_and_rules() -> None:
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert imported.isdisjoint({"telegram", "storage", "conversations", "bot"})
+
+
+# --- While the country is unknown: the main numbers side by side ----------------------------
+
+
+def test_the_main_numbers_are_112_911_999_and_000() -> None:
+    assert MAIN_NUMBERS == ("112", "911", "999", "000")
+    # Each is the number of the country it is shown for.
+    assert [EMERGENCY_NUMBERS[c] for c in ("DE", "US", "GB", "AU")] == list(MAIN_NUMBERS)
+
+
+@pytest.mark.parametrize(
+    ("default", "numbers"),
+    [
+        ("112", ("112", "911", "999", "000")),
+        ("999", ("112", "911", "999", "000")),
+        ("10177", ("112", "911", "999", "000", "10177")),
+        (" 192 ", ("112", "911", "999", "000", "192")),
+        ("", ("112", "911", "999", "000")),
+    ],
+)
+def test_numbers_when_unknown_add_the_default_once(default: str, numbers: tuple[str, ...]) -> None:
+    assert numbers_when_unknown(default) == numbers
+
+
+@pytest.mark.parametrize(
+    ("typed", "country", "zones", "numbers"),
+    [
+        ("0800 123", "US", ("Europe/London",), ("0800 123",)),  # typed wins
+        (None, "US", ("Europe/London",), ("911",)),  # then the country
+        (None, None, ("Europe/London", "America/New_York"), ("999",)),  # the first zone
+        (None, None, (None, "America/New_York"), ("911",)),  # the plan's zone
+        (None, None, ("UTC", "Asia/Tokyo"), ("119",)),  # a zone in no country is skipped
+        (None, "ZW", (), (DEFAULT,)),  # a known country not in the table: the default
+        (None, None, (None, None), MAIN_NUMBERS),
+        (None, None, ("UTC", "Etc/GMT+5"), MAIN_NUMBERS),
+        ("", "", (), MAIN_NUMBERS),
+    ],
+)
+def test_numbers_for_gives_one_number_once_anything_is_known(
+    typed: str | None, country: str | None, zones: tuple[str | None, ...], numbers: tuple[str, ...]
+) -> None:
+    assert numbers_for(typed=typed, country=country, zones=zones, default=DEFAULT) == numbers

@@ -369,7 +369,8 @@ STEP_AFTER_AN_ERROR = [
     (sos.TRIAGE, texts.NO_FLAG_OTHER, texts.ASK_MUSCLE, 0),
     (sos.TRIAGE, texts.NO_FLAG_CALF, texts.STRETCH_HOW["calf"], 0),
     (sos.TRIAGE, texts.MORE_SIGNS, texts.MORE_SIGNS_QUESTION, 0),
-    (sos.TRIAGE, flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS], "<b>112</b>", 0),
+    # (The country unknown: the main numbers, 112 first.)
+    (sos.TRIAGE, flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS], "<b>112 – ", 0),
     (sos.MUSCLE, texts.MUSCLE_LABELS["calf"], texts.STRETCH_HOW["calf"], 0),
     (sos.MUSCLE, texts.AT_REST_LABEL, "different kind", 0),
     (sos.STRETCH, texts.NOT_YET, texts.SALT, 0),

@@ -1,7 +1,9 @@
 """The cramp SOS flow, end to end: what the athlete sees at every branch, and what is stored.
 
 The real Application runs against the in-memory Bot API; a LocalUser sends real updates. The
-emergency number is set to 999 here so that no text can pass by hard-coding the default 112.
+emergency number is set to 999 here so that no text can pass by hard-coding the default 112;
+the red-flag tests' athlete is in Harare (Zimbabwe, a country our table leaves out), where the
+configured number is the one given.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from tests.helpers import (
 )
 
 NUMBER = "999"
+HARARE = (-17.83, 31.05)  # Zimbabwe: not in rules.emergency_numbers, so the configured number
 SOS_KEYBOARD = [[{"text": "🆘 Cramp"}]]
 # The first relief step: eased or not, the salty taste as its own button, and why it helps.
 RELIEF_LABELS = [texts.EASED, texts.NOT_YET, texts.HAVE_SALT, texts.WHY]
@@ -58,6 +61,13 @@ SELF_CARE_ENDS = [flag for flag in RedFlag if flag is not RedFlag.OTHER_CAUSE]
 def settings(db_path: Path) -> Settings:
     """A non-default emergency number: the texts must use the configured one."""
     return Settings(_env_file=None, db_path=db_path, emergency_number=NUMBER)  # type: ignore[call-arg]
+
+
+async def athlete_in_harare(bot: Bot) -> LocalUser:
+    """An athlete whose country we know (a location shared) and whose number is the default."""
+    user = bot.user()
+    await user.send_location(*HARARE)
+    return user
 
 
 def sos_keyboard_of(bot: Bot, user: LocalUser) -> Any:
@@ -164,7 +174,7 @@ async def test_the_calf_button_records_an_exercise_calf_cramp_and_starts_the_str
 
 @pytest.mark.parametrize("flag", SELF_CARE_ENDS, ids=[flag.value for flag in SELF_CARE_ENDS])
 async def test_red_flag_shows_emergency_number(bot: Bot, clock: FakeClock, flag: RedFlag) -> None:
-    user = bot.user()
+    user = await athlete_in_harare(bot)
     await user.send("/cramp")
     triage, none_data = find_button(bot.api, user.chat_id, texts.NO_FLAG_CALF)
 
@@ -191,7 +201,7 @@ EMERGENCIES = [flag for flag in RedFlag if URGENCY[flag] is Urgency.EMERGENCY]
 
 @pytest.mark.parametrize("flag", EMERGENCIES, ids=[flag.value for flag in EMERGENCIES])
 async def test_emergency_red_flags_say_call_the_number_now(bot: Bot, flag: RedFlag) -> None:
-    user = bot.user()
+    user = await athlete_in_harare(bot)
     await user.send("/cramp")
     await press_flag(user, flag)
 
@@ -517,7 +527,7 @@ async def test_aftercare_note_and_the_sos_keyboard_come_as_soon_as_it_eased(bot:
 async def test_not_eased_after_ten_minutes_sends_to_medical_help(
     bot: Bot, clock: FakeClock, state: str
 ) -> None:
-    user = bot.user()
+    user = await athlete_in_harare(bot)
     await walk_to(user, state)
     clock.advance(minutes=11)
 
@@ -627,21 +637,32 @@ async def test_start_shows_welcome_disclaimer_and_sos_keyboard(bot: Bot) -> None
 
     await user.send("/start")
 
-    welcome = last_text(bot.api, user.chat_id)
+    # The first time, the country question follows (conversations.country), and the keyboard
+    # offers to share a location beside 🆘 Cramp.
+    welcome, question = bot_texts(bot.api, user.chat_id)
     assert "CrampCoach" in welcome
     assert "I'm not a doctor" in welcome
     assert "🆘 Cramp" in welcome and "/cramp" in welcome
-    assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
+    assert "which country" in question
+    assert sos_keyboard_of(bot, user)[-1] == SOS_KEYBOARD[0]
     assert await episodes_of(bot, user) == []
+
+    await user.send("/start")
+
+    assert "CrampCoach" in last_text(bot.api, user.chat_id)
+    assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
 
 
 async def test_plain_start_mid_flow_leaves_the_flow(bot: Bot) -> None:
     user = bot.user()
     await walk_to(user, sos.MUSCLE)
+    before = len(bot.api.bot_messages(user.chat_id))
 
     await user.send("/start")
 
-    assert "CrampCoach" in last_text(bot.api, user.chat_id)
+    # The welcome (then, this first time, the country question).
+    welcome, *_ = bot.api.bot_messages(user.chat_id)[before:]
+    assert "CrampCoach" in welcome.text
     assert (await latest_episode(bot, user)).outcome is Outcome.CANCELLED
     assert await conversation_state(bot, user) is None
 

@@ -2,7 +2,9 @@
 once, every warning sign with its action, and advice that fits the athlete.
 
 Each test runs the real Application against the in-memory Bot API and asserts on what the bot
-sends. The default emergency number is 112 (tests/conftest.py).
+sends. The default emergency number is 112 (tests/conftest.py); an athlete whose country we know
+(a location shared in Berlin) gets 112 as theirs; one whose country is unknown gets the main
+numbers side by side.
 """
 
 from __future__ import annotations
@@ -69,6 +71,13 @@ def new_messages(bot: Bot, user: LocalUser, before: int) -> list[ChatMessage]:
 
 def lines_of(text: str) -> list[str]:
     return text.split("\n")
+
+
+async def athlete_in_berlin(bot: Bot) -> LocalUser:
+    """An athlete who shared a location in Berlin: Germany, 112."""
+    user = bot.user()
+    await user.send_location(52.52, 13.40)
+    return user
 
 
 async def ease_calf_cramp(user: LocalUser) -> None:
@@ -297,7 +306,7 @@ async def test_a_second_cramp_message_brings_back_the_step_and_keeps_the_episode
 async def test_a_second_cramp_message_does_not_reset_the_ten_minute_clock(
     bot: Bot, clock: FakeClock
 ) -> None:
-    user = bot.user()
+    user = await athlete_in_berlin(bot)
     first_cramp = clock.now
     await user.send("/cramp")
     await user.press(texts.NO_FLAG_CALF)
@@ -507,7 +516,7 @@ async def test_a_recurrence_during_a_plan_gets_gp_advice(bot: Bot, clock: FakeCl
 async def test_every_red_flag_ending_escalates_with_the_number_on_its_own_line(
     bot: Bot, clock: FakeClock, flag: RedFlag
 ) -> None:
-    user = bot.user()
+    user = await athlete_in_berlin(bot)
     await user.send("/cramp")
 
     await press_flag(user, flag)  # from the first screen, or the second for the rarer signs
@@ -558,12 +567,36 @@ async def red_flag_guidance(bot: Bot, user: LocalUser) -> str:
     return last_text(bot.api, user.chat_id)
 
 
-async def test_the_emergency_number_is_the_default_without_a_plan(bot: Bot) -> None:
+# The main numbers while the country is unknown, one a line (the default 112 among them).
+MAIN_NUMBERS_LINES = [
+    "<b>112 – Europe and many other countries",
+    "911 – USA, Canada",
+    "999 – UK",
+    "000 – Australia</b>",
+]
+
+
+def shows_the_main_numbers(text: str) -> bool:
+    lines = lines_of(text)
+    at = lines.index(MAIN_NUMBERS_LINES[0]) if MAIN_NUMBERS_LINES[0] in lines else -1
+    return at > 0 and lines[at - 1] == "" and lines[at : at + 4] == MAIN_NUMBERS_LINES
+
+
+async def test_the_emergency_numbers_are_the_main_ones_without_a_country(bot: Bot) -> None:
     user = bot.user()
 
     guidance = await red_flag_guidance(bot, user)
 
+    assert shows_the_main_numbers(guidance)
+
+
+async def test_the_emergency_number_is_the_countrys_once_a_location_is_shared(bot: Bot) -> None:
+    user = await athlete_in_berlin(bot)
+
+    guidance = await red_flag_guidance(bot, user)
+
     assert "<b>112</b>" in lines_of(guidance)
+    assert "911" not in guidance
 
 
 async def test_the_emergency_number_follows_the_plans_time_zone(bot: Bot) -> None:
@@ -584,7 +617,7 @@ async def test_the_emergency_number_set_in_settings_is_used(
 ) -> None:
     user = bot.user()
     await user.send("/settings")
-    assert "Emergency number: <b>112</b>" in last_text(bot.api, user.chat_id)
+    assert "Emergency number: <b>not set yet</b>" in last_text(bot.api, user.chat_id)
     await user.press(plan_texts.CHANGE_NUMBER)
     assert last_text(bot.api, user.chat_id) == plan_texts.ASK_EMERGENCY_NUMBER
 
@@ -609,7 +642,7 @@ async def test_junk_typed_as_an_emergency_number_is_refused(bot: Bot) -> None:
 
     assert last_text(bot.api, user.chat_id) == plan_texts.EMERGENCY_NUMBER_INVALID
     guidance = await red_flag_guidance(bot, user)
-    assert "<b>112</b>" in lines_of(guidance)
+    assert shows_the_main_numbers(guidance)  # still unknown
 
 
 async def test_not_eased_advice_uses_the_athletes_number(bot: Bot, clock: FakeClock) -> None:
@@ -687,7 +720,7 @@ async def test_prevent_sends_the_facts_and_is_listed_in_help(bot: Bot) -> None:
 async def test_a_warning_sign_pressed_on_the_first_screen_later_is_still_heard(
     bot: Bot, state: str
 ) -> None:
-    user = bot.user()
+    user = await athlete_in_berlin(bot)
     await walk_to(user, state)
     screen, data = find_button(
         bot.api, user.chat_id, flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS]

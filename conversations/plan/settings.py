@@ -11,11 +11,12 @@ from telegram.ext import ContextTypes
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Refusal, pressed
-from conversations.emergency import number_for
-from conversations.plan import views
+from conversations.emergency import number_for, numbers_for, numbers_text
+from conversations.plan import setup, views
 from conversations.plan.views import running
 from conversations.replies import send, user_id_of
 from conversations.services import Services, services
+from conversations.texts import country as country_texts
 from conversations.texts import plan as texts
 from rules import emergency_numbers
 from storage import plans, users
@@ -34,15 +35,22 @@ def _number_button(user_id: int) -> InlineKeyboardMarkup:
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     user_id = user_id_of(update)
-    number = await number_for(svc, user_id)
+    numbers = await numbers_for(svc, user_id)
+    # The country unknown: "not set yet", and the numbers a warning sign would show below.
+    number = numbers[0] if len(numbers) == 1 else country_texts.NUMBER_NOT_SET
+    until_known = (
+        ""
+        if len(numbers) == 1
+        else "\n\n" + country_texts.NUMBERS_UNTIL_KNOWN.format(numbers=numbers_text(numbers))
+    )
     plan = await plans.live_plan_of(svc.db, user_id)
     if plan is None or plan.status is PlanStatus.SETUP:
-        text = texts.SETTINGS_NO_PLAN.format(number=number)
+        text = texts.SETTINGS_NO_PLAN.format(number=number) + until_known
         await send(update, text, _number_button(user_id))
         return
     text, markup = views.settings_view(plan, number)
     rows = [*markup.inline_keyboard, *_number_button(user_id).inline_keyboard]
-    await send(update, text, InlineKeyboardMarkup(rows))
+    await send(update, text + until_known, InlineKeyboardMarkup(rows))
 
 
 async def on_setting_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -56,7 +64,8 @@ async def on_setting_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if field is SettingField.TIME:
         await send(update, *views.time_view(result.record.id))
     else:
-        await views.ask_zone(update, result.record.id)
+        own_zone = await setup.own_zone(svc, result.record.user_id)
+        await views.ask_zone(update, result.record.id, own_zone)
 
 
 async def on_number_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -26,7 +26,7 @@ from rules import plan_clock
 from rules import recovery as rules
 from rules.coaching import Attention
 from rules.red_flags import RedFlag
-from rules.timezones import COMMON_ZONES, zone_for_location, zone_from_text
+from rules.timezones import COMMON_ZONES, is_valid_zone, zone_for_location, zone_from_text
 from storage import episodes, plans, users
 from storage.episodes import Episode
 from storage.plans import Plan, PlanStatus, SettingField
@@ -111,7 +111,22 @@ async def on_zone_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     result = await views.pressed_plan(update, svc, accepts=editing(SettingField.ZONE))
     if isinstance(result, Refusal):
         return
-    await _apply_zone(update, svc, result.record, COMMON_ZONES[int(result.choice)][1])
+    plan = result.record
+    if result.choice != views.MY_ZONE:
+        await _apply_zone(update, svc, plan, COMMON_ZONES[int(result.choice)][1])
+        return
+    zone = await own_zone(svc, plan.user_id)
+    if zone is None:  # forgotten since (/delete), or a forged press
+        text, markup = views.zone_view(plan.id)
+        await send(update, f"{texts.ZONE_INVALID}\n\n{text}", markup)
+        return
+    await _apply_zone(update, svc, plan, zone)
+
+
+async def own_zone(svc: Services, user_id: int) -> str | None:
+    """The athlete's zone, kept from a location shared earlier (or a past pick), if any."""
+    user = await users.ensure_user(svc.db, user_id, svc.now())
+    return user.zone if user.zone is not None and is_valid_zone(user.zone) else None
 
 
 async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -135,7 +150,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     zone = zone_for_location(message.location.latitude, message.location.longitude)
     if zone is None:
-        text, markup = views.zone_view(plan.id)
+        text, markup = views.zone_view(plan.id, await own_zone(svc, plan.user_id))
         await message.reply_text(f"{texts.ZONE_INVALID}\n\n{text}", reply_markup=markup)
         return
     await _apply_zone(update, svc, plan, zone)
@@ -148,7 +163,7 @@ async def typed_setting(update: Update, context: ContextTypes.DEFAULT_TYPE, plan
     assert message is not None
     if message.text is None:
         # A sticker, photo or voice note: ask the same question again, with its buttons.
-        text, markup = views.setting_view(plan)
+        text, markup = views.setting_view(plan, await own_zone(svc, plan.user_id))
         await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
         return
     if plan.editing is SettingField.TIME:
@@ -161,7 +176,7 @@ async def typed_setting(update: Update, context: ContextTypes.DEFAULT_TYPE, plan
         return
     zone = zone_from_text(message.text)
     if zone is None:
-        text, markup = views.zone_view(plan.id)
+        text, markup = views.zone_view(plan.id, await own_zone(svc, plan.user_id))
         await message.reply_text(f"{texts.ZONE_INVALID}\n\n{text}", reply_markup=markup)
         return
     await _apply_zone(update, svc, plan, zone)
@@ -170,13 +185,14 @@ async def typed_setting(update: Update, context: ContextTypes.DEFAULT_TYPE, plan
 async def _apply_time(update: Update, svc: Services, plan: Plan, hhmm: str) -> None:
     await plans.set_checkin_time(svc.db, plan.id, hhmm)
     if plan.status is PlanStatus.SETUP:
-        await views.ask_zone(update, plan.id)
+        await views.ask_zone(update, plan.id, await own_zone(svc, plan.user_id))
         return
     await _saved(update, svc, plan.id)
 
 
 async def _apply_zone(update: Update, svc: Services, plan: Plan, zone: str) -> None:
     await plans.set_zone(svc.db, plan.id, zone)
+    await users.set_zone(svc.db, plan.user_id, zone)  # offered first at the next set-up
     if plan.status is PlanStatus.SETUP:
         updated = await plans.get_plan(svc.db, plan.id)
         assert updated is not None

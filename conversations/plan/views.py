@@ -25,12 +25,13 @@ FLOW = "plan"
 TIME_CHOICES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "20:00", "21:00")
 YES, NO, START, STOP = "yes", "no", "start", "stop"
 CLEARED, NOT_YET = "cleared", "notyet"  # has a doctor seen a plan on hold?
+MY_ZONE = "mine"  # the athlete's own zone (from a location shared earlier, or a past pick)
 
 # --- Button families -------------------------------------------------------------------------
 
 OFFER_BUTTONS = ButtonFamily.of(FLOW, "offer", {START})
 TIME_BUTTONS = ButtonFamily.of(FLOW, "time", {t.replace(":", "") for t in TIME_CHOICES})
-ZONE_BUTTONS = ButtonFamily.of(FLOW, "zone", {str(i) for i in range(len(COMMON_ZONES))})
+ZONE_BUTTONS = ButtonFamily.of(FLOW, "zone", {str(i) for i in range(len(COMMON_ZONES))} | {MY_ZONE})
 SETTINGS_BUTTONS = ButtonFamily.of(FLOW, "settings", {field.value for field in SettingField})
 STOP_BUTTONS = ButtonFamily.of(FLOW, "stop", {YES, NO})  # /stopplan: "stop it?"
 CARRY_BUTTONS = ButtonFamily.of(FLOW, "carry", {YES, STOP})  # after 3 unanswered days
@@ -51,14 +52,23 @@ def time_view(plan_id: int) -> View:
     return texts.ASK_TIME, TIME_BUTTONS.keyboard(plan_id, options, per_row=4)
 
 
-def zone_view(plan_id: int) -> View:
+def zone_view(plan_id: int, own_zone: str | None = None) -> View:
+    """The zones to pick from; the athlete's ``own_zone``, if we know it, first on its own."""
     options = [(str(i), label) for i, (label, _) in enumerate(COMMON_ZONES)]
-    return texts.ASK_ZONE, ZONE_BUTTONS.keyboard(plan_id, options, per_row=3)
+    rows = (
+        []
+        if own_zone is None
+        else ZONE_BUTTONS.rows(plan_id, [(MY_ZONE, texts.OWN_ZONE.format(zone=own_zone))])
+    )
+    rows += ZONE_BUTTONS.rows(plan_id, options, per_row=3)
+    return texts.ASK_ZONE, InlineKeyboardMarkup(rows)
 
 
-def setting_view(plan: Plan) -> View:
+def setting_view(plan: Plan, own_zone: str | None = None) -> View:
     """The question of the setting being chosen (the time, unless it is the zone)."""
-    return zone_view(plan.id) if plan.editing is SettingField.ZONE else time_view(plan.id)
+    if plan.editing is SettingField.ZONE:
+        return zone_view(plan.id, own_zone)
+    return time_view(plan.id)
 
 
 def settings_view(plan: Plan, number: str) -> View:
@@ -96,10 +106,10 @@ def hold_view(plan: Plan) -> View:
     return f"{text}\n\n{texts.ASK_DOCTOR}", doctor_buttons(plan.id)
 
 
-async def ask_zone(update: Update, plan_id: int) -> None:
+async def ask_zone(update: Update, plan_id: int, own_zone: str | None = None) -> None:
     """The zone question: the share-location button lives in the reply keyboard, so the
     zones to pick from follow in a second message with inline buttons."""
-    text, markup = zone_view(plan_id)
+    text, markup = zone_view(plan_id, own_zone)
     await send(update, text, keyboards.location_keyboard(texts.SHARE_LOCATION))
     await send(update, texts.PICK_ZONE, markup)
 

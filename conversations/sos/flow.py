@@ -20,11 +20,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from conversations import keyboards, start
+from conversations import keyboards, location, start
 from conversations.buttons import of_flow
 from conversations.commands import MENTIONS_CRAMP, SOS_BUTTON, is_known_command
 from conversations.general import expired_button, show_help
-from conversations.plan import offer, setup, typed
+from conversations.plan import offer, typed
 from conversations.replies import sos_text, user_id_of
 from conversations.services import Services, services
 from conversations.sos import steps, views
@@ -128,18 +128,14 @@ async def start_mid_flow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def after_eased_input(state: str) -> steps.Callback:
     """Typed input while the questions after a cramp wait: the plan's, if it is waiting for it.
 
-    The plan offer comes with those questions, so a check-in time or a zone (typed or shared)
-    can arrive while they are open; so can a pain score once a check-in is open.
+    A check-in time or a zone typed while the questions are open, or a pain score once a
+    check-in is open, goes to the plan (a shared location is taken by ``location.mid_flow``).
     """
     ask_again = nudge(state)
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
         if await typed.waiting_for_input(services(context), user_id_of(update)):
-            message = update.effective_message
-            if message is not None and message.location is not None:
-                await setup.on_location(update, context)
-            else:
-                await typed.on_private_text(update, context)
+            await typed.on_private_text(update, context)
             return None
         return await ask_again(update, context)
 
@@ -188,6 +184,7 @@ def _step(state: str, *handlers: BaseHandler[Update, Any, object]) -> _Handlers:
         MessageHandler(PRIVATE & offer.OFFER_LABEL, offer.offer_plan),
         # A deep link (a team invitation, ...) never interrupts a cramp: the step comes first.
         CommandHandler("start", link_mid_flow(state), filters=PRIVATE & start.OTHER_LINK),
+        MessageHandler(PRIVATE & filters.LOCATION, location.mid_flow(state, nudge)),
         MessageHandler(BAD_INPUT, nudge(state) if open_episode else after_eased_input(state)),
     ]
 

@@ -13,7 +13,7 @@ MY_DATA = (
     "<b>Why</b>: to help you through a cramp, plan your recovery and spot warning signs. "
     "Nothing else: no ads, never sold.\n\n"
     "<b>Not kept</b>: your messages themselves (each is forgotten once handled; only what it "
-    "set is kept) and your location (used once to find your time zone).\n\n"
+    "set is kept) and your location (used once to find your time zone and country).\n\n"
     "<b>Who can see it</b>: you, and whoever runs this bot's server. {coaches}\n\n"
     "/export – all of it as a file\n"
     "/delete – delete all of it"

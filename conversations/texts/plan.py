@@ -15,6 +15,7 @@ ASK_ZONE = (
 )
 SHARE_LOCATION = "📍 Share location once"
 PICK_ZONE = "…or pick your zone 👇"
+OWN_ZONE = "✅ {zone} (yours)"  # the zone a location shared earlier gave, offered first
 ZONE_INVALID = "I don't know that zone. Pick one below or share your location."
 
 PLAN_STARTED = (
