@@ -209,7 +209,7 @@ def test_unknown_subcommand_exits_2(tmp_path: Path) -> None:
 def test_chat_runs_without_a_token_and_shows_first_aid_and_numbered_buttons(
     tmp_path: Path,
 ) -> None:
-    result = run_bot(tmp_path, "chat", stdin="/cramp\n3\n10\n/quit\n")
+    result = run_bot(tmp_path, "chat", stdin="/cramp\n10\n18\n/quit\n")
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -217,14 +217,15 @@ def test_chat_runs_without_a_token_and_shows_first_aid_and_numbered_buttons(
     assert to_terminal(texts.STOP_INSTRUCTION, colour=False) in out
     assert "<b>" not in out  # HTML turned into terminal text
     assert f"[1] {common.SOS_BUTTON}" in out  # the welcome's reply keyboard, numbered first
-    assert f"[2] {texts.NO_FLAG_CALF}" in out
-    assert f"[3] {texts.NO_FLAG_OTHER}" in out
-    assert f"[4] {flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS]}" in out
-    assert texts.ASK_MUSCLE in out  # "3" pressed NO_FLAG_OTHER
+    # [2] to [8]: the first /start's country question; then the first screen.
+    assert f"[9] {texts.NO_FLAG_CALF}" in out
+    assert f"[10] {texts.NO_FLAG_OTHER}" in out
+    assert f"[11] {flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS]}" in out
+    assert texts.ASK_MUSCLE in out  # "10" pressed NO_FLAG_OTHER
     # The muscle question's buttons come after the first screen's, which stay numbered.
-    assert f"[10] {texts.MUSCLE_LABELS['calf']}" in out
-    assert f"[14] {texts.AT_REST_LABEL}" in out
-    assert to_terminal(texts.STRETCH_HOW["calf"], colour=False) in out  # "10": Calf
+    assert f"[18] {texts.MUSCLE_LABELS['calf']}" in out
+    assert f"[22] {texts.AT_REST_LABEL}" in out
+    assert to_terminal(texts.STRETCH_HOW["calf"], colour=False) in out  # "18": Calf
     # The terminal user gets a database of its own, apart from the real bot's default.
     assert (tmp_path / "crampcoach-chat.sqlite3").exists()
     assert not (tmp_path / "crampcoach.sqlite3").exists()

@@ -40,6 +40,12 @@ SOON = Timings(
 )
 
 
+async def in_berlin(user: LocalUser) -> LocalUser:
+    """The athlete shares a location in Berlin: Germany, so one number, 112."""
+    await user.send_location(52.52, 13.40)
+    return user
+
+
 async def ease_a_calf_cramp(user: LocalUser) -> None:
     """/cramp, "it's my calf", eased, and no sign on the late check (the questions wait)."""
     await user.send("/cramp")
@@ -109,7 +115,7 @@ async def test_the_second_screen_seen_means_no_late_check(bot: Bot) -> None:
 async def test_a_sign_answered_after_easing_is_routed_as_on_the_first_screens(
     bot: Bot, flag: RedFlag
 ) -> None:
-    user = bot.user()
+    user = await in_berlin(bot.user())
     await user.send("/cramp")
     await user.press(texts.NO_FLAG_CALF)
     await user.press(texts.EASED)
@@ -140,7 +146,7 @@ async def test_the_ten_minute_check_fires_on_the_warning_sign_screen(
     start_bot: Callable[..., Any], clock: FakeClock, screen: str
 ) -> None:
     bot: Bot = await start_bot(timings=SOON)
-    user = bot.user()
+    user = await in_berlin(bot.user())
     await user.send("/cramp")
     if screen == "more":
         await user.press(texts.MORE_SIGNS)
@@ -213,7 +219,7 @@ async def test_the_helper_path_speaks_of_them_and_offers_no_plan(bot: Bot) -> No
 
 
 async def test_a_helpers_red_flag_says_call_and_stay_with_them(bot: Bot) -> None:
-    user = bot.user()
+    user = await in_berlin(bot.user())
     await user.send("/cramp")
     await user.press(texts.HELPING)
 
@@ -321,7 +327,7 @@ async def test_why_it_happened_is_one_tap_and_says_strength_after_two_weeks(bot:
 async def test_not_yet_hours_later_gets_medical_advice_not_only_an_old_button(
     bot: Bot, clock: FakeClock
 ) -> None:
-    user: LocalUser = bot.user()
+    user: LocalUser = await in_berlin(bot.user())
     await user.send("/cramp")
     await user.press(texts.NO_FLAG_CALF)
     clock.advance(hours=2, minutes=1)

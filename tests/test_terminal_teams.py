@@ -44,7 +44,9 @@ def test_coach_makes_a_team_in_the_group_an_athlete_joins_and_the_coach_sees_the
         "/team",
         "/as athlete",
         "1",  # the Join button: a deep link to the bot
-        "2",  # Join: share my status ([1] is the 🆘 Cramp key of Alex's chat, from the welcome)
+        # Join: share my status ([1] is the 🆘 Cramp key of Alex's chat, from the welcome, and
+        # [2] to [8] the first /start's country question)
+        "9",
         "/as coach",
         "/private",
         "/roster",
@@ -62,9 +64,9 @@ def test_coach_makes_a_team_in_the_group_an_athlete_joins_and_the_coach_sees_the
     # The athlete presses it in the group: the consent screen comes in their private chat.
     consent = out.index(plain(texts.CONSENT.format(team=TEAM, coaches="Casey")), created)
     assert "athlete@group> " in out[created:consent]
-    assert f"[2] {texts.JOIN_STATUS}" in out[consent:]
-    assert f"[3] {texts.JOIN_DETAILS}" in out[consent:]
-    assert f"[4] {texts.DECLINE}" in out[consent:]
+    assert f"[9] {texts.JOIN_STATUS}" in out[consent:]
+    assert f"[10] {texts.JOIN_DETAILS}" in out[consent:]
+    assert f"[11] {texts.DECLINE}" in out[consent:]
     joined = out.index(plain(texts.JOINED.format(team=TEAM, level="status")), consent)
     assert "athlete@private> " in out[consent:joined]
     # The coach, back in their private chat, finds the athlete on the roster.
