@@ -14,16 +14,19 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from conversations import keyboards
-from conversations.buttons import ButtonFamily, Refusal, pressed
-from conversations.emergency import country_known, number_for
+from conversations.buttons import ButtonFamily, Refusal
+from conversations.emergency import (
+    ask_for_country,
+    country_known,
+    number_for,
+    pressed_by_user,
+)
 from conversations.replies import send
 from conversations.services import Services, services
 from conversations.texts import country as texts
-from conversations.texts import plan as plan_texts
 from rules.country_guess import countries_for_language, flag
 from rules.emergency_numbers import country_names
 from storage import users
-from storage.users import Awaiting, User
 
 OTHER = "other"
 # The country buttons act on the athlete (ref: their user id); a choice is an ISO code.
@@ -63,17 +66,12 @@ async def ask(update: Update, user_id: int) -> None:
 async def on_country_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A country picked (its number confirmed), or "Another country" (type it)."""
     svc = services(context)
-
-    async def load(user_id: int) -> User | None:
-        return await users.ensure_user(svc.db, user_id, svc.now())
-
-    result = await pressed(update, load=load, owner=lambda user: user.user_id)
+    result = await pressed_by_user(update, svc)
     if isinstance(result, Refusal):
         return
     user_id = result.record.user_id
     if result.choice == OTHER:
-        await users.set_awaiting(svc.db, user_id, Awaiting.EMERGENCY_NUMBER)
-        await send(update, plan_texts.ASK_EMERGENCY_NUMBER)
+        await ask_for_country(update, svc, user_id)
         return
     country = result.choice.upper()
     await users.set_country(svc.db, user_id, country)

@@ -1,4 +1,5 @@
-"""Which emergency number to give an athlete: theirs, not only the deployment's.
+"""Which emergency number to give an athlete: theirs, not only the deployment's; and asking
+them for their country when a button or /settings does.
 
 In order: a number the athlete typed in /settings; their country's number (the country they
 picked or typed, or the one a shared location lies in); the country of their zone (from a
@@ -9,10 +10,16 @@ the deployment's default (``CRAMPCOACH_EMERGENCY_NUMBER``), which may be wrong w
 
 from __future__ import annotations
 
+from telegram import Update
+
+from conversations.buttons import Pressed, Refusal, pressed
+from conversations.replies import send
 from conversations.services import Services
 from conversations.texts import country as texts
+from conversations.texts import plan as plan_texts
 from rules import emergency_numbers
 from storage import plans, users
+from storage.users import Awaiting, User
 
 
 async def numbers_for(svc: Services, user_id: int) -> tuple[str, ...]:
@@ -52,3 +59,18 @@ async def number_for(svc: Services, user_id: int) -> str:
 async def country_known(svc: Services, user_id: int) -> bool:
     """Whether anything tells us which number this athlete should call."""
     return len(await numbers_for(svc, user_id)) == 1
+
+
+async def pressed_by_user(update: Update, svc: Services) -> Pressed[User] | Refusal:
+    """A press on a button of the presser's own settings (its ref is their user id)."""
+
+    async def load(user_id: int) -> User | None:
+        return await users.ensure_user(svc.db, user_id, svc.now())
+
+    return await pressed(update, load=load, owner=lambda user: user.user_id)
+
+
+async def ask_for_country(update: Update, svc: Services, user_id: int) -> None:
+    """Wait for a country (name or code) or an emergency number typed by the athlete."""
+    await users.set_awaiting(svc.db, user_id, Awaiting.EMERGENCY_NUMBER)
+    await send(update, plan_texts.ASK_EMERGENCY_NUMBER)

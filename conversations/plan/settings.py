@@ -10,8 +10,14 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from conversations import keyboards
-from conversations.buttons import ButtonFamily, Refusal, pressed
-from conversations.emergency import number_for, numbers_for, numbers_text
+from conversations.buttons import ButtonFamily, Refusal
+from conversations.emergency import (
+    ask_for_country,
+    number_for,
+    numbers_for,
+    numbers_text,
+    pressed_by_user,
+)
 from conversations.plan import setup, views
 from conversations.plan.views import running
 from conversations.replies import send, user_id_of
@@ -21,7 +27,6 @@ from conversations.texts import plan as texts
 from rules import emergency_numbers
 from storage import plans, users
 from storage.plans import PlanStatus, SettingField
-from storage.users import Awaiting, User
 
 CHANGE = "change"
 # The emergency-number button acts on the athlete (ref: their user id), plan or no plan.
@@ -70,15 +75,10 @@ async def on_setting_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 async def on_number_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
-
-    async def load(user_id: int) -> User | None:
-        return await users.ensure_user(svc.db, user_id, svc.now())
-
-    result = await pressed(update, load=load, owner=lambda user: user.user_id)
+    result = await pressed_by_user(update, svc)
     if isinstance(result, Refusal):
         return
-    await users.set_awaiting(svc.db, result.record.user_id, Awaiting.EMERGENCY_NUMBER)
-    await send(update, texts.ASK_EMERGENCY_NUMBER)
+    await ask_for_country(update, svc, result.record.user_id)
 
 
 async def typed_emergency_number(update: Update, svc: Services) -> None:
