@@ -367,3 +367,16 @@ async def test_a_see_a_doctor_ending_during_a_plan_holds_it(
     today = bot.api.last_bot_message(user.chat_id)
     assert "Massage or gentle foam rolling is fine" not in today.text
     assert "Today's exercise step" not in today.text
+
+
+async def test_helping_someone_after_ones_own_cramp_keeps_ones_plan_offer(bot: Bot) -> None:
+    user = bot.user()
+    await ease_a_calf_cramp(user)
+    await user.press(texts.SKIP_ALL)
+    await user.send("/cramp")  # a teammate goes down
+    await user.press(texts.HELPING)
+    await user.send("/cancel")
+
+    await user.press(plan_texts.OFFER_BUTTON)  # the offer from the athlete's own cramp
+
+    assert bot.api.last_bot_message(user.chat_id).text == plan_texts.ASK_TIME

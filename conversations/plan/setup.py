@@ -41,9 +41,10 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
 
     async def check(episode: Episode, press: Press) -> Refusal | None:
-        history = await episodes.episodes_of(svc.db, episode.user_id)
-        # An offer from an older cramp would date the plan from the wrong cramp.
-        latest = history[-1].id == episode.id
+        # An offer from an older cramp would date the plan from the wrong cramp; a cramp the
+        # athlete helped someone else through is not theirs, and never has a plan.
+        own = await episodes.latest_own_episode_of(svc.db, episode.user_id)
+        latest = own is not None and own.id == episode.id
         return None if episode.outcome is episodes.Outcome.EASED and latest else Refusal.EXPIRED
 
     result = await pressed(
