@@ -39,6 +39,7 @@ from conversations.commands import (
 from conversations.handlers import all_handlers
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
 from conversations.sos import timers
+from conversations.team.menu import sync_coach_menus
 from conversations.texts import common
 from storage import inbox as inbox_rows
 from storage.db import Database
@@ -302,6 +303,7 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
             await call()
         except TelegramError as exc:
             _LOGGER.warning("Could not register %s: %r", what, exc)
+    await sync_coach_menus(application.bot, services_of(application.bot_data))
 
 
 def accepted_updates() -> list[str]:

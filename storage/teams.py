@@ -229,6 +229,15 @@ async def teams_coached_by(db: Database, user_id: int) -> list[Team]:
     return [_team(row) for row in rows]
 
 
+async def active_coach_ids(db: Database) -> list[int]:
+    """Everyone who coaches at least one active team."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT c.user_id FROM team_coaches c JOIN teams t ON t.id = c.team_id "
+        "WHERE t.status = 'active' ORDER BY c.user_id"
+    )
+    return [int(row["user_id"]) for row in rows]
+
+
 async def set_alerts(db: Database, team_id: int, user_id: int, on: bool) -> None:
     async with db.write() as conn:
         await conn.execute(

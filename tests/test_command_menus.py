@@ -244,3 +244,14 @@ def test_every_menu_fits_telegram_limits() -> None:
         for name, description in menu:
             assert re.fullmatch(r"[a-z0-9_]{1,32}", name)
             assert 1 <= len(description) <= 256
+
+
+async def test_every_coach_gets_the_coach_menu_again_at_start_up(start_bot: BotFactory) -> None:
+    """A coach from before the menus changed keeps theirs after an upgrade, without a /start."""
+    first: Bot = await start_bot()
+    await make_team(first)
+
+    again: Bot = await start_bot(api=LocalBotAPI())  # a new run, Telegram's menus as it finds them
+
+    assert coach_menu_of(again, COACH) == names(COACH_MENU)
+    assert coach_menu_of(again, ATHLETE) is None

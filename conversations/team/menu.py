@@ -4,7 +4,9 @@ Every private chat shows the athlete's menu (set at start-up for all private cha
 chat gets a menu of its own (``BotCommandScopeChat``, their user id) when they become a coach,
 and loses it when they no longer coach any active team: the athlete's menu shows again.
 Telegram may refuse a chat it does not know yet (a coach who never opened the private chat):
-their /start sets it then. A refusal never stops what the coach was doing.
+their /start sets it then. A refusal never stops what the coach was doing. At start-up every
+coach's menu is set again (:func:`sync_coach_menus`), so coaches from before a version that
+changed the menus keep theirs without a /start.
 """
 
 from __future__ import annotations
@@ -34,3 +36,17 @@ async def update_coach_menu(bot: ExtBot[Any], svc: Services, user_id: int) -> No
             await bot.delete_my_commands(scope=scope)
     except TelegramError as exc:
         _LOGGER.info("A coach's command menu was not updated: %r", exc)
+
+
+async def sync_coach_menus(bot: ExtBot[Any], svc: Services) -> int:
+    """Set the coach's menu for every current coach; returns how many Telegram accepted."""
+    menu = bot_commands(COACH_MENU)
+    accepted = 0
+    for user_id in await teams.active_coach_ids(svc.db):
+        try:
+            await bot.set_my_commands(menu, scope=BotCommandScopeChat(user_id))
+        except TelegramError as exc:
+            _LOGGER.info("A coach's command menu was not set at start-up: %r", exc)
+            continue
+        accepted += 1
+    return accepted
