@@ -276,7 +276,7 @@ def test_aftercare_follows_the_article() -> None:
     assert "rest the {muscle} and ice it" in care
     assert "No massage for 24 hours" in care
     assert "From <b>{exercise_from}</b>, exercise again gradually" in care
-    assert "No strength work for two weeks, until <b>{strength_from}</b>" in care
+    assert "No strength work for two weeks: it can come back from <b>{strength_from}</b>" in care
     assert texts.EXERCISE_FROM_DAY.startswith("day 3")
     assert texts.STRENGTH_FROM_DAY == "day 14"
     helper = texts.HELPER_AFTERCARE

@@ -513,7 +513,7 @@ async def test_aftercare_note_and_the_sos_keyboard_come_as_soon_as_it_eased(bot:
     assert "No massage for 24 hours" in aftercare.text
     # No time zone known yet: the day is counted, not named.
     assert "From <b>day 3 (today is day 0)</b>" in aftercare.text
-    assert "No strength work for two weeks, until <b>day 14</b>" in aftercare.text
+    assert "No strength work for two weeks: it can come back from <b>day 14</b>" in aftercare.text
     assert aftercare.inline_buttons == []
     assert sos_keyboard_of(bot, user) == SOS_KEYBOARD
     keyboard = bot.api.reply_keyboards[user.chat_id]

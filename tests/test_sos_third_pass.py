@@ -298,7 +298,9 @@ async def test_the_aftercare_names_the_weekdays_in_the_athletes_zone(
         m.text for m in reversed(bot.api.bot_messages(user.chat_id)) if "What now" in m.text
     )
     assert "From <b>Wednesday 24 March</b>, exercise again gradually" in aftercare
-    assert "No strength work for two weeks, until <b>Sunday 4 April</b>" in aftercare
+    assert (
+        "No strength work for two weeks: it can come back from <b>Sunday 4 April</b>" in aftercare
+    )
 
 
 async def test_the_first_screen_asks_one_question_per_button(bot: Bot) -> None:

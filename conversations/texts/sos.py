@@ -223,7 +223,7 @@ AFTERCARE = (
     "• Today: rest the {muscle} and ice it. The cramp has left some small damage.\n"
     "• No massage for 24 hours; after that, massage or gentle foam rolling helps.\n"
     "• From <b>{exercise_from}</b>, exercise again gradually, starting with walks on flat ground.\n"
-    "• No strength work for two weeks, until <b>{strength_from}</b>."
+    "• No strength work for two weeks: it can come back from <b>{strength_from}</b>."
 )
 # When the athlete's time zone is unknown, the days are counted, not named.
 EXERCISE_FROM_DAY = "day 3 (today is day 0)"
