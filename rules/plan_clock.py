@@ -75,18 +75,3 @@ def local_date(instant: datetime, zone: str | None) -> date:
 def format_when(instant: datetime, zone: str | None) -> str:
     """A check-in instant as the athlete reads it: "Thu 26 Nov, 08:00"."""
     return instant.astimezone(zone_named(zone)).strftime("%a %d %b, %H:%M")
-
-
-def plan_day_date(cramp_at: datetime, zone: str | None, day: int) -> date:
-    """The local calendar date of plan day ``day`` (the cramp's own date being day 0)."""
-    return local_date(cramp_at, zone) + timedelta(days=day)
-
-
-def exercise_from(cramp_at: datetime, zone: str | None) -> date:
-    """The first day a gradual return to exercise may start (source article: from day 3)."""
-    return plan_day_date(cramp_at, zone, recovery.RETURN_TO_EXERCISE_DAY)
-
-
-def strength_from(cramp_at: datetime, zone: str | None) -> date:
-    """The first day strength work may come back (source article: two weeks at least)."""
-    return plan_day_date(cramp_at, zone, recovery.PLAN_MIN_DAYS)

@@ -106,12 +106,6 @@ async def set_pending_invite(db: Database, user_id: int, token: str | None) -> N
         )
 
 
-async def zone_of(db: Database, user_id: int) -> str | None:
-    """The user's own time zone (from a shared location or a pick), if known."""
-    row = await db.fetch_one("SELECT zone FROM users WHERE user_id = ?", (user_id,))
-    return None if row is None else row["zone"]
-
-
 async def set_zone_and_country(db: Database, user_id: int, zone: str, country: str | None) -> None:
     """Where a shared location says the athlete is (the location itself is not kept).
 

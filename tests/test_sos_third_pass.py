@@ -235,15 +235,22 @@ async def test_a_helpers_red_flag_says_call_and_stay_with_them(bot: Bot) -> None
 # --- 6. Resets said out loud -----------------------------------------------------------------
 
 
-async def test_a_night_cramp_during_a_plan_leaves_its_day(bot: Bot, clock: FakeClock) -> None:
+@pytest.mark.parametrize(
+    "taps",
+    [[texts.NO_FLAG_OTHER, texts.AT_REST_LABEL], [texts.NO_FLAG_CALF, "/cancel"]],
+    ids=["night-cramp", "cancelled"],
+)
+async def test_a_night_or_cancelled_cramp_during_a_plan_leaves_its_day(
+    bot: Bot, clock: FakeClock, taps: list[str]
+) -> None:
     user = bot.user()
     await start_plan(user)
     clock.advance(days=2)
     before = await plan_of(bot, user)
 
     await user.send("/cramp")
-    await user.press(texts.NO_FLAG_OTHER)
-    await user.press(texts.AT_REST_LABEL)
+    for tap in taps:
+        await (user.send(tap) if tap.startswith("/") else user.press(tap))
 
     after = await plan_of(bot, user)
     assert (after.cramp_at, after.stage, after.recurrences) == (
@@ -251,20 +258,8 @@ async def test_a_night_cramp_during_a_plan_leaves_its_day(bot: Bot, clock: FakeC
         before.stage,
         before.recurrences,
     )
+    assert after == before
     assert texts.PLAN_RESTARTS not in [m.text for m in bot.api.bot_messages(user.chat_id)]
-
-
-async def test_a_cancelled_cramp_during_a_plan_leaves_it(bot: Bot, clock: FakeClock) -> None:
-    user = bot.user()
-    await start_plan(user)
-    clock.advance(days=2)
-    before = await plan_of(bot, user)
-
-    await user.send("/cramp")
-    await user.press(texts.NO_FLAG_CALF)
-    await user.send("/cancel")
-
-    assert await plan_of(bot, user) == before
 
 
 async def test_a_new_exercise_cramp_says_the_plan_starts_again_and_why(

@@ -16,8 +16,9 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from conversations import history, keyboards
-from conversations.buttons import Press, Refusal, pressed
+from conversations.buttons import Press, Refusal, parse, pressed
 from conversations.emergency import number_for
+from conversations.plan.setup import own_zone
 from conversations.plan.views import OFFER_BUTTONS, START
 from conversations.replies import chat_id_of, send, sos_text, user_id_of, with_disclaimer_once
 from conversations.services import Services, services
@@ -57,8 +58,10 @@ from conversations.texts import plan as plan_texts
 from conversations.texts import recovery as recovery_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
+from conversations.texts.common import long_date
 from rules import plan_clock
 from rules.coaching import Attention
+from rules.recovery import Stage, opens_on
 from rules.red_flags import RedFlag, ends_self_care
 from storage import episodes, plans, users
 from storage.episodes import Episode, Outcome
@@ -185,8 +188,8 @@ async def _long_ago(update: Update, svc: Services) -> None:
     """A press on a flow left for hours: not only "from an earlier step". "Not yet" pressed
     hours later is a cramp that may still be going: medical advice, with the number."""
     query = update.callback_query
-    choice = None if query is None else str(query.data or "").rsplit(":", 1)[-1]
-    if choice == NOT_YET:
+    press = None if query is None else parse(query.data)
+    if press is not None and press.choice == NOT_YET:
         number = await number_for(svc, user_id_of(update))
         text = texts.STILL_NOT_EASED_LATE.format(number=number, sos=common.SOS_BUTTON)
     else:
@@ -516,13 +519,14 @@ async def _key_dates(svc: Services, episode: Episode) -> tuple[str, str]:
     is not known yet."""
     plan = await plans.live_plan_of(svc.db, episode.user_id)
     zone = plan.zone if plan is not None and plan.zone else None
-    zone = zone or await users.zone_of(svc.db, episode.user_id)
+    zone = zone or await own_zone(svc, episode.user_id)
     if zone is None:
         return texts.EXERCISE_FROM_DAY, texts.STRENGTH_FROM_DAY
-    return (
-        texts.day_and_date(plan_clock.exercise_from(episode.started_at, zone)),
-        texts.day_and_date(plan_clock.strength_from(episode.started_at, zone)),
-    )
+    local = plan_clock.zone_named(zone)
+    exercise_from = opens_on(Stage.WALK_FLAT, episode.started_at, local)  # day 3
+    strength_from = opens_on(Stage.DONE, episode.started_at, local)  # day 14
+    assert exercise_from is not None and strength_from is not None
+    return long_date(exercise_from), long_date(strength_from)
 
 
 async def _wrap_up(press: SosPress, lead: str) -> int:

@@ -1,5 +1,7 @@
 """Texts shared by every flow: welcome, help, the disclaimer, nudges and errors."""
 
+from datetime import date
+
 SOS_BUTTON = "🆘 Cramp"
 SOS_PLACEHOLDER = "Tap 🆘 Cramp when a cramp starts"
 
@@ -115,3 +117,29 @@ NUDGE = "Just tap one of the buttons below 👇"
 LINK_AFTER_CRAMP = "Let's deal with your cramp first; the link can wait until it's over."
 # A link whose payload we don't know (mistyped, or from an older version of the bot).
 UNKNOWN_LINK = "I didn't recognise that link, so here's the welcome instead."
+
+
+# A plan date as the athlete reads it ("Monday 22 March"), the same whatever the machine's locale.
+DATE_FORMAT = "{weekday} {day} {month}"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(day: date) -> str:
+    """A local date as the athlete reads it: "Monday 22 March"."""
+    return DATE_FORMAT.format(
+        weekday=WEEKDAYS[day.weekday()], day=day.day, month=MONTHS[day.month - 1]
+    )

@@ -22,9 +22,9 @@ or strength work before day 14. tests/test_rules_recovery.py checks this.
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from conversations.texts import red_flags as red_flag_texts
+from conversations.texts.common import long_date
 from rules.recovery import (
     ICE_DAYS,
     Advice,
@@ -286,11 +286,6 @@ WAITING_FOR: dict[Stage, str] = {
         "until {date} (day 14)."
     ),
 }
-
-
-def long_date(day: date) -> str:
-    """A local date as the athlete reads it: "Monday 22 March"."""
-    return f"{day:%A} {day.day} {day:%B}"
 
 
 def waiting_for_text(outcome: Outcome) -> str:

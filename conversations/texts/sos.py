@@ -8,8 +8,6 @@ ice, then massage after 24 h, exercise from day 3, no strength work for two week
 The red-flag wording is safety screening from the sources named in ``rules.red_flags``.
 """
 
-from datetime import date
-
 from rules.patterns import Pattern, PatternKind
 
 # Step 1: the first reply, sent at once. The action first (source article: stop, but don't take
@@ -228,30 +226,7 @@ AFTERCARE = (
 # When the athlete's time zone is unknown, the days are counted, not named.
 EXERCISE_FROM_DAY = "day 3 (today is day 0)"
 STRENGTH_FROM_DAY = "day 14"
-DATE_FORMAT = "{weekday} {day} {month}"
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 WHY_IT_HAPPENED = "💡 Why it happened"
-
-
-def day_and_date(day: date) -> str:
-    """A plan date as the aftercare names it: "Monday 22 March"."""
-    return DATE_FORMAT.format(
-        weekday=WEEKDAYS[day.weekday()], day=day.day, month=MONTHS[day.month - 1]
-    )
 
 
 # For someone who helped: what the athlete should do now, short; the plan is theirs to ask for.
