@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
@@ -15,16 +17,17 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     Update,
 )
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, Defaults
+from telegram.ext import Application
 from telegram.request import BaseRequest
 
+from bot.delivery.outbox import OutboxSender
+from bot.delivery.timers import TimerRunner
+from bot.delivery.units import UnitRunner
 from bot.errors import on_error
 from bot.inbox import Inbox
 from bot.metrics import Metrics
 from bot.rate_limiter import PriorityRateLimiter
-from bot.reply_log import ReplyLog, ReplyLoggingRequest, path_beside
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.transport import ServerErrorAwareRequest
@@ -37,15 +40,18 @@ from conversations.commands import (
     bot_commands,
 )
 from conversations.handlers import all_handlers
+from conversations.membership import unreachable
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
-from conversations.sos import timers
+from conversations.sos import timers as sos_timers
+from conversations.team.access import COACH_GUARD, check_coach_guard
 from conversations.team.menu import sync_coach_menus
 from conversations.texts import common
-from storage import inbox as inbox_rows
 from storage.db import Database
-from storage.persistence import SQLitePersistence
+from storage.unit_of_work import UnitOfWork
 
 _LOGGER = logging.getLogger(__name__)
+
+SENDER_GRACE = 10.0  # seconds the sender gets at a stop to finish what it has in hand
 
 
 UpdateFinished = Callable[[object], Awaitable[None]]
@@ -53,32 +59,28 @@ _T = TypeVar("_T")
 
 
 class CrampCoachApplication(Application):  # type: ignore[type-arg]
-    """An Application that persists conversation state right after each update.
+    """An Application whose every update is one unit of work (``storage.unit_of_work``).
 
-    python-telegram-bot writes persistence on a timer (60 s by default); a ``kill -9`` in that
-    window would lose where users were. Writing after every update makes a restart carry on.
-
-    The life of one update, in :meth:`process_update`: the handlers run; the conversation
-    states they changed are committed (:meth:`update_persistence`, one transaction shared with
-    any update finishing at the same time); then :meth:`update_finished` runs. That is the one
-    place where an update counts as done: an inbox that stores updates before they are
-    confirmed to Telegram marks them done there (override it, or append an async callback to
-    ``finished_callbacks``). Updates are handled concurrently across chats and in order within
-    one (see :mod:`bot.update_processor`), so the next update of the same chat starts only
-    after ``update_finished`` of this one has returned.
+    The life of one update, in :meth:`process_update`: a unit of work opens and reads the
+    conversation's steps for the update's chat and user; the handlers run (their writes join
+    the unit's transaction, their messages are queued in it); the unit commits the writes, the
+    new steps, the outbox rows and the inbox row's done mark in one transaction; then the
+    outbox sender takes the rows and the timer runner arms the timers set. Nothing is sent
+    before that commit. Then :meth:`update_finished` runs. Updates are handled concurrently
+    across chats and in order within one (see :mod:`bot.update_processor`), so the next update
+    of the same chat starts only after this one has committed.
     """
 
-    # Set by build_application: kept updates are marked done through it (see bot.inbox),
-    # and their accepted replies logged in this (see bot.reply_log).
+    # Set by build_application.
     inbox: Inbox | None = None
-    reply_log: ReplyLog | None = None
-    # Set by build_application: this application's counters (bot.metrics).
     metrics: Metrics | None = None
+    units: UnitRunner
+    sender: OutboxSender
+    timers: TimerRunner
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.finished_callbacks: list[UpdateFinished] = []
-        self._handover = asyncio.Lock()  # one hand-over of states at a time
         self._update_tasks: set[asyncio.Task[Any]] = set()  # for abandon_updates
 
     def create_task(
@@ -111,60 +113,35 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         return dropped + len(running)
 
     async def process_update(self, update: object) -> None:
-        update_id = None if self.inbox is None else self.inbox.done_id(update)
-        if update_id is None or self.reply_log is None:
+        if not isinstance(update, Update):
             await super().process_update(update)
-        else:
-            # Replies logged as Telegram accepts them; a replay does not send them again.
-            with self.reply_log.handling(update_id):
-                await super().process_update(update)
-        await self.commit_update(update)
+            return
+        done = None if self.inbox is None else self.inbox.done_id(update)
+
+        async def handle(unit: UnitOfWork) -> None:
+            chat, user = update.effective_chat, update.effective_user
+            if chat is not None and user is not None:
+                await unit.load_steps(chat.id, user.id)
+            unit.inbox_update = done
+            await Application.process_update(self, update)
+
+        await self.units.run(f"update:{update.update_id}", handle)
+        if self.inbox is not None and done is not None:
+            self.inbox.forget(done)
         await self.update_finished(update)
 
-    async def commit_update(self, update: object) -> None:
-        """The states the update changed and its inbox row's done mark, committed together
-        with those of any update finishing at the same time (a group commit).
-
-        A done mark is noted only after the update's state was handed over, and the batches are
-        committed in order, so a done mark is never written ahead of its state (a kill then
-        would lose the step). A state may go with an earlier batch than its done mark; a replay
-        after a kill in between then finds the step already taken (see ``bot.inbox``).
-        """
-        persistence, inbox = self.persistence, self.inbox
-        assert isinstance(persistence, SQLitePersistence)
-        done = None if inbox is None else inbox.done_id(update)
-        async with self._handover:
-            await super().update_persistence()  # hands the changed states to the persistence
-            if inbox is not None and done is not None:
-                persistence.note_done(done, inbox.clock())
-        await persistence.write_pending()
-        if inbox is not None and done is not None:
-            inbox.forget(done)
-            if self.reply_log is not None:
-                self.reply_log.forget(done)
-
-    async def update_persistence(self) -> None:
-        """Hand the changed states to the persistence, then commit them (the timer and
-        shutdown call this too)."""
-        await super().update_persistence()
-        if isinstance(self.persistence, SQLitePersistence):
-            # python-telegram-bot marks every chat and user of every update for a chat-data and
-            # user-data write, and clears the marks only when those kinds are stored. We store
-            # neither, so the sets would keep every user ever seen.
-            if not self.persistence.store_data.chat_data:
-                self._chat_ids_to_be_updated_in_persistence.clear()
-            if not self.persistence.store_data.user_data:
-                self._user_ids_to_be_updated_in_persistence.clear()
-            await self.persistence.write_pending()
-
     async def update_finished(self, update: object) -> None:
-        """Called once per update, after it was handled and its state committed.
+        """Called once per update, after it was handled and committed.
 
-        Not called if committing the state failed (the error propagates): the update is not
-        done then, and the inbox hands it out again at the next start.
+        Not called if the commit failed (the error propagates): the update is not done then,
+        and the inbox hands it out again at the next start.
         """
         for callback in self.finished_callbacks:
             await callback(update)
+
+    async def settled(self) -> None:
+        """Every message committed so far has been sent (tests, the terminal chat)."""
+        await self.sender.settled()
 
 
 def build_application(
@@ -194,16 +171,14 @@ def build_application(
         .application_class(CrampCoachApplication)
         .token(token or settings.require_token())
         .base_url(settings.api_base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .persistence(SQLitePersistence(db))
         # Concurrent across chats, in order within one, bounded (bot.update_processor).
         .concurrent_updates(PerChatUpdateProcessor(max_running))
         .post_init(functools.partial(on_startup, with_scheduler=scheduler))
+        .post_stop(on_stop)
         .post_shutdown(on_shutdown)
     )
     # 5xx answers raised as ServerError, so the limiter can retry them (see bot.transport).
-    reply_log = ReplyLog(path_beside(settings.db_path))
-    builder = builder.request(ReplyLoggingRequest(ServerErrorAwareRequest(request), reply_log))
+    builder = builder.request(ServerErrorAwareRequest(request))
     if request is not None:
         builder = builder.get_updates_request(request)
     # About 30 messages a second in all; replies before scheduled check-ins; 429s wait for
@@ -215,20 +190,32 @@ def build_application(
     application = builder.build()
     assert isinstance(application, CrampCoachApplication)
     application.inbox = keeper = Inbox(db, clock)
-    application.reply_log = reply_log
     # Counters for /metrics: the limiter counts sends, the scheduler check-ins, this updates.
-    application.metrics = limiter.metrics = Metrics()
-    application.finished_callbacks.append(application.metrics.update_handled)
-    application.metrics.watch_in_hand(lambda: keeper.in_hand)
+    application.metrics = metrics = limiter.metrics = Metrics()
+    application.finished_callbacks.append(metrics.update_handled)
+    metrics.watch_in_hand(lambda: keeper.in_hand)
 
-    install(
-        application.bot_data,
-        Services(
-            db=db,
-            emergency_number=settings.emergency_number,
-            clock=clock,
-            timings=timings or Timings(),
-        ),
+    svc = Services(
+        db=db, emergency_number=settings.emergency_number, clock=clock, timings=timings or Timings()
+    )
+    install(application.bot_data, svc)
+    # One unit of work per update (and per timer, per scheduled send); what they commit goes
+    # to the outbox sender and the timer runner.
+    application.units = units = UnitRunner(db, clock)
+    application.sender = units.sender = OutboxSender(
+        application.bot,
+        db,
+        clock,
+        metrics=metrics,
+        guards={COACH_GUARD: _in_unit(units, "guard", partial_guard(svc, application.bot))},
+        on_blocked=_in_unit(units, "blocked", partial_blocked(svc)),
+    )
+    metrics.watch_outbox(lambda: application.sender.in_hand)
+    application.timers = units.timers = TimerRunner(
+        db,
+        clock,
+        {kind: functools.partial(action, svc) for kind, action in sos_timers.TIMERS.items()},
+        units.run,
     )
 
     application.add_handlers(all_handlers())  # in order: see conversations/handlers.py
@@ -236,34 +223,52 @@ def build_application(
     return application
 
 
+def _in_unit(units: UnitRunner, name: str, call: Callable[[Any], Awaitable[_T]]) -> Any:
+    """``call(argument)`` run in a unit of work of its own (it may write and send)."""
+    counter = itertools.count()
+
+    async def run(argument: Any) -> _T:
+        origin = f"{name}:{argument}:{time.time_ns()}:{next(counter)}"
+        return await units.run(origin, lambda _unit: call(argument))
+
+    return run
+
+
+def partial_guard(svc: Services, bot: Any) -> Callable[[str], Awaitable[bool]]:
+    return functools.partial(check_coach_guard, svc, bot)
+
+
+def partial_blocked(svc: Services) -> Callable[[int], Awaitable[None]]:
+    return functools.partial(unreachable, svc)
+
+
 async def on_startup(
     application: Application[Any, Any, Any, Any, Any, Any], *, with_scheduler: bool = True
 ) -> None:
-    """After initialize: open the database, register commands, re-arm timers, schedule."""
+    """After initialize: open the database, start the outbox sender and the timers, register
+    commands, schedule."""
     await services_of(application.bot_data).db.open()
     if isinstance(application, CrampCoachApplication):
-        await open_reply_log(application)
+        await application.sender.start()
+        await application.timers.rearm_all()
     await register_commands(application)
-    await timers.rearm(application)
     if with_scheduler:
         start_scheduler(application)
 
 
-async def open_reply_log(application: CrampCoachApplication) -> None:
-    """Beside the database (which exists now), with what the last run logged of the updates
-    it left unfinished."""
-    log = application.reply_log
-    if log is None:
-        return
-    logged = log.read()
-    unfinished = await inbox_rows.unfinished_among(services_of(application.bot_data).db, logged)
-    log.open({update_id: logged[update_id] for update_id in unfinished})
+async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Before the bot's connection closes: timers disarmed (their rows stay), and what the
+    sender has in hand finished within :data:`SENDER_GRACE` (the rest waits in the table)."""
+    if isinstance(application, CrampCoachApplication):
+        await application.timers.stop()
+        try:
+            await asyncio.wait_for(application.sender.stop(), SENDER_GRACE)
+        except TimeoutError:
+            _LOGGER.warning("Messages still being sent at the stop are sent at the next start")
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await services_of(application.bot_data).db.close()
-    if isinstance(application, CrampCoachApplication) and application.reply_log is not None:
-        application.reply_log.close()
 
 
 # Which menu Telegram shows where (conversations/commands.py). A coach's private chat gets a

@@ -1,4 +1,10 @@
-"""The error handler: log what broke (never message texts or the token), tell the user kindly."""
+"""The error handler: log what broke (never message texts or the token), tell the user kindly.
+
+A handler that raised has its unit of work undone (its writes rolled back, its messages never
+sent, its conversation left at the step it was on); the apology is then the one message the
+unit sends, committed with the inbox row's done mark, so a broken update is not retried for
+ever.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +16,22 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.reply_log import set_replies_aside
-from conversations.replies import sos_text
+from conversations.replies import send_to, sos_text
 from conversations.texts import common
+from storage import unit_of_work
 
 _LOGGER = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
+    unit = unit_of_work.current_or_none()
+    if unit is not None:
+        unit.undo()
     if isinstance(error, Forbidden):
         # The user blocked the bot; nothing to tell them, and nothing to fix here.
         _LOGGER.info("Forbidden while handling an update: %s", error.message)
         return
-    # The error reply is not one of the update's own replies: a replay after a crash must
-    # still send those (bot.reply_log).
-    set_replies_aside()
     where = _describe(update)
     # The kind and where it happened, never the exception's own words at ERROR: those can
     # carry a value from the data (a pain score, a typed time). In full at DEBUG only.
@@ -35,10 +41,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         if update.effective_chat.type != ChatType.PRIVATE:
             return
-        try:
-            await context.bot.send_message(update.effective_chat.id, sos_text(common.ERROR_REPLY))
-        except TelegramError as exc:
-            _LOGGER.warning("Could not send the error reply: %r", exc)
+        if unit is not None:
+            await send_to(update.effective_chat.id, sos_text(common.ERROR_REPLY))
 
 
 def _kind(error: BaseException | None) -> str:

@@ -688,3 +688,8 @@ class LocalUser:
         await application.update_processor.process_update(
             update, application.process_update(update)
         )
+        # What the update committed is sent by the outbox sender: wait for it, as a person
+        # waits for the reply.
+        settled = getattr(application, "settled", None)
+        if settled is not None:
+            await settled()

@@ -55,12 +55,21 @@ class Metrics:
         self.checkins_late = counter(
             "checkins_late", "Check-ins delivered more than 5 minutes after their due time."
         )
+        self.outbox_unknown = counter(
+            "outbox_unknown",
+            "Notices in flight at a crash: maybe sent, never sent twice (storage.outbox).",
+        )
         self.webhook_requests = counter(
             "webhook_requests", "Webhook POSTs, by the HTTP status answered.", ("code",)
         )
         self.in_hand = Gauge(
             "crampcoach_updates_in_hand",
             "Updates handed to the handlers and not done yet.",
+            registry=self.registry,
+        )
+        self.outbox_in_hand = Gauge(
+            "crampcoach_outbox_in_hand",
+            "Outbox messages taken by the sender and not yet recorded as sent.",
             registry=self.registry,
         )
         self.last_tick_time = Gauge(
@@ -77,6 +86,9 @@ class Metrics:
     def watch_in_hand(self, in_hand: Callable[[], int]) -> None:
         """Read the updates in hand (``Inbox.in_hand``) whenever the metrics are scraped."""
         self.in_hand.set_function(lambda: float(in_hand()))
+
+    def watch_outbox(self, in_hand: Callable[[], int]) -> None:
+        self.outbox_in_hand.set_function(lambda: float(in_hand()))
 
     # --- Hooks ---------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from bot.inbox import delete_webhook, poll
 from bot.lifecycle import StopSignals, finish_in_hand, running
 from bot.settings import Settings
 from conversations.services import services_of
-from storage import inbox
+from storage import inbox, outbox
 
 PRUNE_EVERY = timedelta(hours=1)
 
@@ -22,12 +22,15 @@ PRUNE_EVERY = timedelta(hours=1)
 async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services_of(context.bot_data)
     await inbox.prune(svc.db, svc.now())
+    await outbox.prune(svc.db, svc.now())
 
 
 async def keep_inbox_tidy(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Forget handled updates older than a day, now and every hour (both modes)."""
+    """Forget handled updates and sent messages older than a day, now and every hour (both
+    modes)."""
     svc = services_of(application.bot_data)
     await inbox.prune(svc.db, svc.now())
+    await outbox.prune(svc.db, svc.now())
     if application.job_queue is not None:
         application.job_queue.run_repeating(_prune, interval=PRUNE_EVERY, name="inbox-prune")
 

@@ -13,33 +13,42 @@ until it is delivered or the user is found to have blocked the bot.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol, cast
 
 from telegram.ext import Application, ContextTypes
 
+from bot.delivery.outbox import OutboxSender
+from bot.delivery.units import UnitRunner
 from bot.metrics import metrics_of
 from conversations.plan import checkin
 from conversations.services import services_of
 from conversations.team.alerts import alert_missed_checkins
-from conversations.team.digest import digest_slot, send_digest
+from conversations.team.digest import digest_slot, queue_digest
 from rules import plan_clock
 from rules.plan_clock import DueSlot
 from storage import plans, teams
+from storage.unit_of_work import UnitOfWork
 
 _LOGGER = logging.getLogger(__name__)
 
 TICK_INTERVAL = timedelta(seconds=20)
 BATCH = 1000
-IN_FLIGHT = 50  # concurrent sends; the rate limiter keeps them under Telegram's limits
 CLAIM_LEASE = checkin.RETRY_LEASE  # an unsent claim older than this is retried
 RETRY_FOR = timedelta(hours=12)  # …until it is this old
+
+
+class _Delivery(Protocol):
+    """What the tick needs of the application (``bot.application.CrampCoachApplication``)."""
+
+    units: UnitRunner
+    sender: OutboxSender
 
 
 @dataclass(frozen=True)
@@ -52,60 +61,71 @@ class TickReport:
 
 
 async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickReport:
-    """Send what is due now: unsent claims from before, new check-ins, then reminders."""
+    """Queue what is due now: unsent claims from before, new check-ins, then reminders and
+    digests, each batch in one unit of work (claims, outbox rows and marks together); then
+    wait for the outbox sender to send them."""
     svc = services_of(application.bot_data)
-    bot = application.bot
     now = svc.now()
     metrics = metrics_of(application)
     if metrics is not None:
         metrics.scheduler_ticked()  # for the health check: the scheduler is alive
+    delivery = cast(_Delivery, application)
+    units = delivery.units
+    stamp = now.timestamp()
 
-    async def send_checkin(bot: Any, svc: Any, claimed: plans.Claimed) -> bool:
-        delivered = await checkin.send_checkin(bot, svc, claimed)
-        if delivered and claimed.checkin is not None and metrics is not None:
-            metrics.checkin_delivered(_due_at(claimed), svc.now())
-        return delivered
+    async def queue_all(claims: list[plans.Claimed], queue: Callable[..., Awaitable[Any]]) -> int:
+        queued = 0
+        for claimed in claims:
+            try:
+                await queue(svc, claimed)
+            except Exception as exc:
+                # This plan's data cannot make a check-in: set it aside; the others go out.
+                await plans.set_aside(svc.db, claimed.plan.id, exc)
+                continue
+            queued += 1
+            if claimed.checkin is not None and metrics is not None:
+                metrics.checkin_delivered(_due_at(claimed), now)
+        return queued
 
-    async def send_all(
-        claims: list[plans.Claimed], send: Callable[..., Awaitable[bool]]
-    ) -> list[bool]:
-        # Many sends in flight at once: the rate limiter, not one network round trip after
-        # another, sets the pace (about 30 a second).
-        gate = asyncio.Semaphore(IN_FLIGHT)
+    async def retry(unit: UnitOfWork) -> list[plans.Claimed]:
+        claims = await plans.unsent_checkins(svc.db, now - CLAIM_LEASE, now - RETRY_FOR)
+        await queue_all(claims, checkin.queue_checkin)
+        return claims
 
-        async def one(claimed: plans.Claimed) -> bool:
-            async with gate:
-                try:
-                    return await send(bot, svc, claimed)
-                except Exception as exc:
-                    # Not a Telegram error (those are handled in the send): this plan's data
-                    # cannot make a check-in. Set it aside; the others go out regardless.
-                    await plans.set_aside(svc.db, claimed.plan.id, exc)
-                    return False
-
-        return list(await asyncio.gather(*(one(claimed) for claimed in claims)))
-
-    retried = await plans.unsent_checkins(svc.db, now - CLAIM_LEASE, now - RETRY_FOR)
-    await send_all(retried, send_checkin)
+    retried = await units.run(f"tick:{stamp}:retried", retry)
     sent = paused = 0
-    while True:
-        batch = await plans.claim_due(svc.db, now, BATCH, partial(_slot, now=now))
+    for number in itertools.count():
+
+        async def due(unit: UnitOfWork) -> list[plans.Claimed]:
+            batch = await plans.claim_due(svc.db, now, BATCH, partial(_slot, now=now))
+            await queue_all(batch, checkin.queue_checkin)
+            await alert_missed_checkins(svc, batch)
+            return batch
+
+        batch = await units.run(f"tick:{stamp}:due:{number}", due)
         if metrics is not None:
             metrics.checkins_due.inc(sum(claimed.checkin is not None for claimed in batch))
-        for claimed, delivered in zip(batch, await send_all(batch, send_checkin), strict=True):
-            if delivered and claimed.checkin is None:
-                paused += 1
-            elif delivered:
-                sent += 1
-        await alert_missed_checkins(bot, svc, batch)
+        paused += sum(claimed.checkin is None for claimed in batch)
+        sent += sum(claimed.checkin is not None for claimed in batch)
         if len(batch) < BATCH:
             break
-    reminders = await plans.claim_reminders(svc.db, now, BATCH)
-    reminded = sum(await send_all(reminders, checkin.send_reminder))
-    due_digests = await teams.claim_due_digests(svc.db, now, partial(digest_slot, now=now))
-    digests = sum([await send_digest(bot, svc, due) for due in due_digests])
-    report = TickReport(sent, paused, reminded, len(retried), digests)
-    if sent or paused or reminded or retried or digests:
+
+    async def remind(unit: UnitOfWork) -> int:
+        reminders = await plans.claim_reminders(svc.db, now, BATCH)
+        return await queue_all(reminders, checkin.queue_reminder)
+
+    reminded = await units.run(f"tick:{stamp}:reminders", remind)
+
+    async def digests(unit: UnitOfWork) -> int:
+        due_digests = await teams.claim_due_digests(svc.db, now, partial(digest_slot, now=now))
+        for due in due_digests:
+            await queue_digest(svc, due)
+        return len(due_digests)
+
+    digests_sent = await units.run(f"tick:{stamp}:digests", digests)
+    await delivery.sender.settled()
+    report = TickReport(sent, paused, reminded, len(retried), digests_sent)
+    if sent or paused or reminded or retried or digests_sent:
         _LOGGER.info("Scheduler: %s", report)
     return report
 

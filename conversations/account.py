@@ -11,7 +11,6 @@ nothing. The SQL lives in ``storage.account``.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from dataclasses import dataclass
@@ -19,29 +18,32 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    Application,
     BaseHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     filters,
 )
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Refusal, pressed
-from conversations.replies import answer_quietly, chat_id_of, send, user_id_of
+from conversations.replies import (
+    answer,
+    chat_id_of,
+    remove_buttons,
+    send,
+    send_document,
+    user_id_of,
+)
 from conversations.services import Services, services
-from conversations.sos import timers
 from conversations.team import names
 from conversations.team.groups import notify
 from conversations.team.menu import update_coach_menu
 from conversations.texts import account as texts
 from conversations.texts import common
 from conversations.texts import team as team_texts
-from storage import account, teams
+from storage import account, teams, unit_of_work
 from storage.account import Erasure
 
 _LOGGER = logging.getLogger(__name__)
@@ -111,9 +113,10 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, texts.EXPORT_TOO_BIG)
         return
     day = now.astimezone(UTC).date().isoformat()
-    await context.bot.send_document(
+    await send_document(
         chat_id_of(update),
-        InputFile(io.BytesIO(body), filename=f"crampcoach-export-{day}.json"),
+        body,
+        f"crampcoach-export-{day}.json",
         caption=texts.EXPORT_CAPTION.format(date=day),
     )
 
@@ -168,25 +171,25 @@ async def on_delete_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     query = update.callback_query
     assert query is not None
     if result.choice == KEEP:
-        await answer_quietly(query)
+        await answer(query)
         await _drop_buttons(query)
         await send(update, texts.KEPT, keyboards.sos_reply_keyboard())
         return
     now, asked = svc.now(), result.record.asked_at
     if asked > now + CLOCK_SLACK or now - asked > CONFIRMATION_VALID:
-        await answer_quietly(query, texts.QUESTION_EXPIRED)
+        await answer(query, texts.QUESTION_EXPIRED)
         return
     if not await account.has_data(svc.db, presser):
-        await answer_quietly(query, texts.ALREADY_DELETED)
+        await answer(query, texts.ALREADY_DELETED)
         await _drop_buttons(query)
         return
     newest = await account.newest_activity(svc.db, presser)
     if newest is not None and newest > asked:
-        await answer_quietly(query)
+        await answer(query)
         coaches = bool(await teams.teams_coached_by(svc.db, presser))
         await send(update, *_confirmation(svc, coaches, texts.CONFIRM_AGAIN))
         return
-    await answer_quietly(query)
+    await answer(query)
     await erase(update, context, presser)
     await _drop_buttons(query)
 
@@ -198,7 +201,10 @@ async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int
     erasure = await account.delete_everything_about(
         svc.db, user_id, svc.now(), keep_update=update.update_id
     )
-    forget_in_memory(context.application, user_id, erasure)
+    # The conversation's steps and the episodes' timers went with the rows; this unit of work
+    # must not write the steps back, and the name cache forgets them too.
+    unit_of_work.current().forget_steps()
+    names.forget(user_id)
     _LOGGER.info(
         "A person's data was deleted: %d rows; %d teams handed over, %d closed",
         erasure.total,
@@ -219,40 +225,16 @@ async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int
     )
     for team in erasure.teams:
         for coach_id in team.remaining_coaches:
-            await notify(context.bot, coach_id, texts.CO_COACH_LEFT.format(team=escape(team.name)))
+            await notify(coach_id, texts.CO_COACH_LEFT.format(team=escape(team.name)))
     if erasure.teams:  # they coached: their chat's coach menu goes
-        await update_coach_menu(context.bot, svc, user_id)
+        await update_coach_menu(svc, user_id)
     return erasure
-
-
-def forget_in_memory(
-    application: Application[Any, Any, Any, Any, Any, Any], user_id: int, erasure: Erasure
-) -> None:
-    """What this process holds about the user: timers, conversation states, their name.
-
-    python-telegram-bot has no public way to end a conversation from outside it: the
-    ConversationHandler's own dict of states is used (its deletions reach the persistence
-    like any other state change). Scheduled check-ins need nothing: their plans are gone.
-    """
-    for episode_id in erasure.episode_ids:
-        timers.cancel_all(application.job_queue, episode_id)
-    for group in application.handlers.values():
-        for handler in group:
-            if isinstance(handler, ConversationHandler):
-                states = handler._conversations
-                for key in [key for key in states if user_id in key]:
-                    del states[key]
-    names.forget(user_id)
 
 
 async def _drop_buttons(query: CallbackQuery) -> None:
     """The question is settled: its buttons go (a later press would be answered anyway)."""
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:  # not modified, or too old to edit
-        _LOGGER.debug("Confirmation buttons left: %s", exc.message)
-    except TelegramError as exc:
-        _LOGGER.info("Confirmation buttons left: %r", exc)
+    if query.message is not None:
+        await remove_buttons(query.message.chat.id, query.message.message_id)
 
 
 def handlers() -> list[BaseHandler[Update, Any, Any]]:

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
-from conversations.replies import answer_quietly, from_private_chat, user_id_of
+from conversations.replies import from_private_chat, user_id_of
 from conversations.texts import common
 
 _PART = re.compile(r"^[a-z0-9_-]{1,20}$")
@@ -185,9 +185,9 @@ async def pressed(
     else:
         refusal = None if check is None else await check(record, press)
     if refusal is not None:
-        await answer_quietly(query, refusal.answer)
+        await answer(query, refusal.answer)
         return refusal
     assert press is not None and record is not None
     if answer:
-        await answer_quietly(query)
+        await answer(query)
     return Pressed(record, press.step, press.choice)

@@ -15,7 +15,7 @@ from telegram.ext import (
 from conversations import keyboards
 from conversations.group_quiet import GROUP_QUIET, may_answer
 from conversations.plan.setup import leave_editing
-from conversations.replies import answer_quietly, sos_text, user_id_of
+from conversations.replies import answer, send, sos_text, user_id_of
 from conversations.services import services
 from conversations.team.access import START_GROUP_PAYLOAD
 from conversations.texts import common
@@ -33,14 +33,14 @@ TO_CRAMP, TO_HELP, TO_WELCOME = "?start=sos", "?start=help", ""
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None
-    await message.reply_text(sos_text(common.HELP), reply_markup=keyboards.sos_reply_keyboard())
+    await send(update, sos_text(common.HELP), markup=keyboards.sos_reply_keyboard())
 
 
 async def prevent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/prevent: why exercise cramps happen, what doesn't work, and what helps."""
     message = update.effective_message
     assert message is not None
-    await message.reply_text(sos_texts.PREVENT, reply_markup=keyboards.sos_reply_keyboard())
+    await send(update, sos_texts.PREVENT, markup=keyboards.sos_reply_keyboard())
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -48,9 +48,10 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     left = await leave_editing(services(context), user_id_of(update))
     message = update.effective_message
     assert message is not None
-    await message.reply_text(
+    await send(
+        update,
         sos_text(common.CANCELLED if left else common.NOTHING_TO_CANCEL),
-        reply_markup=keyboards.sos_reply_keyboard(),
+        markup=keyboards.sos_reply_keyboard(),
     )
 
 
@@ -86,9 +87,10 @@ async def _point(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: st
     if not may_answer(context, f"pointer{payload}"):
         return
     url = f"https://t.me/{context.bot.username}{payload}"
-    await message.reply_text(
+    await send(
+        update,
         common.GROUP_POINTER,
-        reply_markup=keyboards.link(common.GROUP_POINTER_BUTTON, url),
+        markup=keyboards.link(common.GROUP_POINTER_BUTTON, url),
     )
 
 
@@ -96,16 +98,14 @@ async def idle_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Private input that no flow is waiting for (including unknown commands)."""
     message = update.effective_message
     assert message is not None
-    await message.reply_text(
-        sos_text(common.IDLE_REPLY), reply_markup=keyboards.sos_reply_keyboard()
-    )
+    await send(update, sos_text(common.IDLE_REPLY), markup=keyboards.sos_reply_keyboard())
 
 
 async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A press no flow is waiting for: answered, so the client stops spinning; nothing changes."""
     query = update.callback_query
     assert query is not None
-    await answer_quietly(query, common.BUTTON_EXPIRED)
+    await answer(query, common.BUTTON_EXPIRED)
 
 
 def command_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:

@@ -13,15 +13,16 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ContextTypes, ConversationHandler
+from telegram.ext import ContextTypes
 
 from conversations import keyboards
 from conversations.emergency import number_for
 from conversations.plan import setup, typed, views
 from conversations.plan.checkin import current_question
-from conversations.replies import user_id_of
+from conversations.replies import send, user_id_of
 from conversations.services import Services, services
 from conversations.sos.states import OPEN_EPISODE_STATES
+from conversations.stored_conversation import END
 from conversations.texts import country as texts
 from rules.emergency_numbers import country_of_zone
 from rules.timezones import zone_for_location
@@ -66,10 +67,10 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     elif plan is not None and checkin is not None:
         text, markup = current_question(plan, checkin)
     else:
-        await message.reply_text(confirmation, reply_markup=keyboards.sos_reply_keyboard())
+        await send(update, confirmation, markup=keyboards.sos_reply_keyboard())
         return
     # A question is waiting: asked again below, with its buttons.
-    await message.reply_text(f"{confirmation}\n\n{text}", reply_markup=markup)
+    await send(update, f"{confirmation}\n\n{text}", markup=markup)
 
 
 def mid_flow(state: str, nudge: Nudge) -> Callback:
@@ -87,11 +88,11 @@ def mid_flow(state: str, nudge: Nudge) -> Callback:
             return None
         confirmation = await record(svc, user_id, update) or texts.LOCATION_UNKNOWN
         result = await nudge(state, confirmation)(update, context)
-        if result == ConversationHandler.END:
+        if result == END:
             # The flow was stale and has just been closed: the confirmation still goes out.
             message = update.effective_message
             assert message is not None
-            await message.reply_text(confirmation, reply_markup=keyboards.sos_reply_keyboard())
+            await send(update, confirmation, markup=keyboards.sos_reply_keyboard())
         return result
 
     return handle

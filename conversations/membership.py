@@ -73,10 +73,16 @@ async def _private_change(svc: Services, change: ChatMemberUpdated) -> None:
     """A private chat's member update tells us the user blocked (kicked) or unblocked us."""
     user_id = change.from_user.id
     if change.new_chat_member.status == ChatMemberStatus.BANNED:
-        await users.set_blocked(svc.db, user_id, svc.now())
-        await plans.mark_unreachable(svc.db, user_id)
+        await unreachable(svc, user_id)
     elif change.new_chat_member.status == ChatMemberStatus.MEMBER:
         await welcome_back(svc, user_id)
+
+
+async def unreachable(svc: Services, user_id: int) -> None:
+    """The user blocked the bot (or Telegram says their chat is gone): scheduled sends stop
+    until they come back."""
+    await users.set_blocked(svc.db, user_id, svc.now())
+    await plans.mark_unreachable(svc.db, user_id)
 
 
 async def welcome_back(svc: Services, user_id: int) -> None:

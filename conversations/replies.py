@@ -1,33 +1,36 @@
-"""Small helpers shared by the flows for sending and answering."""
+"""The one way handlers send: every message goes into the unit of work's outbox.
+
+Nothing here talks to Telegram. Each call queues a Bot API request in the current unit of work
+(``storage.unit_of_work``); it is committed with the update's other writes and sent afterwards
+by the outbox sender (``bot.delivery.outbox``), through the rate limiter. So a step's replies
+are never sent for a step that was not recorded, and never sent twice for one that was.
+
+Each call returns the message's outbox key ("origin#position"): an edit made later (a
+countdown) names the message by it, before Telegram has given it an id.
+"""
 
 from __future__ import annotations
 
-import logging
-import warnings
-from dataclasses import dataclass
+from typing import Any
 
-import httpx
 from telegram import (
+    BotCommand,
+    BotCommandScope,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram.constants import ChatType
-from telegram.error import BadRequest, TimedOut
-from telegram.warnings import PTBUserWarning
+from telegram.constants import ChatType, ParseMode
 
 from conversations.services import Services
 from conversations.texts import common
-from storage import users
+from storage import unit_of_work, users
+from storage.outbox import Kind, Message
 
-_LOGGER = logging.getLogger(__name__)
-
-# send() calls sendMessage through do_api_request to keep Telegram's answer raw (see there);
-# python-telegram-bot suggests send_message for that, which would parse it.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+HTML = ParseMode.HTML.value
 
 
 async def with_disclaimer_once(svc: Services, user_id: int, text: str) -> str:
@@ -37,15 +40,6 @@ async def with_disclaimer_once(svc: Services, user_id: int, text: str) -> str:
         return text
     await users.mark_disclaimer_seen(svc.db, user_id, svc.now())
     return f"{text}\n\n{common.DISCLAIMER}"
-
-
-async def answer_quietly(query: CallbackQuery, text: str | None = None) -> None:
-    """Answer a button press so the client stops spinning; a too-old query is no error."""
-    try:
-        await query.answer(text)
-    except BadRequest as exc:
-        # "Query is too old": the press is still handled, the spinner has long stopped.
-        _LOGGER.debug("Could not answer callback query: %s", exc.message)
 
 
 def user_id_of(update: Update) -> int:
@@ -78,52 +72,137 @@ def sos_text(template: str) -> str:
     return template.format(sos=common.SOS_BUTTON)
 
 
-ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+# --- Sending ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Sent:
-    """Where a sent message landed: all a flow keeps of Telegram's answer."""
+async def send(update: Update, text: str, markup: ReplyMarkup | None = None) -> str:
+    """A new message to the chat the update came from (in its topic, in a forum group)."""
+    message = update.effective_message
+    thread = message.message_thread_id if message is not None and message.is_topic_message else None
+    return await send_to(chat_id_of(update), text, markup, thread_id=thread)
 
-    chat_id: int
-    message_id: int
+
+async def send_to(
+    chat_id: int,
+    text: str,
+    markup: ReplyMarkup | None = None,
+    *,
+    kind: Kind = Kind.REPLY,
+    background: bool = False,
+    guard: str | None = None,
+    thread_id: int | None = None,
+) -> str:
+    """A new message to ``chat_id``. ``kind`` decides what a crash mid-send does (see
+    ``storage.outbox``); ``background`` lets people's replies go first; ``guard`` names a check
+    made just before sending (``bot.delivery.guards``)."""
+    params: dict[str, object] = {"chat_id": chat_id, "text": text, "parse_mode": HTML}
+    if markup is not None:
+        params["reply_markup"] = wire_markup(markup)
+    if thread_id is not None:
+        params["message_thread_id"] = thread_id
+    return _queue(chat_id, "sendMessage", params, kind=kind, background=background, guard=guard)
 
 
-async def send(update: Update, text: str, markup: ReplyMarkup | None = None) -> Sent | None:
-    """Send a new message to the chat the update came from (not a reply-quote).
+async def edit_text(
+    chat_id: int,
+    message: int | str,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    kind: Kind = Kind.REPLY,
+) -> str:
+    """Change a message's text (and buttons: None takes them off). ``message`` is Telegram's
+    message id, or the outbox key of a message sent from a unit of work."""
+    params: dict[str, object] = {"chat_id": chat_id, "text": text, "parse_mode": HTML}
+    if markup is not None:
+        params["reply_markup"] = wire_markup(markup)
+    edit_of = None
+    if isinstance(message, str):
+        edit_of = message
+    else:
+        params["message_id"] = message
+    return _queue(chat_id, "editMessageText", params, kind=kind, edit_of=edit_of)
 
-    None: the request went out but Telegram's answer was lost (a read timeout). The message
-    was probably delivered, so the step counts as done and its new state is kept: otherwise
-    the athlete sees the next question, while the conversation stays a step behind and their
-    next tap is "from an earlier step". If it was not delivered after all, the step's previous
-    buttons (or any input, which is nudged with the current step's buttons) bring it back.
-    Any other failure (not sent, or refused) raises, and the step stays where it was.
 
-    Telegram's answer is the whole message, our keyboard included; ``Bot.send_message`` would
-    parse all of it into a ``Message`` (a fifth of the bot's time per update in the saturated
-    benchmark), and the flows keep only its id. So the request is the same ``sendMessage``
-    (through the rate limiter, with the bot's ``Defaults``), and the answer stays raw.
-    """
-    try:
-        result = await update.get_bot().do_api_request(
-            "sendMessage",
-            api_kwargs={
-                "chat_id": chat_id_of(update),
-                "text": text,
-                "reply_markup": wire_markup(markup),
-                # Filled from the bot's Defaults (parse mode HTML), as send_message does.
-                "parse_mode": DEFAULT_NONE,
-                "disable_notification": DEFAULT_NONE,
-                "protect_content": DEFAULT_NONE,
-                "link_preview_options": DEFAULT_NONE,
-            },
+async def remove_buttons(chat_id: int, message_id: int) -> str:
+    """Take the buttons off a message (its text stays)."""
+    # No parse_mode: editMessageReplyMarkup has none.
+    params: dict[str, object] = {"chat_id": chat_id, "message_id": message_id}
+    return _queue(chat_id, "editMessageReplyMarkup", params)
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press, so the client stops spinning (with a short note, or an alert)."""
+    params: dict[str, object] = {"callback_query_id": query.id}
+    if text is not None:
+        params["text"] = text
+    if alert:
+        params["show_alert"] = True
+    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    _queue(chat_id, "answerCallbackQuery", params, kind=Kind.ANSWER)
+
+
+async def send_photo(
+    chat_id: int,
+    png: bytes,
+    caption: str | None = None,
+    markup: ReplyMarkup | None = None,
+    *,
+    filename: str = "chart.png",
+    kind: Kind = Kind.REPLY,
+) -> str:
+    params: dict[str, object] = {"chat_id": chat_id, "filename": filename}
+    if caption is not None:
+        params.update(caption=caption, parse_mode=HTML)
+    if markup is not None:
+        params["reply_markup"] = wire_markup(markup)
+    return _queue(chat_id, "sendPhoto", params, kind=kind, attachment=png)
+
+
+async def send_document(
+    chat_id: int, data: bytes, filename: str, caption: str | None = None
+) -> str:
+    params: dict[str, object] = {"chat_id": chat_id, "filename": filename}
+    if caption is not None:
+        params.update(caption=caption, parse_mode=HTML)
+    return _queue(chat_id, "sendDocument", params, attachment=data)
+
+
+async def set_commands(
+    chat_id: int, commands: list[BotCommand] | None, scope: BotCommandScope
+) -> None:
+    """Set (None: delete) the command menu of ``scope``, after the unit of work commits."""
+    params: dict[str, object] = {"scope": scope.to_dict()}
+    if commands is None:
+        _queue(chat_id, "deleteMyCommands", params, background=True)
+        return
+    params["commands"] = [command.to_dict() for command in commands]
+    _queue(chat_id, "setMyCommands", params, background=True)
+
+
+def _queue(
+    chat_id: int,
+    method: str,
+    params: dict[str, object],
+    *,
+    kind: Kind = Kind.REPLY,
+    background: bool = False,
+    guard: str | None = None,
+    edit_of: str | None = None,
+    attachment: bytes | None = None,
+) -> str:
+    return unit_of_work.current().send(
+        Message(
+            chat_id=chat_id,
+            method=method,
+            params=params,
+            kind=kind,
+            background=background,
+            guard=guard,
+            edit_of=edit_of,
+            attachment=attachment,
         )
-    except TimedOut as exc:
-        if not probably_delivered(exc):
-            raise
-        _LOGGER.warning("A reply timed out after it was sent; counted as delivered")
-        return None
-    return Sent(int(result["chat"]["id"]), int(result["message_id"]))
+    )
 
 
 # A button with a text and only one of these goes out as written here (see wire_markup).
@@ -133,26 +212,25 @@ _OTHER_FIELDS = tuple(
 )
 
 
-def wire_markup(markup: ReplyMarkup | None) -> ReplyMarkup | dict[str, object] | None:
-    """The keyboard as Telegram reads it (its JSON object), for an inline keyboard of plain
-    buttons: a text with callback data, or with a link. Every step's keyboard is one.
+def wire_markup(markup: ReplyMarkup) -> dict[str, Any]:
+    """The keyboard as Telegram reads it (its JSON object).
 
-    python-telegram-bot's generic ``to_dict`` looks at every field of every button, nested,
-    for each message: a tenth of the time of a saturated SOS step went into writing the step's
-    keyboard out. Anything else (a reply keyboard, a button of another kind) is left to it.
+    An inline keyboard of plain buttons (a text with callback data, or with a link: every
+    step's keyboard is one) is written out directly: python-telegram-bot's generic ``to_dict``
+    looks at every field of every button, nested, a tenth of a saturated SOS step's time.
     """
-    if type(markup) is not InlineKeyboardMarkup or markup.api_kwargs:
-        return markup
-    rows: list[list[dict[str, str]]] = []
-    for row in markup.inline_keyboard:
-        wire_row = []
-        for button in row:
-            wire = _plain_button(button)
-            if wire is None:
-                return markup
-            wire_row.append(wire)
-        rows.append(wire_row)
-    return {"inline_keyboard": rows}
+    if type(markup) is InlineKeyboardMarkup and not markup.api_kwargs:
+        rows: list[list[dict[str, str]]] = []
+        for row in markup.inline_keyboard:
+            wire_row = []
+            for button in row:
+                wire = _plain_button(button)
+                if wire is None:
+                    return markup.to_dict()
+                wire_row.append(wire)
+            rows.append(wire_row)
+        return {"inline_keyboard": rows}
+    return markup.to_dict()
 
 
 def _plain_button(button: InlineKeyboardButton) -> dict[str, str] | None:
@@ -166,11 +244,3 @@ def _plain_button(button: InlineKeyboardButton) -> dict[str, str] | None:
     if isinstance(url, str) and data is None:
         return {"text": button.text, "url": url}
     return None
-
-
-def probably_delivered(exc: TimedOut) -> bool:
-    """A timeout while reading Telegram's answer: the request itself had reached Telegram.
-
-    A connect, pool or write timeout means it did not (or not whole): sending again is safe.
-    """
-    return isinstance(exc.__cause__, httpx.ReadTimeout)

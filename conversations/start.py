@@ -22,7 +22,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from conversations import country, general, keyboards
 from conversations.membership import welcome_back
-from conversations.replies import sos_text, user_id_of
+from conversations.replies import send, sos_text, user_id_of
 from conversations.services import services
 from conversations.team import join
 from conversations.team.menu import update_coach_menu
@@ -77,7 +77,7 @@ async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await teams.teams_coached_by(svc.db, user_id):
         # Telegram refuses a menu for a chat it has not seen: a coach who made a team before
         # opening this chat gets theirs now.
-        await update_coach_menu(context.bot, svc, user_id)
+        await update_coach_menu(svc, user_id)
     message = update.effective_message
     assert message is not None
     asking = await country.should_ask(svc, user_id)
@@ -86,7 +86,7 @@ async def welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if asking
         else keyboards.sos_reply_keyboard()
     )
-    await message.reply_text(sos_text(common.WELCOME), reply_markup=markup)
+    await send(update, sos_text(common.WELCOME), markup=markup)
     if asking:
         await country.ask(update, user_id)
 
@@ -104,7 +104,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if kind is Payload.UNKNOWN:
         message = update.effective_message
         assert message is not None
-        await message.reply_text(common.UNKNOWN_LINK)
+        await send(update, common.UNKNOWN_LINK)
     await welcome(update, context)
 
 

@@ -20,9 +20,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row, Tx
 from storage.timestamps import from_db, to_db
 
 EXPORT_FORMAT = "crampcoach-export"
@@ -34,7 +32,7 @@ class Tie(Enum):
 
     COLUMNS = "columns"  # a column holds their user id (or their private chat's id)
     THROUGH = "through"  # the row belongs to a row of another table that is theirs
-    JSON = "json"  # their id is inside a JSON column (python-telegram-bot keys, raw updates)
+    JSON = "json"  # their id is inside a JSON column (raw updates)
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,14 @@ PERSONAL: tuple[Holder, ...] = (
     Holder("team_alerts", Tie.COLUMNS, ("user_id",), why="alerts sent to coaches about them"),
     Holder("team_digests", Tie.COLUMNS, ("coach_id",), why="daily digests sent to them"),
     Holder("ptb_user_data", Tie.COLUMNS, ("user_id",), why="python-telegram-bot's user data"),
-    Holder("ptb_conversations", Tie.JSON, ("key",), why="a conversation in progress"),
+    Holder(
+        "conversation_steps",
+        Tie.COLUMNS,
+        ("user_id", "chat_id"),
+        why="the step of a conversation in progress",
+    ),
+    Holder("timers", Tie.COLUMNS, ("user_id", "chat_id"), why="a cramp's countdown and check"),
+    Holder("outbox", Tie.COLUMNS, ("chat_id",), why="messages to them, kept a day after sending"),
     Holder("inbox", Tie.JSON, ("payload",), why="updates received and not yet handled"),
     Holder("users", Tie.COLUMNS, ("user_id",), why="settings: country, emergency number, ..."),
 )
@@ -100,10 +105,10 @@ def holder(table: str) -> Holder:
 # --- The copy (/export) ----------------------------------------------------------------------
 
 
-def _plain(row: aiosqlite.Row, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+def _plain(row: Row, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     """A row as plain JSON values: every column (a new one is exported too), flags as booleans."""
     data: dict[str, Any] = {}
-    for key in row.keys():  # noqa: SIM118 (aiosqlite.Row is not a mapping)
+    for key in row.keys():  # noqa: SIM118 (Row is not a mapping)
         if key in leave_out:
             continue
         value = row[key]
@@ -210,12 +215,12 @@ async def export_data(
 
 
 async def _conversations_of(db: Database, user_id: int) -> list[dict[str, Any]]:
-    rows = await db.fetch_all("SELECT * FROM ptb_conversations ORDER BY name, key")
-    return [
-        {"name": row["name"], "key": json.loads(row["key"]), "state": json.loads(row["state"])}
-        for row in rows
-        if _key_names(row["key"], user_id)
-    ]
+    rows = await db.fetch_all(
+        "SELECT flow, chat_id, step FROM conversation_steps WHERE user_id = ? OR chat_id = ? "
+        "ORDER BY flow, chat_id",
+        (user_id, user_id),
+    )
+    return [{"flow": row["flow"], "chat_id": row["chat_id"], "step": row["step"]} for row in rows]
 
 
 async def _updates_in_hand(
@@ -239,15 +244,6 @@ async def _updates_in_hand(
 
 
 # --- Who a JSON column names -----------------------------------------------------------------
-
-
-def _key_names(key: str, user_id: int) -> bool:
-    """A python-telegram-bot conversation key, e.g. ``[chat_id, user_id]``: is the user in it?"""
-    try:
-        parts = json.loads(key)
-    except ValueError:
-        return str(user_id) in key
-    return isinstance(parts, list) and user_id in parts
 
 
 def _payload_names(payload: str, user_id: int) -> bool:
@@ -332,7 +328,7 @@ async def delete_everything_about(
     return Erasure(rows={t: n for t, n in rows.items() if n}, episode_ids=episode_ids, teams=teams)
 
 
-async def _leave_teams_coached(conn: aiosqlite.Connection, user_id: int) -> tuple[TeamLeft, ...]:
+async def _leave_teams_coached(conn: Tx, user_id: int) -> tuple[TeamLeft, ...]:
     coached = await conn.execute_fetchall(
         "SELECT t.id, t.name FROM teams t JOIN team_coaches c ON c.team_id = t.id "
         "WHERE c.user_id = ? AND t.status = 'active' ORDER BY t.id",
@@ -357,9 +353,7 @@ async def _leave_teams_coached(conn: aiosqlite.Connection, user_id: int) -> tupl
     return tuple(left)
 
 
-async def _erase(
-    conn: aiosqlite.Connection, found: Holder, user_id: int, now: datetime, keep: int | None
-) -> int:
+async def _erase(conn: Tx, found: Holder, user_id: int, now: datetime, keep: int | None) -> int:
     if found.tie is Tie.COLUMNS:
         where = " OR ".join(f"{column} = ?" for column in found.columns)
         cursor = await conn.execute(
@@ -376,11 +370,6 @@ async def _erase(
             tuple(user_id for _ in owner.columns),
         )
         return cursor.rowcount
-    if found.table == "ptb_conversations":
-        rows = await conn.execute_fetchall("SELECT name, key FROM ptb_conversations")
-        doomed = [(name, key) for name, key in rows if _key_names(key, user_id)]
-        await conn.executemany("DELETE FROM ptb_conversations WHERE name = ? AND key = ?", doomed)
-        return len(doomed)
     if found.table == "inbox":
         # Handled rows keep only their id (the payload was emptied when they were done).
         rows = await conn.execute_fetchall(

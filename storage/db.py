@@ -1,10 +1,19 @@
-"""The SQLite database: one writer connection, one reader connection, WAL mode.
+"""The SQLite database: two connections to one file in WAL mode, used from the event loop.
 
-Writes go through :meth:`Database.write`, which serialises writers with an asyncio lock and
-opens the transaction with ``BEGIN IMMEDIATE``: a deferred transaction that later upgrades to
-a write can fail with "database is locked" at once, whatever the busy timeout. Single-statement
-writes (:meth:`Database.execute_write`) made at the same time share one trip to the database
-thread.
+Why not a thread per connection (aiosqlite): a statement against SQLite's page cache takes a
+few microseconds, and the hop to a worker thread and back took ten to twenty times that under
+load; an SOS step made a dozen such hops. So statements run on the event loop's thread, and the
+two things that can take long never do: the write lock of another process (an operator's
+``python -m bot restore``) is waited for with ``asyncio.sleep`` between tries, not inside
+SQLite, and the checkpoint that copies the write-ahead log into the file (an ``fsync``) runs
+in a thread of its own (:meth:`Database.checkpoint`), not inside a commit.
+
+Writes: a **turn** (:meth:`Database.turn`, see ``storage.unit_of_work``) is one update's unit of
+work. While one is open in the current task, every write made through this class joins its
+transaction (taken at the first write, ``BEGIN IMMEDIATE``, and committed once at the end of the
+update), and reads after that first write see it. Outside a turn, :meth:`Database.write` is a
+transaction of its own. One writer at a time in the process (an asyncio lock); readers use the
+other connection and see only what is committed.
 
 This is health data: the file is created readable by its owner only (0600), and SQLite gives
 its ``-wal`` and ``-shm`` side files the same mode. A file that cannot be used (not a database,
@@ -16,28 +25,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 import sqlite3
 import stat
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import aiosqlite
 
 from storage.migrations import LATEST_VERSION, apply_migrations, schema_version
 
 _LOGGER = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 5_000
-# SQLite's page cache per connection, in KiB (its default is 2,000 on each of the two). The
-# pages also sit in the operating system's file cache, so a page read again after it left
-# ours costs a copy, not a disk read; a full cache of each would be 3 MiB of the bot's
-# resident memory for good (the memory benchmark).
+Row = sqlite3.Row
+
+BUSY_TIMEOUT_MS = 5_000  # how long a write waits for another process's write lock
+# Inside SQLite a connection waits at most this long (it blocks the event loop meanwhile); the
+# rest of BUSY_TIMEOUT_MS is waited for between tries, with the loop free.
+_BLOCKING_BUSY_MS = 50
+_RETRY_PAUSE = 0.01  # seconds between tries for the write lock
+# SQLite's page cache per connection, in KiB (its default is 2,000 on each). The pages also sit
+# in the operating system's file cache, so a page read again after it left ours costs a copy,
+# not a disk read (the memory benchmark).
 CACHE_KIB = 512
 PRIVATE_MODE = 0o600  # owner read and write: the file holds health data
+# Commits between two checkpoints of the write-ahead log (SQLite's own default is 1,000 pages).
+CHECKPOINT_EVERY = 500
 
 
 class DatabaseUnusable(Exception):
@@ -52,9 +68,146 @@ class WriteResult:
 
 Params = tuple[object, ...] | dict[str, object]
 Statement = tuple[str, Params]
-# Statements waiting for the next trip to the writer thread (several: one transaction), and
-# who waits for their results.
-_Queued = tuple[Sequence[Statement], "asyncio.Future[list[WriteResult]]"]
+
+
+class Cursor:
+    """What a statement left: its row count, the id it inserted, the rows it read."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    async def fetchone(self) -> Row | None:
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+    async def fetchall(self) -> list[Row]:
+        return list(self._cursor.fetchall())
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _Executed:
+    """A statement already run: awaited, or entered with ``async with``, it gives its cursor."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor: Cursor) -> None:
+        self._cursor = cursor
+
+    def __await__(self) -> Any:
+        return self._result().__await__()
+
+    async def _result(self) -> Cursor:
+        return self._cursor
+
+    async def __aenter__(self) -> Cursor:
+        return self._cursor
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._cursor.close()
+
+
+class Tx:
+    """A connection inside a write transaction (or a savepoint of one)."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = ()) -> _Executed:
+        return _Executed(Cursor(self._conn.execute(sql, params)))
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> Cursor:
+        return Cursor(self._conn.executemany(sql, rows))
+
+    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(self._conn.execute(sql, params).fetchall())
+
+
+class Turn:
+    """The database side of one unit of work: a write transaction taken at its first write.
+
+    Opened by :meth:`Database.turn`; ``storage.unit_of_work`` adds what the update sends and its
+    conversation state, and commits. Writes made in the current task (and tasks it starts)
+    while the turn is open join it.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.begun = False  # holds the write lock and an open transaction
+        self.closed = False
+        self._savepoints = 0
+
+    async def begin(self) -> sqlite3.Connection:
+        """The writer connection, inside this turn's transaction (taken now if not yet)."""
+        if self.closed:
+            raise RuntimeError("this unit of work is already committed or rolled back")
+        if not self.begun:
+            await self.db._lock.acquire()
+            try:
+                await self.db._begin_immediate()
+            except BaseException:
+                self.db._lock.release()
+                raise
+            self.begun = True
+        return self.db._connection(writer=True)
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[Tx]:
+        """A nested block of writes: undone alone if it fails, the turn's other writes kept."""
+        conn = await self.begin()
+        self._savepoints += 1
+        name = f"sp{self._savepoints}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield Tx(conn)
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE {name}")
+
+    def commit(self) -> None:
+        self._finish("COMMIT")
+
+    def rollback(self) -> None:
+        self._finish("ROLLBACK")
+
+    def undo(self) -> None:
+        """Roll back what was written so far; the turn stays open for what comes next."""
+        if self.begun:
+            self.db._connection(writer=True).execute("ROLLBACK")
+            self.begun = False
+            self.db._lock.release()
+
+    def _finish(self, how: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.begun:
+            self.begun = False
+            try:
+                self.db._connection(writer=True).execute(how)
+            finally:
+                self.db._lock.release()
+            if how == "COMMIT":
+                self.db._committed()
+
+
+_TURN: contextvars.ContextVar[Turn | None] = contextvars.ContextVar("crampcoach_turn", default=None)
 
 
 class Database:
@@ -62,12 +215,13 @@ class Database:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
-        self._write_lock = asyncio.Lock()
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()  # one write transaction at a time in this process
         self._open_lock = asyncio.Lock()
-        self._queued: list[_Queued] = []  # single statements for the next trip
-        self._flusher: asyncio.Task[None] | None = None  # the task taking them there
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._since_checkpoint = 0
+        self.commits = 0  # write transactions committed (the benchmarks count them per update)
 
     @property
     def is_open(self) -> bool:
@@ -83,183 +237,195 @@ class Database:
             if self._writer is not None:
                 return
             try:
-                await self._open()
+                self._open()
             except (sqlite3.Error, OSError) as exc:
-                raise DatabaseUnusable(self._describe(exc)) from None
+                raise DatabaseUnusable(describe_failure(self.path, exc)) from None
 
-    async def _open(self) -> None:
+    def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        await self._refuse_unknown_file()
+        self._refuse_unknown_file()
         _create_private(self.path)
-        writer = await self._connect()
+        writer = _connect(self.path)
         try:
-            await writer.execute("PRAGMA journal_mode=WAL")
-            await apply_migrations(writer)
-            reader = await self._connect()
+            writer.execute("PRAGMA journal_mode=WAL")
+            # At start-up, before serving anyone: wait for another process's migration.
+            writer.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            apply_migrations(writer)
+            writer.execute(f"PRAGMA busy_timeout={_BLOCKING_BUSY_MS}")
+            reader = _connect(self.path)
         except BaseException:
-            await writer.close()
+            writer.close()
             raise
         self._writer, self._reader = writer, reader
         _tighten_modes(self.path)
         _LOGGER.info("Database ready at %s", self.path)
 
-    async def _refuse_unknown_file(self) -> None:
+    def _refuse_unknown_file(self) -> None:
         """Read an existing file without writing to it: a database, of a version we know?"""
         if not self.path.exists():
             return
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
-        conn = await aiosqlite.connect(uri, uri=True)
+        conn = sqlite3.connect(uri, uri=True)
         try:
-            await conn.execute("SELECT count(*) FROM sqlite_master")  # "file is not a database"
-            version = await schema_version(conn)
+            conn.execute("SELECT count(*) FROM sqlite_master")  # "file is not a database"
+            version = schema_version(conn)
         finally:
-            await conn.close()
+            conn.close()
         if version > LATEST_VERSION:
             raise DatabaseUnusable(
                 f"{self.path} was written by a newer CrampCoach (schema version {version}; this "
                 f"one knows up to {LATEST_VERSION}): run the newer version or restore a backup"
             )
 
-    def _describe(self, exc: sqlite3.Error | OSError) -> str:
-        return describe_failure(self.path, exc)
-
-    async def _connect(self) -> aiosqlite.Connection:
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            # NORMAL in WAL mode: a commit survives an application crash (kill -9).
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute(f"PRAGMA cache_size=-{CACHE_KIB:d}")
-        except BaseException:
-            # An open connection is a thread that would keep the process alive.
-            await conn.close()
-            raise
-        return conn
-
     async def close(self) -> None:
         async with self._open_lock:
+            if self._checkpointing is not None:
+                await asyncio.gather(self._checkpointing, return_exceptions=True)
             for conn in (self._reader, self._writer):
                 if conn is not None:
-                    await conn.close()
+                    conn.close()
             self._writer = self._reader = None
 
+    # --- Turns ---------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def turn(self) -> Any:
+        """Open a turn in the current context (see :class:`Turn`); the caller commits it.
+
+        Left without a commit (an error), whatever it wrote is rolled back.
+        """
+        turn = Turn(self)
+        token = _TURN.set(turn)
+        try:
+            yield turn
+        finally:
+            _TURN.reset(token)
+            turn.rollback()  # nothing if it was committed
+
+    def _current_turn(self) -> Turn | None:
+        turn = _TURN.get()
+        if turn is None or turn.db is not self or turn.closed:
+            return None
+        return turn
+
+    # --- Writes --------------------------------------------------------------------------------
+
     @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: committed on success, rolled back on any error."""
-        if self._writer is None:
-            await self.open()
-        assert self._writer is not None
-        async with self._write_lock:
-            conn = self._writer
-            await conn.execute("BEGIN IMMEDIATE")
+    async def write(self) -> AsyncIterator[Tx]:
+        """A block of writes, all or none: inside a turn, a savepoint of it (committed with the
+        turn); otherwise a transaction of its own, committed at the end of the block."""
+        await self._ensure_open()
+        turn = self._current_turn()
+        if turn is not None:
+            async with turn.savepoint() as tx:
+                yield tx
+            return
+        async with self._lock:
+            await self._begin_immediate()
+            conn = self._connection(writer=True)
             try:
-                yield conn
+                yield Tx(conn)
             except BaseException:
-                await conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            else:
-                await conn.execute("COMMIT")
+            conn.execute("COMMIT")
+        self._committed()
 
     async def execute_write(self, sql: str, params: Params = ()) -> WriteResult:
-        """One write statement, committed: its own transaction, as if run alone.
-
-        Statements asked for at the same time go to the writer thread together, in one trip,
-        in the order they were asked for; each is still a transaction of its own (autocommit),
-        so one that fails fails alone. Why: a trip holds the write lock until the event loop
-        comes back to it, and under load, one trip per statement made every writer queue
-        behind that lock (the saturated benchmark spent two thirds of its time with it held).
-        The trip runs under the write lock, so no statement lands inside another caller's
-        ``write()`` transaction; each takes SQLite's write lock within the statement (no read
-        snapshot held from before). A caller cancelled before the trip leaves its statement out.
-        """
-        [result] = await self._queue([(sql, params)])
+        """One write statement (joining the turn, if one is open)."""
+        [result] = await self.transaction([(sql, params)])
         return result
 
     async def transaction(self, statements: Sequence[Statement]) -> list[WriteResult]:
-        """A few write statements committed together, all or none, in one trip.
-
-        ``write()`` takes a trip for ``BEGIN``, one per statement and one for ``COMMIT``, with
-        the write lock held throughout; this is for a transaction that needs no reads and no
-        results in between. Shares its trip with concurrent ``execute_write`` calls, as those
-        do (see there). A failing statement rolls back the whole transaction and raises.
-        """
+        """A few write statements, all or none."""
         if not statements:
             return []
-        return await self._queue(list(statements))
+        results = []
+        async with self.write() as tx:
+            for sql, params in statements:
+                cursor = await tx.execute(sql, params)
+                results.append(WriteResult(cursor.rowcount, cursor.lastrowid))
+        return results
 
-    async def _queue(self, statements: Sequence[Statement]) -> list[WriteResult]:
-        if self._writer is None:
-            await self.open()
-        future: asyncio.Future[list[WriteResult]] = asyncio.get_running_loop().create_future()
-        self._queued.append((statements, future))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush_writes())
-        return await future
+    async def _begin_immediate(self) -> None:
+        """Take SQLite's write lock, waiting for another process's with the loop free."""
+        conn = self._connection(writer=True)
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(_RETRY_PAUSE)
 
-    async def _flush_writes(self) -> None:
-        """Take the queued statements to the writer thread, a trip at a time, until none wait."""
-        batch: list[_Queued] = []
+    def _committed(self) -> None:
+        self.commits += 1
+        self._since_checkpoint += 1
+        if self._since_checkpoint >= CHECKPOINT_EVERY and self._checkpointing is None:
+            self._since_checkpoint = 0
+            self._checkpointing = asyncio.get_running_loop().create_task(self.checkpoint())
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file, in a thread (it may ``fsync``)."""
         try:
-            while self._queued:
-                async with self._write_lock:
-                    batch = [queued for queued in self._queued if not queued[1].cancelled()]
-                    self._queued = []
-                    if not batch:
-                        continue
-                    if self._writer is None:
-                        await self.open()
-                    assert self._writer is not None
-                    outcomes = await _run_in_thread(self._writer, batch)
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(outcome, Exception):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
-                batch = []
-        except Exception as exc:
-            # The trip itself failed (the connection is gone): everyone waiting hears why.
-            self._fail_waiting(batch, exc)
-        except BaseException:
-            self._fail_waiting(batch, None)  # cancelled: the loop is shutting down
-            raise
+            await asyncio.to_thread(_checkpoint, self.path)
+        except sqlite3.Error as exc:
+            _LOGGER.warning("Checkpoint of the write-ahead log failed: %s", exc)
         finally:
-            self._flusher = None
+            self._checkpointing = None
 
-    def _fail_waiting(self, batch: list[_Queued], exc: Exception | None) -> None:
-        """The statements of a failed trip, and those queued after them: failed with ``exc``
-        (cancelled if None), so no caller waits for a trip that will not come."""
-        for _, future in [*batch, *self._queued]:
-            if not future.done():
-                if exc is None:
-                    future.cancel()
-                else:
-                    future.set_exception(exc)
-        self._queued = []
+    # --- Reads ---------------------------------------------------------------------------------
 
-    async def reader(self) -> aiosqlite.Connection:
-        """The read connection: sees what is committed, never a writer's half-done work."""
-        if self._reader is None:
-            await self.open()
-        assert self._reader is not None
-        return self._reader
-
-    async def fetch_one(
-        self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
-    ) -> aiosqlite.Row | None:
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
-    async def fetch_all(
-        self, sql: str, params: tuple[object, ...] | dict[str, object] = ()
-    ) -> list[aiosqlite.Row]:
-        # execute_fetchall: one trip to the database thread (execute, fetch and close are three).
-        conn = await self.reader()
-        return list(await conn.execute_fetchall(sql, params))
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Committed rows; inside a turn that has written, its own writes too."""
+        await self._ensure_open()
+        turn = self._current_turn()
+        conn = self._connection(writer=turn is not None and turn.begun)
+        return list(conn.execute(sql, params).fetchall())
+
+    # --- Connections ---------------------------------------------------------------------------
+
+    async def _ensure_open(self) -> None:
+        if self._writer is None:
+            await self.open()
+
+    def _connection(self, *, writer: bool) -> sqlite3.Connection:
+        conn = self._writer if writer else self._reader
+        if conn is None:
+            raise DatabaseUnusable(f"the database {self.path} is closed")
+        return conn
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout={_BLOCKING_BUSY_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        # NORMAL in WAL mode: a commit survives an application crash (kill -9).
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB:d}")
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # Database.checkpoint does it, off the loop
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _checkpoint(path: Path) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        conn.close()
 
 
 def describe_failure(path: Path, exc: sqlite3.Error | OSError) -> str:
@@ -284,51 +450,6 @@ def describe_failure(path: Path, exc: sqlite3.Error | OSError) -> str:
         f"cannot use the database {path} ({message}); check that the file and its "
         "folder may be read and written by the bot's user (CRAMPCOACH_DB_PATH)"
     )
-
-
-async def _run_in_thread(
-    writer: aiosqlite.Connection, batch: Sequence[_Queued]
-) -> list[list[WriteResult] | Exception]:
-    """Run the queued statements one after another on the writer's thread, in one trip.
-
-    aiosqlite has no public call for running several statements in one trip; ``_execute``
-    (queue a function for its thread) is what its own methods use.
-    """
-    work = [statements for statements, _ in batch]
-    outcomes: Any = await writer._execute(  # type: ignore[no-untyped-call]
-        _run_each, writer._conn, work
-    )
-    return outcomes  # type: ignore[no-any-return]
-
-
-def _run_each(
-    conn: sqlite3.Connection, work: Sequence[Sequence[Statement]]
-) -> list[list[WriteResult] | Exception]:
-    """On the writer's thread: a lone statement in autocommit mode (a transaction of its own),
-    several in one transaction; an error is handed to its caller, as if it had run alone."""
-    outcomes: list[list[WriteResult] | Exception] = []
-    for statements in work:
-        atomic = len(statements) > 1
-        try:
-            if atomic:
-                conn.execute("BEGIN IMMEDIATE")
-            results = []
-            try:
-                for sql, params in statements:
-                    cursor = conn.execute(sql, params)
-                    results.append(WriteResult(cursor.rowcount, cursor.lastrowid))
-                    cursor.close()
-            except BaseException:
-                if atomic:
-                    conn.execute("ROLLBACK")
-                raise
-            if atomic:
-                conn.execute("COMMIT")
-        except Exception as exc:
-            outcomes.append(exc)
-        else:
-            outcomes.append(results)
-    return outcomes
 
 
 def _create_private(path: Path) -> None:

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 
@@ -52,7 +50,7 @@ class Episode:
         return self.outcome is None
 
 
-def _episode(row: aiosqlite.Row) -> Episode:
+def _episode(row: Row) -> Episode:
     hot, heavy, outcome = row["hot_conditions"], row["heavy_clothing"], row["outcome"]
     return Episode(
         id=row["id"],

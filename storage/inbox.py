@@ -18,9 +18,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Tx
 from storage.timestamps import from_db, to_db
 
 KEEP_DONE = timedelta(days=1)
@@ -86,7 +84,7 @@ async def mark_done(db: Database, update_id: int, now: datetime) -> None:
         await mark_done_in(conn, update_id, now)
 
 
-async def mark_done_in(conn: aiosqlite.Connection, update_id: int, now: datetime) -> None:
+async def mark_done_in(conn: Tx, update_id: int, now: datetime) -> None:
     """:func:`mark_done` inside the caller's transaction (the one writing the update's state)."""
     # The payload (what the person wrote) is dropped at once: only the id is needed to
     # recognise a redelivery.

@@ -8,9 +8,8 @@ second start applies nothing twice. Add new migrations at the end; never edit a 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
-
-import aiosqlite
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -214,35 +213,91 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE users ADD COLUMN country_asked_at TEXT
         """,
     ),
+    Migration(
+        7,
+        "one unit of work per update: conversation steps, the outbox and timers as rows",
+        """
+        CREATE TABLE conversation_steps (
+            chat_id  INTEGER NOT NULL,
+            user_id  INTEGER NOT NULL,
+            flow     TEXT NOT NULL,
+            step     TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id, flow)
+        ) WITHOUT ROWID;
+        INSERT INTO conversation_steps (chat_id, user_id, flow, step)
+            SELECT json_extract(key, '$[0]'), json_extract(key, '$[1]'), name,
+                   json_extract(state, '$')
+            FROM ptb_conversations
+            WHERE json_valid(key) AND json_array_length(key) = 2
+              AND json_valid(state) AND json_type(state) = 'text';
+        DROP TABLE ptb_conversations;
+
+        CREATE TABLE outbox (
+            id          INTEGER PRIMARY KEY,
+            origin      TEXT NOT NULL,
+            position    INTEGER NOT NULL,
+            chat_id     INTEGER NOT NULL,
+            method      TEXT NOT NULL,
+            params      TEXT NOT NULL,
+            attachment  BLOB,
+            kind        TEXT NOT NULL CHECK (kind IN ('reply', 'prompt', 'notice', 'answer')),
+            background  INTEGER NOT NULL DEFAULT 0,
+            edit_of     TEXT,
+            guard       TEXT,
+            created_at  TEXT NOT NULL,
+            not_before  TEXT,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            claimed_at  TEXT,
+            sent_at     TEXT,
+            outcome     TEXT CHECK (outcome IN
+                            ('sent', 'failed', 'blocked', 'unknown', 'skipped', 'cancelled')),
+            message_id  INTEGER,
+            UNIQUE (origin, position)
+        );
+        CREATE INDEX outbox_unsent ON outbox(background, id) WHERE outcome IS NULL;
+        CREATE INDEX outbox_finished ON outbox(sent_at) WHERE outcome IS NOT NULL;
+        CREATE INDEX outbox_by_chat ON outbox(chat_id);
+
+        CREATE TABLE timers (
+            key      TEXT PRIMARY KEY,
+            kind     TEXT NOT NULL,
+            chat_id  INTEGER NOT NULL,
+            user_id  INTEGER,
+            due_at   TEXT NOT NULL,
+            data     TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX timers_due ON timers(due_at);
+        CREATE INDEX timers_by_user ON timers(user_id)
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
-async def schema_version(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
+def schema_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("PRAGMA user_version").fetchone()
     return int(row[0]) if row else 0
 
 
-async def apply_migrations(conn: aiosqlite.Connection) -> int:
+def apply_migrations(conn: sqlite3.Connection) -> int:
     """Apply every migration newer than the database; return the resulting version."""
     for migration in MIGRATIONS:
-        await conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
         try:
             # Re-read inside the write lock: another process may have migrated meanwhile.
-            if await schema_version(conn) >= migration.version:
-                await conn.execute("ROLLBACK")
+            if schema_version(conn) >= migration.version:
+                conn.execute("ROLLBACK")
                 continue
             for statement in _split(migration.sql):
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version={migration.version:d}")
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={migration.version:d}")
         except BaseException:
-            await conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
-        await conn.execute("COMMIT")
+        conn.execute("COMMIT")
         _LOGGER.info("Applied migration %d: %s", migration.version, migration.description)
-    return await schema_version(conn)
+    return schema_version(conn)
 
 
 def _split(script: str) -> list[str]:

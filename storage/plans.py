@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from rules.plan_clock import DueSlot
 from rules.recovery import Stage
-from storage.db import Database
+from storage.db import Database, Row
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 _LOGGER = logging.getLogger(__name__)
@@ -100,7 +98,7 @@ class Claimed:
     checkin: Checkin | None
 
 
-def _plan(row: aiosqlite.Row) -> Plan:
+def _plan(row: Row) -> Plan:
     return Plan(
         id=row["id"],
         user_id=row["user_id"],
@@ -122,7 +120,7 @@ def _plan(row: aiosqlite.Row) -> Plan:
     )
 
 
-def _checkin(row: aiosqlite.Row) -> Checkin:
+def _checkin(row: Row) -> Checkin:
     warning = row["warning_sign"]
     return Checkin(
         id=row["id"],

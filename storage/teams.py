@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from rules.coaching import AthleteFacts
 from rules.recovery import PAIN_STEP_BACK_AT
-from storage.db import Database
+from storage.db import Database, Row
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 
@@ -69,7 +67,7 @@ class Member:
     joined_at: datetime
 
 
-def _team(r: aiosqlite.Row) -> Team:
+def _team(r: Row) -> Team:
     return Team(
         id=r["id"],
         name=r["name"],
@@ -81,7 +79,7 @@ def _team(r: aiosqlite.Row) -> Team:
     )
 
 
-def _coach(r: aiosqlite.Row) -> Coach:
+def _coach(r: Row) -> Coach:
     return Coach(
         team_id=r["team_id"],
         user_id=r["user_id"],
@@ -93,7 +91,7 @@ def _coach(r: aiosqlite.Row) -> Coach:
     )
 
 
-def _member(r: aiosqlite.Row) -> Member:
+def _member(r: Row) -> Member:
     return Member(
         team_id=r["team_id"],
         user_id=r["user_id"],

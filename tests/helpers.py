@@ -170,12 +170,12 @@ async def latest_episode(bot: Bot, user: LocalUser) -> Episode:
 
 
 async def conversation_state(bot: Bot, user: LocalUser) -> str | None:
-    """The SOS conversation state stored in SQLite for this user's chat (None: no flow)."""
-    key = json.dumps([user.chat_id, user.user_id])
+    """The SOS conversation's step stored for this user's chat (None: no flow)."""
     row = await db_of(bot).fetch_one(
-        "SELECT state FROM ptb_conversations WHERE name = ? AND key = ?", (sos.FLOW, key)
+        "SELECT step FROM conversation_steps WHERE chat_id = ? AND user_id = ? AND flow = ?",
+        (user.chat_id, user.user_id, sos.FLOW),
     )
-    return None if row is None else str(json.loads(row["state"]))
+    return None if row is None else str(row["step"])
 
 
 async def wait_for(condition: Callable[[], bool], *, within: float = 2.0) -> None:

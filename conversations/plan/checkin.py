@@ -19,14 +19,13 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError, TimedOut
 from telegram.ext import ContextTypes, ExtBot
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Refusal, pressed
 from conversations.emergency import number_for
 from conversations.plan.views import carry_on_buttons, hold_view, muscle_of
-from conversations.replies import probably_delivered, send
+from conversations.replies import send, send_to
 from conversations.services import Services, services
 from conversations.team.alerts import alert_coaches
 from conversations.team.names import keep_name_current
@@ -35,7 +34,8 @@ from conversations.texts import recovery as advice
 from rules import coaching, plan_clock
 from rules import recovery as rules
 from rules.coaching import Attention
-from storage import plans, users
+from storage import plans
+from storage.outbox import Kind
 from storage.plans import Checkin, Claimed, Plan, PlanStatus
 
 _LOGGER = logging.getLogger(__name__)
@@ -140,76 +140,38 @@ def _expected_step(plan: Plan, checkin: Checkin) -> str | None:
     return YESTERDAY_BUTTONS.step if _asks_yesterday(checkin) else WARNING_BUTTONS.step
 
 
-# --- Sending (called by the scheduler) -------------------------------------------------------
+# --- Sending (called by the scheduler, in its unit of work) ---------------------------------
 
 
-async def send_checkin(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> bool:
-    """Send a claimed check-in (or the "carry on?" question of a paused plan)."""
+async def queue_checkin(svc: Services, claimed: Claimed) -> None:
+    """Queue a claimed check-in (or the "carry on?" question of a paused plan), marked sent in
+    the same unit of work. A person who blocked the bot is found by the sender
+    (``membership.unreachable``)."""
     plan, checkin = claimed.plan, claimed.checkin
-    try:
-        if checkin is None:
-            await bot.send_message(
-                plan.chat_id,
-                texts.PAUSED_UNANSWERED,
-                reply_markup=carry_on_buttons(plan.id),
-                rate_limit_args=BACKGROUND,
-            )
-            return True
-        text, markup = first_question(plan, checkin)
-        await bot.send_message(plan.chat_id, text, reply_markup=markup, rate_limit_args=BACKGROUND)
-    except Forbidden:
-        # The user blocked the bot: stop the plan's sends until they come back (/start).
-        await users.set_blocked(svc.db, plan.user_id, svc.now())
-        await plans.mark_unreachable(svc.db, plan.user_id)
-        if checkin is not None:
-            await plans.drop_unsendable(svc.db, checkin.id)
-        return False
-    except TimedOut as exc:
-        if not probably_delivered(exc):
-            return await _not_sent(svc, claimed, exc)
-        # Telegram got it and its answer was lost: counted as sent. Sending it again after the
-        # lease would be a second check-in outside the one documented window; if it was not
-        # delivered after all, the reminder (REMIND_AFTER) asks the same question.
-        _LOGGER.warning("Check-in %s timed out after sending; counted as sent", _id(checkin))
-    except TelegramError as exc:
-        return await _not_sent(svc, claimed, exc)
-    if checkin is not None:
-        remind_at = None if checkin.reminded else svc.now() + REMIND_AFTER
-        await plans.mark_sent(svc.db, checkin.id, svc.now(), remind_at)
-    return True
+    if checkin is None:
+        markup = carry_on_buttons(plan.id)
+        await send_to(plan.chat_id, texts.PAUSED_UNANSWERED, markup, **_SCHEDULED)
+        return
+    text, markup = first_question(plan, checkin)
+    await send_to(plan.chat_id, text, markup, **_SCHEDULED)
+    remind_at = None if checkin.reminded else svc.now() + REMIND_AFTER
+    await plans.mark_sent(svc.db, checkin.id, svc.now(), remind_at)
 
 
-async def _not_sent(svc: Services, claimed: Claimed, exc: TelegramError) -> bool:
-    """Left unsent in the database: the scheduler retries it after the claim lease."""
-    _LOGGER.warning("Check-in %s not sent: %r", _id(claimed.checkin), exc)
-    if claimed.checkin is None:
-        await plans.retry_pause_notice(svc.db, claimed.plan.id, svc.now() + RETRY_LEASE)
-    return False
-
-
-def _id(checkin: Checkin | None) -> str:
-    return "-" if checkin is None else str(checkin.id)
-
-
-async def send_reminder(bot: ExtBot[Any], svc: Services, claimed: Claimed) -> bool:
+async def queue_reminder(svc: Services, claimed: Claimed) -> bool:
     """A reminder or a snoozed check-in: the question the athlete is on, asked again."""
     if claimed.checkin is None:
         return False
     text, markup = current_question(claimed.plan, claimed.checkin)
     if claimed.checkin.pain is None:
         text = f"{texts.REMINDER}\n\n{text}"
-    try:
-        await bot.send_message(
-            claimed.plan.chat_id, text, reply_markup=markup, rate_limit_args=BACKGROUND
-        )
-    except Forbidden:
-        await users.set_blocked(svc.db, claimed.plan.user_id, svc.now())
-        await plans.mark_unreachable(svc.db, claimed.plan.user_id)
-        return False
-    except TelegramError as exc:
-        _LOGGER.warning("Reminder for check-in %s not sent: %r", claimed.checkin.id, exc)
-        return False
+    await send_to(claimed.plan.chat_id, text, markup, **_SCHEDULED)
     return True
+
+
+# A check-in is a prompt (sent again if a crash caught it in flight) that yields to people's
+# replies in the rate limiter.
+_SCHEDULED: dict[str, Any] = {"kind": Kind.PROMPT, "background": True}
 
 
 # --- Answers ---------------------------------------------------------------------------------
@@ -360,7 +322,7 @@ async def _alert_coaches(press: CheckinPress, pain: int, *, needs_doctor: bool) 
     assert isinstance(bot, ExtBot)
     for reason in reasons:
         key = f"{reason.value}:checkin:{checkin.id}"
-        await alert_coaches(bot, svc, plan.user_id, reason, key)
+        await alert_coaches(svc, plan.user_id, reason, key)
 
 
 # What each warning sign needs (sources beside the texts in texts.recovery): the emergency

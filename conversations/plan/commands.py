@@ -3,9 +3,7 @@ and the answers to "stop the plan?" and "carry on?"."""
 
 from __future__ import annotations
 
-import io
-
-from telegram import InputFile, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from conversations import keyboards
@@ -15,7 +13,7 @@ from conversations.plan import views
 from conversations.plan.chart import render_progress_png
 from conversations.plan.setup import next_open_checkin
 from conversations.plan.views import CARRY_BUTTONS, STOP, YES, any_live
-from conversations.replies import chat_id_of, send, user_id_of
+from conversations.replies import chat_id_of, send, send_photo, user_id_of
 from conversations.services import Services, services
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
@@ -72,10 +70,11 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     pattern = await personal_pattern(svc, plan.user_id)
     await send(update, "\n".join([header, *lines, *([f"\n{pattern}"] if pattern else [])]))
     points = [ChartPoint(c.day, c.pain, c.stage_after or Stage.REST) for c in answered]
-    await context.bot.send_photo(
+    await send_photo(
         chat_id_of(update),
-        InputFile(io.BytesIO(render_progress_png(points)), filename="progress.png"),
-        caption=texts.PROGRESS_CAPTION,
+        render_progress_png(points),
+        texts.PROGRESS_CAPTION,
+        filename="progress.png",
     )
 
 

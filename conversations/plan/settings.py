@@ -93,7 +93,7 @@ async def typed_emergency_number(update: Update, svc: Services) -> None:
     elif emergency_numbers.is_dialable(typed):
         await users.set_emergency_number(svc.db, user_id, typed)
     else:
-        await message.reply_text(texts.EMERGENCY_NUMBER_INVALID)
+        await send(update, texts.EMERGENCY_NUMBER_INVALID)
         return
     number = await number_for(svc, user_id)
     text = texts.EMERGENCY_NUMBER_SAVED.format(number=number)

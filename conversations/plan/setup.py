@@ -75,7 +75,7 @@ async def on_offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         bot = update.get_bot()
         assert isinstance(bot, ExtBot)
         key = f"{Attention.RED_FLAG.value}:episode:{episode.id}"
-        await alert_coaches(bot, svc, episode.user_id, Attention.RED_FLAG, key)
+        await alert_coaches(svc, episode.user_id, Attention.RED_FLAG, key)
     if plan.editing is not SettingField.TIME:
         # The offer pressed again half-way through set-up: start over at the time question,
         # so the time buttons shown below work.
@@ -140,19 +140,19 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if plan is not None and plan.editing is None and checkin is not None:
         # An open check-in: its question again, with its buttons (not "tap below" with none).
         text, markup = current_question(plan, checkin)
-        await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
+        await send(update, f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", markup=markup)
         return
     if plan is None or plan.editing is not SettingField.ZONE:
         if plan is not None and plan.editing is SettingField.TIME:
             text, markup = views.time_view(plan.id)
-            await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
+            await send(update, f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", markup=markup)
             return
-        await message.reply_text(texts.NO_PLAN if plan is None else texts.ANSWER_WITH_BUTTONS)
+        await send(update, texts.NO_PLAN if plan is None else texts.ANSWER_WITH_BUTTONS)
         return
     zone = zone_for_location(message.location.latitude, message.location.longitude)
     if zone is None:
         text, markup = views.zone_view(plan.id, await own_zone(svc, plan.user_id))
-        await message.reply_text(f"{texts.ZONE_INVALID}\n\n{text}", reply_markup=markup)
+        await send(update, f"{texts.ZONE_INVALID}\n\n{text}", markup=markup)
         return
     await _apply_zone(update, svc, plan, zone)
 
@@ -165,20 +165,20 @@ async def typed_setting(update: Update, context: ContextTypes.DEFAULT_TYPE, plan
     if message.text is None:
         # A sticker, photo or voice note: ask the same question again, with its buttons.
         text, markup = views.setting_view(plan, await own_zone(svc, plan.user_id))
-        await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
+        await send(update, f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", markup=markup)
         return
     if plan.editing is SettingField.TIME:
         parsed = rules.parse_local_time(message.text)
         if parsed is None:
             text, markup = views.time_view(plan.id)
-            await message.reply_text(f"{texts.TIME_INVALID}\n\n{text}", reply_markup=markup)
+            await send(update, f"{texts.TIME_INVALID}\n\n{text}", markup=markup)
             return
         await _apply_time(update, svc, plan, parsed.strftime("%H:%M"))
         return
     zone = zone_from_text(message.text)
     if zone is None:
         text, markup = views.zone_view(plan.id, await own_zone(svc, plan.user_id))
-        await message.reply_text(f"{texts.ZONE_INVALID}\n\n{text}", reply_markup=markup)
+        await send(update, f"{texts.ZONE_INVALID}\n\n{text}", markup=markup)
         return
     await _apply_zone(update, svc, plan, zone)
 

@@ -11,7 +11,7 @@ from conversations.general import idle_reply
 from conversations.plan.checkin import current_question, record_pain
 from conversations.plan.settings import typed_emergency_number
 from conversations.plan.setup import typed_setting
-from conversations.replies import user_id_of
+from conversations.replies import send, user_id_of
 from conversations.services import Services, services
 from conversations.team.coach import typed_team_name
 from conversations.texts import plan as texts
@@ -55,6 +55,6 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                 await record_pain(update, svc, checkin, pain)
                 return
         text, markup = current_question(plan, checkin)
-        await message.reply_text(f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", reply_markup=markup)
+        await send(update, f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", markup=markup)
         return
     await idle_reply(update, context)

@@ -12,7 +12,7 @@
 
 Modules: ``states`` (the steps and their choices), ``views`` (each step's text and buttons),
 ``steps`` (what each press does), ``timers`` (the stretch countdown and the ten-minute check),
-``flow`` (the ConversationHandler: entry points, states, bad input, leaving).
+``flow`` (the conversation: entry points, steps, bad input, leaving).
 
 The episode is written to the database at every step. The conversation state is persisted in
 SQLite after every update, so a restart carries on where the athlete was.

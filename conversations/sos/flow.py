@@ -1,11 +1,10 @@
-"""The SOS ConversationHandler: its ways in, its steps, bad input at a step, and leaving.
+"""The SOS conversation: its ways in, its steps, bad input at a step, and leaving.
 
 Read :func:`build_sos_conversation` at the bottom for the whole flow at a glance.
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from telegram import Update
@@ -14,18 +13,16 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from conversations import keyboards, location, start
 from conversations.buttons import of_flow
 from conversations.commands import MENTIONS_CRAMP, SOS_BUTTON, is_known_command
 from conversations.general import expired_button, show_help
 from conversations.plan import offer, typed
-from conversations.replies import sos_text, user_id_of
+from conversations.replies import send, sos_text, user_id_of
 from conversations.services import Services, services
 from conversations.sos import steps, views
 from conversations.sos.states import (
@@ -41,6 +38,7 @@ from conversations.sos.states import (
     STRETCH,
     TRIAGE,
 )
+from conversations.stored_conversation import StoredConversation
 from conversations.team import join
 from conversations.texts import common
 from conversations.texts import sos as texts
@@ -73,14 +71,12 @@ def nudge(state: str, lead: str = common.NUDGE, *, new_cramp: bool = False) -> s
             await steps.end_open_episode(update, context)
             if new_cramp:  # a cramp announced hours later is a new cramp
                 return await steps.start_sos(update, context)
-            await message.reply_text(
-                sos_text(common.IDLE_REPLY), reply_markup=keyboards.sos_reply_keyboard()
-            )
+            await send(update, sos_text(common.IDLE_REPLY), markup=keyboards.sos_reply_keyboard())
             return END
         text, markup = views.view_for(state, episode)
         if new_cramp:
             markup = views.with_new_cramp_button(markup, episode.id)
-        await message.reply_text(f"{lead}\n\n{text}", reply_markup=markup)
+        await send(update, f"{lead}\n\n{text}", markup=markup)
         return None
 
     return handle
@@ -112,9 +108,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await steps.end_open_episode(update, context)
     message = update.effective_message
     assert message is not None
-    await message.reply_text(
-        sos_text(common.CANCELLED), reply_markup=keyboards.sos_reply_keyboard()
-    )
+    await send(update, sos_text(common.CANCELLED), markup=keyboards.sos_reply_keyboard())
     return END
 
 
@@ -189,7 +183,7 @@ def _step(state: str, *handlers: BaseHandler[Update, Any, object]) -> _Handlers:
     ]
 
 
-def build_sos_conversation() -> ConversationHandler[Any]:
+def build_sos_conversation() -> StoredConversation:
     flags = views.FLAG_BUTTONS.handler(steps.on_triage)
     # A warning sign is heard at any step of an open episode, not only on its own screen.
     late_flag = views.FLAG_BUTTONS.only(set(RedFlag)).handler(steps.on_late_flag)
@@ -199,34 +193,31 @@ def build_sos_conversation() -> ConversationHandler[Any]:
     )
     # "Has it eased?" at ten minutes can come while any screen of an open episode is showing.
     eased_or_not = views.RELIEF_BUTTONS.handler(steps.on_relief)
-    # per_message=False is deliberate: one conversation per user and chat, whose buttons are
-    # checked against the current step and episode by buttons.pressed.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        return ConversationHandler(
-            name=FLOW,
-            persistent=True,
-            entry_points=_on_cramp(steps.start_sos),
-            states={
-                TRIAGE: _step(TRIAGE, flags, eased_or_not),
-                MORE_FLAGS: _step(MORE_FLAGS, flags, eased_or_not),
-                CONTEXT: _step(
-                    CONTEXT, views.CONTEXT_BUTTONS.handler(steps.on_muscle), late_flag, eased_or_not
-                ),
-                MUSCLE: _step(
-                    MUSCLE, views.MUSCLE_BUTTONS.handler(steps.on_muscle), late_flag, eased_or_not
-                ),
-                STRETCH: _step(STRETCH, *relief, late_flag),
-                SALT: _step(SALT, *relief, late_flag),
-                LATE_SIGNS: _step(LATE_SIGNS, views.LATE_BUTTONS.handler(steps.on_late_sign)),
-                **{
-                    state: _step(state, views.ABOUT_BUTTONS[column].handler(steps.on_about(state)))
-                    for state, column in ABOUT_COLUMNS.items()
-                },
+    # One conversation per user and chat, whose buttons are checked against the current step
+    # and episode by buttons.pressed.
+    return StoredConversation(
+        FLOW,
+        entry_points=_on_cramp(steps.start_sos),
+        steps={
+            TRIAGE: _step(TRIAGE, flags, eased_or_not),
+            MORE_FLAGS: _step(MORE_FLAGS, flags, eased_or_not),
+            CONTEXT: _step(
+                CONTEXT, views.CONTEXT_BUTTONS.handler(steps.on_muscle), late_flag, eased_or_not
+            ),
+            MUSCLE: _step(
+                MUSCLE, views.MUSCLE_BUTTONS.handler(steps.on_muscle), late_flag, eased_or_not
+            ),
+            STRETCH: _step(STRETCH, *relief, late_flag),
+            SALT: _step(SALT, *relief, late_flag),
+            LATE_SIGNS: _step(LATE_SIGNS, views.LATE_BUTTONS.handler(steps.on_late_sign)),
+            **{
+                state: _step(state, views.ABOUT_BUTTONS[column].handler(steps.on_about(state)))
+                for state, column in ABOUT_COLUMNS.items()
             },
-            fallbacks=[
-                CommandHandler("cancel", cancel, filters=PRIVATE),
-                CommandHandler("start", start_mid_flow, filters=PRIVATE),
-                CommandHandler("help", show_help, filters=PRIVATE),
-            ],
-        )
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel, filters=PRIVATE),
+            CommandHandler("start", start_mid_flow, filters=PRIVATE),
+            CommandHandler("help", show_help, filters=PRIVATE),
+        ],
+    )

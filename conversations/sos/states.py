@@ -1,11 +1,11 @@
 """The SOS flow's steps and the choices its buttons carry.
 
-States are stored by name in SQLite (the conversation's persisted state): keep them stable.
+Steps are stored by name in the database (``conversation_steps``): keep them stable.
 """
 
 from __future__ import annotations
 
-from telegram.ext import ConversationHandler
+from conversations.stored_conversation import END as FLOW_END
 
 FLOW = "sos"
 
@@ -22,7 +22,7 @@ TIME_INTO = "sos.time_into"
 HEAT = "sos.heat"
 CLOTHING = "sos.clothing"
 
-END = ConversationHandler.END
+END = FLOW_END
 
 # The questions asked after a cramp eased, in order: the episode column each one fills.
 ABOUT_COLUMNS: dict[str, str] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -20,7 +20,14 @@ from conversations.buttons import Press, Refusal, parse, pressed
 from conversations.emergency import number_for
 from conversations.plan.setup import own_zone
 from conversations.plan.views import OFFER_BUTTONS, START
-from conversations.replies import chat_id_of, send, sos_text, user_id_of, with_disclaimer_once
+from conversations.replies import (
+    answer,
+    chat_id_of,
+    send,
+    sos_text,
+    user_id_of,
+    with_disclaimer_once,
+)
 from conversations.services import Services, services
 from conversations.sos import timers, views
 from conversations.sos.states import (
@@ -107,8 +114,7 @@ async def start_sos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     # The ten-minute check runs from the episode's first message, whatever screen is open
     # (NHS, "Leg cramps": a cramp lasting more than about ten minutes needs medical advice).
     due = episode.started_at + svc.timings.medical_help_after
-    delay = max(due - now, timedelta(0))
-    timers.schedule_medical_check(context.job_queue, episode.id, chat_id_of(update), delay)
+    await timers.schedule_medical_check(svc, episode.id, chat_id_of(update), due)
     # The coaches hear of it at the first answer (or at the ten-minute check): until then it
     # may be a teammate helping someone else, which is no news about this athlete.
     return TRIAGE
@@ -141,7 +147,7 @@ async def _alert_new_cramp(press: SosPress) -> None:
     if episode.helper:
         return
     key = f"episode:{episode.id}"
-    await alert_coaches(press.context.bot, press.svc, episode.user_id, Attention.NEW_EPISODE, key)
+    await alert_coaches(press.svc, episode.user_id, Attention.NEW_EPISODE, key)
 
 
 # --- The guard, for SOS presses --------------------------------------------------------------
@@ -227,7 +233,7 @@ async def on_triage(press: SosPress) -> str | int | None:
     if press.choice == HELPING:
         # Someone beside a fallen athlete: the same screen, worded for the helper.
         await episodes.set_helper(svc.db, episode.id)
-        await _send(press.update, *views.triage_view(episode.id, helper=True))
+        await send(press.update, *views.triage_view(episode.id, helper=True))
         return TRIAGE
     await _alert_new_cramp(press)
     if press.choice in (NO_FLAG_CALF, NO_FLAG):
@@ -238,12 +244,12 @@ async def on_triage(press: SosPress) -> str | int | None:
         await episodes.set_context(svc.db, episode.id, EXERCISE)
         return await _choose_muscle(press, "calf")
     if press.choice == NO_FLAG:
-        await _send(press.update, *views.muscle_view(episode.id))
+        await send(press.update, *views.muscle_view(episode.id))
         return MUSCLE
     if press.choice == MORE:
         # Shown is seen: from here every sign has been on screen (NHS 111 clears a sign only
         # after showing it).
-        await _send(press.update, *views.more_flags_view(episode.id, helper=episode.helper))
+        await send(press.update, *views.more_flags_view(episode.id, helper=episode.helper))
         await episodes.clear_signs(svc.db, episode.id, "all")
         return MORE_FLAGS
     return await _red_flag(press, RedFlag(press.choice))
@@ -266,7 +272,7 @@ async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
         await send(press.update, guidance)
         await episodes.note_red_flag(svc.db, episode.id, flag.value)
         await _hold_running_plan(press, HOLD_CAUSE)
-        await _send(press.update, *views.muscle_view(episode.id))
+        await send(press.update, *views.muscle_view(episode.id))
         await _alert_red_flag(press)
         return MUSCLE
     # Sent before the episode is closed: if sending fails, pressing again still works.
@@ -274,7 +280,7 @@ async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
     await episodes.end_episode(
         svc.db, episode.id, Outcome.ESCALATED, svc.now(), red_flag=flag.value
     )
-    timers.cancel_all(press.context.job_queue, episode.id)
+    await timers.cancel_all(episode.id)
     await _hold_running_plan(press, f"sos_{flag.value}", say=False)
     await _alert_red_flag(press)
     return END
@@ -309,7 +315,7 @@ async def _alert_red_flag(press: SosPress) -> None:
     if episode.helper:
         return  # the helper is not the one with the warning sign
     key = f"red_flag:episode:{episode.id}"
-    await alert_coaches(press.context.bot, press.svc, episode.user_id, Attention.RED_FLAG, key)
+    await alert_coaches(press.svc, episode.user_id, Attention.RED_FLAG, key)
 
 
 @on_press
@@ -320,7 +326,7 @@ async def on_muscle(press: SosPress) -> str | int | None:
         return await _rest_cramp(press)
     await episodes.set_context(press.svc.db, press.episode.id, EXERCISE)
     if press.choice == EXERCISE:
-        await _send(press.update, *views.muscle_view(press.episode.id))
+        await send(press.update, *views.muscle_view(press.episode.id))
         return MUSCLE
     return await _choose_muscle(press, press.choice)
 
@@ -339,12 +345,7 @@ async def _choose_muscle(press: SosPress, muscle: str) -> str:
     await episodes.set_muscle(svc.db, episode.id, muscle)
     # Scheduled at the start already; an episode from before an upgrade may have none yet.
     due = episode.started_at + svc.timings.medical_help_after
-    timers.schedule_medical_check(
-        press.context.job_queue,
-        episode.id,
-        chat_id_of(press.update),
-        max(due - svc.now(), timedelta(0)),
-    )
+    await timers.schedule_medical_check(svc, episode.id, chat_id_of(press.update), due)
     await _begin_stretch(press, muscle, repeat=False)
     return STRETCH
 
@@ -357,7 +358,7 @@ async def on_relief(press: SosPress) -> str | int | None:
     """Eased, not yet (the other relief step, or medical help after ten minutes), or salt."""
     svc, episode = press.svc, press.episode
     now = svc.now()
-    timers.cancel_countdown(press.context.job_queue, episode.id)
+    await timers.cancel_countdown(episode.id)
     if press.choice == EASED:
         return await _eased(press)
     if press.choice == HAVE_SALT:
@@ -367,7 +368,7 @@ async def on_relief(press: SosPress) -> str | int | None:
         not_eased = texts.HELPER_NOT_EASED if episode.helper else texts.NOT_EASED
         await finish(press.update, svc, not_eased.replace("{number}", number))
         await episodes.end_episode(svc.db, episode.id, Outcome.NOT_EASED, now)
-        timers.cancel_medical_check(press.context.job_queue, episode.id)
+        await timers.cancel_medical_check(episode.id)
         await _hold_running_plan(press, HOLD_NOT_EASED, say=False)
         return END
     if not episode.relief_tried:
@@ -384,7 +385,7 @@ async def on_relief(press: SosPress) -> str | int | None:
 async def _offer_salt(press: SosPress) -> str:
     episode = press.episode
     text = views.salt_text(repeat=SALT_STEP in episode.relief_tried, helper=episode.helper)
-    await _send(press.update, text, views.relief_buttons(episode, step=SALT_STEP))
+    await send(press.update, text, views.relief_buttons(episode, step=SALT_STEP))
     await episodes.add_relief_tried(press.svc.db, episode.id, SALT_STEP)
     return SALT
 
@@ -394,7 +395,7 @@ async def _explain(press: SosPress) -> None:
     query = press.update.callback_query
     assert query is not None
     reason = texts.SALT_WHY if press.choice == SALT_STEP else texts.STRETCH_WHY
-    await query.answer(reason, show_alert=True)
+    await answer(query, reason, alert=True)
 
 
 on_why = on_press(_explain, answer=False)
@@ -405,20 +406,16 @@ async def _begin_stretch(press: SosPress, muscle: str | None, *, repeat: bool) -
     instructions = views.stretch_text(muscle, repeat=repeat, helper=episode.helper)
     hold = svc.timings.stretch_hold
     buttons = views.relief_buttons(episode, step=STRETCH_STEP)
-    sent = await _send(press.update, timers.render(instructions, hold), buttons)
+    message = await send(press.update, timers.render(instructions, hold), buttons)
     await episodes.add_relief_tried(svc.db, episode.id, STRETCH_STEP)
-    if sent is None:
-        return  # its message id is unknown (see replies.send): no edits, the text says how long
-    chat_id, message_id = sent
-    timers.start_countdown(
-        press.context.job_queue,
-        chat_id=chat_id,
-        message_id=message_id,
+    await timers.start_countdown(
+        svc,
+        chat_id=chat_id_of(press.update),
+        message=message,
         episode_id=episode.id,
         instructions=instructions,
         hold=hold,
         edits=svc.timings.countdown_edits,
-        buttons=buttons,
     )
 
 
@@ -432,11 +429,11 @@ async def _eased(press: SosPress) -> str | int:
     helped = episode.relief_tried[-1] if episode.relief_tried else None
     if await episodes.end_episode(svc.db, episode.id, Outcome.EASED, svc.now(), helped=helped):
         await _restart_plan(svc, episode)
-    timers.cancel_medical_check(press.context.job_queue, episode.id)
+    await timers.cancel_medical_check(episode.id)
     fresh = await episodes.get_episode(svc.db, episode.id)
     assert fresh is not None
     if views.unseen_signs(fresh):
-        await _send(press.update, *views.late_signs_view(fresh))
+        await send(press.update, *views.late_signs_view(fresh))
         return LATE_SIGNS
     return await _aftercare(press, fresh)
 
@@ -510,7 +507,7 @@ async def _aftercare(press: SosPress, episode: Episode) -> str | int:
     await finish(press.update, svc, f"{eased}\n\n{care}")
     if episode.is_recurrence:
         await send(press.update, texts.PLAN_RESTARTS)
-    await _send(press.update, *views.about_view(ACTIVITY, episode.id))
+    await send(press.update, *views.about_view(ACTIVITY, episode.id))
     return ACTIVITY
 
 
@@ -557,7 +554,7 @@ def on_about(state: str) -> Callback:
         next_state = NEXT_ABOUT[state]
         if next_state is None:
             return await _wrap_up(press, sos_text(texts.QUESTIONS_DONE))
-        await _send(press.update, *views.about_view(next_state, episode.id))
+        await send(press.update, *views.about_view(next_state, episode.id))
         return next_state
 
     return on_answer
@@ -602,13 +599,6 @@ async def end_open_episode(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     episode = await episodes.open_episode_of(svc.db, user_id_of(update))
     if episode is None:
         return False
-    timers.cancel_all(context.job_queue, episode.id)
+    await timers.cancel_all(episode.id)
     await episodes.end_episode(svc.db, episode.id, Outcome.CANCELLED, svc.now())
     return True
-
-
-async def _send(update: Update, text: str, markup: InlineKeyboardMarkup) -> tuple[int, int] | None:
-    """Send the next step as a new message; returns (chat id, message id), or None when
-    Telegram's answer was lost after sending (see ``replies.send``)."""
-    sent = await send(update, text, markup)
-    return None if sent is None else (sent.chat_id, sent.message_id)

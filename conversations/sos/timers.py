@@ -1,64 +1,47 @@
-"""The SOS flow's timers: the stretch countdown and the ten-minute check.
+"""The SOS flow's timers: the stretch countdown and the ten-minute check, as rows.
 
-No handler sleeps: each is a job on python-telegram-bot's job queue.
+No handler sleeps, and no timer lives only in memory: each is a row of ``storage.timers``
+written in the step's unit of work, armed by the process after the commit and re-armed from
+the rows at start-up (``bot.delivery.timers``). When one fires, :data:`TIMERS` says what to do,
+in a unit of work of its own that also deletes the row.
 
 * The countdown is a few edits of one message. Only a few, since every edit is an API call and
-  Telegram allows about one message a second per chat. It is a convenience: if the bot restarts
-  mid-count, the buttons on the message still work. One job at a time: each edit schedules the
-  next, so an episode holds two jobs (not one per edit) and a stretch schedules two.
+  Telegram allows about one message a second per chat. One row per episode: each edit sets
+  the next, so a press that answers the step cancels one key. It edits the step's message by
+  its outbox key: if that message's id never became known, the edit is skipped.
 * The ten-minute check asks once more whether the cramp has eased (NHS, "Leg cramps": a cramp
   lasting more than about ten minutes needs medical advice). It is set with the episode's first
-  message, so it fires whatever screen is open, the warning signs included. Jobs do not
-  survive a restart, so :func:`rearm` schedules again the checks of episodes still in progress.
+  message, so it fires whatever screen is open, the warning signs included.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-from dataclasses import dataclass, replace
-from datetime import timedelta
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest
-from telegram.ext import Application, ContextTypes, JobQueue
-
-from conversations import jobs
-from conversations.services import services, services_of
+from conversations.replies import edit_text, send_to
+from conversations.services import Services
+from conversations.sos.states import STRETCH_STEP
 from conversations.sos.views import eased_or_not_buttons, relief_buttons
 from conversations.team.alerts import alert_coaches
 from conversations.texts import sos as texts
 from rules.coaching import Attention
-from storage import episodes
+from storage import episodes, timers, unit_of_work
+from storage.outbox import Kind
+from storage.timers import Timer
 
-_LOGGER = logging.getLogger(__name__)
-
-_JOB_ID = "sos-countdown:{episode_id}"  # the countdown's next edit (see conversations.jobs)
+COUNTDOWN = "sos.countdown"
+MEDICAL_CHECK = "sos.medical_check"
 MAX_EDITS = 10  # edits a countdown at most: each is an API call
-TEN_MINUTE_JOB = "sos-medical-check:{episode_id}"
 
 
-@dataclass(frozen=True)
-class _Tick:
-    """The countdown's next edit: the ``n``-th of ``edits`` spread evenly over ``hold``."""
+def countdown_key(episode_id: int) -> str:
+    return f"sos-countdown:{episode_id}"
 
-    chat_id: int
-    message_id: int
-    episode_id: int
-    instructions: str
-    hold: timedelta
-    edits: int
-    n: int
-    buttons: InlineKeyboardMarkup
 
-    @property
-    def step(self) -> timedelta:
-        return self.hold / self.edits
-
-    @property
-    def seconds_left(self) -> int:
-        return math.ceil((self.hold - self.step * self.n).total_seconds())
+def medical_check_key(episode_id: int) -> str:
+    return f"sos-medical-check:{episode_id}"
 
 
 def render(instructions: str, left: timedelta) -> str:
@@ -67,99 +50,96 @@ def render(instructions: str, left: timedelta) -> str:
     return f"{instructions}\n\n{line}"
 
 
-def start_countdown(
-    job_queue: JobQueue[Any] | None,
+# --- The countdown ---------------------------------------------------------------------------
+
+
+async def start_countdown(
+    svc: Services,
     *,
     chat_id: int,
-    message_id: int,
+    message: str,
     episode_id: int,
     instructions: str,
     hold: timedelta,
     edits: int,
-    buttons: InlineKeyboardMarkup,
 ) -> None:
-    """Schedule ``edits`` edits spread evenly over ``hold``; the last one says time's up."""
-    if job_queue is None or edits < 1:
+    """Set ``edits`` edits of ``message`` (an outbox key) spread evenly over ``hold``; the last
+    one says time's up. Replaces a countdown of this episode still running."""
+    if edits < 1:
         return
     edits = min(edits, MAX_EDITS)
-    tick = _Tick(chat_id, message_id, episode_id, instructions, hold, edits, 1, buttons)
-    _schedule(job_queue, tick)  # replaces a countdown of this episode still running
+    data: dict[str, object] = {
+        "episode": episode_id,
+        "message": message,
+        "instructions": instructions,
+        "hold": hold.total_seconds(),
+        "edits": edits,
+        "n": 1,
+    }
+    await _set_tick(svc.now() + hold / edits, chat_id, data)
 
 
-def _schedule(job_queue: JobQueue[Any], tick: _Tick) -> None:
-    job_id = _JOB_ID.format(episode_id=tick.episode_id)
-    jobs.run_once(job_queue, _edit, tick.step, job_id=job_id, data=tick, chat_id=tick.chat_id)
+async def _set_tick(due: datetime, chat_id: int, data: dict[str, object]) -> None:
+    episode_id = int(str(data["episode"]))
+    timer = Timer(countdown_key(episode_id), COUNTDOWN, chat_id, chat_id, due, data)
+    await unit_of_work.current().set_timer(timer)
 
 
-def cancel_countdown(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
+async def cancel_countdown(episode_id: int) -> None:
     """Stop a countdown (the athlete answered before it ended)."""
-    if job_queue is None:
+    await unit_of_work.current().cancel_timers(countdown_key(episode_id))
+
+
+async def _on_countdown(svc: Services, timer: Timer) -> None:
+    data = timer.data
+    episode = await episodes.get_episode(svc.db, int(str(data["episode"])))
+    if episode is None or not episode.is_open:
         return
-    jobs.cancel(job_queue, _JOB_ID.format(episode_id=episode_id))
-
-
-async def _edit(context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert context.job is not None
-    tick = context.job.data
-    assert isinstance(tick, _Tick)
-    text = render(tick.instructions, timedelta(seconds=tick.seconds_left))
-    done = tick.n >= tick.edits
-    if not done and context.job_queue is not None:
-        # The next edit is scheduled before this one goes out: an answer while it is on its
-        # way cancels the rest.
-        _schedule(context.job_queue, replace(tick, n=tick.n + 1))
-    try:
-        # The last edit takes the buttons off: they move to the new prompt below.
-        await context.bot.edit_message_text(
-            text,
-            chat_id=tick.chat_id,
-            message_id=tick.message_id,
-            reply_markup=None if done else tick.buttons,
-        )
-    except BadRequest as exc:
-        # "Message is not modified" or a message the user deleted: nothing to do.
-        _LOGGER.debug("Countdown edit skipped: %s", exc.message)
+    hold = timedelta(seconds=float(str(data["hold"])))
+    edits, n = int(str(data["edits"])), int(str(data["n"]))
+    left = hold - hold / edits * n
+    buttons = relief_buttons(episode, step=STRETCH_STEP)
+    done = n >= edits
+    if not done:
+        await _set_tick(timer.due_at + hold / edits, timer.chat_id, {**data, "n": n + 1})
+    # The last edit takes the buttons off: they move to the new prompt below.
+    text = render(str(data["instructions"]), left)
+    await edit_text(
+        timer.chat_id, str(data["message"]), text, None if done else buttons, kind=Kind.PROMPT
+    )
     if done:
         # An edit is silent, and a locked phone never shows it: the end of the hold is a new
         # message, so it notifies.
-        await context.bot.send_message(tick.chat_id, texts.TIME_UP, reply_markup=tick.buttons)
+        await send_to(timer.chat_id, texts.TIME_UP, buttons, kind=Kind.PROMPT)
 
 
 # --- The ten-minute check --------------------------------------------------------------------
 
 
-def schedule_medical_check(
-    job_queue: JobQueue[Any] | None,
-    episode_id: int,
-    chat_id: int,
-    delay: timedelta,
+async def schedule_medical_check(
+    svc: Services, episode_id: int, chat_id: int, due: datetime
 ) -> None:
-    """After about ten minutes, ask once more whether the cramp has eased."""
-    if job_queue is None:
+    """At ``due`` (about ten minutes in), ask once more whether the cramp has eased; once."""
+    key = medical_check_key(episode_id)
+    if await timers.exists(svc.db, key):
         return
-    job_id = TEN_MINUTE_JOB.format(episode_id=episode_id)
-    if jobs.is_scheduled(job_queue, job_id):
-        return
-    jobs.run_once(job_queue, _medical_check, delay, job_id=job_id, data=episode_id, chat_id=chat_id)
+    timer = Timer(key, MEDICAL_CHECK, chat_id, chat_id, due, {"episode": episode_id})
+    await unit_of_work.current().set_timer(timer)
 
 
-def cancel_medical_check(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
-    if job_queue is None:
-        return
-    jobs.cancel(job_queue, TEN_MINUTE_JOB.format(episode_id=episode_id))
+async def cancel_medical_check(episode_id: int) -> None:
+    await unit_of_work.current().cancel_timers(medical_check_key(episode_id))
 
 
-def cancel_all(job_queue: JobQueue[Any] | None, episode_id: int) -> None:
+async def cancel_all(episode_id: int) -> None:
     """The episode ended: neither the countdown nor the ten-minute check is wanted."""
-    cancel_countdown(job_queue, episode_id)
-    cancel_medical_check(job_queue, episode_id)
+    await unit_of_work.current().cancel_timers(
+        countdown_key(episode_id), medical_check_key(episode_id)
+    )
 
 
-async def _medical_check(context: ContextTypes.DEFAULT_TYPE) -> None:
-    job = context.job
-    assert job is not None and isinstance(job.data, int) and job.chat_id is not None
-    svc = services(context)
-    episode = await episodes.get_episode(svc.db, job.data)
+async def _on_medical_check(svc: Services, timer: Timer) -> None:
+    episode = await episodes.get_episode(svc.db, int(str(timer.data["episode"])))
     # Only while this episode is still open, on whichever screen.
     if episode is None or not episode.is_open:
         return
@@ -167,19 +147,16 @@ async def _medical_check(context: ContextTypes.DEFAULT_TYPE) -> None:
         buttons = relief_buttons(episode, step=episode.relief_tried[-1])
     else:
         buttons = eased_or_not_buttons(episode.id)
-    await context.bot.send_message(job.chat_id, texts.STILL_CRAMPING_CHECK, reply_markup=buttons)
+    await send_to(timer.chat_id, texts.STILL_CRAMPING_CHECK, buttons, kind=Kind.PROMPT)
     if not episode.helper:
         # Ten minutes of cramp is news for the coaches even if no screen was answered.
-        key = f"episode:{episode.id}"
-        await alert_coaches(context.bot, svc, episode.user_id, Attention.NEW_EPISODE, key)
+        await alert_coaches(svc, episode.user_id, Attention.NEW_EPISODE, f"episode:{episode.id}")
 
 
-async def rearm(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """After a restart, schedule again the ten-minute checks of episodes still in progress."""
-    svc = services_of(application.bot_data)
-    since = svc.now() - svc.timings.abandoned_after
-    for episode in await episodes.open_episodes_started_since(svc.db, since):
-        due = episode.started_at + svc.timings.medical_help_after
-        delay = max(due - svc.now(), timedelta(0))
-        # Private chats: the chat id is the user id.
-        schedule_medical_check(application.job_queue, episode.id, episode.user_id, delay)
+TimerAction = Callable[[Services, Timer], Awaitable[None]]
+
+# What each kind of timer does when it fires (run in a unit of work of its own).
+TIMERS: Mapping[str, TimerAction] = {
+    COUNTDOWN: _on_countdown,
+    MEDICAL_CHECK: _on_medical_check,
+}

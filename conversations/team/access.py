@@ -80,8 +80,23 @@ async def has_coach_rights(svc: Services, bot: ExtBot[Any], team: Team, user_id:
         return True
     answer = await admin_answer(bot, team.chat_id, user_id)
     if answer is False and await teams.remove_coach(svc.db, team.id, user_id):
-        await update_coach_menu(bot, svc, user_id)
+        await update_coach_menu(svc, user_id)
     return answer is True
+
+
+COACH_GUARD = "coach"
+
+
+def coach_guard(team_id: int, user_id: int) -> str:
+    """The guard of a note to a coach about their team: checked just before it is sent."""
+    return f"{COACH_GUARD}:{team_id}:{user_id}"
+
+
+async def check_coach_guard(svc: Services, bot: ExtBot[Any], argument: str) -> bool:
+    """Whether a note guarded by :func:`coach_guard` may go: the coach still has the rights."""
+    team_id, user_id = (int(part) for part in argument.split(":"))
+    team = await teams.get_team(svc.db, team_id)
+    return team is not None and await has_coach_rights(svc, bot, team, user_id)
 
 
 async def teams_with_rights(svc: Services, bot: ExtBot[Any], user_id: int) -> list[Team]:

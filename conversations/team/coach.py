@@ -4,18 +4,17 @@
 
 from __future__ import annotations
 
-import io
 import re
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Pressed, Refusal, pressed
-from conversations.replies import send, user_id_of
+from conversations.replies import send, send_photo, send_to, user_id_of
 from conversations.services import Services, services
 from conversations.team import access, roster
 from conversations.team.groups import display_name
@@ -25,6 +24,7 @@ from rules import coaching, plan_clock
 from rules.recovery import parse_local_time
 from rules.timezones import zone_from_text
 from storage import plans, teams, users
+from storage.outbox import Kind
 from storage.teams import ChatKind, Team
 from storage.users import Awaiting
 
@@ -112,7 +112,7 @@ async def typed_team_name(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     assert message is not None and user is not None
     name = " ".join((message.text or "").split())
     if not 1 <= len(name) <= 60:
-        await message.reply_text(texts.TEAM_NAME_INVALID)
+        await send(update, texts.TEAM_NAME_INVALID)
         return
     await users.set_awaiting(svc.db, user.id, None)
     team = await teams.create_team(
@@ -132,7 +132,7 @@ async def typed_team_name(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         texts.CHANNEL_POST.format(team=escape(team.name)),
         keyboards.link(texts.JOIN_BUTTON, link),
     )
-    await update_coach_menu(context.bot, svc, user.id)
+    await update_coach_menu(svc, user.id)
 
 
 _CHANNEL = re.compile(r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")
@@ -171,10 +171,11 @@ async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         unlinked = [t for t in channel_teams if t.chat_id is None]
         team = linked or (unlinked or channel_teams)[-1]
         link = access.join_link(context.bot.username, team.invite_token)
-        await context.bot.send_message(
+        await send_to(
             chat.id,
             texts.CHANNEL_POST.format(team=escape(team.name)),
-            reply_markup=keyboards.link(texts.JOIN_BUTTON, link),
+            keyboards.link(texts.JOIN_BUTTON, link),
+            kind=Kind.NOTICE,
         )
     except (TelegramError, PermissionError):
         await send(update, texts.PUBLISH_NOT_ADMIN)
@@ -231,10 +232,11 @@ async def _send_roster(
     await send(update, text, markup)
     if picture and number == 0:
         png = await roster.picture(svc, team, entries)
-        await context.bot.send_photo(
+        await send_photo(
             user_id_of(update),
-            InputFile(io.BytesIO(png), filename="team.png"),
-            caption=texts.ROSTER_CAPTION.format(team=escape(team.name)),
+            png,
+            texts.ROSTER_CAPTION.format(team=escape(team.name)),
+            filename="team.png",
         )
 
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from html import escape
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from telegram.ext import ExtBot
 
 from conversations.services import Services
 from conversations.team import roster
-from conversations.team.access import has_coach_rights
+from conversations.team.access import coach_guard
 from conversations.team.groups import notify
 from conversations.texts import team as texts
 from rules import coaching, plan_clock
@@ -26,10 +23,9 @@ def digest_slot(coach: Coach, *, now: datetime) -> tuple[date, datetime]:
     return slot.local_date, slot.next_checkin_at
 
 
-async def send_digest(bot: ExtBot[Any], svc: Services, due: DueDigest) -> bool:
-    """The day's digest, to a coach who is still an admin of the team's group (asked now)."""
-    if not await has_coach_rights(svc, bot, due.team, due.coach.user_id):
-        return False
+async def queue_digest(svc: Services, due: DueDigest) -> None:
+    """The day's digest, queued with a guard: sent only if the coach is still an admin of the
+    team's group when it goes out (asked then, not in the scheduler's unit of work)."""
     entries = await roster.entries(svc, due.team)
     zone = ZoneInfo(due.coach.digest_zone or "UTC")
     day_start = datetime.combine(due.local_date, time(0), tzinfo=zone)
@@ -42,7 +38,5 @@ async def send_digest(bot: ExtBot[Any], svc: Services, due: DueDigest) -> bool:
         members=summary.members,
         attention=attention,
     )
-    delivered = await notify(bot, due.coach.user_id, text)
-    if delivered:
-        await teams.mark_digest_sent(svc.db, due, svc.now())
-    return delivered
+    await notify(due.coach.user_id, text, guard=coach_guard(due.team.id, due.coach.user_id))
+    await teams.mark_digest_sent(svc.db, due, svc.now())

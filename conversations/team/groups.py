@@ -3,18 +3,15 @@ supergroup, and the bot's removal. Quiet otherwise: nothing here names an athlet
 
 from __future__ import annotations
 
-import logging
 from html import escape
 from typing import Any
 
 from telegram import Update, User
-from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
-    ExtBot,
     MessageHandler,
     filters,
 )
@@ -22,18 +19,16 @@ from telegram.ext import (
 from conversations import keyboards
 from conversations.group_quiet import may_answer
 from conversations.membership import GROUP_EVENTS, GroupEvent
+from conversations.replies import send, send_to
 from conversations.services import services
 from conversations.team import access
 from conversations.team.menu import update_coach_menu
 from conversations.texts import team as texts
 from storage import teams
+from storage.outbox import Kind
 from storage.teams import ChatKind
 
-_LOGGER = logging.getLogger(__name__)
-
 GROUPS = filters.ChatType.GROUPS
-# Scheduled-style sends (a coach's private note) yield to replies in the rate limiter.
-BACKGROUND = {"background": True}
 
 
 def display_name(user: User) -> str:
@@ -50,7 +45,7 @@ async def on_group_event(
     svc = services(context)
     if event is GroupEvent.ADDED and chat.type != "channel":
         if await teams.mark_greeted(svc.db, chat.id, svc.now()):
-            await context.bot.send_message(chat.id, texts.GROUP_GREETING)
+            await send_to(chat.id, texts.GROUP_GREETING, kind=Kind.NOTICE)
     elif event is GroupEvent.REMOVED:
         team = await teams.team_of_chat(svc.db, chat.id)
         if team is None or team.status is not teams.TeamStatus.ACTIVE:
@@ -58,8 +53,8 @@ async def on_group_event(
         await teams.archive_team(svc.db, team.id)
         for coach in await teams.coaches_of(svc.db, team.id):
             text = texts.TEAM_ARCHIVED.format(team=escape(team.name))
-            await notify(context.bot, coach.user_id, text)
-            await update_coach_menu(context.bot, svc, coach.user_id)
+            await notify(coach.user_id, text)
+            await update_coach_menu(svc, coach.user_id)
 
 
 GROUP_EVENTS.append(on_group_event)
@@ -70,7 +65,7 @@ async def _admin_sender(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     assert message is not None and chat is not None
     if user is None or user.id == access.ANONYMOUS_ADMIN_ID or message.sender_chat is not None:
-        await message.reply_text(texts.ANONYMOUS_ADMIN)
+        await send(update, texts.ANONYMOUS_ADMIN)
         return None
     if not await access.is_chat_admin(context.bot, chat.id, user.id):
         return -1
@@ -83,7 +78,7 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) 
     message = update.effective_message
     assert message is not None
     if may_answer(context, f"refusal:{text}"):
-        await message.reply_text(text)
+        await send(update, text)
 
 
 async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -99,7 +94,7 @@ async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     svc = services(context)
     existing = await teams.team_of_chat(svc.db, chat.id)
     if existing is not None and existing.status is teams.TeamStatus.ACTIVE:
-        await message.reply_text(texts.TEAM_EXISTS.format(team=escape(existing.name)))
+        await send(update, texts.TEAM_EXISTS.format(team=escape(existing.name)))
         return
     team = await teams.create_team(
         svc.db,
@@ -112,7 +107,7 @@ async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         now=svc.now(),
     )
     await post_join_button(update, context, team)
-    await update_coach_menu(context.bot, svc, admin)
+    await update_coach_menu(svc, admin)
 
 
 async def post_join_button(
@@ -123,9 +118,10 @@ async def post_join_button(
     coaches = escape(display_name(user))
     link = access.join_link(context.bot.username, team.invite_token)
     text = texts.TEAM_CREATED.format(team=escape(team.name), coaches=coaches)
-    await message.reply_text(
+    await send(
+        update,
         f"{text}\n\n{texts.COACH_PRIVATE_START}",
-        reply_markup=keyboards.link(texts.JOIN_BUTTON, link),
+        markup=keyboards.link(texts.JOIN_BUTTON, link),
     )
 
 
@@ -145,13 +141,14 @@ async def add_coach(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(update, context, texts.ONLY_ADMINS_COACH)
         return
     if not await teams.add_coach(svc.db, team.id, admin, display_name(user), svc.now()):
-        await message.reply_text(texts.ALREADY_COACH.format(team=escape(team.name)))
+        await send(update, texts.ALREADY_COACH.format(team=escape(team.name)))
         return
-    await message.reply_text(
+    await send(
+        update,
         texts.COACH_ADDED.format(coach=escape(display_name(user)), team=escape(team.name))
-        + f"\n\n{texts.COACH_PRIVATE_START}"
+        + f"\n\n{texts.COACH_PRIVATE_START}",
     )
-    await update_coach_menu(context.bot, svc, admin)
+    await update_coach_menu(svc, admin)
 
 
 async def post_tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -169,10 +166,10 @@ async def post_tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     tip = " ".join(context.args or []).strip()
     if not tip:
-        await message.reply_text(texts.TIP_USAGE)
+        await send(update, texts.TIP_USAGE)
         return
     # The coach's words, shown as plain text: escaped so they can't break the HTML.
-    await context.bot.send_message(chat.id, texts.TIP_POST.format(tip=escape(tip[:1000])))
+    await send_to(chat.id, texts.TIP_POST.format(tip=escape(tip[:1000])), kind=Kind.NOTICE)
 
 
 async def on_migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -193,7 +190,7 @@ async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     user_id = change.new_chat_member.user.id
     demoted = team is not None and change.new_chat_member.status not in access.ADMIN_STATUSES
     if demoted and team is not None and await teams.remove_coach(svc.db, team.id, user_id):
-        await update_coach_menu(context.bot, svc, user_id)
+        await update_coach_menu(svc, user_id)
 
 
 def handlers() -> list[BaseHandler[Update, Any, Any]]:
@@ -206,11 +203,7 @@ def handlers() -> list[BaseHandler[Update, Any, Any]]:
     ]
 
 
-async def notify(bot: ExtBot[Any], user_id: int, text: str) -> bool:
-    """A private note to a coach; False if they can't be reached (never started the bot)."""
-    try:
-        await bot.send_message(user_id, text, rate_limit_args=BACKGROUND)
-    except TelegramError as exc:  # blocked, or never opened the private chat
-        _LOGGER.info("Coach note not delivered: %r", exc)
-        return False
-    return True
+async def notify(user_id: int, text: str, *, guard: str | None = None) -> None:
+    """A private note to a coach, sent after the unit of work (never twice: see
+    ``storage.outbox``); ``guard`` is checked just before it goes (``access.coach_guard``)."""
+    await send_to(user_id, text, kind=Kind.NOTICE, background=True, guard=guard)

@@ -19,23 +19,21 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from conversations.commands import COACH_MENU, bot_commands
+from conversations.replies import set_commands
 from conversations.services import Services
 from storage import teams
 
 _LOGGER = logging.getLogger(__name__)
 
 
-async def update_coach_menu(bot: ExtBot[Any], svc: Services, user_id: int) -> None:
+async def update_coach_menu(svc: Services, user_id: int) -> None:
     """The coach's menu while ``user_id`` coaches an active team; none (so the athletes') once
-    they coach none."""
+    they coach none. Set after the unit of work commits."""
     scope = BotCommandScopeChat(user_id)
-    try:
-        if await teams.teams_coached_by(svc.db, user_id):
-            await bot.set_my_commands(bot_commands(COACH_MENU), scope=scope)
-        else:
-            await bot.delete_my_commands(scope=scope)
-    except TelegramError as exc:
-        _LOGGER.info("A coach's command menu was not updated: %r", exc)
+    if await teams.teams_coached_by(svc.db, user_id):
+        await set_commands(user_id, bot_commands(COACH_MENU), scope)
+    else:
+        await set_commands(user_id, None, scope)
 
 
 async def sync_coach_menus(bot: ExtBot[Any], svc: Services) -> int:

@@ -1,0 +1,107 @@
+"""In-process timers armed from ``storage.timers`` rows, each firing in a unit of work.
+
+The rows are the truth: a unit of work that sets or cancels a timer writes the row, and once it
+has committed this process arms (or disarms) an ``asyncio`` timer for it
+(:meth:`TimerRunner.after_commit`); at start-up every row is armed again, a past one at once.
+When a timer fires, its unit of work takes the row (still there, still due at that instant:
+otherwise it was cancelled or moved, and nothing happens) and runs the action its kind names,
+all in one transaction: a crash before the commit leaves the row for the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+
+from storage import timers
+from storage.db import Database
+from storage.timers import Timer
+from storage.unit_of_work import UnitOfWork
+
+_LOGGER = logging.getLogger(__name__)
+
+Action = Callable[[Timer], Awaitable[None]]
+RunUnit = Callable[[str, Callable[[UnitOfWork], Awaitable[None]]], Awaitable[None]]
+
+
+class TimerRunner:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        actions: Mapping[str, Action],
+        run_unit: RunUnit,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.actions = actions
+        self.run_unit = run_unit
+        self._armed: dict[str, asyncio.TimerHandle] = {}
+        self._firing: set[asyncio.Task[None]] = set()
+        self._stopped = False
+
+    @property
+    def armed(self) -> int:
+        return len(self._armed)
+
+    def is_armed(self, key: str) -> bool:
+        return key in self._armed
+
+    async def rearm_all(self) -> int:
+        """Arm every timer row (at start-up)."""
+        rows = await timers.all_timers(self.db)
+        for timer in rows:
+            self.arm(timer)
+        return len(rows)
+
+    def after_commit(self, unit: UnitOfWork) -> None:
+        for key in unit.timers_cancelled:
+            self.disarm(key)
+        for timer in unit.timers_set:
+            self.arm(timer)
+
+    def arm(self, timer: Timer) -> None:
+        if self._stopped:
+            return
+        self.disarm(timer.key)
+        delay = max((timer.due_at - self.clock()).total_seconds(), 0.0)
+        loop = asyncio.get_running_loop()
+        self._armed[timer.key] = loop.call_later(delay, self._fire, timer.key, timer.due_at)
+
+    def disarm(self, key: str) -> None:
+        handle = self._armed.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _fire(self, key: str, due_at: datetime) -> None:
+        self._armed.pop(key, None)
+        task = asyncio.get_running_loop().create_task(self._run(key, due_at))
+        self._firing.add(task)
+        task.add_done_callback(self._firing.discard)
+
+    async def _run(self, key: str, due_at: datetime) -> None:
+        async def work(unit: UnitOfWork) -> None:
+            timer = await timers.take(self.db, key, due_at)
+            if timer is None:
+                return  # cancelled or moved since it was armed
+            action = self.actions.get(timer.kind)
+            if action is None:
+                _LOGGER.error("A timer of unknown kind %r was dropped", timer.kind)
+                return
+            await action(timer)
+
+        try:
+            await self.run_unit(f"timer:{key}@{due_at.timestamp():.6f}", work)
+        except Exception:
+            # Left in the table: armed again at the next start.
+            _LOGGER.exception("Timer %s failed", key.split(":", 1)[0])
+
+    async def stop(self) -> None:
+        """Disarm everything (the rows stay) and let the timers firing now finish."""
+        self._stopped = True
+        for handle in self._armed.values():
+            handle.cancel()
+        self._armed.clear()
+        await asyncio.gather(*self._firing, return_exceptions=True)

@@ -1,0 +1,264 @@
+"""The outbox: every message the bot means to send, committed before it is sent.
+
+A unit of work (``storage.unit_of_work``) writes its messages here in the same transaction as
+its other writes, keyed by where they came from (``update:<id>``, ``timer:<key>@<due>``,
+``checkin:<id>``) and their place among that origin's messages: a replay after a crash writes
+the same keys again, and ``ON CONFLICT DO NOTHING`` keeps each once. The sender
+(``bot.delivery.outbox``) sends them afterwards and records what happened.
+
+Storage knows nothing of Telegram: a row is a Bot API method, its parameters as JSON, an
+optional file, and what kind of message it is. The kind decides what a crash does to the row
+whose send was in flight (:data:`NEVER_TWICE`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from storage.db import Database, Tx
+from storage.timestamps import from_db, from_db_or_none, to_db
+
+KEEP_FINISHED = timedelta(days=1)  # a finished row is kept this long (an edit may need its id)
+
+
+class Kind(StrEnum):
+    """What a message is, which decides the crash policy (see :data:`NEVER_TWICE`)."""
+
+    REPLY = "reply"  # an answer to the person's own message or press
+    PROMPT = "prompt"  # sent on the bot's own clock to the person it concerns (a check-in)
+    NOTICE = "notice"  # about someone else, to a coach or a group (an alert, a digest)
+    ANSWER = "answer"  # the answer to a button press (stops the client's spinner)
+
+
+# A reply or a prompt whose send was in flight at a crash is sent again: a repeated "stretch
+# now" does no harm, a missing one does. A notice is marked unknown and counted instead: a
+# coach told twice of one athlete's cramp is noise, and nobody's safety waits on it.
+NEVER_TWICE = frozenset({Kind.NOTICE})
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"  # refused by Telegram (a bad request), or retried for too long
+    BLOCKED = "blocked"  # the person blocked the bot, or the chat is gone
+    UNKNOWN = "unknown"  # in flight at a crash and never sent twice: maybe sent
+    SKIPPED = "skipped"  # not sent: its guard said no, or the message it edits is unknown
+    CANCELLED = "cancelled"  # withdrawn before it was sent
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to send, as a unit of work queues it."""
+
+    chat_id: int
+    method: str
+    params: dict[str, object]
+    kind: Kind = Kind.REPLY
+    background: bool = False  # scheduled: people's replies go first (bot.delivery.limiter)
+    attachment: bytes | None = None  # a file sent with it (a chart), under params["_file"]
+    edit_of: str | None = None  # "origin#position" of the message this one edits
+    guard: str | None = None  # a check made just before sending (see bot.delivery.outbox)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A stored message, as the sender reads it."""
+
+    id: int
+    origin: str
+    position: int
+    chat_id: int
+    method: str
+    params: dict[str, object]
+    kind: Kind
+    background: bool
+    attachment: bytes | None
+    edit_of: str | None
+    guard: str | None
+    attempts: int
+    claimed: bool
+    not_before: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.origin}#{self.position}"
+
+    @classmethod
+    def of(cls, row_id: int, origin: str, position: int, message: Message) -> Row:
+        """The row a unit of work has just written (handed to the sender without a read)."""
+        return cls(
+            id=row_id,
+            origin=origin,
+            position=position,
+            chat_id=message.chat_id,
+            method=message.method,
+            params=message.params,
+            kind=message.kind,
+            background=message.background,
+            attachment=message.attachment,
+            edit_of=message.edit_of,
+            guard=message.guard,
+            attempts=0,
+            claimed=False,
+        )
+
+
+async def add(
+    tx: Tx, origin: str, messages: Sequence[Message], now: datetime
+) -> list[tuple[int, int]]:
+    """Write ``messages`` in the caller's transaction, under ``origin`` and their positions;
+    return (position, row id) of the rows written (a key already there is left as it was)."""
+    stamp = to_db(now)
+    ids = []
+    for position, m in enumerate(messages):
+        cursor = await tx.execute(
+            "INSERT INTO outbox (origin, position, chat_id, method, params, attachment, kind, "
+            "background, edit_of, guard, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (origin, position) DO NOTHING",
+            (
+                origin,
+                position,
+                m.chat_id,
+                m.method,
+                json.dumps(m.params, separators=(",", ":")),
+                m.attachment,
+                m.kind.value,
+                int(m.background),
+                m.edit_of,
+                m.guard,
+                stamp,
+            ),
+        )
+        if cursor.rowcount == 1 and cursor.lastrowid is not None:
+            ids.append((position, cursor.lastrowid))
+    return ids
+
+
+_COLUMNS = (
+    "id, origin, position, chat_id, method, params, attachment, kind, background, edit_of, "
+    "guard, attempts, claimed_at, not_before"
+)
+
+
+async def unsent(db: Database, *, limit: int = 5000) -> list[Row]:
+    """Unsent rows, oldest first (those waiting for a retry included: see ``not_before``)."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM outbox WHERE outcome IS NULL ORDER BY id LIMIT ?", (limit,)
+    )
+    return [_row(row) for row in rows]
+
+
+def _row(row: object) -> Row:
+    r = row  # sqlite3.Row
+    return Row(
+        id=int(r["id"]),  # type: ignore[index]
+        origin=str(r["origin"]),  # type: ignore[index]
+        position=int(r["position"]),  # type: ignore[index]
+        chat_id=int(r["chat_id"]),  # type: ignore[index]
+        method=str(r["method"]),  # type: ignore[index]
+        params=json.loads(r["params"]),  # type: ignore[index]
+        kind=Kind(r["kind"]),  # type: ignore[index]
+        background=bool(r["background"]),  # type: ignore[index]
+        attachment=r["attachment"],  # type: ignore[index]
+        edit_of=r["edit_of"],  # type: ignore[index]
+        guard=r["guard"],  # type: ignore[index]
+        attempts=int(r["attempts"]),  # type: ignore[index]
+        claimed=r["claimed_at"] is not None,  # type: ignore[index]
+        not_before=from_db_or_none(r["not_before"]),  # type: ignore[index]
+    )
+
+
+async def claim(db: Database, ids: Sequence[int], now: datetime) -> None:
+    """Mark rows as in flight before they are sent (only rows that must never go twice)."""
+    if ids:
+        async with db.write() as tx:
+            await tx.executemany(
+                "UPDATE outbox SET claimed_at = ? WHERE id = ?", [(to_db(now), i) for i in ids]
+            )
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one row."""
+
+    id: int
+    outcome: Outcome | None  # None: not yet; tried again at ``retry_at``
+    message_id: int | None = None
+    retry_at: datetime | None = None
+
+
+async def record(db: Database, results: Sequence[Result], now: datetime) -> None:
+    """Record the results of several sends in one transaction."""
+    if not results:
+        return
+    stamp = to_db(now)
+    finished = [
+        (stamp, r.outcome.value, r.message_id, r.id) for r in results if r.outcome is not None
+    ]
+    retried = [(to_db(r.retry_at or now), r.id) for r in results if r.outcome is None]
+    async with db.write() as tx:
+        if finished:
+            await tx.executemany(
+                "UPDATE outbox SET sent_at = ?, outcome = ?, message_id = ? "
+                "WHERE id = ? AND outcome IS NULL",
+                finished,
+            )
+        if retried:
+            await tx.executemany(
+                "UPDATE outbox SET not_before = ?, attempts = attempts + 1, claimed_at = NULL "
+                "WHERE id = ? AND outcome IS NULL",
+                retried,
+            )
+
+
+async def message_id_of(db: Database, key: str) -> tuple[bool, int | None]:
+    """Whether the message ``key`` ("origin#position") was sent, and its Telegram id if known."""
+    origin, _, position = key.rpartition("#")
+    row = await db.fetch_one(
+        "SELECT outcome, message_id FROM outbox WHERE origin = ? AND position = ?",
+        (origin, int(position)),
+    )
+    if row is None or row["outcome"] != Outcome.SENT.value:
+        return False, None
+    return True, None if row["message_id"] is None else int(row["message_id"])
+
+
+async def settle_crash(db: Database, now: datetime) -> int:
+    """At start-up: rows that must never go twice and were in flight at a crash are marked
+    unknown (not sent again); returns how many. Every other unsent row is simply sent."""
+    kinds = ",".join(f"'{k.value}'" for k in NEVER_TWICE)
+    async with db.write() as tx:
+        cursor = await tx.execute(
+            f"UPDATE outbox SET outcome = 'unknown', sent_at = ? WHERE outcome IS NULL "
+            f"AND claimed_at IS NOT NULL AND kind IN ({kinds})",
+            (to_db(now),),
+        )
+        return cursor.rowcount
+
+
+async def prune(db: Database, now: datetime) -> int:
+    """Forget rows finished more than :data:`KEEP_FINISHED` ago (they hold what was said)."""
+    async with db.write() as tx:
+        cursor = await tx.execute(
+            "DELETE FROM outbox WHERE outcome IS NOT NULL AND sent_at < ?",
+            (to_db(now - KEEP_FINISHED),),
+        )
+        return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class Counts:
+    unsent: int
+    oldest_unsent_at: datetime | None
+
+
+async def counts(db: Database) -> Counts:
+    row = await db.fetch_one(
+        "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE outcome IS NULL"
+    )
+    if row is None or not row["n"]:
+        return Counts(0, None)
+    return Counts(int(row["n"]), from_db(row["oldest"]))
