@@ -20,15 +20,15 @@ from telegram.error import TelegramError
 from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
+from bot.delivery.inbox import Inbox
+from bot.delivery.rate_limiter import PriorityRateLimiter
+from bot.delivery.reply_log import ReplyLog, ReplyLoggingRequest, path_beside
+from bot.delivery.transport import ServerErrorAwareRequest
+from bot.delivery.update_processor import MAX_RUNNING, PerChatUpdateProcessor
 from bot.errors import on_error
-from bot.inbox import Inbox
 from bot.metrics import Metrics
-from bot.rate_limiter import PriorityRateLimiter
-from bot.reply_log import ReplyLog, ReplyLoggingRequest, path_beside
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
-from bot.transport import ServerErrorAwareRequest
-from bot.update_processor import MAX_RUNNING, PerChatUpdateProcessor
 from conversations.commands import (
     GROUP_ADMIN_MENU,
     GROUP_MENU,
@@ -64,12 +64,12 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
     place where an update counts as done: an inbox that stores updates before they are
     confirmed to Telegram marks them done there (override it, or append an async callback to
     ``finished_callbacks``). Updates are handled concurrently across chats and in order within
-    one (see :mod:`bot.update_processor`), so the next update of the same chat starts only
+    one (see :mod:`bot.delivery.update_processor`), so the next update of the same chat starts only
     after ``update_finished`` of this one has returned.
     """
 
-    # Set by build_application: kept updates are marked done through it (see bot.inbox),
-    # and their accepted replies logged in this (see bot.reply_log).
+    # Set by build_application: kept updates are marked done through it (see bot.delivery.inbox),
+    # and their accepted replies logged in this (see bot.delivery.reply_log).
     inbox: Inbox | None = None
     reply_log: ReplyLog | None = None
     # Set by build_application: this application's counters (bot.metrics).
@@ -128,7 +128,7 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         A done mark is noted only after the update's state was handed over, and the batches are
         committed in order, so a done mark is never written ahead of its state (a kill then
         would lose the step). A state may go with an earlier batch than its done mark; a replay
-        after a kill in between then finds the step already taken (see ``bot.inbox``).
+        after a kill in between then finds the step already taken (see ``bot.delivery.inbox``).
         """
         persistence, inbox = self.persistence, self.inbox
         assert isinstance(persistence, SQLitePersistence)
@@ -196,12 +196,12 @@ def build_application(
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .persistence(SQLitePersistence(db))
-        # Concurrent across chats, in order within one, bounded (bot.update_processor).
+        # Concurrent across chats, in order within one, bounded (bot.delivery.update_processor).
         .concurrent_updates(PerChatUpdateProcessor(max_running))
         .post_init(functools.partial(on_startup, with_scheduler=scheduler))
         .post_shutdown(on_shutdown)
     )
-    # 5xx answers raised as ServerError, so the limiter can retry them (see bot.transport).
+    # 5xx answers raised as ServerError, so the limiter can retry them (see bot.delivery.transport).
     reply_log = ReplyLog(path_beside(settings.db_path))
     builder = builder.request(ReplyLoggingRequest(ServerErrorAwareRequest(request), reply_log))
     if request is not None:

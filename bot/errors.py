@@ -10,7 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.reply_log import set_replies_aside
+from bot.delivery.reply_log import set_replies_aside
 from conversations.replies import sos_text
 from conversations.texts import common
 
@@ -24,7 +24,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         _LOGGER.info("Forbidden while handling an update: %s", error.message)
         return
     # The error reply is not one of the update's own replies: a replay after a crash must
-    # still send those (bot.reply_log).
+    # still send those (bot.delivery.reply_log).
     set_replies_aside()
     where = _describe(update)
     # The kind and where it happened, never the exception's own words at ERROR: those can

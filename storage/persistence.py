@@ -40,7 +40,7 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     after every update (see ``bot.application``). Updates handled at the same time share one
     transaction (a group commit), and a state equal to the one last written is not written
     again. An update's inbox row is marked done (:meth:`note_done`) in the same transaction as
-    the states it changed, so a hard kill keeps both or neither (see ``bot.inbox``).
+    the states it changed, so a hard kill keeps both or neither (see ``bot.delivery.inbox``).
     """
 
     def __init__(self, db: Database) -> None:

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from bot.application import CrampCoachApplication, accepted_updates, open_reply_log
-from bot.inbox import Inbox, poll
-from bot.local_api import Fault, LocalUser
-from bot.reply_log import ReplyLog, path_beside
+from bot.delivery.inbox import Inbox, poll
+from bot.delivery.reply_log import ReplyLog, path_beside
+from bot.devtools.local_api import Fault, LocalUser
 from bot.settings import Settings
 from conversations.replies import sos_text
 from conversations.sos import states as sos
@@ -241,7 +241,7 @@ async def test_what_people_wrote_leaves_the_inbox_once_handled(bot: Bot) -> None
     assert await keeper.keep_json([payload]) == []  # the id still tells a redelivery
 
 
-# --- Replies sent once across a crash (bot.reply_log) ----------------------------------------
+# --- Replies sent once across a crash (bot.delivery.reply_log) -------------------------------
 
 
 def reply_log_of(bot: Bot) -> ReplyLog:

@@ -1,7 +1,7 @@
 """Replies sent once across a crash, with updates handled concurrently.
 
-The inbox (``bot.inbox``) hands an update out again after a ``kill -9`` unless its done mark
-was committed. The done mark goes with the update's conversation state, after its handlers
+The inbox (``bot.delivery.inbox``) hands an update out again after a ``kill -9`` unless its
+done mark was committed. The done mark goes with the update's conversation state, after its handlers
 ran, and so after its replies: a kill between a reply reaching Telegram and that commit would
 handle the update again and send the reply a second time. With many chats handled at once,
 many updates sit in that window at any instant (each waits for its handlers to finish and for
@@ -50,7 +50,7 @@ from typing import Any
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.transport import WrappedRequest
+from bot.delivery.transport import WrappedRequest
 from conversations.replies import probably_delivered
 
 _LOGGER = logging.getLogger(__name__)
