@@ -12,7 +12,7 @@ answered twice.
 
 ``tests/test_kill_in_flight.py`` kills at one chosen instant (a reply on the wire) and must
 find 0 lost and 0 twice. A random instant can also fall in the one window left (Telegram's
-answer to a reply on its way back, before ``bot.reply_log`` has logged it: microseconds on
+answer to a reply on its way back, before ``bot.delivery.reply_log`` has logged it: microseconds on
 loopback); such a tap would be answered twice. Nothing can be lost.
 """
 

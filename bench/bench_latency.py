@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.harness import Athlete, Watch, crampcoach, echo_bot, every, fed, ms, percentile, table
-from bot.local_api import ApiCall, LocalBotAPI
+from bot.devtools.local_api import ApiCall, LocalBotAPI
 
 PERIOD = 2.0
 SLOW_EVERY = 50

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from bench.harness import Athlete, Watch, crampcoach, echo_bot, every, fed, ms, percentile, table
-from bot.local_api import LocalBotAPI
+from bot.devtools.local_api import LocalBotAPI
 
 STEADY_USERS = 200
 PERIOD = 8.0  # 200 athletes / 8 s = 25 replies a second

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from bench.harness import UPDATES_PER_FLOW, Athlete, crampcoach, echo_bot, fed, table
-from bot.local_api import LocalBotAPI
+from bot.devtools.local_api import LocalBotAPI
 
 AT_ONCE = 100
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from bench.bench_scheduler import populate
 from bot.application import build_application
+from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI
 from bot.lifecycle import running
-from bot.local_api import LOCAL_TOKEN, LocalBotAPI
 from bot.scheduler import tick
 from bot.settings import Settings
 
@@ -32,7 +32,7 @@ ATHLETE = 9_000_000
 
 
 async def _reply_latencies(bot_app: object, api: LocalBotAPI, count: int) -> list[float]:
-    from bot.local_api import LocalUser
+    from bot.devtools.local_api import LocalUser
 
     latencies = []
     for n in range(count):

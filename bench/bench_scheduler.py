@@ -145,7 +145,7 @@ import asyncio, json, resource, sys, time
 t0 = time.perf_counter()
 from bot.application import build_application
 from bot.lifecycle import running
-from bot.local_api import LOCAL_TOKEN, LocalBotAPI
+from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI
 from bot.settings import Settings
 async def main():
     settings = Settings(_env_file=None, db_path=sys.argv[1])

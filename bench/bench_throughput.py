@@ -25,7 +25,7 @@ from bench.harness import (
     median,
     table,
 )
-from bot.local_api import LocalBotAPI
+from bot.devtools.local_api import LocalBotAPI
 
 
 async def saturate(

@@ -23,7 +23,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
 from bench.harness import table
-from bot.local_api import LOCAL_TOKEN, LocalBotAPI
+from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI
 from conversations.sos import timers
 
 HOLD = timedelta(seconds=30)

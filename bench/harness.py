@@ -1,11 +1,11 @@
 """What the benchmarks share: CrampCoach and a bare python-telegram-bot echo bot, fed the same way.
 
-Both run in this process against the in-memory Bot API (:class:`bot.local_api.LocalBotAPI`).
-Updates go into the application's ``update_queue``, exactly where python-telegram-bot's updater
-puts what it fetched from Telegram, so the framework's own dispatching is part of what is
-measured for both. An athlete walks the SOS flow (one message, then eight button presses); the
-echo bot gets the same kinds of updates (a message, then presses), answers each press and
-sends one message back, the same Bot API calls an SOS step makes.
+Both run in this process against the in-memory Bot API
+(:class:`bot.devtools.local_api.LocalBotAPI`). Updates go into the application's ``update_queue``,
+exactly where python-telegram-bot's updater puts what it fetched from Telegram, so the framework's
+own dispatching is part of what is measured for both. An athlete walks the SOS flow (one message,
+then eight button presses); the echo bot gets the same kinds of updates (a message, then presses),
+answers each press and sends one message back, the same Bot API calls an SOS step makes.
 
 Latency is from the moment an update is put into the queue to the moment the bot's reply (its
 first ``sendMessage`` to that chat) reaches the Bot API. An update is *finished* for CrampCoach
@@ -35,8 +35,8 @@ from telegram.ext import (
 )
 
 from bot.application import CrampCoachApplication, build_application
+from bot.devtools.local_api import LOCAL_TOKEN, ApiCall, ChatMessage, LocalBotAPI, LocalUser
 from bot.lifecycle import running
-from bot.local_api import LOCAL_TOKEN, ApiCall, ChatMessage, LocalBotAPI, LocalUser
 from bot.settings import Settings
 from conversations.texts import sos as texts
 

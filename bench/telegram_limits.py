@@ -3,7 +3,7 @@
 At most 30 messages in any second in all, one a second per chat, 20 a minute per group;
 a message over a limit is refused with HTTP 429 and ``retry_after``, and counted. Only
 methods that put or change a message in a chat count (the same rule as the bot's limiter,
-:func:`bot.rate_limiter.spends_budget`; Telegram documents its limits in messages).
+:func:`bot.delivery.rate_limiter.spends_budget`; Telegram documents its limits in messages).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 
 from telegram.request import RequestData
 
-from bot.local_api import LocalBotAPI
-from bot.rate_limiter import is_group, spends_budget
-from bot.send_window import SendWindow
+from bot.delivery.rate_limiter import is_group, spends_budget
+from bot.delivery.send_window import SendWindow
+from bot.devtools.local_api import LocalBotAPI
 
 
 class LimitedBotAPI(LocalBotAPI):

@@ -1,5 +1,5 @@
 """Entry point: ``python -m bot`` runs the bot; ``python -m bot chat`` tries it in a terminal;
-``check``, ``backup FILE`` and ``restore FILE`` are the operator's (bot/operator_commands.py).
+``check``, ``backup FILE`` and ``restore FILE`` are the operator's (bot/operations/commands.py).
 
 Exit status 2 with one line on stderr, and nothing touched, when the bot cannot start as
 configured: a missing or malformed setting, or a database it cannot use (not a database,
@@ -18,12 +18,12 @@ from pathlib import Path
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot import run_lock
 from bot.logging_setup import configure_logging
+from bot.operations import run_lock
 from bot.settings import SettingsError, load_settings
 from storage.db import Database, DatabaseUnusable
 
-OPERATOR_COMMANDS = ("check", "backup", "restore")  # bot/operator_commands.py
+OPERATOR_COMMANDS = ("check", "backup", "restore")  # bot/operations/commands.py
 USAGE = "usage: python -m bot [run | chat | check | backup [--force] FILE | restore FILE]"
 
 
@@ -34,9 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     if command in OPERATOR_COMMANDS:
-        from bot import operator_commands
+        from bot.operations import commands
 
-        return operator_commands.main(command, args[1:])
+        return commands.main(command, args[1:])
     if command not in ("run", "chat"):
         print(f"crampcoach: unknown command {command!r}; {USAGE}", file=sys.stderr)
         return 2
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if command == "chat":
             configure_logging("WARNING")
-            from bot.terminal import chat
+            from bot.devtools.terminal import chat
 
             asyncio.run(chat(settings))
             return 0
@@ -58,10 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, DatabaseUnusable) as exc:
         print(f"crampcoach: {exc}", file=sys.stderr)
         return 2
-    from bot.health import ListenError
+    from bot.web.app import ListenError
 
     if settings.mode == "webhook":
-        from bot.webhook import run_webhook as run_bot
+        from bot.web.webhook import run_webhook as run_bot
     else:
         from bot.runner import run_polling as run_bot
     try:

@@ -25,13 +25,13 @@ from bot.delivery.outbox import OutboxSender
 from bot.delivery.timers import TimerRunner
 from bot.delivery.units import UnitRunner
 from bot.errors import on_error
-from bot.inbox import Inbox
+from bot.delivery.inbox import Inbox
 from bot.metrics import Metrics
-from bot.rate_limiter import PriorityRateLimiter
+from bot.delivery.rate_limiter import PriorityRateLimiter
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
-from bot.transport import ServerErrorAwareRequest
-from bot.update_processor import MAX_RUNNING, PerChatUpdateProcessor
+from bot.delivery.transport import ServerErrorAwareRequest
+from bot.delivery.update_processor import MAX_RUNNING, PerChatUpdateProcessor
 from conversations.commands import (
     GROUP_ADMIN_MENU,
     GROUP_MENU,

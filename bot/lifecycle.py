@@ -1,5 +1,5 @@
 """Running an Application outside ``run_polling``: its life (start, stop), and a graceful stop
-on SIGTERM for both runners (``bot.runner``, ``bot.webhook``)."""
+on SIGTERM for both runners (``bot.runner``, ``bot.web.webhook``)."""
 
 from __future__ import annotations
 

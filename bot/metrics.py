@@ -1,13 +1,13 @@
 """Prometheus counters for one Application, in a registry of its own.
 
 Not prometheus_client's global registry: tests build several applications in one process, and
-each must count only its own. ``GET /metrics`` (``bot.health``) serves :attr:`Metrics.registry`.
+each must count only its own. ``GET /metrics`` (``bot.web.health``) serves :attr:`Metrics.registry`.
 
 The counters (Prometheus adds ``_total``):
 
 - ``crampcoach_updates_handled``: updates handled and committed (``update_finished``).
 - ``crampcoach_messages_sent``: messages Telegram accepted (sends and edits: the requests that
-  spend the send budget, see ``bot.rate_limiter``).
+  spend the send budget, see ``bot.delivery.rate_limiter``).
 - ``crampcoach_send_retries``: requests sent again after a 429 or a transient failure.
 - ``crampcoach_telegram_429``: 429 answers ("too many requests") received.
 - ``crampcoach_checkins_due``: check-ins the scheduler claimed because they were due.

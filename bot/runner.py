@@ -1,4 +1,5 @@
-"""Long polling: the default way to run the bot, through the update inbox (``bot.inbox``)."""
+"""Long polling: the default way to run the bot, through the update inbox
+(``bot.delivery.inbox``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot.application import CrampCoachApplication, accepted_updates, build_application
-from bot.health import health_served
-from bot.inbox import delete_webhook, poll
+from bot.delivery.inbox import delete_webhook, poll
 from bot.lifecycle import StopSignals, finish_in_hand, running
 from bot.settings import Settings
+from bot.web.app import served
 from conversations.services import services_of
 from storage import inbox, outbox
 
@@ -53,11 +54,13 @@ async def serve_polling(
     if signals is None:
         signals = StopSignals()
         signals.install()
-    async with running(application), health_served(application, settings, signals.stop):
+    async with running(application), served(application, settings, signals.stop) as web_server:
         await keep_inbox_tidy(application)
         await delete_webhook(application)
         # What the last run kept but did not finish (a kill -9), before anything new.
         await keeper.dispatch_pending(application)
+        # Routes mounted for both modes (bot.web.app.served): none yet, so no public port.
+        await web_server.open_public()
         # Pending updates are kept: Telegram holds them for 24 hours, and a cramp message sent
         # while the bot restarted still deserves an answer.
         await poll(application, keeper, signals.stop, allowed_updates=accepted_updates())

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.local_api import LocalUser
+from bot.devtools.local_api import LocalUser
 from conversations.texts import sos as sos_texts
 from conversations.texts import team as team_texts
 from storage import inbox

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 
 class _Server(ThreadingHTTPServer):
-    # The bot sends to many chats at once (bot.update_processor): socketserver's default
+    # The bot sends to many chats at once (bot.delivery.update_processor): socketserver's default
     # backlog of 5 would reset connections that Telegram's servers would have accepted.
     request_queue_size = 256
     daemon_threads = True

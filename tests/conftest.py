@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.application import build_application
+from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI, LocalUser
 from bot.lifecycle import running
-from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalUser
 from bot.settings import Settings
 from conversations.services import Timings
 

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.local_api import ChatMessage, LocalBotAPI, LocalUser
-from bot.rate_limiter import PriorityRateLimiter
+from bot.delivery.rate_limiter import PriorityRateLimiter
+from bot.devtools.local_api import ChatMessage, LocalBotAPI, LocalUser
 from conversations.services import services_of
 from conversations.sos import states as sos
 from conversations.texts import common
@@ -19,7 +19,8 @@ from storage.db import Database
 from storage.episodes import Episode
 from tests.conftest import Bot
 
-# A 5xx is retried (bot.rate_limiter): a send fails for good only after every attempt failed.
+# A 5xx is retried (bot.delivery.rate_limiter): a send fails for good only after every attempt
+# failed.
 SEND_ATTEMPTS = 1 + PriorityRateLimiter().max_retries
 
 # Every step of the SOS flow, in the order an athlete meets them (the second screen of warning

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.local_api import ChatMessage, LocalBotAPI, LocalUser
+from bot.devtools.local_api import ChatMessage, LocalBotAPI, LocalUser
 from bot.scheduler import TickReport, tick
 from conversations.services import services_of
 from conversations.texts import plan as plan_texts

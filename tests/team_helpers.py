@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from bot.local_api import ADMIN_RIGHTS, BOT_ID, ChatMessage, LocalBotAPI, LocalUser
+from bot.devtools.local_api import ADMIN_RIGHTS, BOT_ID, ChatMessage, LocalBotAPI, LocalUser
 from conversations.team.access import ANONYMOUS_ADMIN_ID
 from conversations.texts import team as texts
 from storage import teams

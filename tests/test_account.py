@@ -13,7 +13,7 @@ from typing import Any
 from telegram.ext import ConversationHandler
 
 from bot.application import CrampCoachApplication
-from bot.inbox import poll
+from bot.delivery.inbox import poll
 from conversations import account as account_flow
 from conversations import jobs
 from conversations.sos import states as sos

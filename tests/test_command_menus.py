@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
-from bot.local_api import BOT_ID, Fault, LocalBotAPI
+from bot.devtools.local_api import BOT_ID, Fault, LocalBotAPI
 from conversations.commands import COACH_MENU, GROUP_ADMIN_MENU, GROUP_MENU, PRIVATE_MENU
 from conversations.texts import account as account_texts
 from conversations.texts import common

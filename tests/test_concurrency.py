@@ -1,8 +1,9 @@
 """Many athletes at once: concurrent across chats, strictly in order within one.
 
-The real Application handles updates through :class:`bot.update_processor.PerChatUpdateProcessor`;
-these tests interleave users over a randomly slow local Bot API and check what each athlete was
-sent, what the database holds, and that one athlete's slow step holds up no one else.
+The real Application handles updates through
+:class:`bot.delivery.update_processor.PerChatUpdateProcessor`; these tests interleave users over a
+randomly slow local Bot API and check what each athlete was sent, what the database holds, and that
+one athlete's slow step holds up no one else.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 
 from telegram import Update
 
-from bot.local_api import ApiCall
-from bot.update_processor import PerChatUpdateProcessor, ordering_key
+from bot.delivery.update_processor import PerChatUpdateProcessor, ordering_key
+from bot.devtools.local_api import ApiCall
 from conversations.sos import states as sos
 from conversations.texts import sos as texts
 from storage.episodes import Outcome

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.local_api import LocalUser
+from bot.devtools.local_api import LocalUser
 from bot.settings import Settings
 from conversations.sos import states as sos
 from conversations.texts import common

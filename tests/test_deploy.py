@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import operator_commands
+from bot.operations import commands as operator_commands
 from bot.settings import Settings
 from tests.bot_api_server import BotApiServer
 from tests.process_helpers import (

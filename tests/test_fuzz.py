@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 from telegram.ext import ContextTypes
 
 from bot.application import CrampCoachApplication, build_application
+from bot.devtools.local_api import BOT_USERNAME, LOCAL_TOKEN, LocalBotAPI
 from bot.lifecycle import running
-from bot.local_api import BOT_USERNAME, LOCAL_TOKEN, LocalBotAPI
 from bot.scheduler import tick
 from bot.settings import Settings
 from conversations.commands import COMMANDS

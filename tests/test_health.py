@@ -17,10 +17,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.application import CrampCoachApplication
-from bot.health import HealthChecker, Listener, health_app
-from bot.local_api import Fault, LocalUser
+from bot.delivery.rate_limiter import spends_budget
+from bot.devtools.local_api import Fault, LocalUser
 from bot.metrics import LATE_AFTER
-from bot.rate_limiter import spends_budget
+from bot.web.app import Listener, health_app
+from bot.web.health import HealthChecker
 from tests.conftest import Bot, FakeClock
 from tests.helpers import db_of, wait_for
 from tests.plan_helpers import start_plan, tick_at

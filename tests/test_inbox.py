@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot.reply_log import ReplyLog, path_beside
+from bot.delivery.reply_log import ReplyLog, path_beside
 
 from bot.application import CrampCoachApplication, accepted_updates, open_reply_log
-from bot.inbox import Inbox, poll
-from bot.local_api import Fault, LocalUser
+from bot.delivery.inbox import Inbox, poll
+from bot.devtools.local_api import Fault, LocalUser
 from bot.settings import Settings
 from conversations.replies import sos_text
 from conversations.sos import states as sos

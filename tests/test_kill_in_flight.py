@@ -8,7 +8,7 @@ kills the bot with SIGKILL right then. By that time every tap has been confirmed
 (the next getUpdates offset moved past it), so nothing will be delivered again: only the inbox
 remembers the taps not yet answered. A second process must answer each of them exactly once,
 with updates handled concurrently across chats (the default): replies Telegram accepted
-before the kill are not sent again (``bot.reply_log``).
+before the kill are not sent again (``bot.delivery.reply_log``).
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def _wait_until_confirmed(server: BotApiServer, *, timeout: float = 15.0) -> Non
 
 
 def _wait_until_logged(workdir: Path, server: BotApiServer, *, timeout: float = 10.0) -> None:
-    """Until the bot's reply log holds every reply Telegram accepted (see bot.reply_log)."""
+    """Until the bot's reply log holds every reply Telegram accepted (see
+    bot.delivery.reply_log)."""
     log = workdir / "bot.sqlite3-replies"
     deadline = time.monotonic() + timeout
     while True:

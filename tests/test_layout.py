@@ -1,4 +1,5 @@
-"""The layout's promises: pure rules, imports that point one way, one owner for /start and for
+"""The layout's promises: pure rules, imports that point one way (also between bot/'s
+subpackages, and the development tools out of the running bot), one owner for /start and for
 membership updates, and button families that build and match the same data."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.local_api import ADMIN_RIGHTS
+from bot.devtools.local_api import ADMIN_RIGHTS
 from conversations import buttons, membership
 from conversations.membership import GroupEvent
 from conversations.sos import states as sos
@@ -70,6 +71,72 @@ def test_imports_point_one_way(package: str, path: Path) -> None:
 def test_the_rules_package_is_walked() -> None:
     walked = {path.name for package, path in _modules() if package == "rules"}
     assert {"recovery.py", "red_flags.py", "plan_clock.py", "timezones.py"} <= walked
+
+
+# --- Inside bot/: a few modules at the top, the rest by what they do -------------------------
+
+BOT = REPO / "bot"
+# bot/ keeps only these few at its top; everything else goes in a subpackage.
+MAX_FLAT_MODULES = 9
+SUBPACKAGES = {"delivery", "web", "operations", "devtools"}
+# What a subpackage of bot/ may not import of the others.
+BOT_MAY_NOT_IMPORT: dict[str, set[str]] = {
+    "delivery": {"bot.web", "bot.operations", "bot.devtools"},
+    "web": {"bot.operations", "bot.devtools"},
+    "operations": {"bot.delivery", "bot.web", "bot.devtools"},
+}
+# The one runtime module that reaches the development tools: it launches `python -m bot chat`.
+DEVTOOLS_LAUNCHER = BOT / "__main__.py"
+
+
+def _imported_modules(path: Path, *, top_only: bool = False) -> set[str]:
+    """Every module ``path`` imports, in full (``from bot import x`` counts as ``bot.x``),
+    at the top or inside a function (``top_only``: at the top only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules: set[str] = set()
+    for node in tree.body if top_only else ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+            modules |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return modules
+
+
+def _reaches(imported: set[str], packages: set[str]) -> set[str]:
+    return {m for m in imported for p in packages if m == p or m.startswith(p + ".")}
+
+
+def test_bot_keeps_a_handful_of_flat_modules_and_the_rest_in_subpackages() -> None:
+    flat = sorted(p.name for p in BOT.glob("*.py") if p.name != "__init__.py")
+    assert len(flat) <= MAX_FLAT_MODULES, f"bot/ has {len(flat)} flat modules: {flat}"
+    packages = {p.name for p in BOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert packages == SUBPACKAGES
+    for name in SUBPACKAGES:
+        docstring = ast.get_docstring(ast.parse((BOT / name / "__init__.py").read_text()))
+        assert docstring, f"bot/{name}/__init__.py says what it holds"
+
+
+@pytest.mark.parametrize("package", sorted(BOT_MAY_NOT_IMPORT))
+def test_bot_subpackages_import_one_way(package: str) -> None:
+    for path in sorted((BOT / package).rglob("*.py")):
+        reached = _reaches(_imported_modules(path), BOT_MAY_NOT_IMPORT[package])
+        assert not reached, f"{path.relative_to(REPO)} imports {sorted(reached)}"
+
+
+def test_only_the_entry_point_reaches_the_development_tools() -> None:
+    runtime = [
+        path
+        for path in sorted(BOT.rglob("*.py"))
+        if BOT / "devtools" not in path.parents and path != DEVTOOLS_LAUNCHER
+    ]
+    assert len(runtime) > MAX_FLAT_MODULES  # the subpackages are walked too
+    for path in runtime:
+        reached = _reaches(_imported_modules(path), {"bot.devtools"})
+        assert not reached, f"{path.relative_to(REPO)} imports {sorted(reached)}"
+    # And the entry point only inside the `chat` branch, never at import.
+    assert not _reaches(_imported_modules(DEVTOOLS_LAUNCHER, top_only=True), {"bot.devtools"})
+    assert "bot.devtools.terminal" in _imported_modules(DEVTOOLS_LAUNCHER)
 
 
 # --- /start has one owner, and a deep link never interrupts a cramp -------------------------

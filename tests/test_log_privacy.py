@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from bot.local_api import LOCAL_TOKEN, Fault
+from bot.devtools.local_api import LOCAL_TOKEN, Fault
 from conversations.texts import account as account_texts
 from conversations.texts import sos as sos_texts
 from tests.conftest import Bot, FakeClock

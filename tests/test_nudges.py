@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.local_api import LocalUser
+from bot.devtools.local_api import LocalUser
 from conversations.texts import common
 from conversations.texts import country as country_texts
 from conversations.texts import plan as plan_texts

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import run_lock
+from bot.operations import run_lock
 from conversations.texts import plan as plan_texts
 from conversations.texts import sos as sos_texts
 from storage import snapshot

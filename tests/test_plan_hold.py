@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.local_api import ChatMessage, LocalUser
+from bot.devtools.local_api import ChatMessage, LocalUser
 from conversations.plan.views import DOCTOR_BUTTONS
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.local_api import LocalUser
+from bot.devtools.local_api import LocalUser
 from bot.scheduler import tick
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice

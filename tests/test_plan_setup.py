@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from telegram.request import RequestData
 
-from bot.local_api import LocalBotAPI, LocalUser
+from bot.devtools.local_api import LocalBotAPI, LocalUser
 from bot.scheduler import tick
 from conversations.emergency import numbers_text
 from conversations.texts import common

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-import bot.rate_limiter as rate_limiter_module
-from bot.local_api import Fault
-from bot.rate_limiter import PriorityRateLimiter
+import bot.delivery.rate_limiter as rate_limiter_module
+from bot.delivery.rate_limiter import PriorityRateLimiter
+from bot.devtools.local_api import Fault
 from bot.scheduler import tick
 from conversations.services import services_of
 from conversations.texts import sos as sos_texts
@@ -542,7 +542,7 @@ async def test_a_group_gets_twenty_messages_a_minute_and_private_chats_do_not_wa
 
 
 def _server_error() -> Exception:
-    from bot.transport import ServerError
+    from bot.delivery.transport import ServerError
 
     return ServerError("Bad Gateway (502)", 502)
 
@@ -585,7 +585,7 @@ async def test_a_transient_failure_is_retried_with_back_off(
 
 
 async def test_transient_retries_are_bounded(virtual_time: VirtualTime) -> None:
-    from bot.transport import ServerError
+    from bot.delivery.transport import ServerError
 
     limiter = PriorityRateLimiter(rate=30, max_retries=3, monotonic=virtual_time)
     attempts = 0

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_api import Fault, LocalUser
+from bot.devtools.local_api import Fault, LocalUser
 from bot.scheduler import CLAIM_LEASE, tick
 from conversations.texts import plan as texts
 from storage import plans

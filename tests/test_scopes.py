@@ -7,7 +7,7 @@ and nothing is posted to the group, where the whole team would read someone's he
 
 from __future__ import annotations
 
-from bot.local_api import LocalUser
+from bot.devtools.local_api import LocalUser
 from conversations.texts import common
 from conversations.texts import plan as plan_texts
 from storage import plans

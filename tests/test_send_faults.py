@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from bot.local_api import Fault
+from bot.devtools.local_api import Fault
 from tests.conftest import Bot, FakeClock
 from tests.helpers import bot_texts, wait_for
 from tests.plan_helpers import ASK_PAIN, BERLIN, checkin_prompts, local, start_plan, tick_at

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.devtools.terminal import to_terminal
 from bot.logging_setup import configure_logging
 from bot.settings import DEFAULT_API_BASE_URL, Settings, SettingsError, load_settings
-from bot.terminal import to_terminal
 from conversations.texts import common
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts

@@ -12,8 +12,8 @@ import asyncio
 from typing import Any
 
 from bot.application import build_application
+from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI, LocalUser
 from bot.lifecycle import StopSignals
-from bot.local_api import LOCAL_TOKEN, LocalBotAPI, LocalUser
 from bot.runner import serve_polling
 from bot.settings import Settings
 from tests.conftest import FakeClock

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_api import Fault, LocalUser
+from bot.devtools.local_api import Fault, LocalUser
 from conversations.emergency import numbers_text
 from conversations.replies import sos_text
 from conversations.services import Timings

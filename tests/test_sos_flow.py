@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from telegram import InlineKeyboardMarkup
 
-from bot.local_api import ApiCall, ChatMessage, LocalUser
+from bot.devtools.local_api import ApiCall, ChatMessage, LocalUser
 from bot.settings import Settings
 from conversations.services import Timings
 from conversations.sos import states as sos

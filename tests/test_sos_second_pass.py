@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_api import ChatMessage, LocalUser
+from bot.devtools.local_api import ChatMessage, LocalUser
 from conversations.replies import sos_text
 from conversations.services import Timings
 from conversations.sos import states as sos

@@ -4,7 +4,7 @@ only while those coaches are admins of the team's group. Each test fails if its 
 
 from __future__ import annotations
 
-from bot.local_api import BOT_ID, Fault
+from bot.devtools.local_api import BOT_ID, Fault
 from conversations.texts import team as texts
 from tests.conftest import Bot
 from tests.helpers import SEND_ATTEMPTS

@@ -4,7 +4,7 @@ group; the digest claimed by the scheduler once a day, caught up once after down
 
 from __future__ import annotations
 
-from bot.local_api import BOT_ID, LocalUser
+from bot.devtools.local_api import BOT_ID, LocalUser
 from conversations.texts import plan as plan_texts
 from conversations.texts import sos as sos_texts
 from conversations.texts import team as texts

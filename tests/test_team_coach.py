@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.local_api import BOT_ID
+from bot.devtools.local_api import BOT_ID
 from conversations.texts import common
 from conversations.texts import plan as plan_texts
 from conversations.texts import team as texts

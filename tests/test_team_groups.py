@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.local_api import BOT_ID
+from bot.devtools.local_api import BOT_ID
 from conversations.texts import team as texts
 from storage.teams import TeamStatus
 from tests.conftest import Bot

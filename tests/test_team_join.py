@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.local_api import BOT_ID
+from bot.devtools.local_api import BOT_ID
 from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import sos as sos_texts

@@ -9,8 +9,8 @@ import pytest
 from telegram import ChatMember
 from telegram.constants import ChatMemberStatus
 
-from bot.local_api import ChatMessage
-from bot.terminal import (
+from bot.devtools.local_api import ChatMessage
+from bot.devtools.terminal import (
     ATHLETE,
     COACH,
     FRIEND,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.local_api import BOT_USERNAME
-from bot.terminal import to_terminal
+from bot.devtools.local_api import BOT_USERNAME
+from bot.devtools.terminal import to_terminal
 from conversations.texts import team as texts
 from tests.test_settings import run_bot
 

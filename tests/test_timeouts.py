@@ -21,7 +21,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.local_api import ApiCall, ChatMessage, Fault
+from bot.devtools.local_api import ApiCall, ChatMessage, Fault
 from bot.scheduler import CLAIM_LEASE, tick
 from conversations.replies import sos_text
 from conversations.sos import states as sos

@@ -18,10 +18,11 @@ import httpx
 import pytest
 
 from bot.application import accepted_updates, build_application
+from bot.devtools.local_api import LOCAL_TOKEN, Fault, LocalBotAPI, LocalUser
 from bot.lifecycle import StopSignals
-from bot.local_api import LOCAL_TOKEN, Fault, LocalBotAPI, LocalUser
 from bot.settings import Settings
-from bot.webhook import MAX_BODY, SECRET_HEADER, WebhookRefused, WebhookServer, serve_webhook
+from bot.web.app import MAX_BODY, Listener, compose
+from bot.web.webhook import SECRET_HEADER, WebhookRefused, WebhookServer, serve_webhook
 from storage import inbox
 from storage.db import Database
 from tests.conftest import Bot, FakeClock
@@ -51,10 +52,13 @@ class Hook:
 @pytest.fixture
 async def hook(bot: Bot) -> AsyncIterator[Hook]:
     server = WebhookServer(bot.application, path=PATH, secret=SECRET)
-    await server.start("127.0.0.1", 0)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+    listener = Listener(compose(server.routes()), "CRAMPCOACH_WEBHOOK_PORT")
+    server.start_handing_on()
+    await listener.start("127.0.0.1", 0)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{listener.port}") as client:
         yield Hook(bot, server, client)
     await server.close()
+    await listener.close()
 
 
 async def update_of(user: LocalUser, text: str) -> dict[str, Any]:

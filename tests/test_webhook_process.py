@@ -24,7 +24,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.webhook import SECRET_HEADER
+from bot.web.webhook import SECRET_HEADER
 from tests.bot_api_server import BotApiServer
 from tests.test_end_to_end_polling import TOKEN
 from tests.test_webhook import free_port

@@ -46,7 +46,7 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.metrics import Metrics
-from bot.transient_errors import is_transient
+from bot.delivery.transient_errors import is_transient
 from storage import outbox
 from storage.db import Database
 from storage.outbox import NEVER_TWICE, Kind, Outcome, Result, Row

@@ -45,7 +45,7 @@ REMIND_AFTER = timedelta(hours=3)
 # A send that failed (not a block) is tried again after this long.
 RETRY_LEASE = timedelta(minutes=2)
 
-# Scheduled sends yield to interactive replies in the rate limiter (bot.rate_limiter).
+# Scheduled sends yield to interactive replies in the rate limiter (bot.delivery.rate_limiter).
 BACKGROUND = {"background": True}
 
 _YESTERDAY = {

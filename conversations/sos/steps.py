@@ -211,7 +211,7 @@ async def _is_current(svc: Services, episode: Episode, press: Press) -> bool:
         return False
     # The questions after a cramp eased, of the user's latest episode. And "Eased" itself once
     # more: the same press handled again after a restart that came between the episode's end
-    # and the step's commit (bot.reply_log); its replies are not sent twice.
+    # and the step's commit (bot.delivery.reply_log); its replies are not sent twice.
     eased_again = press.step == views.RELIEF_BUTTONS.step and press.choice == EASED
     if press.step not in _AFTER_EASED_STEPS and not eased_again:
         return False

@@ -2,7 +2,7 @@
 
 Retried (with bounded back-off, by the rate limiter):
 
-- an HTTP 5xx answer from the Bot API (:class:`bot.transport.ServerError`);
+- an HTTP 5xx answer from the Bot API (:class:`bot.delivery.transport.ServerError`);
 - a connection that was never made (``httpx.ConnectError``, ``httpx.ConnectTimeout``) or a
   request that never left the connection pool (``httpx.PoolTimeout``): Telegram surely did not
   see the request.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import httpx
 from telegram.error import NetworkError
 
-from bot.transport import ServerError
+from bot.delivery.transport import ServerError
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 

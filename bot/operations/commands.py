@@ -31,8 +31,8 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot import run_lock
 from bot.logging_setup import configure_logging
+from bot.operations import run_lock
 from bot.settings import Settings, SettingsError, load_settings
 from storage import snapshot
 from storage.migrations import LATEST_VERSION
@@ -390,7 +390,7 @@ def _swap_in(source: Path, database: Path) -> Path | None:
 
 
 # Files that belong to one database and go with it: SQLite's, and the reply log of the updates
-# it had in hand (bot.reply_log), which would mislead a replay from another database.
+# it had in hand (bot.delivery.reply_log), which would mislead a replay from another database.
 _SIDE_FILES = ("-wal", "-shm", "-journal", "-replies")
 
 

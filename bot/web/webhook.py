@@ -2,7 +2,8 @@
 terminating TLS forwards it to the bot's own server on ``CRAMPCOACH_WEBHOOK_LISTEN:PORT``.
 
 Telegram forgets an update once its POST was answered 2xx, handled or not, and delivers it
-again otherwise. So the answer follows the inbox (``bot.inbox``), as the polling offset does:
+again otherwise. So the answer follows the inbox (``bot.delivery.inbox``), as the polling
+offset does:
 
 - the ``X-Telegram-Bot-Api-Secret-Token`` header must equal ``CRAMPCOACH_WEBHOOK_SECRET``
   (compared in constant time): otherwise 403 and nothing stored;
@@ -14,7 +15,9 @@ again otherwise. So the answer follows the inbox (``bot.inbox``), as the polling
 - while the bot stops: 503 before anything is stored, so Telegram delivers it again (to the
   restarted bot).
 
-Other paths get 404, other methods on the path 405, bodies over :data:`MAX_BODY` 413.
+Other paths get 404, other methods on the path 405, bodies over
+:data:`bot.web.app.MAX_BODY` 413. The path is mounted on the bot's public listener
+(``bot.web.app``).
 """
 
 from __future__ import annotations
@@ -31,16 +34,15 @@ from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot.application import CrampCoachApplication, accepted_updates, build_application
-from bot.health import Listener, health_served
-from bot.inbox import Inbox
+from bot.delivery.inbox import Inbox
 from bot.lifecycle import StopSignals, finish_in_hand, running
 from bot.runner import keep_inbox_tidy
 from bot.settings import Settings, SettingsError
+from bot.web.app import served
 
 _LOGGER = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-MAX_BODY = 1024 * 1024  # bytes; Telegram's updates are a few KiB (a message is at most 4096)
 REDISPATCH_AFTER = 1.0  # seconds before handing on again after the database failed to answer
 
 _App = Application[Any, Any, Any, Any, Any, Any]
@@ -51,7 +53,10 @@ class WebhookRefused(SettingsError):
 
 
 class WebhookServer:
-    """Takes Telegram's POSTs on ``path``: kept in the inbox, then answered, then handled."""
+    """Takes Telegram's POSTs on ``path``: kept in the inbox, then answered, then handled.
+
+    It serves :meth:`routes`, mounted on a listener (``bot.web.app``), and hands what they
+    kept on once :meth:`start_handing_on` was called."""
 
     def __init__(self, application: _App, *, path: str, secret: str) -> None:
         assert isinstance(application, CrampCoachApplication) and application.inbox is not None
@@ -65,21 +70,14 @@ class WebhookServer:
         self._idle.set()
         self._wanted = asyncio.Event()  # something new was kept: hand it on
         self._dispatcher: asyncio.Task[None] | None = None
-        app = web.Application(client_max_size=MAX_BODY)
-        app.router.add_post(path, self._post)
-        self.listener = Listener(app, "CRAMPCOACH_WEBHOOK_LISTEN and CRAMPCOACH_WEBHOOK_PORT")
 
-    @property
-    def port(self) -> int:
-        return self.listener.port
+    def routes(self) -> list[web.RouteDef]:
+        """POST on the path; any other method there is answered 405."""
+        return [web.post(self.path, self._post)]
 
-    async def start(self, host: str, port: int) -> None:
+    def start_handing_on(self) -> None:
+        """What the POSTs keep goes to the handlers from now on (before the listener opens)."""
         self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="webhook-dispatch")
-        try:
-            await self.listener.start(host, port)
-        except BaseException:
-            await self._stop_dispatcher()
-            raise
 
     def stop_taking(self) -> None:
         """From now on POSTs are answered 503 (Telegram delivers them again later)."""
@@ -98,7 +96,6 @@ class WebhookServer:
 
     async def close(self) -> None:
         await self._stop_dispatcher()
-        await self.listener.close()
 
     # --- One POST ------------------------------------------------------------------------------
 
@@ -214,14 +211,17 @@ async def serve_webhook(
         signals.install()
     secret = settings.require_webhook_secret()
     server = WebhookServer(application, path=settings.webhook_path, secret=secret)
-    async with running(application), health_served(application, settings, signals.stop):
+    async with running(application), served(application, settings, signals.stop) as web_server:
         try:
             await keep_inbox_tidy(application)
             # What the last run kept but did not finish, before anything new.
             await application.inbox.dispatch_pending(application)
-            await server.start(settings.webhook_listen, settings.webhook_port)
+            web_server.mount(server.routes())
+            server.start_handing_on()
+            listener = await web_server.open_public()
+            assert listener is not None
             await set_webhook(application, settings.webhook_url or "", secret)
-            _LOGGER.info("Taking webhook updates on port %d", server.port)
+            _LOGGER.info("Taking webhook updates on port %d", listener.port)
             await signals.stop.wait()
             server.stop_taking()
             loop = asyncio.get_running_loop()

@@ -1,4 +1,5 @@
-"""``GET /healthz`` and ``GET /metrics``, on a listener of their own, in both modes.
+"""``GET /healthz`` and ``GET /metrics``, on a listener of their own, in both modes (served by
+``bot.web.app``).
 
 ``/healthz`` answers 200 with a JSON body when the bot is healthy and 503 when it is not, so a
 Docker ``HEALTHCHECK`` (``curl -fsS``), a load balancer or a watchdog timer can act on the
@@ -19,11 +20,8 @@ format. Neither answer is logged above DEBUG.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import errno
 import json
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +31,6 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram.ext import Application
 
 from bot.application import CrampCoachApplication
-from bot.settings import Settings
 from conversations.services import services_of
 from storage import inbox
 
@@ -43,7 +40,6 @@ DB_TIMEOUT = 2.0  # seconds for the database's answer
 TICK_STALE_AFTER = 180.0  # seconds: nine missed 20-second ticks
 STUCK_AFTER = timedelta(seconds=120)  # an update kept and not handled for this long is stuck
 SCHEDULER_JOB = "checkin-scheduler"
-CLOSE_WITHIN = 1.0  # seconds a closing listener gives connections still open
 
 _App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -139,48 +135,9 @@ class HealthChecker:
         )
 
 
-class ListenError(Exception):
-    """The bot's own HTTP server could not listen; the message is one line."""
+def health_routes(checker: HealthChecker) -> list[web.RouteDef]:
+    """``GET /healthz`` and ``GET /metrics``, mounted on the health listener (``bot.web.app``)."""
 
-    def __init__(self, message: str, *, retry: bool) -> None:
-        super().__init__(message)
-        self.retry = retry  # worth starting again later (the address is busy right now)
-
-
-class Listener:
-    """An aiohttp application on host:port, without an access log (paths and bodies stay out
-    of the logs)."""
-
-    def __init__(self, app: web.Application, setting: str) -> None:
-        self.app = app
-        self.setting = setting  # named in a ListenError
-        # At close, what matters was answered (the runners wait for it first): connections
-        # still open get a second, not aiohttp's default minute.
-        self._runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=CLOSE_WITHIN
-        )
-        self.port = 0
-
-    async def start(self, host: str, port: int) -> None:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        try:
-            await site.start()
-        except OSError as exc:
-            await self._runner.cleanup()
-            reason = exc.strerror or type(exc).__name__
-            raise ListenError(
-                f"cannot listen on {host}:{port} ({reason}); check {self.setting}",
-                retry=exc.errno == errno.EADDRINUSE,
-            ) from None
-        address = self._runner.addresses[0]
-        self.port = int(address[1])
-
-    async def close(self) -> None:
-        await self._runner.cleanup()
-
-
-def health_app(checker: HealthChecker) -> web.Application:
     async def healthz(request: web.Request) -> web.Response:
         health = await checker.check()
         _LOGGER.debug("Health: %s", health.ok)
@@ -194,27 +151,4 @@ def health_app(checker: HealthChecker) -> web.Application:
         body = generate_latest(registry.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    app = web.Application()
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
-    return app
-
-
-@contextlib.asynccontextmanager
-async def health_served(
-    application: _App, settings: Settings, stopping: asyncio.Event
-) -> AsyncIterator[Listener | None]:
-    """/healthz and /metrics on ``CRAMPCOACH_HEALTH_LISTEN:PORT`` while in the block (nothing
-    when the port is unset)."""
-    if settings.health_port is None:
-        yield None
-        return
-    listener = Listener(
-        health_app(HealthChecker(application, stopping=stopping)),
-        "CRAMPCOACH_HEALTH_LISTEN and CRAMPCOACH_HEALTH_PORT",
-    )
-    await listener.start(settings.health_listen, settings.health_port)
-    try:
-        yield listener
-    finally:
-        await listener.close()
+    return [web.get("/healthz", healthz), web.get("/metrics", metrics)]

@@ -38,8 +38,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.application import build_application
-from bot.lifecycle import running
-from bot.local_api import (
+from bot.devtools.local_api import (
     LOCAL_TOKEN,
     ApiCall,
     ChatMessage,
@@ -47,6 +46,7 @@ from bot.local_api import (
     LocalUser,
     _ApiError,
 )
+from bot.lifecycle import running
 from bot.settings import Settings
 
 _BOLD, _ITALIC, _DIM, _RESET = "\033[1m", "\033[3m", "\033[2m", "\033[0m"

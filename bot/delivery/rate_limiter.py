@@ -6,7 +6,7 @@ send budget. Answering a callback query, ``getMe``, ``getChatMember``, ``setMyCo
 like go straight through: Telegram's limits (and python-telegram-bot's own limiter) count
 messages.
 
-The limits, counted the way Telegram counts them, per second (see :mod:`bot.send_window`):
+The limits, counted the way Telegram counts them, per second (see :mod:`bot.delivery.send_window`):
 
 - about 30 messages a second in all: at most ``rate`` sends in any one-second window, so a
   burst of 30 first replies goes out at once;
@@ -35,7 +35,7 @@ Failures:
   without a chat, or 429s in ``FLOOD_CHATS`` different chats within ``FLOOD_WINDOW`` seconds
   (one busy chat is that chat's problem; several at once is the bot's).
 - Transient failures (an HTTP 5xx; a connection never made) are retried with exponential
-  back-off, at most ``max_retries`` times; see :mod:`bot.transient_errors` for why a read
+  back-off, at most ``max_retries`` times; see :mod:`bot.delivery.transient_errors` for why a read
   timeout is not one of them.
 """
 
@@ -52,9 +52,9 @@ from typing import Any
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
+from bot.delivery.send_window import SendWindow
+from bot.delivery.transient_errors import is_transient
 from bot.metrics import Metrics
-from bot.send_window import SendWindow
-from bot.transient_errors import is_transient
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 python-telegram-bot turns an HTTP 5xx answer into a plain ``NetworkError`` carrying only the
 answer's description ("Internal Server Error"), the same class as a connection dropped
 mid-request. Whether a request may be sent again depends on that difference (see
-:mod:`bot.transient_errors`), so this wrapper raises :class:`ServerError`, with the status, for
-every 5xx answer and passes everything else through unchanged.
+:mod:`bot.delivery.transient_errors`), so this wrapper raises :class:`ServerError`, with the
+status, for every 5xx answer and passes everything else through unchanged.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ before handling it, so a ``kill -9`` lost whatever was fetched but not yet handl
 
 1. :meth:`Inbox.keep` writes fetched updates to SQLite (``storage.inbox``) and commits;
    only then does the polling loop ask for the next offset, which confirms them to Telegram.
-   The webhook (``bot.webhook``) answers its POST only after ``keep`` returned, for the same
+   The webhook (``bot.web.webhook``) answers its POST only after ``keep`` returned, for the same
    reason.
 2. :meth:`Inbox.dispatch_pending` hands every kept, unfinished update to the application's
    ``update_queue`` in ``update_id`` order, once per process. Its first call replays what the
@@ -20,7 +20,7 @@ before handling it, so a ``kill -9`` lost whatever was fetched but not yet handl
 confirming it) is stored once and handled once.
 
 Replies: handlers send them before that transaction commits, so an update handled again
-after a kill could send a reply Telegram already had. ``bot.reply_log`` logs each reply the
+after a kill could send a reply Telegram already had. ``bot.delivery.reply_log`` logs each reply the
 moment Telegram accepts it; a replay runs the handlers again from the state the update started
 in but does not send the replies logged (see there for the one window left).
 """
