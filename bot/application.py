@@ -21,17 +21,17 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
-from bot.delivery.outbox import OutboxSender
-from bot.delivery.timers import TimerRunner
-from bot.delivery.units import UnitRunner
-from bot.errors import on_error
 from bot.delivery.inbox import Inbox
-from bot.metrics import Metrics
+from bot.delivery.outbox import OutboxSender
 from bot.delivery.rate_limiter import PriorityRateLimiter
+from bot.delivery.timers import TimerRunner
+from bot.delivery.transport import ServerErrorAwareRequest
+from bot.delivery.units import UnitRunner
+from bot.delivery.update_processor import MAX_RUNNING, PerChatUpdateProcessor
+from bot.errors import on_error
+from bot.metrics import Metrics
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
-from bot.delivery.transport import ServerErrorAwareRequest
-from bot.delivery.update_processor import MAX_RUNNING, PerChatUpdateProcessor
 from conversations.commands import (
     GROUP_ADMIN_MENU,
     GROUP_MENU,
@@ -67,8 +67,8 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
     new steps, the outbox rows and the inbox row's done mark in one transaction; then the
     outbox sender takes the rows and the timer runner arms the timers set. Nothing is sent
     before that commit. Then :meth:`update_finished` runs. Updates are handled concurrently
-    across chats and in order within one (see :mod:`bot.update_processor`), so the next update
-    of the same chat starts only after this one has committed.
+    across chats and in order within one (see :mod:`bot.delivery.update_processor`), so the
+    next update of the same chat starts only after this one has committed.
     """
 
     # Set by build_application.
@@ -171,7 +171,7 @@ def build_application(
         .application_class(CrampCoachApplication)
         .token(token or settings.require_token())
         .base_url(settings.api_base_url)
-        # Concurrent across chats, in order within one, bounded (bot.update_processor).
+        # Concurrent across chats, in order within one, bounded (bot.delivery.update_processor).
         .concurrent_updates(PerChatUpdateProcessor(max_running))
         .post_init(functools.partial(on_startup, with_scheduler=scheduler))
         .post_stop(on_stop)

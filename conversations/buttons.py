@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
+from conversations.replies import answer as answer_press
 from conversations.replies import from_private_chat, user_id_of
 from conversations.texts import common
 
@@ -185,9 +186,9 @@ async def pressed(
     else:
         refusal = None if check is None else await check(record, press)
     if refusal is not None:
-        await answer(query, refusal.answer)
+        await answer_press(query, refusal.answer)
         return refusal
     assert press is not None and record is not None
     if answer:
-        await answer(query)
+        await answer_press(query)
     return Pressed(record, press.step, press.choice)

@@ -10,12 +10,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from telegram.ext import ConversationHandler
-
 from bot.application import CrampCoachApplication
 from bot.delivery.inbox import poll
 from conversations import account as account_flow
-from conversations import jobs
 from conversations.sos import states as sos
 from conversations.sos import timers
 from conversations.texts import account as texts
@@ -263,7 +260,7 @@ async def test_every_column_of_a_personal_table_is_exported(bot: Bot, clock: Fak
                 continue  # the person's own id: said once, at the top
             assert exported and all(column in item for item in exported), (table, column)
     [conversation] = data["conversations"]
-    assert conversation["key"] == [RICH, RICH] and conversation["state"] == sos.STRETCH
+    assert conversation == {"flow": sos.FLOW, "chat_id": RICH, "step": sos.STRETCH}
 
 
 async def test_export_with_nothing_stored_says_so(bot: Bot) -> None:
@@ -290,12 +287,8 @@ async def _confirm(bot: Bot, rich_user: Any) -> None:
 
 
 async def _open_conversation_keys(bot: Bot) -> list[tuple[Any, ...]]:
-    keys: list[tuple[Any, ...]] = []
-    for group in bot.application.handlers.values():
-        for handler in group:
-            if isinstance(handler, ConversationHandler):
-                keys += list(handler._conversations)
-    return keys
+    rows = await db_of(bot).fetch_all("SELECT chat_id, user_id FROM conversation_steps")
+    return [(row["chat_id"], row["user_id"]) for row in rows]
 
 
 async def _assert_nothing_about(bot: Bot, user_id: int) -> None:
@@ -322,9 +315,9 @@ async def test_delete_erases_every_row_about_them_and_nothing_else(
     before = await all_rows(db)
     assert any(mentions(row, RICH) for rows in before.values() for row in rows)
     episode_ids = [row["id"] for row in before["episodes"] if row["user_id"] == RICH]
-    job_queue = bot.application.job_queue
-    medical = [timers.TEN_MINUTE_JOB.format(episode_id=e) for e in episode_ids]
-    assert any(jobs.is_scheduled(job_queue, job) for job in medical)
+    armed = bot.application.timers
+    medical = [timers.medical_check_key(e) for e in episode_ids]
+    assert any(armed.is_armed(key) for key in medical)
     assert any(RICH in key for key in await _open_conversation_keys(bot))
 
     await _confirm(bot, rich.user)
@@ -344,11 +337,12 @@ async def test_delete_erases_every_row_about_them_and_nothing_else(
     assert waiting[rich.pending_update]["done_at"] is not None
     assert [u.update_id for u in await inbox.pending(db)] == [rich.other_pending_update]
     assert "olli's own words" in waiting[rich.other_pending_update]["payload"]
-    # Nothing scheduled or held in memory for them.
-    assert not any(jobs.is_scheduled(job_queue, job) for job in medical)
-    assert not [
-        job.id for job in job_queue.scheduler.get_jobs() if job.id.startswith("sos-countdown")
-    ]
+    # No timer of theirs left: the rows are erased, and a timer armed in memory finds none.
+    assert not await db.fetch_all("SELECT * FROM timers")
+    for key in medical:
+        if armed.is_armed(key):
+            clock.advance(minutes=10)
+    await asyncio.sleep(0)
     assert not any(RICH in key for key in await _open_conversation_keys(bot))
     # The team they coached carries on with the co-coach, who is told privately.
     coached = await db.fetch_one("SELECT * FROM teams WHERE id = ?", (rich.coached.team.id,))

@@ -11,16 +11,13 @@ import asyncio
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from bot.delivery.reply_log import ReplyLog, path_beside
 
-from bot.application import CrampCoachApplication, accepted_updates, open_reply_log
+from bot.application import CrampCoachApplication, accepted_updates
 from bot.delivery.inbox import Inbox, poll
 from bot.devtools.local_api import Fault, LocalUser
-from bot.settings import Settings
 from conversations.replies import sos_text
 from conversations.sos import states as sos
 from conversations.texts import common
@@ -75,6 +72,7 @@ async def wait_for_done(bot: Bot) -> None:
     while await unfinished(bot) or inbox_of(bot).in_hand:
         assert asyncio.get_running_loop().time() < deadline, "updates never finished"
         await asyncio.sleep(0.01)
+    await bot.application.settled()
 
 
 async def test_updates_kept_but_not_handled_are_replayed_at_start_up_in_order(
@@ -103,12 +101,17 @@ async def test_an_update_whose_handler_failed_is_not_replayed_forever(
     a = await start_bot()
     athlete = a.user(2201)
     payload = await queued(athlete, "/cramp")
-    a.api.fail(Fault("sendMessage", 400, "Bad Request: something odd", chat_id=2201))
+    async with db_of(a).write() as conn:  # the handler's first write fails
+        await conn.execute(
+            "CREATE TRIGGER users_broken BEFORE INSERT ON users "
+            "BEGIN SELECT RAISE(ABORT, 'something odd'); END"
+        )
     await inbox_of(a).keep_json([payload])
     await inbox_of(a).dispatch_pending(a.application)
     await wait_for_done(a)  # handled: the error handler told the athlete
 
     assert a.api.last_bot_message(2201).text == sos_text(common.ERROR_REPLY)
+    assert await db_of(a).fetch_all("SELECT * FROM conversation_steps") == []  # undone
     b = await start_bot(api=a.api)
     assert await inbox_of(b).dispatch_pending(b.application) == 0
 
@@ -201,7 +204,7 @@ async def test_an_update_that_cannot_be_read_is_set_aside_and_the_rest_go_on(
 async def test_a_step_and_its_inbox_row_are_written_together_or_not_at_all(
     start_bot: StartBot,
 ) -> None:
-    """The conversation state and the row's done mark share one transaction: when it fails,
+    """The conversation's step and the row's done mark share one transaction: when it fails,
     neither is written, and the next start handles the press again from the old step."""
     a = await start_bot()
     athlete = a.user(2701)
@@ -209,15 +212,18 @@ async def test_a_step_and_its_inbox_row_are_written_together_or_not_at_all(
     await inbox_of(a).dispatch_pending(a.application)
     await a.application.update_queue.join()
     press = await queued_press(athlete, "✅ None: something else")
-    await crash_after_the_replies(a, press)  # asserts the row is left unfinished
+    await crash_at_the_commit(a, press)  # asserts the row is left unfinished
 
-    state = await db_of(a).fetch_one("SELECT state FROM ptb_conversations")
-    assert state is not None and state["state"] == '"sos.triage"'  # not written either
+    assert await step_of(a) == sos.TRIAGE  # not written either
     b = await start_bot(api=a.api)
     assert await inbox_of(b).dispatch_pending(b.application) == 1
     await wait_for_done(b)
-    state = await db_of(b).fetch_one("SELECT state FROM ptb_conversations")
-    assert state is not None and state["state"] == '"sos.muscle"'
+    assert await step_of(b) == sos.MUSCLE
+
+
+async def step_of(bot: Bot) -> str | None:
+    row = await db_of(bot).fetch_one("SELECT step FROM conversation_steps")
+    return None if row is None else str(row["step"])
 
 
 async def queued_press(user: LocalUser, label: str) -> dict[str, Any]:
@@ -241,18 +247,12 @@ async def test_what_people_wrote_leaves_the_inbox_once_handled(bot: Bot) -> None
     assert await keeper.keep_json([payload]) == []  # the id still tells a redelivery
 
 
-# --- Replies sent once across a crash (bot.reply_log) ----------------------------------------
+# --- Nothing sent before the commit; the outbox's crash policy (bot.delivery.outbox) ----------
 
 
-def reply_log_of(bot: Bot) -> ReplyLog:
-    application = bot.application
-    assert isinstance(application, CrampCoachApplication) and application.reply_log is not None
-    return application.reply_log
-
-
-async def crash_after_the_replies(bot: Bot, press: dict[str, Any]) -> None:
-    """Handle ``press`` from the inbox, its replies accepted by Telegram, but let the commit of
-    its state and done mark fail, as a ``kill -9`` right after the replies would."""
+async def crash_at_the_commit(bot: Bot, press: dict[str, Any]) -> None:
+    """Handle ``press`` from the inbox but let the commit of its unit of work fail, as a
+    ``kill -9`` at that instant would."""
     async with db_of(bot).write() as conn:
         await conn.execute(
             "CREATE TRIGGER inbox_stuck BEFORE UPDATE ON inbox "
@@ -261,6 +261,7 @@ async def crash_after_the_replies(bot: Bot, press: dict[str, Any]) -> None:
     await inbox_of(bot).keep_json([press])
     await inbox_of(bot).dispatch_pending(bot.application)
     await bot.application.update_queue.join()
+    await bot.application.settled()
     assert await unfinished(bot) == [press["update_id"]]
     async with db_of(bot).write() as conn:
         await conn.execute("DROP TRIGGER inbox_stuck")
@@ -270,91 +271,73 @@ def texts_with(bot: Bot, chat_id: int, fragment: str) -> int:
     return sum(fragment in message.text for message in bot.api.bot_messages(chat_id))
 
 
-async def test_a_reply_telegram_accepted_is_not_sent_again_when_its_update_is_replayed(
+async def test_a_step_whose_commit_failed_sent_nothing_and_its_replay_sends_it_once(
     start_bot: StartBot,
 ) -> None:
     a = await start_bot()
     athlete = a.user(2901)
     await walk_to(athlete, sos.TRIAGE)
+    episode_rows = await db_of(a).fetch_all("SELECT * FROM episodes")
     press = await queued_press(athlete, texts.NO_FLAG_OTHER)
-    await crash_after_the_replies(a, press)
-    assert texts_with(a, athlete.chat_id, texts.ASK_MUSCLE) == 1  # the reply is out
+    await crash_at_the_commit(a, press)
+    assert texts_with(a, athlete.chat_id, texts.ASK_MUSCLE) == 0  # nothing sent before it
+    assert await db_of(a).fetch_all("SELECT * FROM episodes") == episode_rows  # nor written
 
     b = await start_bot(api=a.api)
     assert await inbox_of(b).dispatch_pending(b.application) == 1
     await wait_for_done(b)
+    await b.application.settled()
 
-    # Handled again from the old step: the state moved on, the reply did not go out twice.
     assert texts_with(b, athlete.chat_id, texts.ASK_MUSCLE) == 1
-    state = await db_of(b).fetch_one("SELECT state FROM ptb_conversations")
-    assert state is not None and state["state"] == json.dumps(sos.MUSCLE)
-    assert reply_log_of(b).held_back == 1
+    assert await step_of(b) == sos.MUSCLE
     await b.user(2901).press(texts.MUSCLE_LABELS["calf"])  # the buttons on screen work
     assert "Stretch gently" in b.api.last_bot_message(athlete.chat_id).text
 
 
-async def test_eased_handled_again_after_the_episode_ended_goes_on_to_the_late_signs(
-    start_bot: StartBot,
-) -> None:
-    """ "Eased" ends the episode before its step commits: a replay finds it ended, and still
-    takes the step, without sending the aftercare twice."""
-    a = await start_bot()
-    athlete = a.user(2903)
-    await walk_to(athlete, sos.SALT)
-    press = await queued_press(athlete, texts.EASED)
-    await crash_after_the_replies(a, press)
-    sent_by_a = len(a.api.bot_messages(athlete.chat_id))
-
-    b = await start_bot(api=a.api)
-    await inbox_of(b).dispatch_pending(b.application)
-    await wait_for_done(b)
-
-    assert len(b.api.bot_messages(athlete.chat_id)) == sent_by_a  # nothing sent again
-    state = await db_of(b).fetch_one("SELECT state FROM ptb_conversations")
-    assert state is not None and state["state"] == json.dumps(sos.LATE_SIGNS)
-    await b.user(2903).press(texts.NONE_OF_THESE)
-    assert texts.ASK_ACTIVITY in b.api.last_bot_message(athlete.chat_id).text
-
-
-async def test_a_reply_that_never_reached_telegram_is_sent_by_the_replay(
+async def test_messages_committed_but_not_sent_at_a_crash_go_out_at_the_next_start(
     start_bot: StartBot,
 ) -> None:
     a = await start_bot()
     athlete = a.user(2902)
     await walk_to(athlete, sos.TRIAGE)
-    press = await queued_press(athlete, texts.NO_FLAG_OTHER)
-    # The reply never arrives (the connection refused, every retry too), then the bot dies.
+    # Telegram unreachable: the step commits, its reply waits in the outbox for a retry.
     a.api.fail(Fault("sendMessage", kind="connect", times=SEND_ATTEMPTS, chat_id=2902))
-    await crash_after_the_replies(a, press)
+    await athlete.press(texts.NO_FLAG_OTHER)
     assert texts_with(a, athlete.chat_id, texts.ASK_MUSCLE) == 0
-    assert a.api.last_bot_message(athlete.chat_id).text == sos_text(common.ERROR_REPLY)
+    assert await step_of(a) == sos.MUSCLE
+    waiting = await db_of(a).fetch_all("SELECT method FROM outbox WHERE outcome IS NULL")
+    assert [row["method"] for row in waiting] == ["sendMessage"]
+
+    b = await start_bot(api=a.api)  # the same database: the next run sends it
+    await b.application.settled()
+    assert texts_with(b, athlete.chat_id, texts.ASK_MUSCLE) == 1
+
+
+async def in_flight_at_a_crash(bot: Bot, kind: str, chat_id: int, text: str) -> None:
+    """An outbox row whose send had begun (claimed) when the process died."""
+    async with db_of(bot).write() as conn:
+        await conn.execute(
+            "INSERT INTO outbox (origin, position, chat_id, method, params, kind, created_at, "
+            "claimed_at) VALUES (?, 0, ?, 'sendMessage', ?, ?, '2027-03-20T17:00:00.000000Z', "
+            "'2027-03-20T17:00:00.000000Z')",
+            (f"test:{kind}", chat_id, json.dumps({"chat_id": chat_id, "text": text}), kind),
+        )
+
+
+async def test_a_notice_in_flight_at_a_crash_is_counted_unknown_and_a_prompt_is_sent_again(
+    start_bot: StartBot,
+) -> None:
+    a = await start_bot()
+    await in_flight_at_a_crash(a, "notice", 2950, "Alex had a cramp")
+    await in_flight_at_a_crash(a, "prompt", 2951, "How is your calf today?")
 
     b = await start_bot(api=a.api)
-    await inbox_of(b).dispatch_pending(b.application)
-    await wait_for_done(b)
+    await b.application.settled()
 
-    assert texts_with(b, athlete.chat_id, texts.ASK_MUSCLE) == 1
-    assert reply_log_of(b).held_back == 0  # the error reply was not the step's reply
-
-
-async def test_the_reply_log_keeps_only_updates_in_hand(
-    start_bot: StartBot, settings: Settings
-) -> None:
-    bot = await start_bot()
-    for athlete_id in range(2910, 2915):
-        athlete = bot.user(athlete_id)
-        await inbox_of(bot).keep_json([await queued(athlete, "/cramp")])
-    await inbox_of(bot).dispatch_pending(bot.application)
-    await wait_for_done(bot)
-
-    log = path_beside(settings.db_path)
-    assert len(log.read_text().splitlines()) == 5  # one line per accepted reply
-    assert oct(log.stat().st_mode & 0o777) == oct(0o600)
-    await open_reply_log(bot.application)  # as at the next start: only unfinished updates
-    assert log.read_text() == ""
-
-
-def test_a_line_cut_by_a_crash_is_ignored(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3-replies"
-    path.write_text("12 1\nnot a line\n12 2\n13")
-    assert ReplyLog(path).read() == {12: 2}
+    assert texts_with(b, 2951, "How is your calf today?") == 1  # a missing one would do harm
+    assert texts_with(b, 2950, "Alex had a cramp") == 0  # a coach told twice is noise
+    rows = await db_of(b).fetch_all("SELECT kind, outcome FROM outbox ORDER BY id")
+    assert [tuple(row) for row in rows][:2] == [("notice", "unknown"), ("prompt", "sent")]
+    metrics = b.application.metrics
+    assert metrics is not None
+    assert metrics.registry.get_sample_value("crampcoach_outbox_unknown_total") == 1

@@ -93,12 +93,14 @@ def recorder(log: list[Any], name: Any, clock: Callable[[], float]) -> Callable[
 # --- The overall rate ------------------------------------------------------------------------
 
 
-async def test_no_one_second_window_holds_more_than_the_rate(virtual_time: VirtualTime) -> None:
+async def test_no_one_second_window_holds_more_scheduled_sends_than_the_rate(
+    virtual_time: VirtualTime,
+) -> None:
     limiter = PriorityRateLimiter(rate=30, monotonic=virtual_time)
     log: list[Any] = []
 
     await asyncio.gather(
-        *(send(limiter, recorder(log, n, virtual_time), background=n % 2 == 0) for n in range(100))
+        *(send(limiter, recorder(log, n, virtual_time), background=True) for n in range(100))
     )
 
     stamps = sorted(at for _, at in log)
@@ -109,9 +111,44 @@ async def test_no_one_second_window_holds_more_than_the_rate(virtual_time: Virtu
     assert stamps[-1] - stamps[0] >= 3.0  # 30 + 30 + 30 + 10
 
 
-async def test_a_burst_up_to_the_rate_goes_out_at_once(virtual_time: VirtualTime) -> None:
-    # Thirty people's first replies in the same instant: none waits for the others.
+async def test_replies_are_not_held_to_the_bulk_budget_but_scheduled_sends_yield_to_them(
+    virtual_time: VirtualTime,
+) -> None:
+    """Telegram's 30 a second is for bulk sends: 45 people's replies in one instant all go at
+    once, and the check-ins queued beside them wait until the window has room again."""
     limiter = PriorityRateLimiter(rate=30, monotonic=virtual_time)
+    log: list[Any] = []
+
+    await asyncio.gather(
+        *(send(limiter, recorder(log, ("reply", n), virtual_time)) for n in range(45)),
+        *(
+            send(limiter, recorder(log, ("check-in", n), virtual_time), background=True)
+            for n in range(5)
+        ),
+    )
+
+    replies = [at for (kind, _), at in log if kind == "reply"]
+    checkins = [at for (kind, _), at in log if kind == "check-in"]
+    assert replies == [0.0] * 45
+    assert min(checkins) >= 1.0  # the window the replies filled has passed
+
+
+async def test_scheduled_sends_go_in_the_order_they_asked(virtual_time: VirtualTime) -> None:
+    limiter = PriorityRateLimiter(rate=10, monotonic=virtual_time)
+    log: list[Any] = []
+
+    await asyncio.gather(
+        *(send(limiter, recorder(log, n, virtual_time), background=True) for n in range(25))
+    )
+
+    assert [n for n, _ in log] == list(range(25))
+    stamps = [at for _, at in log]
+    assert all(b - a > 0.09 for a, b in zip(stamps, stamps[1:], strict=False))  # evenly spaced
+
+
+async def test_a_burst_up_to_the_reply_rate_goes_out_at_once(virtual_time: VirtualTime) -> None:
+    # With a cap on replies set: thirty people's first replies in the same instant go at once.
+    limiter = PriorityRateLimiter(rate=30, reply_rate=30, monotonic=virtual_time)
     log: list[Any] = []
 
     await asyncio.gather(*(send(limiter, recorder(log, n, virtual_time)) for n in range(31)))
@@ -124,7 +161,7 @@ async def test_a_burst_up_to_the_rate_goes_out_at_once(virtual_time: VirtualTime
 async def test_seventy_five_requests_at_fifty_a_second_take_one_window(
     virtual_time: VirtualTime,
 ) -> None:
-    limiter = PriorityRateLimiter(rate=50, monotonic=virtual_time)
+    limiter = PriorityRateLimiter(rate=50, reply_rate=50, monotonic=virtual_time)
     log: list[Any] = []
 
     results = await asyncio.gather(
@@ -409,7 +446,7 @@ async def test_interactive_replies_are_not_spaced_per_chat(virtual_time: Virtual
 async def test_answering_a_button_and_other_calls_do_not_spend_the_send_budget(
     virtual_time: VirtualTime,
 ) -> None:
-    limiter = PriorityRateLimiter(rate=30, monotonic=virtual_time)
+    limiter = PriorityRateLimiter(rate=30, reply_rate=30, monotonic=virtual_time)
     log: list[Any] = []
     await asyncio.gather(*(send(limiter, recorder(log, n, virtual_time)) for n in range(30)))
 

@@ -7,7 +7,7 @@ goes to bot B and must continue the flow.
 
 from __future__ import annotations
 
-import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -85,9 +85,7 @@ async def test_restart_in_the_relief_steps_rearms_the_ten_minute_check(
     b = await restart_without_shutdown(start_bot, a)
 
     episode = await latest_episode(b, b.user())
-    assert b.application.job_queue is not None
-    name = timers.TEN_MINUTE_JOB.format(episode_id=episode.id)
-    assert b.application.job_queue.get_jobs_by_name(name)
+    assert b.application.timers.is_armed(timers.medical_check_key(episode.id))
 
 
 @pytest.mark.parametrize("state", [sos.ACTIVITY, sos.TIME_INTO, sos.HEAT, sos.CLOTHING])
@@ -138,7 +136,7 @@ async def test_a_flow_saved_at_the_old_context_step_goes_on_after_the_upgrade(
     await walk_to(a.user(), sos.TRIAGE)
     episode = await latest_episode(a, a.user())
     async with db_of(a).write() as conn:
-        await conn.execute("UPDATE ptb_conversations SET state = ?", (json.dumps(sos.CONTEXT),))
+        await conn.execute("UPDATE conversation_steps SET step = ?", (sos.CONTEXT,))
 
     b = await restart_without_shutdown(start_bot, a)
     athlete = b.user()
@@ -156,12 +154,12 @@ async def test_a_flow_saved_at_the_old_context_step_goes_on_after_the_upgrade(
 async def test_conversation_row_is_deleted_when_a_flow_ends(bot: Bot) -> None:
     user = bot.user()
     await walk_to(user, sos.MUSCLE)
-    rows = await db_of(bot).fetch_all("SELECT name, key, state FROM ptb_conversations")
-    assert [(row["name"], row["state"]) for row in rows] == [(sos.FLOW, '"sos.muscle"')]
+    rows = await db_of(bot).fetch_all("SELECT flow, step FROM conversation_steps")
+    assert [(row["flow"], row["step"]) for row in rows] == [(sos.FLOW, sos.MUSCLE)]
 
     await user.send("/cancel")
 
-    assert await db_of(bot).fetch_all("SELECT * FROM ptb_conversations") == []
+    assert await db_of(bot).fetch_all("SELECT * FROM conversation_steps") == []
 
 
 async def test_conversation_rows_hold_only_flows_in_progress(bot: Bot) -> None:
@@ -170,9 +168,9 @@ async def test_conversation_rows_hold_only_flows_in_progress(bot: Bot) -> None:
     await done.press(flag_texts.BUTTON_LABELS[RedFlag.CHEST_PAIN_BREATHLESS])
     await walk_to(busy, sos.HEAT)
 
-    rows = await db_of(bot).fetch_all("SELECT key, state FROM ptb_conversations")
+    rows = await db_of(bot).fetch_all("SELECT chat_id, user_id, step FROM conversation_steps")
 
-    assert [(row["key"], row["state"]) for row in rows] == [("[2, 2]", '"sos.heat"')]
+    assert [tuple(row) for row in rows] == [(2, 2, sos.HEAT)]
 
 
 # --- The database itself ---------------------------------------------------------------------
@@ -202,8 +200,11 @@ async def test_apply_migrations_on_a_migrated_database_changes_nothing(db_path: 
     await db.open()
     try:
         schema = await db.fetch_all("SELECT sql FROM sqlite_master ORDER BY name")
-        conn = await db.reader()
-        assert await apply_migrations(conn) == len(MIGRATIONS)
+        conn = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            assert apply_migrations(conn) == len(MIGRATIONS)
+        finally:
+            conn.close()
         assert await db.fetch_all("SELECT sql FROM sqlite_master ORDER BY name") == schema
     finally:
         await db.close()

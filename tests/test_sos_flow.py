@@ -30,6 +30,7 @@ from rules.red_flags import MORE_SIGNS_ORDER, SCREEN_ORDER, URGENCY, RedFlag, Ur
 from storage.episodes import Outcome
 from tests.conftest import FAST, Bot, FakeClock
 from tests.helpers import (
+    db_of,
     assert_press_changes_nothing,
     bot_texts,
     conversation_state,
@@ -311,7 +312,7 @@ async def test_pressing_a_button_mid_countdown_stops_the_edits(
     assert texts.TIME_UP not in bot_texts(bot.api, user.chat_id)
 
 
-async def test_countdown_runs_in_the_job_queue_and_no_handler_sleeps(
+async def test_countdown_runs_on_timers_and_no_handler_sleeps(
     start_bot: Callable[..., Any],
 ) -> None:
     bot = await start_bot(timings=Timings(stretch_hold=timedelta(seconds=5), countdown_edits=3))
@@ -327,24 +328,24 @@ async def test_countdown_runs_in_the_job_queue_and_no_handler_sleeps(
     assert bot.api.calls_of("editMessageText") == []
 
 
-async def test_a_stretch_holds_two_jobs_however_many_edits_its_countdown_makes(
+async def test_a_stretch_holds_two_timers_however_many_edits_its_countdown_makes(
     start_bot: Callable[..., Any],
 ) -> None:
-    """Each edit schedules the next: one countdown job and the ten-minute check per episode,
-    so the job queue (a sorted list in APScheduler) grows by two per athlete in a cramp."""
+    """Each edit sets the next: one countdown row and the ten-minute check per episode."""
     bot = await start_bot(timings=Timings(stretch_hold=timedelta(seconds=0.8), countdown_edits=4))
     user = bot.user()
     await walk_to(user, sos.STRETCH)
     episode = await latest_episode(bot, user)
-    job_queue = bot.application.job_queue
-    names = sorted(job.name for job in job_queue.jobs())
-    assert names == [f"sos-countdown:{episode.id}", f"sos-medical-check:{episode.id}"]
+    keys = [row["key"] for row in await db_of(bot).fetch_all("SELECT key FROM timers ORDER BY key")]
+    assert keys == [f"sos-countdown:{episode.id}", f"sos-medical-check:{episode.id}"]
+    assert bot.application.timers.armed == 2
 
     stretch = bot.api.last_bot_message(user.chat_id)
     await wait_for(lambda: texts.TIME_UP in bot_texts(bot.api, user.chat_id))
 
     assert len(edits_of(bot.api, stretch)) == 4
-    assert [job.name for job in job_queue.jobs()] == [f"sos-medical-check:{episode.id}"]
+    keys = [row["key"] for row in await db_of(bot).fetch_all("SELECT key FROM timers")]
+    assert keys == [f"sos-medical-check:{episode.id}"]
 
 
 # --- Relief: salt, stretch again, eased ------------------------------------------------------

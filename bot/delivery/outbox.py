@@ -45,8 +45,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, Tim
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
-from bot.metrics import Metrics
 from bot.delivery.transient_errors import is_transient
+from bot.metrics import Metrics
 from storage import outbox
 from storage.db import Database
 from storage.outbox import NEVER_TWICE, Kind, Outcome, Result, Row
@@ -159,7 +159,7 @@ class OutboxSender:
             if row.kind is Kind.ANSWER:
                 task = asyncio.get_running_loop().create_task(self._send_answer(row))
                 self._answers.add(task)
-                task.add_done_callback(self._answers.discard)
+                task.add_done_callback(self._answer_done)
                 continue
             self._lines.setdefault(row.chat_id, collections.deque()).append(row)
             if row.chat_id not in self._senders:
@@ -218,10 +218,11 @@ class OutboxSender:
             self._maybe_idle()
 
     async def _send_answer(self, row: Row) -> None:
-        try:
-            self._record(await self._send(row))
-        finally:
-            self._maybe_idle()
+        self._record(await self._send(row))
+
+    def _answer_done(self, task: asyncio.Task[None]) -> None:
+        self._answers.discard(task)
+        self._maybe_idle()
 
     async def _send(self, row: Row) -> Result:
         try:
