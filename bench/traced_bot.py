@@ -22,13 +22,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import bot.inbox as inbox_module
+import bot.rate_limiter as limiter_module
+import bot.transport as transport_module
 from telegram import Update
 
 import bot.application as application_module
-import bot.inbox as inbox_module
-import bot.rate_limiter as limiter_module
 import bot.runner as runner_module
-import bot.transport as transport_module
 
 _EVENTS: list[dict[str, Any]] = []
 _UPDATE: contextvars.ContextVar[int | None] = contextvars.ContextVar("bench_update", default=None)

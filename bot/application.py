@@ -40,7 +40,7 @@ from conversations.commands import (
     bot_commands,
 )
 from conversations.handlers import all_handlers
-from conversations.membership import unreachable
+from conversations.plan import checkin
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
 from conversations.sos import timers as sos_timers
 from conversations.team.access import COACH_GUARD, check_coach_guard
@@ -202,13 +202,14 @@ def build_application(
     # One unit of work per update (and per timer, per scheduled send); what they commit goes
     # to the outbox sender and the timer runner.
     application.units = units = UnitRunner(db, clock)
+    blocked_in_unit = _in_unit(units, "blocked", partial_blocked(svc))
     application.sender = units.sender = OutboxSender(
         application.bot,
         db,
         clock,
         metrics=metrics,
         guards={COACH_GUARD: _in_unit(units, "guard", partial_guard(svc, application.bot))},
-        on_blocked=_in_unit(units, "blocked", partial_blocked(svc)),
+        on_blocked=lambda chat_id, origin: blocked_in_unit((chat_id, origin)),
     )
     metrics.watch_outbox(lambda: application.sender.in_hand)
     application.timers = units.timers = TimerRunner(
@@ -238,8 +239,11 @@ def partial_guard(svc: Services, bot: Any) -> Callable[[str], Awaitable[bool]]:
     return functools.partial(check_coach_guard, svc, bot)
 
 
-def partial_blocked(svc: Services) -> Callable[[int], Awaitable[None]]:
-    return functools.partial(unreachable, svc)
+def partial_blocked(svc: Services) -> Callable[[tuple[int, str]], Awaitable[None]]:
+    async def blocked(chat_and_origin: tuple[int, str]) -> None:
+        await checkin.undeliverable(svc, *chat_and_origin)
+
+    return blocked
 
 
 async def on_startup(

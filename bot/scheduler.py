@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -72,39 +71,48 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
     delivery = cast(_Delivery, application)
     units = delivery.units
     stamp = now.timestamp()
+    await delivery.sender.scan()  # outbox retries now due, whatever the scanner is doing
 
-    async def queue_all(claims: list[plans.Claimed], queue: Callable[..., Awaitable[Any]]) -> int:
+    async def queue_each(claims: list[plans.Claimed]) -> int:
+        """Each claimed check-in in a unit of work of its own (its outbox row and its sent
+        mark together), keyed by the check-in: a claim whose unit never committed is found
+        again after ``CLAIM_LEASE`` and queued under the same key."""
         queued = 0
         for claimed in claims:
+            origin = (
+                f"{checkin.CHECKIN_ORIGIN}{claimed.checkin.id}"
+                if claimed.checkin is not None
+                else f"carry-on:{claimed.plan.id}:{stamp}"
+            )
             try:
-                await queue(svc, claimed)
+                await units.run(origin, lambda _unit, c=claimed: checkin.queue_checkin(svc, c))
             except Exception as exc:
                 # This plan's data cannot make a check-in: set it aside; the others go out.
-                await plans.set_aside(svc.db, claimed.plan.id, exc)
+                _LOGGER.warning("A check-in could not be made: %s", type(exc).__name__)
+                await units.run(
+                    f"set-aside:{claimed.plan.id}:{stamp}",
+                    lambda _unit, c=claimed, e=exc: plans.set_aside(svc.db, c.plan.id, e),
+                )
                 continue
             queued += 1
             if claimed.checkin is not None and metrics is not None:
                 metrics.checkin_delivered(_due_at(claimed), now)
         return queued
 
-    async def retry(unit: UnitOfWork) -> list[plans.Claimed]:
-        claims = await plans.unsent_checkins(svc.db, now - CLAIM_LEASE, now - RETRY_FOR)
-        await queue_all(claims, checkin.queue_checkin)
-        return claims
-
-    retried = await units.run(f"tick:{stamp}:retried", retry)
+    retried = await plans.unsent_checkins(svc.db, now - CLAIM_LEASE, now - RETRY_FOR)
+    await queue_each(retried)
     sent = paused = 0
     for number in itertools.count():
 
         async def due(unit: UnitOfWork) -> list[plans.Claimed]:
             batch = await plans.claim_due(svc.db, now, BATCH, partial(_slot, now=now))
-            await queue_all(batch, checkin.queue_checkin)
             await alert_missed_checkins(svc, batch)
             return batch
 
         batch = await units.run(f"tick:{stamp}:due:{number}", due)
         if metrics is not None:
             metrics.checkins_due.inc(sum(claimed.checkin is not None for claimed in batch))
+        await queue_each(batch)
         paused += sum(claimed.checkin is None for claimed in batch)
         sent += sum(claimed.checkin is not None for claimed in batch)
         if len(batch) < BATCH:
@@ -112,7 +120,10 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
 
     async def remind(unit: UnitOfWork) -> int:
         reminders = await plans.claim_reminders(svc.db, now, BATCH)
-        return await queue_all(reminders, checkin.queue_reminder)
+        queued = 0
+        for claimed in reminders:
+            queued += await checkin.queue_reminder(svc, claimed)
+        return queued
 
     reminded = await units.run(f"tick:{stamp}:reminders", remind)
 

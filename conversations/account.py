@@ -180,6 +180,7 @@ async def on_delete_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await answer(query, texts.QUESTION_EXPIRED)
         return
     if not await account.has_data(svc.db, presser):
+        unit_of_work.current().forget_messages_to(presser)  # nothing about them: keep it so
         await answer(query, texts.ALREADY_DELETED)
         await _drop_buttons(query)
         return
@@ -204,6 +205,8 @@ async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int
     # The conversation's steps and the episodes' timers went with the rows; this unit of work
     # must not write the steps back, and the name cache forgets them too.
     unit_of_work.current().forget_steps()
+    # This unit's messages to them (this answer) leave no row behind once sent.
+    unit_of_work.current().forget_messages_to(user_id)
     names.forget(user_id)
     _LOGGER.info(
         "A person's data was deleted: %d rows; %d teams handed over, %d closed",

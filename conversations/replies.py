@@ -100,7 +100,14 @@ async def send_to(
         params["reply_markup"] = wire_markup(markup)
     if thread_id is not None:
         params["message_thread_id"] = thread_id
-    return _queue(chat_id, "sendMessage", params, kind=kind, background=background, guard=guard)
+    return _queue(
+        chat_id,
+        "sendMessage",
+        params,
+        kind=kind,
+        background=background,
+        guard=guard,
+    )
 
 
 async def edit_text(

@@ -31,7 +31,7 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -390,6 +390,13 @@ class Database:
         return list(conn.execute(sql, params).fetchall())
 
     # --- Connections ---------------------------------------------------------------------------
+
+    def trace(self, callback: Callable[[str], None] | None) -> None:
+        """Call ``callback`` with every statement either connection runs (None: stop);
+        for tests and benchmarks that count what an update costs."""
+        for conn in (self._writer, self._reader):
+            if conn is not None:
+                conn.set_trace_callback(callback)
 
     async def _ensure_open(self) -> None:
         if self._writer is None:

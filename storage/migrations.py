@@ -244,6 +244,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             background  INTEGER NOT NULL DEFAULT 0,
             edit_of     TEXT,
             guard       TEXT,
+            forget      INTEGER NOT NULL DEFAULT 0,
             created_at  TEXT NOT NULL,
             not_before  TEXT,
             attempts    INTEGER NOT NULL DEFAULT 0,

@@ -61,6 +61,7 @@ class Message:
     attachment: bytes | None = None  # a file sent with it (a chart), under params["_file"]
     edit_of: str | None = None  # "origin#position" of the message this one edits
     guard: str | None = None  # a check made just before sending (see bot.delivery.outbox)
+    forget: bool = False  # deleted once sent (the last word to someone whose data is erased)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Row:
     attempts: int
     claimed: bool
     not_before: datetime | None = None
+    forget: bool = False
 
     @property
     def key(self) -> str:
@@ -103,6 +105,7 @@ class Row:
             guard=message.guard,
             attempts=0,
             claimed=False,
+            forget=message.forget,
         )
 
 
@@ -116,8 +119,8 @@ async def add(
     for position, m in enumerate(messages):
         cursor = await tx.execute(
             "INSERT INTO outbox (origin, position, chat_id, method, params, attachment, kind, "
-            "background, edit_of, guard, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (origin, position) DO NOTHING",
+            "background, edit_of, guard, forget, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, position) DO NOTHING",
             (
                 origin,
                 position,
@@ -129,6 +132,7 @@ async def add(
                 int(m.background),
                 m.edit_of,
                 m.guard,
+                int(m.forget),
                 stamp,
             ),
         )
@@ -139,7 +143,7 @@ async def add(
 
 _COLUMNS = (
     "id, origin, position, chat_id, method, params, attachment, kind, background, edit_of, "
-    "guard, attempts, claimed_at, not_before"
+    "guard, attempts, claimed_at, not_before, forget"
 )
 
 
@@ -168,16 +172,27 @@ def _row(row: object) -> Row:
         attempts=int(r["attempts"]),  # type: ignore[index]
         claimed=r["claimed_at"] is not None,  # type: ignore[index]
         not_before=from_db_or_none(r["not_before"]),  # type: ignore[index]
+        forget=bool(r["forget"]),  # type: ignore[index]
     )
 
 
-async def claim(db: Database, ids: Sequence[int], now: datetime) -> None:
-    """Mark rows as in flight before they are sent (only rows that must never go twice)."""
-    if ids:
-        async with db.write() as tx:
-            await tx.executemany(
-                "UPDATE outbox SET claimed_at = ? WHERE id = ?", [(to_db(now), i) for i in ids]
+async def claim(db: Database, ids: Sequence[int], now: datetime) -> set[int]:
+    """Mark rows as in flight, just before they are sent, in one transaction; returns the ids
+    this call claimed (a row another sender claimed first, or finished, is left to it)."""
+    claimed: set[int] = set()
+    if not ids:
+        return claimed
+    stamp = to_db(now)
+    async with db.write() as tx:
+        for row_id in ids:
+            cursor = await tx.execute(
+                "UPDATE outbox SET claimed_at = ? "
+                "WHERE id = ? AND claimed_at IS NULL AND outcome IS NULL",
+                (stamp, row_id),
             )
+            if cursor.rowcount == 1:
+                claimed.add(row_id)
+    return claimed
 
 
 @dataclass(frozen=True)
@@ -188,24 +203,33 @@ class Result:
     outcome: Outcome | None  # None: not yet; tried again at ``retry_at``
     message_id: int | None = None
     retry_at: datetime | None = None
+    forget: bool = False  # the row goes once finished (Message.forget)
+    taken: bool = False  # another sender claimed it first: nothing to record here
 
 
 async def record(db: Database, results: Sequence[Result], now: datetime) -> None:
-    """Record the results of several sends in one transaction."""
+    """Record the results of several sends in one transaction. A finished row keeps what an
+    edit of it needs (its Telegram id) but not what it said."""
     if not results:
         return
     stamp = to_db(now)
+    results = [r for r in results if not r.taken]
     finished = [
-        (stamp, r.outcome.value, r.message_id, r.id) for r in results if r.outcome is not None
+        (stamp, r.outcome.value, r.message_id, r.id)
+        for r in results
+        if r.outcome is not None and not r.forget
     ]
+    forgotten = [(r.id,) for r in results if r.outcome is not None and r.forget]
     retried = [(to_db(r.retry_at or now), r.id) for r in results if r.outcome is None]
     async with db.write() as tx:
         if finished:
             await tx.executemany(
-                "UPDATE outbox SET sent_at = ?, outcome = ?, message_id = ? "
-                "WHERE id = ? AND outcome IS NULL",
+                "UPDATE outbox SET sent_at = ?, outcome = ?, message_id = ?, params = '{}', "
+                "attachment = NULL WHERE id = ? AND outcome IS NULL",
                 finished,
             )
+        if forgotten:
+            await tx.executemany("DELETE FROM outbox WHERE id = ?", forgotten)
         if retried:
             await tx.executemany(
                 "UPDATE outbox SET not_before = ?, attempts = attempts + 1, claimed_at = NULL "
@@ -227,14 +251,18 @@ async def message_id_of(db: Database, key: str) -> tuple[bool, int | None]:
 
 
 async def settle_crash(db: Database, now: datetime) -> int:
-    """At start-up: rows that must never go twice and were in flight at a crash are marked
-    unknown (not sent again); returns how many. Every other unsent row is simply sent."""
+    """At start-up, the rows the last run had claimed and not finished (in flight at a crash):
+    those that must never go twice are marked unknown and returned as a count; the others are
+    released, to be sent again."""
     kinds = ",".join(f"'{k.value}'" for k in NEVER_TWICE)
     async with db.write() as tx:
         cursor = await tx.execute(
             f"UPDATE outbox SET outcome = 'unknown', sent_at = ? WHERE outcome IS NULL "
             f"AND claimed_at IS NOT NULL AND kind IN ({kinds})",
             (to_db(now),),
+        )
+        await tx.execute(
+            "UPDATE outbox SET claimed_at = NULL WHERE outcome IS NULL AND claimed_at IS NOT NULL"
         )
         return cursor.rowcount
 

@@ -450,9 +450,13 @@ async def mark_sent(
 
 
 async def drop_unsendable(db: Database, checkin_id: int) -> None:
-    """Forget a claimed check-in that could not be delivered (the user blocked the bot)."""
+    """Forget a check-in that could not be delivered (the user blocked the bot): it was never
+    seen, so it is not an unanswered day."""
     async with db.write() as conn:
-        await conn.execute("DELETE FROM checkins WHERE id = ? AND sent_at IS NULL", (checkin_id,))
+        await conn.execute(
+            "DELETE FROM checkins WHERE id = ? AND answered_at IS NULL AND pain IS NULL",
+            (checkin_id,),
+        )
 
 
 async def claim_reminders(db: Database, now: datetime, limit: int) -> list[Claimed]:

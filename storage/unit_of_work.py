@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.inbox_update: int | None = None  # the inbox row to mark done with the commit
         self.timers_set: list[Timer] = []
         self.timers_cancelled: list[str] = []
+        self._forget_chats: set[int] = set()
         self.written: list[outbox.Row] = []  # after the commit: the rows it wrote, for the sender
 
     # --- Conversation steps ----------------------------------------------------------------
@@ -65,6 +67,11 @@ class UnitOfWork:
         if self.conversation is None:
             raise RuntimeError("no conversation loaded in this unit of work")
         self._step_changes[flow] = step
+
+    def forget_messages_to(self, chat_id: int) -> None:
+        """Messages this unit sends to ``chat_id`` leave no outbox row once sent (their data
+        was erased)."""
+        self._forget_chats.add(chat_id)
 
     def forget_steps(self) -> None:
         """Every flow of this conversation has ended (the person's data was erased)."""
@@ -109,6 +116,13 @@ class UnitOfWork:
                         if self._steps.get(flow) != step
                     }
                     await conversation_steps.write(tx, chat_id, user_id, changed)
+                if self._forget_chats:
+                    self.messages = [
+                        dataclasses.replace(m, forget=True)
+                        if m.chat_id in self._forget_chats
+                        else m
+                        for m in self.messages
+                    ]
                 added = await outbox.add(tx, self.origin, self.messages, now)
                 self.written = [
                     outbox.Row.of(row_id, self.origin, position, self.messages[position])

@@ -148,6 +148,12 @@ async def all_rows(db: Database) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+async def stored_data(db: Database) -> dict[str, list[dict[str, Any]]]:
+    """Every table but the outbox, which holds the bot's own replies on their way (a press
+    answered "nothing changed" still sends that answer)."""
+    return {table: rows for table, rows in (await all_rows(db)).items() if table != "outbox"}
+
+
 def mentions(row: dict[str, Any], user_id: int) -> list[str]:
     """The columns of ``row`` that hold ``user_id``, as a number or inside a text."""
     return [

@@ -142,15 +142,13 @@ async def test_unchanged_conversation_states_are_not_written_again(bot: Bot) -> 
     athlete = bot.user()
     await athlete.send("/cramp")
     statements: list[str] = []
-    conn = db_of(bot)._writer
-    assert conn is not None
-    await conn.set_trace_callback(statements.append)
+    db_of(bot).trace(statements.append)
 
     await athlete.send("/cramp")  # the same cramp: its step again, the same state (TRIAGE)
 
-    await conn.set_trace_callback(None)  # type: ignore[arg-type]
+    db_of(bot).trace(None)
     assert texts.STILL_ON_IT in bot.api.last_bot_message(athlete.chat_id).text
-    assert not [sql for sql in statements if "ptb_conversations" in sql]
+    assert not [sql for sql in statements if "INTO conversation_steps" in sql]
     assert await conversation_state(bot, athlete) == sos.TRIAGE
 
 

@@ -211,6 +211,7 @@ async def test_a_step_and_its_inbox_row_are_written_together_or_not_at_all(
     await inbox_of(a).keep_json([await queued(athlete, "/cramp")])
     await inbox_of(a).dispatch_pending(a.application)
     await a.application.update_queue.join()
+    await a.application.settled()
     press = await queued_press(athlete, "✅ None: something else")
     await crash_at_the_commit(a, press)  # asserts the row is left unfinished
 

@@ -59,9 +59,12 @@ def our_private_names(paths: list[Path]) -> frozenset[str]:
                 names.add(node.attr)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 names.add(node.name)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if node.value.startswith("_"):
-                    names.add(node.value)  # __slots__ entries
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value.startswith("_")
+            ):
+                names.add(node.value)  # __slots__ entries
     return frozenset(names - KNOWN)
 
 
@@ -94,8 +97,7 @@ def test_no_module_uses_a_private_api_of_the_libraries() -> None:
     found = {
         str(path.relative_to(REPO)): hits
         for path in paths
-        if path.name != "test_private_api.py"
-        and (hits := violations(path.read_text(), forbidden))
+        if path.name != "test_private_api.py" and (hits := violations(path.read_text(), forbidden))
     }
     assert found == {}
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.devtools.local_api import Fault, LocalUser
-from bot.scheduler import CLAIM_LEASE, tick
+from bot.scheduler import tick
 from conversations.texts import plan as texts
 from storage import plans
 from tests.conftest import Bot, FakeClock
@@ -207,7 +207,7 @@ async def test_after_downtime_no_reminder_comes_for_a_superseded_check_in(
     assert "A gentle reminder" not in prompt.text
 
 
-async def test_a_check_in_whose_send_failed_is_sent_once_after_the_claim_lease(
+async def test_a_check_in_whose_send_failed_is_sent_once_when_telegram_answers_again(
     bot: Bot, clock: FakeClock
 ) -> None:
     user = await started(bot)
@@ -219,19 +219,16 @@ async def test_a_check_in_whose_send_failed_is_sent_once_after_the_claim_lease(
 
     failed = await tick_at(bot, clock, SUNDAY_0800)
 
-    assert failed.checkins_sent == 0
+    assert failed.checkins_sent == 1  # queued with its sent mark; the send was put off
     assert checkin_prompts(bot.api, user.chat_id) == []
     [row] = await checkins_of(bot, user)
-    assert row.sent_at is None  # claimed, but nothing marked sent
-    assert (await tick_at(bot, clock, SUNDAY_0800 + timedelta(minutes=1))).retried == 0
+    assert row.sent_at == SUNDAY_0800
 
-    retry = await tick_at(bot, clock, SUNDAY_0800 + CLAIM_LEASE + timedelta(seconds=20))
+    retry = await tick_at(bot, clock, SUNDAY_0800 + timedelta(minutes=1))
 
-    assert (retry.retried, retry.checkins_sent) == (1, 0)
-    [prompt] = checkin_prompts(bot.api, user.chat_id)
+    assert (retry.retried, retry.checkins_sent) == (0, 0)  # nothing claimed again
+    [prompt] = checkin_prompts(bot.api, user.chat_id)  # the outbox sent it, once
     assert prompt.text.startswith("<b>Day 1 check-in</b>")  # Sunday's
-    [row] = await checkins_of(bot, user)
-    assert row.sent_at == clock.now
     for minutes in (5, 30, 120):
         report = await tick_at(bot, clock, SUNDAY_0800 + timedelta(minutes=minutes))
         assert report.retried == report.checkins_sent == 0
@@ -248,17 +245,17 @@ async def test_a_crash_between_claim_and_send_is_resent_once_after_a_restart(
             "sendMessage", 500, "Internal Server Error", chat_id=user.chat_id, times=SEND_ATTEMPTS
         )
     )
-    await tick_at(old, clock, SUNDAY_0800)  # claimed; the send fails
+    await tick_at(old, clock, SUNDAY_0800)  # claimed and queued; the send fails
 
-    new: Bot = await start_bot(api=old.api)
+    new: Bot = await start_bot(api=old.api)  # what the outbox holds goes out at its start
     clock.now = SUNDAY_0800 + timedelta(minutes=3)
     reports = [await tick(new.application), await tick(new.application)]
     reports.append(await tick(old.application))
 
-    assert [r.retried for r in reports] == [1, 0, 0]
+    assert [r.retried for r in reports] == [0, 0, 0]
     assert len(checkin_prompts(new.api, user.chat_id)) == 1
     [row] = await checkins_of(new, user)
-    assert row.sent_at == clock.now
+    assert row.sent_at == SUNDAY_0800
 
 
 # --- Missed days, reminders, snoozes ---------------------------------------------------------
@@ -402,7 +399,7 @@ async def test_a_user_who_blocked_the_bot_gets_no_more_check_ins_until_start(
 
     report = await tick_at(bot, clock, SUNDAY_0800)
 
-    assert report.checkins_sent == 1  # the other athlete's
+    assert report.checkins_sent == 2  # both queued; Telegram refused the blocker's
     assert len(checkin_prompts(bot.api, other.chat_id)) == 1
     plan = await plan_of(bot, blocker)
     assert plan.status == "unreachable"
@@ -481,7 +478,7 @@ async def test_member_updates_of_groups_change_nothing(bot: Bot, clock: FakeCloc
     assert await blocked_at(bot, user) is None
 
 
-async def test_a_failed_carry_on_question_is_sent_again_after_the_lease(
+async def test_a_failed_carry_on_question_is_sent_again_by_the_outbox(
     bot: Bot, clock: FakeClock
 ) -> None:
     user = await started(bot)
@@ -494,10 +491,9 @@ async def test_a_failed_carry_on_question_is_sent_again_after_the_lease(
 
     failed = await tick_at(bot, clock, local(2027, 3, 24, 8, 0, BERLIN))
 
-    assert failed.paused == 0  # the question did not go out…
+    assert failed.paused == 1  # queued, but the question did not go out…
     assert bot.api.last_bot_message(user.chat_id).text != texts.PAUSED_UNANSWERED
-    retried = await tick_at(bot, clock, local(2027, 3, 24, 8, 0, BERLIN) + CLAIM_LEASE)
-    assert retried.paused == 1  # …so it is asked again, not lost
+    await tick_at(bot, clock, local(2027, 3, 24, 8, 1, BERLIN))  # …so the outbox tries again
     assert bot.api.last_bot_message(user.chat_id).text == texts.PAUSED_UNANSWERED
     assert (await plan_of(bot, user)).status == "paused"
 

@@ -32,6 +32,7 @@ from tests.helpers import (
     assert_press_changes_nothing,
     bot_texts,
     conversation_state,
+    db_of,
     episodes_of,
     find_button,
     last_text,
@@ -343,17 +344,34 @@ async def test_group_pointer_leads_to_the_private_flow(bot: Bot) -> None:
     assert len(await episodes_of(bot, in_private)) == 1
 
 
-# --- A failing Bot API -----------------------------------------------------------------------
+# --- A failing handler, a failing Bot API ---------------------------------------------------
+
+
+async def break_table(bot: Bot, table: str, *events: str) -> None:
+    """Make every ``events`` (INSERT, UPDATE) on ``table`` fail, as a full disk would."""
+    async with db_of(bot).write() as conn:
+        for event in events:
+            await conn.execute(
+                f"CREATE TRIGGER broken_{table}_{event.lower()} BEFORE {event} ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+            )
+
+
+async def mend_table(bot: Bot, table: str, *events: str) -> None:
+    async with db_of(bot).write() as conn:
+        for event in events:
+            await conn.execute(f"DROP TRIGGER broken_{table}_{event.lower()}")
 
 
 async def test_handler_error_is_logged_without_the_message_and_the_user_gets_a_kind_reply(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
     user = bot.user()
-    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", times=SEND_ATTEMPTS))
+    await break_table(bot, "users", "INSERT")
 
     with caplog.at_level(logging.DEBUG):
         await user.send("my calf is cramping, I'm at 12 Zephyr Lane")
+    await mend_table(bot, "users", "INSERT")
 
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert errors, "the error handler logs the failure"
@@ -368,7 +386,8 @@ async def test_handler_error_is_logged_without_the_message_and_the_user_gets_a_k
     assert await conversation_state(bot, user) == sos.TRIAGE
 
 
-# (step, button, what the next message says, minutes to let pass first)
+# (step, button, what the next message says, minutes to let pass first). Each step writes to
+# the episode, which a broken table makes fail ("Skip these questions" writes nothing).
 STEP_AFTER_AN_ERROR = [
     (sos.TRIAGE, texts.NO_FLAG_OTHER, texts.ASK_MUSCLE, 0),
     (sos.TRIAGE, texts.NO_FLAG_CALF, texts.STRETCH_HOW["calf"], 0),
@@ -385,7 +404,6 @@ STEP_AFTER_AN_ERROR = [
     (sos.SALT, texts.EASED, "One last check", 0),
     (sos.LATE_SIGNS, texts.NONE_OF_THESE, "it eased after", 0),
     (sos.ACTIVITY, texts.ACTIVITY_LABELS["running"], texts.ASK_TIME_INTO, 0),
-    (sos.ACTIVITY, texts.SKIP_ALL, "No problem", 0),
     (sos.HEAT, texts.YES, texts.ASK_CLOTHING, 0),
     (sos.CLOTHING, texts.NO, "Thanks, noted", 0),
 ]
@@ -403,15 +421,38 @@ async def test_handler_error_mid_flow_does_not_wedge_the_conversation(
     await walk_to(user, state)
     message, data = find_button(bot.api, user.chat_id, label)
     clock.advance(minutes=minutes)
-    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", times=SEND_ATTEMPTS))
+    await break_table(bot, "episodes", "INSERT", "UPDATE")
 
     await user.press_data(data, message)
     assert "something went wrong" in last_text(bot.api, user.chat_id)
     assert not any(expected in text for text in bot_texts(bot.api, user.chat_id))
+    assert await conversation_state(bot, user) == state  # undone: the step is where it was
 
+    await mend_table(bot, "episodes", "INSERT", "UPDATE")
     await user.press_data(data, message)  # the athlete taps again: it works now
 
     assert newest_containing(bot.api, user.chat_id, expected)
+
+
+async def test_a_reply_telegram_keeps_failing_is_sent_by_the_outbox_once_it_answers(
+    bot: Bot, clock: FakeClock
+) -> None:
+    """The step is recorded and its reply committed: a 5xx on every attempt puts it off, the
+    chat's later messages waiting behind it, and it goes out once Telegram answers again."""
+    user = bot.user()
+    await walk_to(user, sos.TRIAGE)
+    bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", times=SEND_ATTEMPTS))
+
+    await user.press(texts.NO_FLAG_OTHER)
+    assert texts.ASK_MUSCLE not in last_text(bot.api, user.chat_id)
+    assert await conversation_state(bot, user) == sos.MUSCLE
+
+    clock.advance(seconds=2)
+    await bot.application.sender.scan()
+    await bot.application.settled()
+    assert last_text(bot.api, user.chat_id) == texts.ASK_MUSCLE
+    await user.press(texts.MUSCLE_LABELS["calf"])
+    assert last_text(bot.api, user.chat_id).startswith(texts.STRETCH_HOW["calf"])
 
 
 async def test_a_group_gets_one_pointer_per_half_minute(bot: Bot, clock: FakeClock) -> None:

@@ -30,10 +30,10 @@ from rules.red_flags import MORE_SIGNS_ORDER, SCREEN_ORDER, URGENCY, RedFlag, Ur
 from storage.episodes import Outcome
 from tests.conftest import FAST, Bot, FakeClock
 from tests.helpers import (
-    db_of,
     assert_press_changes_nothing,
     bot_texts,
     conversation_state,
+    db_of,
     edits_of,
     episodes_of,
     find_button,
@@ -797,13 +797,15 @@ async def test_hundred_users_in_the_flow_at_once_each_get_their_own_countdown(bo
 
 
 async def test_a_step_goes_out_exactly_as_send_message_would_send_it(bot: Bot) -> None:
-    """Steps are sent without parsing Telegram's answer back (conversations.replies.send): the
-    request itself is the same, the bot's HTML parse mode and the keyboard included."""
+    """Steps go out through the outbox as written (conversations.replies.send): the request is
+    the one ``send_message`` would make, the HTML parse mode and the keyboard included."""
     user = bot.user()
     await user.send("/cramp")
     [step] = bot.api.calls_of("sendMessage")
     markup = InlineKeyboardMarkup.de_json(step.params["reply_markup"], None)
-    await bot.application.bot.send_message(user.chat_id, step.params["text"], reply_markup=markup)
+    await bot.application.bot.send_message(
+        user.chat_id, step.params["text"], reply_markup=markup, parse_mode="HTML"
+    )
     same = bot.api.calls_of("sendMessage")[-1]
     assert same.params == step.params
     assert step.params["parse_mode"] == "HTML"

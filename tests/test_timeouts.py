@@ -102,17 +102,21 @@ async def test_the_stretch_delivered_but_timed_out_keeps_its_buttons_without_a_c
     assert await conversation_state(bot, user) == sos.LATE_SIGNS
 
 
-async def test_a_step_never_delivered_stays_and_pressing_again_works(bot: Bot) -> None:
+async def test_a_step_never_delivered_is_sent_by_the_outbox_once_telegram_is_reachable(
+    bot: Bot, clock: FakeClock
+) -> None:
     user = bot.user()
     await walk_to(user, sos.MUSCLE)
     bot.api.fail(connect_timeout(user.chat_id))
 
     await user.press("Back of thigh")
 
-    assert bot.api.last_bot_message(user.chat_id).text == ERROR
-    assert await conversation_state(bot, user) == sos.MUSCLE
-    await user.press("Back of thigh")
-    assert await conversation_state(bot, user) == sos.STRETCH
+    assert await conversation_state(bot, user) == sos.STRETCH  # the step is recorded
+    assert "Stretch" not in bot.api.last_bot_message(user.chat_id).text  # its reply waits
+    clock.advance(seconds=2)
+    await bot.application.sender.scan()
+    await bot.application.settled()
+    assert "Stretch gently" in bot.api.last_bot_message(user.chat_id).text
 
 
 async def test_a_check_in_answer_delivered_but_timed_out_needs_no_second_tap(

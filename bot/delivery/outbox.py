@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -70,7 +71,7 @@ _FILE_METHODS = {"sendPhoto": "photo", "sendDocument": "document"}
 _KEEP_IDS = 10_000  # message ids remembered for edits (older ones are read from the table)
 
 Guard = Callable[[str], Awaitable[bool]]
-Blocked = Callable[[int], Awaitable[None]]
+Blocked = Callable[[int, str], Awaitable[None]]  # (chat id, the row's origin)
 Clock = Callable[[], datetime]
 
 
@@ -101,6 +102,8 @@ class OutboxSender:
         self._message_ids: collections.OrderedDict[str, int | None] = collections.OrderedDict()
         self._results: list[Result] = []
         self._recorder: asyncio.Task[None] | None = None
+        self._claims: dict[int, asyncio.Future[bool]] = {}
+        self._claimer: asyncio.Task[None] | None = None
         self._scanner: asyncio.Task[None] | None = None
         self._wake_scan = asyncio.Event()
         self._idle = asyncio.Event()
@@ -119,7 +122,9 @@ class OutboxSender:
             )
             if self.metrics is not None:
                 self.metrics.outbox_unknown.inc(self.unknown_at_start)
-        await self.scan()
+        # What the last run left, a retry it had put off included: a new start is the moment
+        # to try again.
+        await self.scan(retries_due=True)
         self._scanner = asyncio.get_running_loop().create_task(self._scan_forever())
 
     async def stop(self) -> None:
@@ -167,15 +172,16 @@ class OutboxSender:
                     self._send_line(row.chat_id)
                 )
 
-    async def scan(self) -> int:
-        """Take every unsent row not in hand whose chat's line is not waiting for a retry."""
+    async def scan(self, *, retries_due: bool = False) -> int:
+        """Take every unsent row not in hand whose chat's line is not waiting for a retry
+        (``retries_due``: whatever it waits for)."""
         now = self.clock()
         blocked: set[int] = set()
         taken = []
         for row in await outbox.unsent(self.db):
             if row.id in self._in_hand or row.chat_id in blocked:
                 continue
-            if row.not_before is not None and row.not_before > now:
+            if row.not_before is not None and row.not_before > now and not retries_due:
                 blocked.add(row.chat_id)  # its chat's later rows wait behind it
                 continue
             taken.append(row)
@@ -206,7 +212,7 @@ class OutboxSender:
                 row = line.popleft()
                 result = await self._send(row)
                 self._record(result)
-                if result.outcome is None:  # put off: the chat's later rows wait behind it
+                if result.outcome is None and not result.taken:  # put off: later rows wait
                     assert result.retry_at is not None
                     self._held[chat_id] = result.retry_at
                     for later in line:
@@ -226,10 +232,11 @@ class OutboxSender:
 
     async def _send(self, row: Row) -> Result:
         try:
-            return await self._attempt(row)
+            result = await self._attempt(row)
         except Exception:
             _LOGGER.exception("Sending outbox row %d failed unexpectedly", row.id)
-            return self._later(row)
+            result = self._later(row)
+        return dataclasses.replace(result, forget=row.forget) if row.forget else result
 
     async def _attempt(self, row: Row) -> Result:
         if row.guard is not None and not await self._guard_allows(row.guard):
@@ -240,14 +247,14 @@ class OutboxSender:
             if message_id is None:
                 return Result(row.id, Outcome.SKIPPED)  # never sent, or its id unknown
             params["message_id"] = message_id
-        if row.kind in NEVER_TWICE and not row.claimed:
-            await outbox.claim(self.db, [row.id], self.clock())
+        if not await self._claim(row.id):
+            return Result(row.id, None, taken=True)  # another sender has it
         try:
             answer = await self._request(row, params)
         except Forbidden as exc:
             _LOGGER.info("Outbox row %d not delivered: %s", row.id, exc.message)
             if self.on_blocked is not None and row.chat_id > 0:  # a person's private chat
-                await self.on_blocked(row.chat_id)
+                await self.on_blocked(row.chat_id, row.origin)
             return Result(row.id, Outcome.BLOCKED)
         except BadRequest as exc:
             return self._refused(row, exc)
@@ -316,6 +323,33 @@ class OutboxSender:
             return self._message_ids[key]
         _, message_id = await outbox.message_id_of(self.db, key)
         return message_id
+
+    # --- Claiming ----------------------------------------------------------------------------
+
+    async def _claim(self, row_id: int) -> bool:
+        """Mark the row in flight before its send; claims asked for together share one
+        transaction. False: another sender (a second process) claimed it first."""
+        future = self._claims.get(row_id)
+        if future is None:
+            future = self._claims[row_id] = asyncio.get_running_loop().create_future()
+        if self._claimer is None:
+            self._claimer = asyncio.get_running_loop().create_task(self._write_claims())
+        return await future
+
+    async def _write_claims(self) -> None:
+        try:
+            while self._claims:
+                batch, self._claims = self._claims, {}
+                try:
+                    won = await outbox.claim(self.db, list(batch), self.clock())
+                except Exception as exc:
+                    for future in batch.values():
+                        future.set_exception(exc)
+                    continue
+                for row_id, future in batch.items():
+                    future.set_result(row_id in won)
+        finally:
+            self._claimer = None
 
     # --- Recording ---------------------------------------------------------------------------
 

@@ -199,7 +199,8 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 await asyncio.sleep(wait)
                 continue
             async with self._background_line:
-                while (wait := self._background_wait(self._monotonic())) > 0:
+                # A deadline, not an event: a reply or a 429 may move it on while we sleep.
+                while (wait := self._background_wait(self._monotonic())) > 0:  # noqa: ASYNC110
                     await asyncio.sleep(wait)
                 now = self._monotonic()
                 if self._chat_wait(chat_id, True, now) > 0:
@@ -213,9 +214,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 return
 
     def _background_wait(self, now: float) -> float:
-        return max(
-            self._paused_until - now, self._budget.wait(now), self._next_background - now
-        )
+        return max(self._paused_until - now, self._budget.wait(now), self._next_background - now)
 
     async def _acquire_reply(self, chat_id: object) -> None:
         while True:

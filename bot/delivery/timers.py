@@ -11,6 +11,8 @@ all in one transaction: a crash before the commit leaves the row for the next st
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -68,20 +70,22 @@ class TimerRunner:
         self.disarm(timer.key)
         delay = max((timer.due_at - self.clock()).total_seconds(), 0.0)
         loop = asyncio.get_running_loop()
-        self._armed[timer.key] = loop.call_later(delay, self._fire, timer.key, timer.due_at)
+        self._armed[timer.key] = loop.call_later(
+            delay, self._fire, timer.key, timer.due_at, timer.data
+        )
 
     def disarm(self, key: str) -> None:
         handle = self._armed.pop(key, None)
         if handle is not None:
             handle.cancel()
 
-    def _fire(self, key: str, due_at: datetime) -> None:
+    def _fire(self, key: str, due_at: datetime, data: dict[str, object]) -> None:
         self._armed.pop(key, None)
-        task = asyncio.get_running_loop().create_task(self._run(key, due_at))
+        task = asyncio.get_running_loop().create_task(self._run(key, due_at, data))
         self._firing.add(task)
         task.add_done_callback(self._firing.discard)
 
-    async def _run(self, key: str, due_at: datetime) -> None:
+    async def _run(self, key: str, due_at: datetime, data: dict[str, object]) -> None:
         async def work(unit: UnitOfWork) -> None:
             timer = await timers.take(self.db, key, due_at)
             if timer is None:
@@ -93,7 +97,7 @@ class TimerRunner:
             await action(timer)
 
         try:
-            await self.run_unit(f"timer:{key}@{due_at.timestamp():.6f}", work)
+            await self.run_unit(_origin(key, due_at, data), work)
         except Exception:
             # Left in the table: armed again at the next start.
             _LOGGER.exception("Timer %s failed", key.split(":", 1)[0])
@@ -105,3 +109,10 @@ class TimerRunner:
             handle.cancel()
         self._armed.clear()
         await asyncio.gather(*self._firing, return_exceptions=True)
+
+
+def _origin(key: str, due_at: datetime, data: dict[str, object]) -> str:
+    """The firing's outbox origin: the same for a firing run again after a crash (the row is
+    unchanged), different for each setting of the key (a countdown's next edit)."""
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+    return f"timer:{key}@{due_at.timestamp():.6f}:{digest}"

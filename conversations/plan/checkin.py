@@ -24,6 +24,7 @@ from telegram.ext import ContextTypes, ExtBot
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Refusal, pressed
 from conversations.emergency import number_for
+from conversations.membership import unreachable
 from conversations.plan.views import carry_on_buttons, hold_view, muscle_of
 from conversations.replies import send, send_to
 from conversations.services import Services, services
@@ -156,6 +157,17 @@ async def queue_checkin(svc: Services, claimed: Claimed) -> None:
     await send_to(plan.chat_id, text, markup, **_SCHEDULED)
     remind_at = None if checkin.reminded else svc.now() + REMIND_AFTER
     await plans.mark_sent(svc.db, checkin.id, svc.now(), remind_at)
+
+
+CHECKIN_ORIGIN = "checkin:"  # the unit of work queueing a check-in (bot.scheduler)
+
+
+async def undeliverable(svc: Services, user_id: int, origin: str) -> None:
+    """Telegram refused a message to ``user_id``: they blocked the bot. Scheduled sends stop
+    until they come back; a check-in that never reached them is not an unanswered day."""
+    await unreachable(svc, user_id)
+    if origin.startswith(CHECKIN_ORIGIN):
+        await plans.drop_unsendable(svc.db, int(origin.removeprefix(CHECKIN_ORIGIN)))
 
 
 async def queue_reminder(svc: Services, claimed: Claimed) -> bool:

@@ -101,7 +101,7 @@ async def _on_countdown(svc: Services, timer: Timer) -> None:
     buttons = relief_buttons(episode, step=STRETCH_STEP)
     done = n >= edits
     if not done:
-        await _set_tick(timer.due_at + hold / edits, timer.chat_id, {**data, "n": n + 1})
+        await _set_tick(svc.now() + hold / edits, timer.chat_id, {**data, "n": n + 1})
     # The last edit takes the buttons off: they move to the new prompt below.
     text = render(str(data["instructions"]), left)
     await edit_text(
