@@ -32,7 +32,6 @@ def configure_logging(level: str, *, secrets: tuple[str, ...] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # aiosqlite logs every statement with its parameters at DEBUG: health answers and, with
-    # the inbox, whole updates. Held at WARNING like httpx.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
+    # httpx logs every request's URL (the token is in it) at INFO: held at WARNING.
+    for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,4 +1,4 @@
-"""SQLite storage: schema, migrations, queries and python-telegram-bot persistence.
+"""SQLite storage: schema, migrations, queries, and each update's unit of work.
 
 Nothing here knows about handlers or Telegram updates.
 """

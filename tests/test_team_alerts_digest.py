@@ -4,13 +4,16 @@ group; the digest claimed by the scheduler once a day, caught up once after down
 
 from __future__ import annotations
 
-from bot.devtools.local_api import BOT_ID, LocalUser
+import asyncio
+import time
+
+from bot.devtools.local_api import BOT_ID, ApiCall, LocalUser
 from conversations.texts import plan as plan_texts
 from conversations.texts import sos as sos_texts
 from conversations.texts import team as texts
 from rules.red_flags import RedFlag
 from tests.conftest import Bot, FakeClock
-from tests.helpers import db_of, press_flag
+from tests.helpers import db_of, press_flag, wait_for
 from tests.plan_helpers import BERLIN, answer_checkin, local, start_plan, tick_at
 from tests.team_helpers import (
     ATHLETE,
@@ -401,3 +404,37 @@ async def test_an_archived_team_sends_no_digest(bot: Bot, clock: FakeClock) -> N
     report = await tick_at(bot, clock, local(2027, 3, 21, 18, 0, BERLIN))
 
     assert report.digests_sent == 0 and digests_to(bot) == []
+
+
+# --- A slow coach's chat (issue 16) ------------------------------------------------------------
+
+
+async def test_a_coach_whose_chat_answers_slowly_does_not_delay_the_athletes_next_reply(
+    bot: Bot,
+) -> None:
+    """The alert is decided in the athlete's unit of work and sent after it, with its guard
+    (is the coach still an admin?) asked then: a coach's chat taking 2 s per call holds up
+    nothing the athlete waits for."""
+    made = await make_team(bot)
+    athlete = private(bot, ATHLETE, "Ava")
+    await join(bot, athlete, made, "status")
+    await athlete.send("/cramp")
+
+    async def slow_for_the_coach(call: ApiCall) -> None:
+        to_coach = str(call.params.get("chat_id")) == str(COACH)
+        if to_coach or call.method == "getChatMember":
+            await asyncio.sleep(2.0)
+
+    bot.api.delay = slow_for_the_coach
+    athlete.through_queue = True  # as the updater hands updates over: nobody waits for them
+    started = time.monotonic()
+    await athlete.press(sos_texts.NO_FLAG_CALF)  # the athlete's coaches are told of the cramp
+    await wait_for(lambda: "Stretch gently" in bot.api.last_bot_message(ATHLETE).text)
+    stretch_after = time.monotonic() - started
+    await athlete.press(sos_texts.EASED)
+    await wait_for(lambda: "One last check" in texts_to(bot.api, ATHLETE)[-1])
+    eased_after = time.monotonic() - started
+
+    assert stretch_after < 0.5 and eased_after < 0.5, (stretch_after, eased_after)
+    assert alerts_to(bot.api, COACH) == []  # still on its way
+    await wait_for(lambda: alerts_to(bot.api, COACH) == [alert(made)], within=8.0)

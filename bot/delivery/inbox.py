@@ -12,17 +12,16 @@ before handling it, so a ``kill -9`` lost whatever was fetched but not yet handl
    last run left unfinished (read from the table); after that it hands on what ``keep`` stored
    since, whatever their ids: webhook deliveries arrive side by side, a lower id after a
    higher one.
-3. ``CrampCoachApplication.process_update``, after the handlers, commits the update's
-   conversation states and marks its row
-   done in one transaction: a crash keeps both or neither.
+3. ``CrampCoachApplication.process_update`` handles each update as one unit of work
+   (``storage.unit_of_work``): the handlers' writes, the conversation's step, the messages to
+   send (outbox rows) and the row's done mark commit in one transaction, and nothing is sent
+   before it: a crash keeps all of it or none.
 
 ``update_id`` is the key, so an update Telegram delivers again (kept, but the bot died before
 confirming it) is stored once and handled once.
 
-Replies: handlers send them before that transaction commits, so an update handled again
-after a kill could send a reply Telegram already had. ``bot.delivery.reply_log`` logs each reply the
-moment Telegram accepts it; a replay runs the handlers again from the state the update started
-in but does not send the replies logged (see there for the one window left).
+Replies are sent afterwards by the outbox sender (``bot.delivery.outbox``), which follows its
+own crash policy for a send in flight at a kill.
 """
 
 from __future__ import annotations

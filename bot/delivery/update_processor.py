@@ -7,7 +7,7 @@ could run side by side and both see the old state.
 
 :class:`PerChatUpdateProcessor` keeps a line per key (the chat; the user for updates without a
 chat): an update starts only when the previous update of its key has finished, including its
-persistence write, while other keys' updates run beside it. At most ``max_running`` updates
+unit of work's commit, while other keys' updates run beside it. At most ``max_running`` updates
 run at once; more wait their turn (FIFO), without limit on how many may wait (the updater's
 queue is the buffer). Conversation keys are (chat, user), so ordering by chat also orders each
 conversation.

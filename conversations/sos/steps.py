@@ -1,8 +1,8 @@
 """What each SOS step does when the athlete answers it, in the order they meet the steps.
 
 Each press goes through :func:`conversations.buttons.pressed` first, so a step handler only
-ever sees a press on the user's own, current episode. Each reply is sent before the episode
-records it: if sending fails, the step is unchanged and pressing again does the same thing.
+ever sees a press on the user's own, current episode. A step's writes, its replies and its next
+step are one unit of work (``storage.unit_of_work``): all committed together, or none.
 """
 
 from __future__ import annotations
@@ -209,11 +209,8 @@ async def _is_current(svc: Services, episode: Episode, press: Press) -> bool:
         return True
     if episode.outcome is not Outcome.EASED:
         return False
-    # The questions after a cramp eased, of the user's latest episode. And "Eased" itself once
-    # more: the same press handled again after a restart that came between the episode's end
-    # and the step's commit (bot.delivery.reply_log); its replies are not sent twice.
-    eased_again = press.step == views.RELIEF_BUTTONS.step and press.choice == EASED
-    if press.step not in _AFTER_EASED_STEPS and not eased_again:
+    # The questions after a cramp eased, of the user's latest episode.
+    if press.step not in _AFTER_EASED_STEPS:
         return False
     latest = await episodes.latest_episode_of(svc.db, episode.user_id)
     return latest is not None and latest.id == episode.id
