@@ -112,14 +112,12 @@ async def find_once(path: Path, n_due: int) -> float:
     """Only the indexed query that finds the due plans (no claiming)."""
     db = Database(path)
     await db.open()
-    conn = await db.reader()
     started = time.perf_counter()
-    async with conn.execute(
+    rows = await db.fetch_all(
         "SELECT * FROM plans WHERE status = 'active' AND next_checkin_at <= ? "
         "ORDER BY next_checkin_at LIMIT ?",
         (to_db(NOW), n_due),
-    ) as cursor:
-        rows = list(await cursor.fetchall())
+    )
     elapsed = time.perf_counter() - started
     assert len(rows) == n_due
     await db.close()

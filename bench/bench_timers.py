@@ -3,11 +3,12 @@
     python -m bench.bench_timers                 # 10, 1,000 and 10,000 open episodes
     python -m bench.bench_timers --open 10 100000
 
-Each open episode in its relief steps has two jobs in python-telegram-bot's JobQueue: its
-countdown's next edit (each edit schedules the next) and the ten-minute check. With that many
-episodes open, we time what one more athlete's stretch costs the job queue: scheduling its
-jobs, then cancelling them (the athlete answered), through the same functions the SOS flow
-calls. The floor: the same with 10 open episodes.
+Each open episode in its relief steps has two timer rows (``storage.timers``), each armed in
+memory (``bot.delivery.timers``): its countdown's next edit (each edit sets the next) and the
+ten-minute check. With that many episodes open, we time what one more athlete's stretch costs:
+a unit of work that sets its two timers and arms them after the commit, then one that cancels
+them (the athlete answered), through the same functions the SOS flow calls. The floor: the
+same with 10 open episodes.
 """
 
 from __future__ import annotations
@@ -15,69 +16,72 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
+import tempfile
 import time
-from datetime import timedelta
-
-from telegram import InlineKeyboardMarkup
-from telegram.ext import Application
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
 
 from bench.harness import table
-from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI
+from bot.delivery.timers import TimerRunner
+from bot.delivery.units import UnitRunner
+from conversations.services import Services
 from conversations.sos import timers
+from storage.db import Database
+from storage.unit_of_work import UnitOfWork
 
 HOLD = timedelta(seconds=30)
 EDITS = 3
 SAMPLES = 300
-
-
-def _stretch(app: Application, episode_id: int) -> None:  # type: ignore[type-arg]
-    timers.start_countdown(
-        app.job_queue,
-        chat_id=episode_id,
-        message_id=1,
-        episode_id=episode_id,
-        instructions="Stretch gently",
-        hold=HOLD,
-        edits=EDITS,
-        buttons=InlineKeyboardMarkup([]),
-    )
-    timers.schedule_medical_check(app.job_queue, episode_id, episode_id, timedelta(minutes=10))
-
-
-def _answered(app: Application, episode_id: int) -> None:  # type: ignore[type-arg]
-    timers.cancel_all(app.job_queue, episode_id)
+NOW = datetime(2027, 3, 20, 17, 0, tzinfo=UTC)
 
 
 async def cost_per_stretch(open_episodes: int, *, gc_paused: bool = False) -> tuple[float, float]:
-    """Microseconds to schedule, and to cancel, one more stretch's timers.
+    """Microseconds to set (and arm), and to cancel (and disarm), one more stretch's timers.
 
-    ``gc_paused``: Python's cyclic garbage collector held still while timing, to tell the job
-    queue's own cost from the collector's, which grows with everything the process holds.
+    ``gc_paused``: Python's cyclic garbage collector held still while timing, to tell the
+    timers' own cost from the collector's, which grows with everything the process holds.
     """
-    api = LocalBotAPI()
-    app = Application.builder().token(LOCAL_TOKEN).request(api).get_updates_request(api).build()
-    async with app:
-        assert app.job_queue is not None
-        await app.job_queue.start()
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(Path(folder) / "bench.sqlite3")
+        await db.open()
+        svc = Services(db=db, emergency_number="112", clock=lambda: NOW)
+        units = UnitRunner(db, svc.clock)
+        units.timers = runner = TimerRunner(db, svc.clock, {}, units.run)
+
+        async def stretch(episode_id: int, unit: UnitOfWork) -> None:
+            await timers.start_countdown(
+                svc,
+                chat_id=episode_id,
+                message=f"update:{episode_id}#0",
+                episode_id=episode_id,
+                instructions="Stretch gently",
+                hold=HOLD,
+                edits=EDITS,
+            )
+            due = NOW + timedelta(minutes=10)
+            await timers.schedule_medical_check(svc, episode_id, episode_id, due)
+
+        async def answered(episode_id: int, unit: UnitOfWork) -> None:
+            await timers.cancel_all(episode_id)
+
         for episode_id in range(1, open_episodes + 1):
-            _stretch(app, episode_id)
-        await asyncio.sleep(0)
+            await units.run(f"open:{episode_id}", partial(stretch, episode_id))
         ids = range(open_episodes + 1, open_episodes + 1 + SAMPLES)
         gc.collect()
         if gc_paused:
             gc.disable()
         started = time.perf_counter()
         for episode_id in ids:
-            _stretch(app, episode_id)
+            await units.run(f"stretch:{episode_id}", partial(stretch, episode_id))
         scheduled = time.perf_counter() - started
-        await asyncio.sleep(0)
         started = time.perf_counter()
         for episode_id in ids:
-            _answered(app, episode_id)
+            await units.run(f"answer:{episode_id}", partial(answered, episode_id))
         cancelled = time.perf_counter() - started
         gc.enable()
-        await app.job_queue.stop(wait=False)
+        await runner.stop()
+        await db.close()
     return scheduled / SAMPLES * 1e6, cancelled / SAMPLES * 1e6
 
 
@@ -86,7 +90,6 @@ def main() -> None:
     parser.add_argument("--open", type=int, nargs="+", default=[10, 1_000, 10_000])
     parser.add_argument("--rounds", type=int, default=3, help="best of this many")
     args = parser.parse_args()
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     rows = []
     floors: dict[bool, float] = {}
     for count in args.open:
@@ -109,7 +112,7 @@ def main() -> None:
         table(
             [
                 "open episodes",
-                "one stretch: schedule its jobs + cancel them",
+                "one stretch: set its timers + cancel them",
                 f"beside {args.open[0]:,} open",
                 "the same, GC paused",
                 f"beside {args.open[0]:,} open",

@@ -22,12 +22,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import bot.inbox as inbox_module
-import bot.rate_limiter as limiter_module
-import bot.transport as transport_module
 from telegram import Update
 
 import bot.application as application_module
+import bot.delivery.inbox as inbox_module
+import bot.delivery.rate_limiter as limiter_module
+import bot.delivery.transport as transport_module
 import bot.runner as runner_module
 
 _EVENTS: list[dict[str, Any]] = []

@@ -268,7 +268,8 @@ async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
         try:
             await asyncio.wait_for(application.sender.stop(), SENDER_GRACE)
         except TimeoutError:
-            _LOGGER.warning("Messages still being sent at the stop are sent at the next start")
+            left = await application.sender.abandon()
+            _LOGGER.warning("%d messages still being sent at the stop go at the next start", left)
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -69,10 +69,11 @@ async def finish_in_hand(
 ) -> int:
     """The graceful part of a stop, once no new update is taken.
 
-    No new job starts (the scheduler's tick, SOS timers: re-armed at the next start); the
-    updates in hand and a running tick get up to ``grace`` seconds. Then what is left is
-    stopped: its updates are not marked done, so the inbox hands them out again at the next
-    start. Returns how many updates were left.
+    No new job starts (the scheduler's tick; SOS timers stay in their rows for the next
+    start); the updates in hand, the messages the outbox sender has taken and a running tick
+    get up to ``grace`` seconds. Then what is left is stopped: its updates are not marked done,
+    so the inbox hands them out again at the next start, and unsent messages stay in the
+    outbox. Returns how many updates were left.
     """
     assert isinstance(application, CrampCoachApplication) and application.inbox is not None
     keeper, metrics = application.inbox, application.metrics
@@ -83,8 +84,11 @@ async def finish_in_hand(
     deadline = loop.time() + grace
     hurry = hurry or asyncio.Event()
 
+    sender = application.sender
+
     def busy() -> bool:
-        return bool(keeper.in_hand or (metrics is not None and metrics.ticks_running))
+        ticking = metrics is not None and metrics.ticks_running
+        return bool(keeper.in_hand or sender.in_hand or ticking)
 
     _LOGGER.info(
         "Stopping: no new updates taken; %d in hand, up to %.1f s to finish them",
@@ -96,6 +100,9 @@ async def finish_in_hand(
             await asyncio.wait_for(hurry.wait(), timeout=min(left, _LOOK_EVERY))
     if metrics is not None:
         await metrics.stop_ticks()
+    if sender.in_hand:
+        unsent = await sender.abandon()
+        _LOGGER.warning("%d messages not sent within the grace: sent at the next start", unsent)
     left_over = keeper.in_hand
     if left_over:
         await application.abandon_updates()

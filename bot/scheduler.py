@@ -27,7 +27,7 @@ from bot.delivery.outbox import OutboxSender
 from bot.delivery.units import UnitRunner
 from bot.metrics import metrics_of
 from conversations.plan import checkin
-from conversations.services import services_of
+from conversations.services import Services, services_of
 from conversations.team.alerts import alert_missed_checkins
 from conversations.team.digest import digest_slot, queue_digest
 from rules import plan_clock
@@ -85,14 +85,12 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
                 else f"carry-on:{claimed.plan.id}:{stamp}"
             )
             try:
-                await units.run(origin, lambda _unit, c=claimed: checkin.queue_checkin(svc, c))
+                await units.run(origin, partial(_queue_checkin, svc, claimed))
             except Exception as exc:
                 # This plan's data cannot make a check-in: set it aside; the others go out.
                 _LOGGER.warning("A check-in could not be made: %s", type(exc).__name__)
-                await units.run(
-                    f"set-aside:{claimed.plan.id}:{stamp}",
-                    lambda _unit, c=claimed, e=exc: plans.set_aside(svc.db, c.plan.id, e),
-                )
+                aside = partial(_set_aside, svc, claimed.plan.id, exc)
+                await units.run(f"set-aside:{claimed.plan.id}:{stamp}", aside)
                 continue
             queued += 1
             if claimed.checkin is not None and metrics is not None:
@@ -139,6 +137,14 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
     if sent or paused or reminded or retried or digests_sent:
         _LOGGER.info("Scheduler: %s", report)
     return report
+
+
+async def _queue_checkin(svc: Services, claimed: plans.Claimed, unit: UnitOfWork) -> None:
+    await checkin.queue_checkin(svc, claimed)
+
+
+async def _set_aside(svc: Services, plan_id: int, exc: Exception, unit: UnitOfWork) -> None:
+    await plans.set_aside(svc.db, plan_id, exc)
 
 
 def _slot(plan: plans.Plan, *, now: Any) -> DueSlot:

@@ -31,7 +31,7 @@ import os
 import sqlite3
 import stat
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ class _Executed:
     def __init__(self, cursor: Cursor) -> None:
         self._cursor = cursor
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, Cursor]:
         return self._result().__await__()
 
     async def _result(self) -> Cursor:

@@ -413,6 +413,7 @@ async def _play(story: list[Action], db_path: Path) -> None:
                 await keeper.keep_json([json.loads(json.dumps(update))])
                 await keeper.dispatch_pending(application)
                 await application.update_queue.join()
+                await application.settled()
                 _check_owed(api, update, due, before)
                 event(f"action: {action.kind}")
             assert await _integrity(db) == "ok"

@@ -121,8 +121,9 @@ async def test_an_update_is_kept_before_it_is_answered_and_then_handled(hook: Ho
     response = await hook.post(payload)
 
     assert response.status_code == 200
-    # Answered 200 (Telegram forgets it now): the row is committed, the update not done yet.
-    assert await rows(hook.bot) == [(payload["update_id"], False)]
+    # Answered 200 (Telegram forgets it now): the row is committed before; its reply waits.
+    assert [update_id for update_id, _ in await rows(hook.bot)] == [payload["update_id"]]
+    assert screens(hook.bot, athlete.chat_id) == 0
     gate.set()
     await wait_for(lambda: screens(hook.bot, athlete.chat_id) == 1)
     await all_done(hook.bot)

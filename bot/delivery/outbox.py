@@ -135,6 +135,28 @@ class OutboxSender:
             self._scanner = None
         await self.settled()
 
+    async def abandon(self) -> int:
+        """Stop sending now (a stop whose grace ran out): sends in progress are cancelled and
+        stay claimed, so the next start treats them as in flight at a crash (the policy);
+        rows not yet begun stay unclaimed. What finished is recorded. Returns how many rows
+        were left."""
+        if self._scanner is not None:
+            self._scanner.cancel()
+        tasks = [*self._senders.values(), *self._answers]
+        if self._scanner is not None:
+            tasks.append(self._scanner)
+            self._scanner = None
+        left = len(self._in_hand)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._recorder is not None:
+            await asyncio.gather(self._recorder, return_exceptions=True)
+        self._lines.clear()
+        self._in_hand.clear()
+        self._idle.set()
+        return left
+
     async def settled(self) -> None:
         """Return once every row in hand has been sent (or put off) and recorded."""
         while not self._idle.is_set():

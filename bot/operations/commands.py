@@ -389,9 +389,8 @@ def _swap_in(source: Path, database: Path) -> Path | None:
     return aside
 
 
-# Files that belong to one database and go with it: SQLite's, and "-replies" (the reply log of
-# versions before the outbox), which would mislead a replay from another database.
-_SIDE_FILES = ("-wal", "-shm", "-journal", "-replies")
+# Files that belong to one database and go with it: SQLite's.
+_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def _move_aside(database: Path) -> Path | None:
