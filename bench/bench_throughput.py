@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.harness import (
@@ -26,11 +27,19 @@ from bench.harness import (
     table,
 )
 from bot.devtools.local_api import LocalBotAPI
+from conversations.services import services_of
+
+
+@dataclass(frozen=True)
+class Run:
+    updates_per_second: float
+    transactions_per_update: float = 0.0  # CrampCoach's write transactions (all of them)
+    statements_per_update: float = 0.0  # and its SQL statements, reads included
 
 
 async def saturate(
     ours: bool, athletes: int, flows: int, db_path: Path, *, keyboards: bool = False
-) -> float:
+) -> Run:
     """Updates a second with ``athletes`` people tapping back to back for ``flows`` flows."""
     api = LocalBotAPI(keep_calls=False, keep_messages=4)
     app = crampcoach(db_path, api) if ours else echo_bot(api, keyboards=keyboards)
@@ -42,10 +51,21 @@ async def saturate(
                 await person.tap()
 
         await asyncio.gather(*(walk(p, UPDATES_PER_FLOW) for p in people))  # warm-up flow
+        db = services_of(app.bot_data).db if ours else None
+        statements = [0]
+        if db is not None:
+            await app.settled()  # type: ignore[attr-defined]
+            db.trace(lambda _sql: statements.__setitem__(0, statements[0] + 1))
+            commits = db.commits
         started = time.perf_counter()
         await asyncio.gather(*(walk(p, UPDATES_PER_FLOW * flows) for p in people))
         elapsed = time.perf_counter() - started
-    return athletes * flows * UPDATES_PER_FLOW / elapsed
+        updates = athletes * flows * UPDATES_PER_FLOW
+        if db is None:
+            return Run(updates / elapsed)
+        await app.settled()  # type: ignore[attr-defined]  # the last results recorded too
+        db.trace(None)
+        return Run(updates / elapsed, (db.commits - commits) / updates, statements[0] / updates)
 
 
 def main() -> None:
@@ -56,17 +76,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one round")
     args = parser.parse_args()
     rounds = 1 if args.quick else args.rounds
-    ours: list[float] = []
+    ours: list[Run] = []
     echo: list[float] = []
     keyed: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(rounds):  # alternated, so all see the same machine load
-            echo.append(asyncio.run(saturate(False, args.athletes, args.flows, Path(tmp))))
+            run = asyncio.run(saturate(False, args.athletes, args.flows, Path(tmp)))
+            echo.append(run.updates_per_second)
             db = Path(tmp) / f"round{n}.sqlite3"
             ours.append(asyncio.run(saturate(True, args.athletes, args.flows, db)))
-            keyed.append(
-                asyncio.run(saturate(False, args.athletes, args.flows, Path(tmp), keyboards=True))
-            )
+            run = asyncio.run(saturate(False, args.athletes, args.flows, Path(tmp), keyboards=True))
+            keyed.append(run.updates_per_second)
+    speed = median(r.updates_per_second for r in ours)
     print(
         table(
             [
@@ -75,20 +96,25 @@ def main() -> None:
                 "echo floor",
                 "ratio",
                 "echo with SOS-sized keyboards",
+                "transactions per update",
+                "SQL statements per update",
             ],
             [
                 [
                     f"{args.athletes} athletes, median of {rounds}",
-                    f"{median(ours):,.0f} updates/s",
+                    f"{speed:,.0f} updates/s",
                     f"{median(echo):,.0f} updates/s",
-                    f"{median(ours) / median(echo):.2f}",
-                    f"{median(keyed):,.0f} updates/s ({median(ours) / median(keyed):.2f})",
+                    f"{speed / median(echo):.2f}",
+                    f"{median(keyed):,.0f} updates/s ({speed / median(keyed):.2f})",
+                    f"{median(r.transactions_per_update for r in ours):.2f}",
+                    f"{median(r.statements_per_update for r in ours):.1f}",
                 ]
             ],
         )
     )
     print(
-        f"rounds: CrampCoach {[round(x) for x in ours]}, echo {[round(x) for x in echo]}, "
+        f"rounds: CrampCoach {[round(r.updates_per_second) for r in ours]}, "
+        f"echo {[round(x) for x in echo]}, "
         f"echo with keyboards {[round(x) for x in keyed]}"
     )
 

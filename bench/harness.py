@@ -186,8 +186,12 @@ async def fed(app: AnyApp, api: LocalBotAPI) -> AsyncIterator[Fed]:
     if isinstance(app, CrampCoachApplication):
 
         async def finished(update: object) -> None:
+            # Done once its messages are out (the outbox sends them after the commit): the
+            # person taps again after reading the whole reply.
             if isinstance(update, Update) and update.effective_chat is not None:
-                watch.on_finished(update.effective_chat.id)
+                chat_id = update.effective_chat.id
+                await app.sender.chat_sent(chat_id)
+                watch.on_finished(chat_id)
 
         app.finished_callbacks.append(finished)
     else:

@@ -164,6 +164,10 @@ class Turn:
             self.begun = True
         return self.db._connection(writer=True)
 
+    async def tx(self) -> Tx:
+        """The turn's transaction itself (no savepoint): for its own final writes."""
+        return Tx(await self.begin())
+
     @contextlib.asynccontextmanager
     async def savepoint(self) -> AsyncIterator[Tx]:
         """A nested block of writes: undone alone if it fails, the turn's other writes kept."""
@@ -340,6 +344,12 @@ class Database:
         """A few write statements, all or none."""
         if not statements:
             return []
+        turn = self._current_turn()
+        if turn is not None and len(statements) == 1:
+            # One statement is all or none by itself: no savepoint around it.
+            [(sql, params)] = statements
+            cursor = (await turn.begin()).execute(sql, params)
+            return [WriteResult(cursor.rowcount, cursor.lastrowid)]
         results = []
         async with self.write() as tx:
             for sql, params in statements:

@@ -106,30 +106,29 @@ class UnitOfWork:
 
     async def commit(self, now: datetime) -> None:
         """Write the steps, the messages and the done mark, and commit the whole unit."""
-        if self.turn.begun or self.messages or self._step_changes or self.inbox_update:
-            async with self.db.write() as tx:
-                if self._step_changes and self.conversation is not None:
-                    chat_id, user_id = self.conversation
-                    changed = {
-                        flow: step
-                        for flow, step in self._step_changes.items()
-                        if self._steps.get(flow) != step
-                    }
-                    await conversation_steps.write(tx, chat_id, user_id, changed)
-                if self._forget_chats:
-                    self.messages = [
-                        dataclasses.replace(m, forget=True)
-                        if m.chat_id in self._forget_chats
-                        else m
-                        for m in self.messages
-                    ]
-                added = await outbox.add(tx, self.origin, self.messages, now)
-                self.written = [
-                    outbox.Row.of(row_id, self.origin, position, self.messages[position])
-                    for position, row_id in added
+        writes = self.turn.begun or self.messages or self._step_changes
+        if writes or self.inbox_update is not None:
+            tx = await self.turn.tx()
+            if self._step_changes and self.conversation is not None:
+                chat_id, user_id = self.conversation
+                changed = {
+                    flow: step
+                    for flow, step in self._step_changes.items()
+                    if self._steps.get(flow) != step
+                }
+                await conversation_steps.write(tx, chat_id, user_id, changed)
+            if self._forget_chats:
+                self.messages = [
+                    dataclasses.replace(m, forget=True) if m.chat_id in self._forget_chats else m
+                    for m in self.messages
                 ]
-                if self.inbox_update is not None:
-                    await inbox.mark_done_in(tx, self.inbox_update, now)
+            added = await outbox.add(tx, self.origin, self.messages, now)
+            self.written = [
+                outbox.Row.of(row_id, self.origin, position, self.messages[position])
+                for position, row_id in added
+            ]
+            if self.inbox_update is not None:
+                await inbox.mark_done_in(tx, self.inbox_update, now)
         self.turn.commit()
 
 

@@ -30,7 +30,6 @@ REPO = Path(__file__).resolve().parent.parent
 # What each package may import of the project's own packages (and of Telegram).
 MAY_NOT_IMPORT: dict[str, set[str]] = {
     "rules": {"telegram", "storage", "conversations", "bot"},
-    # storage/persistence.py subclasses python-telegram-bot's BasePersistence: the one exception.
     "storage": {"telegram", "conversations", "bot"},
     "conversations": {"bot"},
 }
@@ -63,8 +62,6 @@ def _modules() -> Iterator[tuple[str, Path]]:
 )
 def test_imports_point_one_way(package: str, path: Path) -> None:
     forbidden = _imported_roots(path) & MAY_NOT_IMPORT[package]
-    if path == REPO / "storage" / "persistence.py":
-        forbidden -= {"telegram"}
     assert not forbidden, f"{path.relative_to(REPO)} imports {sorted(forbidden)}"
 
 

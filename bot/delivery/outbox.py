@@ -163,6 +163,13 @@ class OutboxSender:
             await self._idle.wait()
             await asyncio.sleep(0)  # a line may have been given more rows meanwhile
 
+    async def chat_sent(self, chat_id: int) -> None:
+        """Return once what the sender has taken for ``chat_id`` has gone out (its line is
+        empty): the moment a person sees the whole reply."""
+        line = self._senders.get(chat_id)
+        if line is not None:
+            await asyncio.shield(line)
+
     @property
     def in_hand(self) -> int:
         return len(self._in_hand)
