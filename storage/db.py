@@ -52,8 +52,10 @@ _RETRY_PAUSE = 0.01  # seconds between tries for the write lock
 # not a disk read (the memory benchmark).
 CACHE_KIB = 512
 PRIVATE_MODE = 0o600  # owner read and write: the file holds health data
-# Commits between two checkpoints of the write-ahead log (SQLite's own default is 1,000 pages).
-CHECKPOINT_EVERY = 500
+# Commits between two checkpoints of the write-ahead log (SQLite's own default is 1,000 pages;
+# a unit of work writes about ten), and the size a restarted log is cut back to.
+CHECKPOINT_EVERY = 100
+WAL_KEEP_BYTES = 16 * 1024 * 1024
 
 
 class DatabaseUnusable(Exception):
@@ -348,8 +350,8 @@ class Database:
         if turn is not None and len(statements) == 1:
             # One statement is all or none by itself: no savepoint around it.
             [(sql, params)] = statements
-            cursor = (await turn.begin()).execute(sql, params)
-            return [WriteResult(cursor.rowcount, cursor.lastrowid)]
+            done = (await turn.begin()).execute(sql, params)
+            return [WriteResult(done.rowcount, done.lastrowid)]
         results = []
         async with self.write() as tx:
             for sql, params in statements:
@@ -378,9 +380,16 @@ class Database:
             self._checkpointing = asyncio.get_running_loop().create_task(self.checkpoint())
 
     async def checkpoint(self) -> None:
-        """Copy the write-ahead log into the database file, in a thread (it may ``fsync``)."""
+        """Copy the write-ahead log into the database file, in a thread (it may ``fsync``).
+
+        Our writers wait meanwhile (the write lock is held; reads and handlers go on), so the
+        checkpoint catches up with the log's end and the next write starts the log again from
+        its beginning: with writes going on beside it, a checkpoint never catches up, and the
+        log grew by gigabytes in a busy hour.
+        """
         try:
-            await asyncio.to_thread(_checkpoint, self.path)
+            async with self._lock:
+                await asyncio.to_thread(_checkpoint, self.path)
         except sqlite3.Error as exc:
             _LOGGER.warning("Checkpoint of the write-ahead log failed: %s", exc)
         finally:
@@ -430,6 +439,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA cache_size=-{CACHE_KIB:d}")
         conn.execute("PRAGMA wal_autocheckpoint=0")  # Database.checkpoint does it, off the loop
+        conn.execute(f"PRAGMA journal_size_limit={WAL_KEEP_BYTES:d}")
     except BaseException:
         conn.close()
         raise

@@ -255,9 +255,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             message_id  INTEGER,
             UNIQUE (origin, position)
         );
-        CREATE INDEX outbox_unsent ON outbox(background, id) WHERE outcome IS NULL;
-        CREATE INDEX outbox_finished ON outbox(sent_at) WHERE outcome IS NOT NULL;
-        CREATE INDEX outbox_by_chat ON outbox(chat_id);
+        CREATE INDEX outbox_unsent ON outbox(id) WHERE outcome IS NULL;
 
         CREATE TABLE timers (
             key      TEXT PRIMARY KEY,

@@ -80,7 +80,6 @@ class Row:
     edit_of: str | None
     guard: str | None
     attempts: int
-    claimed: bool
     not_before: datetime | None = None
     forget: bool = False
 
@@ -104,7 +103,6 @@ class Row:
             edit_of=message.edit_of,
             guard=message.guard,
             attempts=0,
-            claimed=False,
             forget=message.forget,
         )
 
@@ -143,7 +141,7 @@ async def add(
 
 _COLUMNS = (
     "id, origin, position, chat_id, method, params, attachment, kind, background, edit_of, "
-    "guard, attempts, claimed_at, not_before, forget"
+    "guard, attempts, not_before, forget"
 )
 
 
@@ -170,7 +168,6 @@ def _row(row: object) -> Row:
         edit_of=r["edit_of"],  # type: ignore[index]
         guard=r["guard"],  # type: ignore[index]
         attempts=int(r["attempts"]),  # type: ignore[index]
-        claimed=r["claimed_at"] is not None,  # type: ignore[index]
         not_before=from_db_or_none(r["not_before"]),  # type: ignore[index]
         forget=bool(r["forget"]),  # type: ignore[index]
     )

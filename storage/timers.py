@@ -55,15 +55,16 @@ async def exists(db: Database, key: str) -> bool:
 
 async def take(db: Database, key: str, due_at: datetime) -> Timer | None:
     """Delete the timer if it is still the one armed (same key and due time) and return it;
-    None if it was cancelled or moved meanwhile."""
-    row = await db.fetch_one(
-        "SELECT key, kind, chat_id, user_id, due_at, data FROM timers WHERE key = ? AND due_at = ?",
-        (key, to_db(due_at)),
-    )
-    if row is None:
-        return None
-    await db.execute_write("DELETE FROM timers WHERE key = ? AND due_at = ?", (key, to_db(due_at)))
-    return _timer(row)
+    None if it was cancelled, moved or taken meanwhile (one statement: two takers of one
+    timer cannot both get it)."""
+    async with db.write() as tx:
+        cursor = await tx.execute(
+            "DELETE FROM timers WHERE key = ? AND due_at = ? "
+            "RETURNING key, kind, chat_id, user_id, due_at, data",
+            (key, to_db(due_at)),
+        )
+        row = await cursor.fetchone()
+    return None if row is None else _timer(row)
 
 
 async def all_timers(db: Database) -> list[Timer]:

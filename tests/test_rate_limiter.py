@@ -133,6 +133,38 @@ async def test_replies_are_not_held_to_the_bulk_budget_but_scheduled_sends_yield
     assert min(checkins) >= 1.0  # the window the replies filled has passed
 
 
+async def test_while_the_bot_sends_in_bulk_replies_keep_to_the_budget_ahead_of_it(
+    virtual_time: VirtualTime,
+) -> None:
+    """A storm of check-ins is bulk sending: a reply then keeps to the 30 a second too (no
+    429), but goes before the check-ins still waiting."""
+    limiter = PriorityRateLimiter(rate=10, monotonic=virtual_time)
+    log: list[Any] = []
+
+    async def replies_later() -> None:
+        await virtual_time.sleep(0.25)
+        await asyncio.gather(
+            *(send(limiter, recorder(log, ("reply", n), virtual_time)) for n in range(3))
+        )
+
+    await asyncio.gather(
+        *(
+            send(limiter, recorder(log, ("check-in", n), virtual_time), background=True)
+            for n in range(20)
+        ),
+        replies_later(),
+    )
+
+    stamps = sorted(at for _, at in log)
+    for first, eleventh in zip(stamps, stamps[10:], strict=False):
+        assert eleventh - first >= 1.0  # never more than the rate in any window
+    replies = [at for (kind, _), at in log if kind == "reply"]
+    checkins = [at for (kind, _), at in log if kind == "check-in"]
+    # Once the replies asked, at most one check-in (already in its slot) went before them.
+    assert sum(1 for at in checkins if 0.25 < at < max(replies)) <= 1
+    assert max(replies) <= 1.5 < max(checkins)  # well before the 20 check-ins are done
+
+
 async def test_scheduled_sends_go_in_the_order_they_asked(virtual_time: VirtualTime) -> None:
     limiter = PriorityRateLimiter(rate=10, monotonic=virtual_time)
     log: list[Any] = []

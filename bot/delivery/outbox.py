@@ -68,7 +68,6 @@ GIVE_UP_AFTER = {  # a row still failing this long after it was first tried is f
     Kind.NOTICE: timedelta(hours=12),
 }
 _FILE_METHODS = {"sendPhoto": "photo", "sendDocument": "document"}
-_KEEP_IDS = 10_000  # message ids remembered for edits (older ones are read from the table)
 
 Guard = Callable[[str], Awaitable[bool]]
 Blocked = Callable[[int, str], Awaitable[None]]  # (chat id, the row's origin)
@@ -99,7 +98,9 @@ class OutboxSender:
         self._answers: set[asyncio.Task[None]] = set()
         self._in_hand: set[int] = set()  # row ids taken and not yet recorded
         self._held: dict[int, datetime] = {}  # chats whose line waits for a retry, until when
-        self._message_ids: collections.OrderedDict[str, int | None] = collections.OrderedDict()
+        # Telegram's ids of messages sent and not yet recorded (an edit may come first).
+        self._unrecorded_ids: dict[str, int | None] = {}
+        self._key_of: dict[int, str] = {}
         self._results: list[Result] = []
         self._recorder: asyncio.Task[None] | None = None
         self._claims: dict[int, asyncio.Future[bool]] = {}
@@ -301,8 +302,10 @@ class OutboxSender:
             # Written, and maybe delivered: a notice is never sent twice.
             return Result(row.id, Outcome.UNKNOWN)
         message_id = answer.get("message_id") if isinstance(answer, dict) else None
-        self._remember(row.key, None if message_id is None else int(message_id))
-        return Result(row.id, Outcome.SENT, None if message_id is None else int(message_id))
+        known = None if message_id is None else int(message_id)
+        self._unrecorded_ids[row.key] = known
+        self._key_of[row.id] = row.key
+        return Result(row.id, Outcome.SENT, known)
 
     async def _request(self, row: Row, params: dict[str, object]) -> object:
         field = _FILE_METHODS.get(row.method)
@@ -342,14 +345,9 @@ class OutboxSender:
 
     # --- Message ids for edits ---------------------------------------------------------------
 
-    def _remember(self, key: str, message_id: int | None) -> None:
-        self._message_ids[key] = message_id
-        if len(self._message_ids) > _KEEP_IDS:
-            self._message_ids.popitem(last=False)
-
     async def _message_id(self, key: str) -> int | None:
-        if key in self._message_ids:
-            return self._message_ids[key]
+        if key in self._unrecorded_ids:
+            return self._unrecorded_ids[key]
         _, message_id = await outbox.message_id_of(self.db, key)
         return message_id
 
@@ -401,6 +399,9 @@ class OutboxSender:
                     _LOGGER.exception("Could not record %d outbox results", len(batch))
                 for result in batch:
                     self._in_hand.discard(result.id)
+                    key = self._key_of.pop(result.id, None)
+                    if key is not None:
+                        self._unrecorded_ids.pop(key, None)
         finally:
             self._recorder = None
             self._maybe_idle()

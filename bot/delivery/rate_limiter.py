@@ -12,11 +12,13 @@ The limits, counted the way Telegram counts them, per second (see :mod:`bot.deli
   (``rate_limit_args={"background": True}``: check-ins, digests, coaches' notices) go out at
   most ``rate`` in any one-second window, evenly spaced, one after another in the order they
   asked (a FIFO lock: a waiter is never overtaken by a later one);
-- replies to someone who just wrote or tapped are not bulk: they are not held to that budget
-  (``reply_rate``, unset by default, caps them too if set) but they count in it, so a burst of
-  replies delays the scheduled sends, never the reverse. Holding replies to 30 a second held
-  40 athletes tapping once a second in a queue that only grew (``bench.bench_http``: p50
-  363 ms, p99 2.2 s);
+- replies to someone who just wrote or tapped are not bulk: they count in that window but do
+  not wait for it (``reply_rate``, unset by default, caps them if set), unless the bot is
+  sending in bulk (a scheduled send waited or went within the window): then every message
+  keeps to the budget, replies first. Holding replies to 30 a second at all times held 40
+  athletes tapping once a second in a queue that only grew (``bench.bench_http``: p50 363 ms,
+  p99 2.2 s); letting them past it during a storm of check-ins drew 429s
+  (``bench.bench_checkins``);
 - 20 messages a minute per group: at most ``group_limit`` sends to one group in any minute;
 - about one message a second per chat, for scheduled sends: a check-in waits a second after
   anything sent to that chat.
@@ -119,6 +121,9 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
             reply_limit = max(1, round(reply_rate))
             self._replies = SendWindow(reply_limit, reply_limit / reply_rate * CLOCK_SLACK)
         self._background_line = asyncio.Lock()  # FIFO: scheduled sends go in the order asked
+        self._bulk_waiting = 0  # scheduled sends waiting for a slot
+        self._last_bulk = -float("inf")  # when the last scheduled send went
+        self._replies_waiting = 0  # replies waiting for the budget (during bulk sends)
         self._group_limit = group_limit
         self._group_window = group_window
         self._groups: dict[object, SendWindow] = {}
@@ -192,6 +197,13 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         if not background:
             await self._acquire_reply(chat_id)
             return
+        self._bulk_waiting += 1
+        try:
+            await self._acquire_background(chat_id)
+        finally:
+            self._bulk_waiting -= 1
+
+    async def _acquire_background(self, chat_id: object) -> None:
         while True:
             # Waiting for this chat only (its second, its group's minute) happens outside the
             # line: no one else's send waits behind it.
@@ -206,6 +218,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 if self._chat_wait(chat_id, True, now) > 0:
                     continue  # its chat was sent to meanwhile: wait for it again
                 self._count(chat_id, now)
+                self._last_bulk = now
                 # On the schedule, not from when we woke: a late wake-up (the event loop was
                 # busy) must not slow every later send; at most one slot is made up.
                 interval = self._background_interval
@@ -214,20 +227,39 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 return
 
     def _background_wait(self, now: float) -> float:
-        return max(self._paused_until - now, self._budget.wait(now), self._next_background - now)
+        wait = max(self._paused_until - now, self._budget.wait(now), self._next_background - now)
+        if wait <= 0 and self._replies_waiting:
+            wait = 1 / self.rate  # people first: look again after they went
+        return wait
+
+    def _bulk_active(self, now: float) -> bool:
+        """Scheduled sends are going out (or waiting to): the bot is sending in bulk."""
+        return bool(self._bulk_waiting) or now - self._last_bulk < self._budget.window
 
     async def _acquire_reply(self, chat_id: object) -> None:
-        while True:
-            now = self._monotonic()
-            wait = max(self._chat_wait(chat_id, False, now), self._paused_until - now)
-            if self._replies is not None:
-                wait = max(wait, self._replies.wait(now))
-            if wait <= 0:
+        in_line = False  # counted among the replies waiting for the budget
+        try:
+            while True:
+                now = self._monotonic()
+                wait = max(self._chat_wait(chat_id, False, now), self._paused_until - now)
                 if self._replies is not None:
-                    self._replies.record(now)
-                self._count(chat_id, now)
-                return
-            await asyncio.sleep(wait)
+                    wait = max(wait, self._replies.wait(now))
+                if wait <= 0 and self._bulk_active(now):
+                    # While the bot sends in bulk, every send is bulk-counted: replies keep to
+                    # the budget too, ahead of the scheduled sends.
+                    if not in_line:
+                        self._replies_waiting += 1
+                        in_line = True
+                    wait = self._budget.wait(now)
+                if wait <= 0:
+                    if self._replies is not None:
+                        self._replies.record(now)
+                    self._count(chat_id, now)
+                    return
+                await asyncio.sleep(wait)
+        finally:
+            if in_line:
+                self._replies_waiting -= 1
 
     def _chat_wait(self, chat_id: object, background: bool, now: float) -> float:
         if chat_id is None:

@@ -11,6 +11,9 @@ status alone. Healthy means all of:
 - **updates**: no update has waited in the inbox unfinished for more than
   :data:`STUCK_AFTER` (counted from this start for what the last run left). A quiet bot with
   no traffic is healthy;
+- **outbox**: no message committed to the outbox has waited unsent for more than
+  :data:`STUCK_AFTER` (counted from this start): the sender is sending (Telegram unreachable
+  for that long shows here too);
 - not stopping: during a graceful stop the answer is 503, so a load balancer drains.
 
 ``/metrics`` serves the application's own registry (``bot.metrics``) in Prometheus' text
@@ -32,7 +35,7 @@ from telegram.ext import Application
 
 from bot.application import CrampCoachApplication
 from conversations.services import services_of
-from storage import inbox
+from storage import inbox, outbox
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -107,10 +110,7 @@ class HealthChecker:
             health.add("updates", False, error="database did not answer")
             return
         health.add("database", True)
-        waited = 0.0
-        if backlog.oldest_kept_at is not None:
-            since = max(backlog.oldest_kept_at, self.started_at)
-            waited = max(0.0, (self.keeper.clock() - since).total_seconds())
+        waited = self._waited_since(backlog.oldest_kept_at)
         health.add(
             "updates",
             waited <= self.stuck_after.total_seconds(),
@@ -118,6 +118,22 @@ class HealthChecker:
             in_hand=self.keeper.in_hand,
             oldest_unfinished_seconds=round(waited, 1),
         )
+        unsent = await outbox.counts(db)
+        waited = self._waited_since(unsent.oldest_unsent_at)
+        health.add(
+            "outbox",
+            waited <= self.stuck_after.total_seconds(),
+            unsent=unsent.unsent,
+            oldest_unsent_seconds=round(waited, 1),
+        )
+
+    def _waited_since(self, oldest: datetime | None) -> float:
+        """Seconds the oldest waiting row has waited, counted from this start at the earliest
+        (what the last run left is this run's to do from its start)."""
+        if oldest is None:
+            return 0.0
+        since = max(oldest, self.started_at)
+        return max(0.0, (self.keeper.clock() - since).total_seconds())
 
     def _check_scheduler(self, health: Health) -> None:
         metrics = self.application.metrics
