@@ -791,7 +791,9 @@ async def test_hundred_users_in_the_flow_at_once_each_get_their_own_countdown(bo
         assert stretch.text.endswith(texts.COUNTDOWN_DONE)
         assert last_text(bot.api, user.chat_id) == texts.TIME_UP
         assert bot.api.last_bot_message(user.chat_id).button_labels == RELIEF_LABELS
-        assert 0.3 <= done_at[user.chat_id] - sent_at[user.chat_id] < 1.0
+        # The hold counts from the step's commit; its message goes out a moment after (the
+        # outbox sends it, with 99 others): at most that moment shorter as seen.
+        assert 0.25 <= done_at[user.chat_id] - sent_at[user.chat_id] < 1.0
         assert await conversation_state(bot, user) == sos.STRETCH
     assert len({episode.id for u in users for episode in await episodes_of(bot, u)}) == 100
 
