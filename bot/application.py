@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Generator
@@ -202,14 +201,25 @@ def build_application(
     # One unit of work per update (and per timer, per scheduled send); what they commit goes
     # to the outbox sender and the timer runner.
     application.units = units = UnitRunner(db, clock)
-    blocked_in_unit = _in_unit(units, "blocked", partial_blocked(svc))
+    bot = application.bot
+
+    # Asked by the sender just before a coach's note goes out, and when Telegram says a person
+    # blocked the bot: each in a unit of work of its own (either may write, and send).
+    async def coach_still_coaches(argument: str) -> bool:
+        origin = f"guard:{argument}:{time.time_ns()}"
+        return await units.run(origin, lambda _unit: check_coach_guard(svc, bot, argument))
+
+    async def undeliverable(chat_id: int, origin: str) -> None:
+        name = f"blocked:{chat_id}:{time.time_ns()}"
+        await units.run(name, lambda _unit: checkin.undeliverable(svc, chat_id, origin))
+
     application.sender = units.sender = OutboxSender(
-        application.bot,
+        bot,
         db,
         clock,
         metrics=metrics,
-        guards={COACH_GUARD: _in_unit(units, "guard", partial_guard(svc, application.bot))},
-        on_blocked=lambda chat_id, origin: blocked_in_unit((chat_id, origin)),
+        guards={COACH_GUARD: coach_still_coaches},
+        on_blocked=undeliverable,
     )
     metrics.watch_outbox(lambda: application.sender.in_hand)
     application.timers = units.timers = TimerRunner(
@@ -222,28 +232,6 @@ def build_application(
     application.add_handlers(all_handlers())  # in order: see conversations/handlers.py
     application.add_error_handler(on_error)
     return application
-
-
-def _in_unit(units: UnitRunner, name: str, call: Callable[[Any], Awaitable[_T]]) -> Any:
-    """``call(argument)`` run in a unit of work of its own (it may write and send)."""
-    counter = itertools.count()
-
-    async def run(argument: Any) -> _T:
-        origin = f"{name}:{argument}:{time.time_ns()}:{next(counter)}"
-        return await units.run(origin, lambda _unit: call(argument))
-
-    return run
-
-
-def partial_guard(svc: Services, bot: Any) -> Callable[[str], Awaitable[bool]]:
-    return functools.partial(check_coach_guard, svc, bot)
-
-
-def partial_blocked(svc: Services) -> Callable[[tuple[int, str]], Awaitable[None]]:
-    async def blocked(chat_and_origin: tuple[int, str]) -> None:
-        await checkin.undeliverable(svc, *chat_and_origin)
-
-    return blocked
 
 
 async def on_startup(
