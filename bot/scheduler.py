@@ -13,6 +13,7 @@ until it is delivered or the user is found to have blocked the bot.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import logging
@@ -79,6 +80,9 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
         again after ``CLAIM_LEASE`` and queued under the same key."""
         queued = 0
         for claimed in claims:
+            # A unit that never waits for anything never lets the loop go: hand it back
+            # between units, or the sends (and people's replies) wait for the whole batch.
+            await asyncio.sleep(0)
             origin = (
                 f"{checkin.CHECKIN_ORIGIN}{claimed.checkin.id}"
                 if claimed.checkin is not None
