@@ -207,14 +207,15 @@ class OutboxSender:
         (``retries_due``: whatever it waits for)."""
         now = self.clock()
         blocked: set[int] = set()
-        taken = []
-        for row in await outbox.unsent(self.db):
-            if row.id in self._in_hand or row.chat_id in blocked:
+        wanted = []
+        for waiting in await outbox.waiting(self.db):
+            if waiting.id in self._in_hand or waiting.chat_id in blocked:
                 continue
-            if row.not_before is not None and row.not_before > now and not retries_due:
-                blocked.add(row.chat_id)  # its chat's later rows wait behind it
+            if waiting.not_before is not None and waiting.not_before > now and not retries_due:
+                blocked.add(waiting.chat_id)  # its chat's later rows wait behind it
                 continue
-            taken.append(row)
+            wanted.append(waiting.id)
+        taken = await outbox.rows_by_id(self.db, wanted) if wanted else []
         for row in taken:
             self._held.pop(row.chat_id, None)
         self.take(taken)
