@@ -29,6 +29,7 @@ import bot.delivery.inbox as inbox_module
 import bot.delivery.rate_limiter as limiter_module
 import bot.delivery.transport as transport_module
 import bot.runner as runner_module
+import storage.unit_of_work as unit_of_work_module
 
 _EVENTS: list[dict[str, Any]] = []
 _UPDATE: contextvars.ContextVar[int | None] = contextvars.ContextVar("bench_update", default=None)
@@ -83,11 +84,11 @@ async def _process(original: Any, self: Any, update: object) -> Any:
         _UPDATE.reset(token)
 
 
-async def _commit(original: Any, self: Any, update: object) -> Any:
-    update_id = update.update_id if isinstance(update, Update) else None
-    _event("commit_start", u=update_id)
-    result = await original(self, update)
-    _event("commit_end", u=update_id)
+async def _commit(original: Any, self: Any, now: Any) -> Any:
+    """A unit of work's commit (its writes, step, outbox rows and done mark)."""
+    _event("commit_start", u=_UPDATE.get(), origin=self.origin)
+    result = await original(self, now)
+    _event("commit_end", u=_UPDATE.get(), origin=self.origin)
     return result
 
 
@@ -117,7 +118,7 @@ def install() -> None:
     _wrap_async(inbox_module.Inbox, "keep_json", _keep)
     _wrap_async(inbox_module.Inbox, "dispatch_pending", _dispatch)
     _wrap_async(application_module.CrampCoachApplication, "process_update", _process)
-    _wrap_async(application_module.CrampCoachApplication, "commit_update", _commit)
+    _wrap_async(unit_of_work_module.UnitOfWork, "commit", _commit)
     _wrap_async(limiter_module.PriorityRateLimiter, "_acquire", _acquire)
     _wrap_async(transport_module.ServerErrorAwareRequest, "do_request", _request)
     rate = os.environ.get("BENCH_SEND_RATE")
