@@ -31,7 +31,16 @@ class SendWindow:
         return stamps[0] + self.window - now
 
     def record(self, now: float) -> None:
-        self._stamps.append(now)
+        """Count an event at ``now``; those out of the window are forgotten here too (a send
+        that did not wait, a reply, never asked ``wait`` to prune them)."""
+        stamps = self._stamps
+        while stamps and stamps[0] + self.window <= now:
+            stamps.popleft()
+        stamps.append(now)
+
+    def __len__(self) -> int:
+        """The instants it holds (at most those within the window, and the last recorded)."""
+        return len(self._stamps)
 
     def is_idle(self, now: float) -> bool:
         """Nothing within the window any more: the window can be forgotten."""
