@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from bench.harness import percentile
 from bench.http_bot_api import BotApiHttpServer, Call, SentMessage
 from conversations.texts import sos as texts
 from tests.process_helpers import REPO, TOKEN, bot_env
@@ -302,13 +303,6 @@ def _mark_self_delayed(run: Run, slow_call: float) -> None:
 
 
 # --- Figures ---------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def ms(seconds: float) -> str:

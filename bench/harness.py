@@ -93,7 +93,9 @@ SOS_SIZE_KEYBOARD = InlineKeyboardMarkup(
 )
 
 
-def _echo_handlers(markup: InlineKeyboardMarkup | None) -> list[Any]:
+def echo_handlers(markup: InlineKeyboardMarkup | None) -> list[Any]:
+    """The echo floor's handlers: a message or a press answered with a message."""
+
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None
@@ -120,7 +122,7 @@ def echo_bot(api: LocalBotAPI, *, rate_limiter: bool = False, keyboards: bool = 
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter())  # type: ignore[arg-type]
     app = builder.build()
-    for handler in _echo_handlers(SOS_SIZE_KEYBOARD if keyboards else None):
+    for handler in echo_handlers(SOS_SIZE_KEYBOARD if keyboards else None):
         app.add_handler(handler)
     return app
 

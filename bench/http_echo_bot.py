@@ -14,35 +14,10 @@ from __future__ import annotations
 import logging
 import sys
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application
 
-KEYBOARD = InlineKeyboardMarkup(
-    [
-        [InlineKeyboardButton(f"Option {n}", callback_data=f"sos:12345:step:choice{n}")]
-        for n in range(7)
-    ]
-)
-
-
-async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    assert message is not None
-    await context.bot.send_message(message.chat_id, message.text or "?", reply_markup=KEYBOARD)
-
-
-async def echo_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    await query.answer()
-    await context.bot.send_message(query.message.chat.id, query.data or "?", reply_markup=KEYBOARD)
+from bench.harness import SOS_SIZE_KEYBOARD, echo_handlers
 
 
 def main(argv: list[str]) -> int:
@@ -60,8 +35,7 @@ def main(argv: list[str]) -> int:
     if limited:
         builder = builder.rate_limiter(AIORateLimiter())  # type: ignore[arg-type]
     app = builder.build()
-    app.add_handler(MessageHandler(filters.ALL, echo))
-    app.add_handler(CallbackQueryHandler(echo_press))
+    app.add_handlers(echo_handlers(SOS_SIZE_KEYBOARD))
     app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY])
     return 0
 

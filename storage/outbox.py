@@ -265,16 +265,17 @@ async def record(db: Database, results: Sequence[Result], now: datetime) -> None
             )
 
 
-async def message_id_of(db: Database, key: str) -> tuple[bool, int | None]:
-    """Whether the message ``key`` ("origin#position") was sent, and its Telegram id if known."""
+async def message_id_of(db: Database, key: str) -> int | None:
+    """The Telegram id of the message ``key`` ("origin#position"): None if it was not sent, or
+    its id is not known (a read time-out)."""
     origin, _, position = key.rpartition("#")
     row = await db.fetch_one(
         "SELECT outcome, message_id FROM outbox WHERE origin = ? AND position = ?",
         (origin, int(position)),
     )
-    if row is None or row["outcome"] != Outcome.SENT.value:
-        return False, None
-    return True, None if row["message_id"] is None else int(row["message_id"])
+    if row is None or row["outcome"] != Outcome.SENT.value or row["message_id"] is None:
+        return None
+    return int(row["message_id"])
 
 
 async def settle_crash(db: Database, now: datetime) -> int:

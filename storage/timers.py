@@ -74,13 +74,6 @@ async def all_timers(db: Database) -> list[Timer]:
     return [_timer(row) for row in rows]
 
 
-async def get(db: Database, key: str) -> Timer | None:
-    row = await db.fetch_one(
-        "SELECT key, kind, chat_id, user_id, due_at, data FROM timers WHERE key = ?", (key,)
-    )
-    return None if row is None else _timer(row)
-
-
 def _timer(row: object) -> Timer:
     r: dict[str, object] = dict(row)  # type: ignore[call-overload]
     return Timer(

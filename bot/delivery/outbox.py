@@ -349,8 +349,7 @@ class OutboxSender:
     async def _message_id(self, key: str) -> int | None:
         if key in self._unrecorded_ids:
             return self._unrecorded_ids[key]
-        _, message_id = await outbox.message_id_of(self.db, key)
-        return message_id
+        return await outbox.message_id_of(self.db, key)
 
     # --- Claiming ----------------------------------------------------------------------------
 
