@@ -17,7 +17,7 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationHandlerStop, BaseHandler, CallbackContext
 from telegram.request import BaseRequest
 
 from bot.delivery.inbox import Inbox
@@ -88,7 +88,10 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         update: object | None = None,
         **kwargs: Any,
     ) -> asyncio.Task[_T]:
-        task = super().create_task(coroutine, update, **kwargs)
+        # The update is not handed on: given one, the framework marks its chat and user for a
+        # persistence write when the task ends (see dispatch). process_update reports its own
+        # errors with the update; this task's coroutine raises nothing else.
+        task = super().create_task(coroutine, None, **kwargs)
         if update is not None:  # an update being handled (python-telegram-bot's fetcher)
             self._update_tasks.add(task)
             task.add_done_callback(self._update_tasks.discard)
@@ -122,12 +125,46 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
             if chat is not None and user is not None:
                 await unit.load_steps(chat.id, user.id)
             unit.inbox_update = done
-            await Application.process_update(self, update)
+            await self.dispatch(update)
 
         await self.units.run(f"update:{update.update_id}", handle)
         if self.inbox is not None and done is not None:
             self.inbox.forget(done)
         await self.update_finished(update)
+
+    async def dispatch(self, update: Update) -> None:
+        """Run the update through the handlers, as python-telegram-bot's own loop does.
+
+        The same rules: groups in order, the first handler whose check passes in each group,
+        ``ApplicationHandlerStop`` ends it, an error goes to the error handlers. Two differences:
+        every callback is awaited here, inside the unit (a ``block=False`` handler would run
+        outside its transaction, so none is allowed: see :meth:`add_handler`), and no chat or
+        user is marked for a persistence write. This bot keeps no python-telegram-bot
+        persistence (the database is the state), and the framework's marks, two sets of ids
+        cleared only by a persistence, grew by every chat and user ever seen (1.6 MiB for
+        10,000 athletes, the memory benchmark).
+        """
+        context: CallbackContext[Any, Any, Any, Any] | None = None
+        for group in list(self.handlers.values()):
+            try:
+                for handler in list(group):
+                    check = handler.check_update(update)
+                    if check is None or check is False:
+                        continue
+                    if context is None:
+                        context = self.context_types.context.from_update(update, self)
+                    await handler.handle_update(update, self, check, context)
+                    break
+            except ApplicationHandlerStop:
+                break
+            except Exception as exc:  # handed to the error handlers, as the framework does
+                if await self.process_error(update=update, error=exc):
+                    break
+
+    def add_handler(self, handler: BaseHandler[Any, Any, Any], group: int = 0) -> None:
+        if handler.block is False:
+            raise ValueError(f"{handler!r}: every handler runs inside its update's unit of work")
+        super().add_handler(handler, group)
 
     async def update_finished(self, update: object) -> None:
         """Called once per update, after it was handled and committed.
