@@ -54,6 +54,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     prog = prog or program_name()
     parser = argparse.ArgumentParser(
         prog=prog,
+        allow_abbrev=False,  # --forc is not --force
         description="CrampCoach, a Telegram bot for exercise-induced leg cramps. Without a "
         "command it runs the bot (run).",
         epilog=SETTINGS_NOTE,
@@ -69,6 +70,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     def command(name: str, summary: str, details: str) -> argparse.ArgumentParser:
         return commands.add_parser(
             name,
+            allow_abbrev=False,
             help=summary,
             description=f"{summary[0].upper()}{summary[1:]}. {details}",
             epilog=SETTINGS_NOTE,

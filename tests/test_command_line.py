@@ -71,6 +71,7 @@ def test_version_prints_the_installed_version(tmp_path: Path) -> None:
         (["backup", "--force"], "the following arguments are required: FILE"),
         (["backup", "a.sqlite3", "b.sqlite3"], "unrecognized arguments: b.sqlite3"),
         (["backup", "--overwrite", "a.sqlite3"], "unrecognized arguments: --overwrite"),
+        (["backup", "--forc", "a.sqlite3"], "unrecognized arguments: --forc"),
         (["restore"], "the following arguments are required: FILE"),
         (["restore", "a.sqlite3", "b.sqlite3"], "unrecognized arguments: b.sqlite3"),
         (["check", "now"], "unrecognized arguments: now"),
