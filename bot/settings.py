@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -178,18 +180,88 @@ def load_settings(env_file: Path | str | None = ".env") -> Settings:
         return Settings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
+    except UnicodeDecodeError as exc:
+        # Only the position: the bytes around it could be the token.
+        raise SettingsError(
+            f"{env_file} is not UTF-8 text (a byte it cannot read at position {exc.start}): "
+            "save it as UTF-8"
+        ) from None
+
+
+# What each setting expects, said in full when pydantic's own words would be its (a number out
+# of range, not a number at all). tests/test_settings.py checks every setting has a line here.
+EXPECTED: dict[str, str] = {
+    "token": "must be the bot token from @BotFather (digits:secret)",
+    "db_path": "must be the database's file path, e.g. data/crampcoach.sqlite3",
+    "api_base_url": "must be an http(s) URL, e.g. https://api.telegram.org/bot",
+    "emergency_number": "must be a phone number such as 112, 911 or 000",
+    "log_level": "must be one of DEBUG, INFO, WARNING, ERROR",
+    "max_concurrent_updates": "must be a whole number from 1 to 10000",
+    "mode": "must be polling or webhook",
+    "webhook_url": (
+        "must be the public https URL Telegram posts to, e.g. https://bot.example.org/telegram"
+    ),
+    "webhook_secret": "must be 1 to 256 characters of A-Z a-z 0-9 _ - (Telegram's rule)",
+    "webhook_listen": "must be an address to listen on, e.g. 127.0.0.1",
+    "webhook_port": "must be a port number from 1 to 65535",
+    "health_port": "must be a port number from 1 to 65535, or empty to leave /healthz off",
+    "health_listen": "must be an address to listen on, e.g. 127.0.0.1",
+    "shutdown_grace": "must be a number of seconds from 0 to 3600, e.g. 10 or 2.5",
+}
 
 
 def _describe(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    if not error["loc"]:
+    """One line naming every bad setting and what it expects; never the value given."""
+    lines = (_describe_one(e["loc"], e["type"], e["msg"]) for e in exc.errors())
+    return "; ".join(dict.fromkeys(lines))
+
+
+def _describe_one(loc: tuple[int | str, ...], kind: str, text: str) -> str:
+    message = text.removeprefix("Value error, ")
+    if not loc:
         # A combination of settings (the model's own check): its message names them.
-        return str(error["msg"]).removeprefix("Value error, ")
-    field = str(error["loc"][0])
-    name = f"{ENV_PREFIX}{field.upper()}"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "literal_error" and field == "log_level":
-        message = "must be one of DEBUG, INFO, WARNING, ERROR"
-    if error["type"] == "literal_error" and field == "mode":
-        message = "must be polling or webhook"
-    return f"{name} {message}"
+        return message
+    field = str(loc[0])
+    if kind != "value_error":
+        # pydantic's own words ("Input should be greater than or equal to 1"): ours instead.
+        message = EXPECTED.get(field, "is malformed: see the README's Settings")
+    return f"{ENV_PREFIX}{field.upper()} {message}"
+
+
+def database_folder_problem(path: Path) -> str | None:
+    """Why the bot could not keep its database at ``path`` (CRAMPCOACH_DB_PATH), or ``None``.
+
+    The folder must already exist (a mistyped path is not silently created), be a folder, and
+    take new files from this user: the bot creates the database, its -wal and -shm files and its
+    run lock there. The last is tried for real (an unnamed file, gone at once; nothing is left
+    in the folder): a pseudo file system such as /proc lets root pass every permission check
+    and still takes no file.
+    """
+    folder = path.parent
+    refused = f"cannot use the database {path} ({ENV_PREFIX}DB_PATH):"
+    if not folder.exists():
+        ancestor = folder.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if ancestor.exists() and not ancestor.is_dir():
+            return f"{refused} {ancestor} is not a folder; give a path in an existing folder"
+        return (
+            f"{refused} the folder {folder} does not exist; create it for the bot's user, or "
+            "fix the path (the bot creates the database file, never its folder)"
+        )
+    if not folder.is_dir():
+        return f"{refused} {folder} is not a folder; give a path in an existing folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"{refused} the folder {folder} is not writable by this user; the bot's user must "
+            "be able to read and write it and create files in it (chown it)"
+        )
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return (
+            f"{refused} cannot create files in {folder} ({exc.strerror or type(exc).__name__}); "
+            "give a folder on a writable file system, where the bot's user may create files"
+        )
+    return None

@@ -111,10 +111,36 @@ def test_check_with_no_database_yet_is_ok_and_creates_nothing(
     server: BotApiServer, tmp_path: Path
 ) -> None:
     db = tmp_path / "data" / "crampcoach.sqlite3"
+    db.parent.mkdir()
     status, lines = check(db, server.base_url, tmp_path)
     assert status == 0, lines
-    assert "no database at" in line_of(lines, "database")
-    assert not db.parent.exists()
+    assert "the bot creates it at its first start" in line_of(lines, "database")
+    assert list(db.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("missing/dir/crampcoach.sqlite3", "does not exist"),
+        ("notes.txt/crampcoach.sqlite3", "is not a folder"),
+        ("/proc/crampcoach/crampcoach.sqlite3", "does not exist"),
+        ("/proc/crampcoach.sqlite3", "cannot create files in /proc"),
+    ],
+)
+def test_check_refuses_a_database_folder_that_is_missing_or_takes_no_files(
+    server: BotApiServer, tmp_path: Path, where: str, said: str
+) -> None:
+    """A mistyped CRAMPCOACH_DB_PATH is not "created at the first start": status 2, one line
+    naming the setting, and nothing created."""
+    (tmp_path / "notes.txt").write_text("not a folder")
+    before = folder_listing(tmp_path)
+    status, lines = check(tmp_path / where, server.base_url, tmp_path)
+    assert status == 2, lines
+    database = line_of(lines, "database")
+    assert database.startswith("FAIL ") and "CRAMPCOACH_DB_PATH" in database
+    assert said in database, database
+    assert folder_listing(tmp_path) == before
+    assert not Path("/proc/crampcoach").exists()
 
 
 def test_check_reports_migrations_due_without_applying_them(

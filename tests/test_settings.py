@@ -15,7 +15,13 @@ import pytest
 
 from bot.devtools.terminal import to_terminal
 from bot.logging_setup import configure_logging
-from bot.settings import DEFAULT_API_BASE_URL, Settings, SettingsError, load_settings
+from bot.settings import (
+    DEFAULT_API_BASE_URL,
+    EXPECTED,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 from conversations.texts import common
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
@@ -200,16 +206,78 @@ def test_env_file_in_the_working_directory_is_read(tmp_path: Path) -> None:
     assert_one_line_error(result, "CRAMPCOACH_LOG_LEVEL")
 
 
-def test_unknown_subcommand_exits_2(tmp_path: Path) -> None:
+def test_unknown_subcommand_exits_2_with_the_usage_line(tmp_path: Path) -> None:
     result = run_bot(tmp_path, "launch")
 
-    assert_one_line_error(result, "usage: python -m bot")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    usage, error = result.stderr.splitlines()
+    assert usage.startswith("usage: python -m bot ")
+    assert error.startswith("python -m bot: error: ") and "'launch'" in error
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CRAMPCOACH_MAX_CONCURRENT_UPDATES", "0"),
+        ("CRAMPCOACH_MAX_CONCURRENT_UPDATES", "lots"),
+        ("CRAMPCOACH_WEBHOOK_PORT", "abc"),
+        ("CRAMPCOACH_WEBHOOK_PORT", "0"),
+        ("CRAMPCOACH_HEALTH_PORT", "65536"),
+        ("CRAMPCOACH_SHUTDOWN_GRACE", "soon"),
+        ("CRAMPCOACH_SHUTDOWN_GRACE", "7200"),
+    ],
+)
+@pytest.mark.parametrize("command", [(), ("check",)])
+def test_a_setting_out_of_range_says_what_is_expected_in_plain_words(
+    tmp_path: Path, variable: str, value: str, command: tuple[str, ...]
+) -> None:
+    """Not pydantic's words ("Input should be greater than or equal to 1"): the variable and
+    what it takes, one line, status 2, at start and in check alike."""
+    result = run_bot(tmp_path, *command, CRAMPCOACH_TOKEN=TOKEN, **{variable: value})
+
+    assert result.returncode == 2, result.stderr
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and TOKEN not in output
+    [line] = [line for line in output.splitlines() if variable in line]
+    assert f"{variable} must be " in line
+    assert "Input should" not in output and "pydantic" not in output.lower()
+    assert "\n" not in line and "[type=" not in line
+    if not command:
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_every_setting_says_what_it_expects() -> None:
+    assert set(EXPECTED) == set(Settings.model_fields)
+
+
+def test_several_bad_settings_are_named_on_one_line(tmp_path: Path) -> None:
+    result = run_bot(
+        tmp_path,
+        CRAMPCOACH_TOKEN=TOKEN,
+        CRAMPCOACH_LOG_LEVEL="loud",
+        CRAMPCOACH_WEBHOOK_PORT="-5",
+    )
+
+    line = assert_one_line_error(result, "CRAMPCOACH_LOG_LEVEL")
+    assert "CRAMPCOACH_WEBHOOK_PORT must be a port number from 1 to 65535" in line
+
+
+def test_an_env_file_that_is_not_utf8_is_one_line_without_its_content(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(f"CRAMPCOACH_TOKEN={TOKEN}\n# caf\xe9\n".encode("latin-1"))
+
+    result = run_bot(tmp_path)
+
+    line = assert_one_line_error(result, ".env is not UTF-8")
+    assert TOKEN not in line and TOKEN.split(":")[1] not in line
 
 
 def test_chat_runs_without_a_token_and_shows_first_aid_and_numbered_buttons(
     tmp_path: Path,
 ) -> None:
-    result = run_bot(tmp_path, "chat", stdin="/cramp\n10\n18\n/quit\n")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    result = run_bot(tmp_path, "chat", stdin="/cramp\n10\n18\n/quit\n", TMPDIR=str(temporary))
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -226,9 +294,10 @@ def test_chat_runs_without_a_token_and_shows_first_aid_and_numbered_buttons(
     assert f"[18] {texts.MUSCLE_LABELS['calf']}" in out
     assert f"[22] {texts.AT_REST_LABEL}" in out
     assert to_terminal(texts.STRETCH_HOW["calf"], colour=False) in out  # "18": Calf
-    # The terminal user gets a database of its own, apart from the real bot's default.
-    assert (tmp_path / "crampcoach-chat.sqlite3").exists()
-    assert not (tmp_path / "crampcoach.sqlite3").exists()
+    # The terminal user gets a fresh database of its own, in a temporary folder gone at exit;
+    # nothing is left in the working directory (where the real bot's default database is).
+    assert list(temporary.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
 
 
 # --- Settings in-process -----------------------------------------------------------------

@@ -27,11 +27,14 @@ from storage.migrations import LATEST_VERSION
 from tests.bot_api_server import BotApiServer
 
 TOKEN = "123456789:AAE2eTestTokenNotRealButShapedLikeOne_x"
+REPO = Path(__file__).resolve().parent.parent
 IS_ROOT = os.geteuid() == 0
 
 
 def run_bot(db_path: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRAMPCOACH_")}
+    # This checkout's code, whatever the venv has installed (a worktree, an editable install).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(
         CRAMPCOACH_TOKEN=TOKEN,
         CRAMPCOACH_API_BASE_URL="http://127.0.0.1:9/bot",  # nothing listens: never reached
@@ -164,6 +167,27 @@ def test_a_path_through_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a folder")
     result = run_bot(tmp_path / "notes.txt" / "crampcoach.sqlite3", tmp_path)
     assert_refused(result, "notes.txt is not a folder")
+
+
+def test_a_mistyped_database_folder_is_refused_and_nothing_created(tmp_path: Path) -> None:
+    """CRAMPCOACH_DB_PATH=/nonexistent/dir/x.db: no folders and no empty database made."""
+    before = sorted(tmp_path.rglob("*"))
+    result = run_bot(tmp_path / "nonexistent" / "dir" / "x.db", tmp_path)
+    assert_refused(result, "CRAMPCOACH_DB_PATH", "does not exist", "create it")
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    ("db_path", "said"),
+    [
+        ("/proc/crampcoach/crampcoach.sqlite3", "does not exist"),
+        ("/proc/crampcoach.sqlite3", "cannot create files in /proc"),
+    ],
+)
+def test_a_database_folder_that_takes_no_files_is_refused(
+    tmp_path: Path, db_path: str, said: str
+) -> None:
+    assert_refused(run_bot(Path(db_path), tmp_path), "CRAMPCOACH_DB_PATH", said)
 
 
 @pytest.mark.skipif(IS_ROOT, reason="root reads any file")

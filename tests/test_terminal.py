@@ -1,9 +1,19 @@
 """The terminal chat's own bits: HTML to terminal text, the share-location stand-in, deep
-links, the group's members as its fake Bot API tells them, and its numbered buttons."""
+links, the group's members as its fake Bot API tells them, its numbered buttons, and its
+database: always its own, never the one CRAMPCOACH_DB_PATH names."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import re
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from telegram import ChatMember
@@ -27,7 +37,12 @@ from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_labels
 from conversations.texts import sos as sos_texts
 from rules.red_flags import RedFlag
+from storage.db import Database
 from tests.conftest import Bot
+from tests.plan_helpers import seed_active_plans
+from tests.test_settings import clean_env
+
+HOUR = timedelta(hours=1)
 
 
 def test_location_command_gives_coordinates() -> None:
@@ -164,3 +179,57 @@ def test_numbers_stay_with_their_buttons_and_free_ones_are_given_again() -> None
         3: "e",
         5: "f",
     }
+
+
+# --- The terminal chat never touches a bot's database (issue: the operator's tools) ----------
+
+
+async def _a_bot_database_with_a_due_checkin(path: Path, athlete: int) -> None:
+    db = Database(path)
+    await db.open()
+    try:
+        now = datetime.now(UTC)
+        await seed_active_plans(db, [athlete], now=now - timedelta(days=2), due=now - HOUR)
+    finally:
+        await db.close()
+
+
+def test_chat_with_crampcoach_db_path_set_leaves_that_database_alone(tmp_path: Path) -> None:
+    """A real athlete's check-in is due in the bot's database named by CRAMPCOACH_DB_PATH. The
+    terminal chat runs past its scheduler's first tick (1 s) and leaves: the bot's database is
+    byte for byte as it was, no -wal or lock file beside it, the check-in unclaimed, nothing
+    printed for the athlete; the chat's own database is gone with it."""
+    athlete = 4242
+    db = tmp_path / "bot" / "crampcoach.sqlite3"
+    db.parent.mkdir()
+    asyncio.run(_a_bot_database_with_a_due_checkin(db, athlete))
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    temporary, work = tmp_path / "tmp", tmp_path / "work"
+    temporary.mkdir()
+    work.mkdir()
+    env = clean_env(CRAMPCOACH_DB_PATH=str(db), TMPDIR=str(temporary))
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat"],
+        cwd=work,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert chat.stdin is not None
+    chat.stdin.write("/help\n")
+    chat.stdin.flush()
+    time.sleep(3)  # the scheduler ticks 1 s after the start
+    out, err = chat.communicate("/quit\n", timeout=60)
+
+    assert chat.returncode == 0, err
+    assert "Traceback" not in out + err
+    assert f"CRAMPCOACH_DB_PATH={db} is not used" in out
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in db.parent.iterdir()) == ["crampcoach.sqlite3"]
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM checkins").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (1,)
+    assert f"(in chat {athlete})" not in out
+    assert list(temporary.iterdir()) == [] and list(work.iterdir()) == []

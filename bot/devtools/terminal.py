@@ -29,6 +29,7 @@ import html
 import itertools
 import re
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -448,22 +449,35 @@ class TerminalChat:
         await self.application.process_update(update)
 
 
-CHAT_DB_PATH = Path("crampcoach-chat.sqlite3")
+CHAT_DB_NAME = "crampcoach-chat.sqlite3"
 
 
 async def chat(settings: Settings, *, colour: bool | None = None) -> None:
-    # The terminal user must not mix with real users: unless a database is named explicitly,
-    # the chat keeps its own file.
-    if "db_path" not in settings.model_fields_set:
-        settings = settings.model_copy(update={"db_path": CHAT_DB_PATH})
+    """The terminal chat, on a fresh database of its own in a temporary folder, removed when it
+    ends: never ``settings.db_path`` (CRAMPCOACH_DB_PATH), whatever it says. The chat runs the
+    scheduler like the bot, so on a bot's database it would send real athletes' check-ins to
+    the terminal and mark them sent; and the terminal's people would mix with real users."""
+    ignored = settings.db_path if "db_path" in settings.model_fields_set else None
+    with tempfile.TemporaryDirectory(prefix="crampcoach-chat-") as folder:
+        own = settings.model_copy(update={"db_path": Path(folder) / CHAT_DB_NAME})
+        await _chat(own, colour=colour, ignored=ignored)
+
+
+async def _chat(settings: Settings, *, colour: bool | None, ignored: Path | None) -> None:
     api = TerminalBotAPI()
     application = build_application(settings, request=api, token=LOCAL_TOKEN)
     terminal = TerminalChat(
         api, colour=sys.stdout.isatty() if colour is None else colour, application=application
     )
+    if ignored is not None:
+        terminal._dim(
+            f"(CRAMPCOACH_DB_PATH={ignored} is not used: the terminal chat never touches a "
+            "bot's database.)"
+        )
     terminal._dim(
-        f"CrampCoach in your terminal (database: {settings.db_path}). Type like in Telegram; "
-        "a number presses a button; /quit leaves.\n" + HELP.format(athlete=ATHLETE.first_name)
+        "CrampCoach in your terminal, on a fresh database of its own, deleted when you leave. "
+        "Type like in Telegram; a number presses a button; /quit leaves.\n"
+        + HELP.format(athlete=ATHLETE.first_name)
     )
     async with running(application):
         terminal.opened.add(ATHLETE.user_id)

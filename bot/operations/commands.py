@@ -33,13 +33,12 @@ from telegram.request import HTTPXRequest
 
 from bot.logging_setup import configure_logging
 from bot.operations import run_lock
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, database_folder_problem, load_settings
 from storage import snapshot
 from storage.migrations import LATEST_VERSION
 from storage.snapshot import FileFacts, SnapshotError
 
-COMMANDS = ("check", "backup", "restore")
-USAGE = "usage: python -m bot check | backup [--force] FILE | restore FILE"
+COMMANDS = ("check", "backup", "restore")  # their arguments: bot/__main__.py (argparse)
 
 OK = 0
 FAILED = 1
@@ -53,32 +52,23 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
 
 
-def main(command: str, args: list[str]) -> int:
-    """Run one operator command; the exit status (see the module docstring).
+def main(command: str, *, file: Path | None = None, force: bool = False) -> int:
+    """Run one operator command (its arguments already parsed); the exit status (see the module
+    docstring).
 
     SIGTERM (a stopped timer unit) is taken as Ctrl-C: the half-written file is removed on the
     way out, and one line says so.
     """
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        return _dispatch(command, args)
+        if command == "check":
+            return check()
+        if command in ("backup", "restore") and file is not None:
+            return backup(file, force=force) if command == "backup" else restore(file)
+        raise ValueError(f"no such operator command: {command!r} (file={file})")
     except KeyboardInterrupt:
         _fail(f"{command} interrupted: nothing was changed")
         return INTERRUPTED
-
-
-def _dispatch(command: str, args: list[str]) -> int:
-    if command == "check" and not args:
-        return check()
-    if command == "backup" and args:
-        force = "--force" in args
-        rest = [arg for arg in args if arg != "--force"]
-        if len(rest) == 1 and not rest[0].startswith("-"):
-            return backup(Path(rest[0]), force=force)
-    if command == "restore" and len(args) == 1 and not args[0].startswith("-"):
-        return restore(Path(args[0]))
-    _fail(f"bad arguments for {command!r}; {USAGE}")
-    return UNUSABLE
 
 
 # --- check -----------------------------------------------------------------------------------
@@ -137,6 +127,9 @@ def _report(findings: list[Finding]) -> int:
 
 def check_database(path: Path) -> Finding:
     """What the bot would find at ``path``, read without writing (nothing created or migrated)."""
+    problem = database_folder_problem(path)
+    if problem:
+        return Finding("database", UNUSABLE, problem)
     if not path.exists():
         return _check_new_database(path)
     if not path.is_file():
@@ -181,18 +174,7 @@ def check_database(path: Path) -> Finding:
 
 
 def _check_new_database(path: Path) -> Finding:
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        return Finding("database", UNUSABLE, f"{folder} is not a folder (CRAMPCOACH_DB_PATH)")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return Finding(
-            "database",
-            UNUSABLE,
-            f"no database at {path} yet, and {folder} is not writable by this user: the bot "
-            "could not create it (chown the folder to the bot's user)",
-        )
+    """No file yet, in a folder that exists and takes files (database_folder_problem)."""
     return Finding(
         "database",
         OK,
@@ -333,6 +315,10 @@ def restore(source: Path) -> int:
     if settings is None:
         return UNUSABLE
     database = settings.db_path
+    problem = database_folder_problem(database)
+    if problem:
+        _fail(f"{problem}; nothing restored")
+        return UNUSABLE
     untouched = f"{database} is untouched"
     if not source.is_file():
         _fail(f"no file at {source}: nothing restored, {untouched}")
