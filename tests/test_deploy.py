@@ -14,9 +14,11 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -153,13 +155,25 @@ def test_the_dockerfile_has_the_essentials() -> None:
     assert instruction("STOPSIGNAL") == ["SIGTERM"]
     [healthcheck] = instruction("HEALTHCHECK")
     assert "CMD [" in healthcheck and "urllib.request" in healthcheck and "/healthz" in healthcheck
-    [install] = [rest for rest in instruction("RUN") if "pip install" in rest]
-    assert "[dev]" not in install and "-e " not in install
+    locked, project = [rest for rest in instruction("RUN") if "pip install" in rest]
+    assert "[dev]" not in project and "-e " not in project
+    # The dependencies from the lock, hashes checked; then the project alone, built with the
+    # locked setuptools (no download, nothing unpinned).
+    assert "--require-hashes -r /tmp/requirements.lock" in locked
+    assert "COPY deploy/requirements.lock /tmp/requirements.lock" in [
+        f"COPY {rest}" for rest in instruction("COPY")
+    ]
+    assert "--no-deps" in project and "--no-build-isolation" in project
+    words_and_args = dockerfile()
+    assert words_and_args.index(("RUN", locked)) < words_and_args.index(("COPY", ". /src"))
 
 
 def test_dockerignore_keeps_secrets_data_and_history_out() -> None:
     ignored = (REPO / ".dockerignore").read_text().splitlines()
     for pattern in (".venv", ".git", "*.sqlite3*", ".env"):
+        assert pattern in ignored
+    # What an earlier build left in the tree never reaches the image (tests/test_release.py).
+    for pattern in ("build", "*.egg-info", "dist"):
         assert pattern in ignored
 
 
@@ -174,6 +188,75 @@ def test_compose_runs_the_image_with_its_volume_healthcheck_and_restart_policy()
     health = healthcheck_code()
     assert f'"{health}"' in text  # the same probe as the image's
     assert "# CRAMPCOACH_MODE: webhook" in text and '#   - "127.0.0.1:8080:8080"' in text
+
+
+def compose_environment() -> dict[str, str]:
+    """compose.yaml's ``environment:`` entries that are set (not commented out)."""
+    text = (DEPLOY / "compose.yaml").read_text()
+    block = text.split("    environment:\n", 1)[1]
+    env: dict[str, str] = {}
+    for line in block.splitlines():
+        if line.strip().startswith("#"):
+            continue
+        if not line.startswith("      "):
+            break
+        key, _, value = line.strip().partition(": ")
+        env[key] = value.strip('"')
+    return env
+
+
+def test_compose_lets_a_scraper_on_its_network_reach_metrics_and_publishes_neither() -> None:
+    env = compose_environment()
+    port = env["CRAMPCOACH_HEALTH_PORT"]
+    # Not loopback: another container (Prometheus) connects through the compose network.
+    assert env["CRAMPCOACH_HEALTH_LISTEN"] == "0.0.0.0"
+    assert env["CRAMPCOACH_WORKER_NAME"]
+    text = (DEPLOY / "compose.yaml").read_text()
+    assert re.search(rf'^    expose:\n      - "{port}"$', text, flags=re.M)
+    # Never published on the host, not even in the commented-out examples.
+    published = re.findall(r'^\s*#?\s*- "([\d.:]+)"$', text, flags=re.M)
+    assert published and all(not mapping.endswith(f":{port}") for mapping in published)
+    assert docker_env()["CRAMPCOACH_HEALTH_LISTEN"] == "0.0.0.0"
+    assert 'targets: ["bot:8081"]' in (DEPLOY / "prometheus.yml").read_text()
+
+
+def own_address() -> str | None:
+    """This machine's address on its network (not loopback), if it has one. A UDP socket's
+    connect sends nothing; it only picks the interface."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))
+        address = str(probe.getsockname()[0])
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if address.startswith("127.") else address
+
+
+@pytest.mark.skipif(own_address() is None, reason="no network interface besides loopback")
+def test_metrics_are_scraped_from_another_address_with_the_compose_settings(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    """The bot with compose's environment answers /metrics on the machine's network address,
+    as Prometheus in another container would ask it (loopback alone would refuse it)."""
+    env, data = container_like(tmp_path, server)
+    compose = compose_environment()
+    env["CRAMPCOACH_HEALTH_LISTEN"] = compose["CRAMPCOACH_HEALTH_LISTEN"]
+    env["CRAMPCOACH_WORKER_NAME"] = compose["CRAMPCOACH_WORKER_NAME"]
+    url = f"http://{own_address()}:{env['CRAMPCOACH_HEALTH_PORT']}/metrics"
+    process = start_cmd(env, data)
+    try:
+        a_cramp_eases(server, 8003)
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            body = answer.read().decode()
+    finally:
+        log = stop(process, data / "cmd.log")
+    assert process.returncode == 0, log
+    assert f'worker="{compose["CRAMPCOACH_WORKER_NAME"]}"' in body
+    for series in ("crampcoach_build_info", "process_resident_memory_bytes", "python_info"):
+        assert f"\n{series}" in body, series
+    assert "crampcoach_outbox_oldest_unsent_age_seconds" in body
 
 
 def healthcheck_code() -> str:
