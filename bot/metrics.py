@@ -55,7 +55,7 @@ from prometheus_client import (
     ProcessCollector,
 )
 
-from bot.version import version
+from bot import version
 
 _LOGGER = logging.getLogger(__name__)
 

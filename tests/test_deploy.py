@@ -9,12 +9,14 @@ paths swapped for temporary ones, and run in order; so are the systemd units' co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -28,6 +30,7 @@ import pytest
 
 from bot.operations import commands as operator_commands
 from bot.settings import Settings
+from storage.migrations import MIGRATIONS
 from tests.bot_api_server import BotApiServer
 from tests.process_helpers import (
     REPO,
@@ -568,6 +571,99 @@ def test_the_guides_commands_run_as_written(server: BotApiServer, tmp_path: Path
         log = service.stop()
     assert service.process.returncode == 0, log
     assert len(read_rows(machine.db, "SELECT id FROM episodes")) == 2
+
+
+def database_of_the_last_version(path: Path) -> int:
+    """A database as the version before this one left it: every migration but the last.
+    Returns its schema version."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        for migration in MIGRATIONS[:-1]:
+            for statement in migration.sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={migration.version:d}")
+    return MIGRATIONS[-2].version
+
+
+def schema_of(path: Path) -> int:
+    [(version,)] = read_rows(path, "PRAGMA user_version")
+    return int(str(version))
+
+
+def upgrade_section() -> str:
+    return GUIDE.read_text().split("## 7. Upgrades", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_guides_upgrade_and_rollback_run_as_written(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    """Section 7 on a database of the version before: back up, check (migrations due), start
+    (they run), then roll back to the backup. The pull and rebuild steps need the network and
+    root, so they are read for their order only."""
+    machine = Machine(tmp_path, server)
+    [function] = guide_lines("crampcoach() {")
+    function = machine.localize(function)
+    section = upgrade_section()
+    steps = [
+        line.strip()
+        for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
+
+    def run(line: str) -> subprocess.CompletedProcess[str]:
+        result = machine.shell(f"{function}\n{machine.localize(line)}")
+        assert "Traceback" not in result.stderr, result.stderr
+        assert TOKEN not in result.stdout + result.stderr
+        return result
+
+    def index(fragment: str, start: int = 0) -> int:
+        """The first step from ``start`` with ``fragment`` (a whole word of it)."""
+        pattern = re.compile(rf"(^|\s){re.escape(fragment.strip())}(\s|$)")
+        return next(i for i, line in enumerate(steps) if i >= start and pattern.search(line))
+
+    # The order: back up, pull, rebuild (lock, then project), check, restart; the rollback:
+    # stop, old version, rebuild, restore, start.
+    order = [
+        index("crampcoach backup "),
+        index("checkout NEW-VERSION"),
+        index("--require-hashes"),
+        index("--no-deps"),
+        index("crampcoach check"),
+        index("systemctl restart crampcoach"),
+    ]
+    rollback = [
+        index("systemctl stop crampcoach"),
+        index("checkout OLD-VERSION"),
+        index("--require-hashes", order[-1]),
+        index("--no-deps", order[-1]),
+        index("crampcoach restore "),
+        index("systemctl start crampcoach"),
+    ]
+    assert order == sorted(order) and rollback == sorted(rollback) and order[-1] < rollback[0]
+
+    old_version = database_of_the_last_version(machine.db)
+    backup = run(steps[order[0]])
+    assert backup.returncode == 0, backup.stderr
+    checked = run(steps[order[4]])
+    assert checked.returncode == 0, checked.stdout
+    assert "migrations due at the next start" in checked.stdout
+    assert schema_of(machine.db) == old_version  # check changes nothing
+
+    service = machine.start_service()  # the restart: migrations run on start
+    try:
+        a_cramp_eases(server, 8200)
+    finally:
+        log = service.stop()
+    assert service.process.returncode == 0, log
+    assert schema_of(machine.db) == MIGRATIONS[-1].version
+    assert len(read_rows(machine.db, "SELECT id FROM episodes")) == 1
+
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    restored = run(steps[rollback[4]].replace("YYYY-MM-DD", today))
+    assert restored.returncode == 0, restored.stderr
+    assert schema_of(machine.db) == old_version  # what the old version can open
+    assert read_rows(machine.db, "SELECT id FROM episodes") == []
 
 
 # --- The env example, nginx, the README ------------------------------------------------------

@@ -35,9 +35,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram.ext import Application
 
+from bot import version
 from bot.application import CrampCoachApplication
 from bot.metrics import Metrics
-from bot.version import version
 from conversations.services import services_of
 from storage import inbox, outbox
 
