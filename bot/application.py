@@ -227,7 +227,7 @@ def build_application(
     assert isinstance(application, CrampCoachApplication)
     application.inbox = keeper = Inbox(db, clock)
     # Counters for /metrics: the limiter counts sends, the scheduler check-ins, this updates.
-    application.metrics = metrics = limiter.metrics = Metrics()
+    application.metrics = metrics = limiter.metrics = Metrics(worker=settings.worker_name)
     application.finished_callbacks.append(metrics.update_handled)
     metrics.watch_in_hand(lambda: keeper.in_hand)
 

@@ -16,8 +16,22 @@ The counters (Prometheus adds ``_total``):
   claim). After downtime the catch-up check-ins count here.
 - ``crampcoach_webhook_requests`` (label ``code``): webhook POSTs by the status answered.
 
-And two gauges read when scraped: ``crampcoach_updates_in_hand`` (handed to the handlers, not
-done yet) and ``crampcoach_scheduler_last_tick_timestamp_seconds``.
+- ``crampcoach_outbox_unknown``: notices in flight at a crash, marked unknown and never sent
+  again (``storage.outbox.NEVER_TWICE``); ``crampcoach_outbox_resent_after_crash``: replies and
+  prompts in flight at a crash, released at the next start to be sent again.
+
+Gauges read when scraped: ``crampcoach_updates_in_hand`` (handed to the handlers, not done
+yet), ``crampcoach_outbox_in_hand``, ``crampcoach_scheduler_last_tick_timestamp_seconds``; and,
+from the database at each scrape (``bot.web.health``), the backlog: ``crampcoach_outbox_unsent``,
+``crampcoach_outbox_oldest_unsent_age_seconds``, ``crampcoach_inbox_unfinished`` and
+``crampcoach_inbox_oldest_unfinished_age_seconds`` (0 when nothing waits).
+
+Who is counting: ``crampcoach_build_info{version, worker}`` (1; the package's version and
+``CRAMPCOACH_WORKER_NAME``, the host name by default), so several workers' series can be told
+apart and an upgrade shows as a new version. And prometheus_client's own collectors: the
+process (``process_cpu_seconds_total``, ``process_resident_memory_bytes``,
+``process_open_fds``, ``process_start_time_seconds``, …), the interpreter (``python_info``)
+and its garbage collector (``python_gc_*``).
 """
 
 from __future__ import annotations
@@ -25,12 +39,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+)
+
+from bot import version
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,12 +65,28 @@ LATE_AFTER = timedelta(minutes=5)
 class Metrics:
     """The counters, and the scheduler's heartbeat that the health check reads."""
 
-    def __init__(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, monotonic: Callable[[], float] = time.monotonic, worker: str | None = None
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._monotonic = monotonic
+        self.worker = worker or socket.gethostname()
+        self.build_info = Info(
+            "crampcoach_build",
+            "The running CrampCoach: its version and this worker's name.",
+            registry=self.registry,
+        )
+        self.build_info.info({"version": version(), "worker": self.worker})
+        # The process (CPU, memory, open files, start time), the interpreter, its collector.
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
 
         def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
             return Counter(f"crampcoach_{name}", doc, labels, registry=self.registry)
+
+        def gauge(name: str, doc: str) -> Gauge:
+            return Gauge(f"crampcoach_{name}", doc, registry=self.registry)
 
         self.updates_handled = counter("updates_handled", "Updates handled and committed.")
         self.messages_sent = counter("messages_sent", "Messages Telegram accepted (sends, edits).")
@@ -59,6 +100,10 @@ class Metrics:
             "outbox_unknown",
             "Notices in flight at a crash: maybe sent, never sent twice (storage.outbox).",
         )
+        self.outbox_resent_after_crash = counter(
+            "outbox_resent_after_crash",
+            "Replies and prompts in flight at a crash, sent again at the next start.",
+        )
         self.webhook_requests = counter(
             "webhook_requests", "Webhook POSTs, by the HTTP status answered.", ("code",)
         )
@@ -71,6 +116,18 @@ class Metrics:
             "crampcoach_outbox_in_hand",
             "Outbox messages taken by the sender and not yet recorded as sent.",
             registry=self.registry,
+        )
+        self.outbox_unsent = gauge("outbox_unsent", "Outbox messages not yet sent (database).")
+        self.outbox_oldest_unsent_age = gauge(
+            "outbox_oldest_unsent_age_seconds",
+            "Age of the oldest unsent outbox message (0 when none waits).",
+        )
+        self.inbox_unfinished = gauge(
+            "inbox_unfinished", "Updates kept in the inbox and not yet handled (database)."
+        )
+        self.inbox_oldest_unfinished_age = gauge(
+            "inbox_oldest_unfinished_age_seconds",
+            "Age of the oldest update kept and not yet handled (0 when none waits).",
         )
         self.last_tick_time = Gauge(
             "crampcoach_scheduler_last_tick_timestamp_seconds",

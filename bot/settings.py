@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     health_listen: str = "127.0.0.1"
     # Seconds to finish the updates in hand on SIGTERM; what is left is replayed at next start.
     shutdown_grace: float = Field(default=10.0, ge=0, le=3600)
+    # This process's name on /metrics (crampcoach_build_info{worker}); the host name if unset.
+    worker_name: str | None = Field(default=None, max_length=128)
 
     @field_validator("token", mode="before")
     @classmethod
@@ -91,7 +93,7 @@ class Settings(BaseSettings):
     def _mode_lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("webhook_url", "webhook_secret", "health_port", mode="before")
+    @field_validator("webhook_url", "webhook_secret", "health_port", "worker_name", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -278,10 +278,19 @@ async def message_id_of(db: Database, key: str) -> int | None:
     return int(row["message_id"])
 
 
-async def settle_crash(db: Database, now: datetime) -> int:
+@dataclass(frozen=True)
+class Settled:
+    """What :func:`settle_crash` found in flight: notices marked unknown (never sent twice),
+    and the other rows released to be sent again."""
+
+    unknown: int
+    resent: int
+
+
+async def settle_crash(db: Database, now: datetime) -> Settled:
     """At start-up, the rows the last run had claimed and not finished (in flight at a crash):
-    those that must never go twice are marked unknown and returned as a count; the others are
-    released, to be sent again."""
+    those that must never go twice are marked unknown; the others are released, to be sent
+    again. Both are counted."""
     kinds = ",".join(f"'{k.value}'" for k in NEVER_TWICE)
     async with db.write() as tx:
         cursor = await tx.execute(
@@ -289,10 +298,11 @@ async def settle_crash(db: Database, now: datetime) -> int:
             f"AND claimed_at IS NOT NULL AND kind IN ({kinds})",
             (to_db(now),),
         )
-        await tx.execute(
+        unknown = cursor.rowcount
+        cursor = await tx.execute(
             "UPDATE outbox SET claimed_at = NULL WHERE outcome IS NULL AND claimed_at IS NOT NULL"
         )
-        return cursor.rowcount
+        return Settled(unknown=unknown, resent=cursor.rowcount)
 
 
 async def prune(db: Database, now: datetime) -> int:

@@ -9,14 +9,18 @@ paths swapped for temporary ones, and run in order; so are the systemd units' co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shlex
 import shutil
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +30,7 @@ import pytest
 
 from bot.operations import commands as operator_commands
 from bot.settings import Settings
+from storage.migrations import MIGRATIONS
 from tests.bot_api_server import BotApiServer
 from tests.process_helpers import (
     REPO,
@@ -153,13 +158,25 @@ def test_the_dockerfile_has_the_essentials() -> None:
     assert instruction("STOPSIGNAL") == ["SIGTERM"]
     [healthcheck] = instruction("HEALTHCHECK")
     assert "CMD [" in healthcheck and "urllib.request" in healthcheck and "/healthz" in healthcheck
-    [install] = [rest for rest in instruction("RUN") if "pip install" in rest]
-    assert "[dev]" not in install and "-e " not in install
+    locked, project = [rest for rest in instruction("RUN") if "pip install" in rest]
+    assert "[dev]" not in project and "-e " not in project
+    # The dependencies from the lock, hashes checked; then the project alone, built with the
+    # locked setuptools (no download, nothing unpinned).
+    assert "--require-hashes -r /tmp/requirements.lock" in locked
+    assert "COPY deploy/requirements.lock /tmp/requirements.lock" in [
+        f"COPY {rest}" for rest in instruction("COPY")
+    ]
+    assert "--no-deps" in project and "--no-build-isolation" in project
+    words_and_args = dockerfile()
+    assert words_and_args.index(("RUN", locked)) < words_and_args.index(("COPY", ". /src"))
 
 
 def test_dockerignore_keeps_secrets_data_and_history_out() -> None:
     ignored = (REPO / ".dockerignore").read_text().splitlines()
     for pattern in (".venv", ".git", "*.sqlite3*", ".env"):
+        assert pattern in ignored
+    # What an earlier build left in the tree never reaches the image (tests/test_release.py).
+    for pattern in ("build", "*.egg-info", "dist"):
         assert pattern in ignored
 
 
@@ -174,6 +191,75 @@ def test_compose_runs_the_image_with_its_volume_healthcheck_and_restart_policy()
     health = healthcheck_code()
     assert f'"{health}"' in text  # the same probe as the image's
     assert "# CRAMPCOACH_MODE: webhook" in text and '#   - "127.0.0.1:8080:8080"' in text
+
+
+def compose_environment() -> dict[str, str]:
+    """compose.yaml's ``environment:`` entries that are set (not commented out)."""
+    text = (DEPLOY / "compose.yaml").read_text()
+    block = text.split("    environment:\n", 1)[1]
+    env: dict[str, str] = {}
+    for line in block.splitlines():
+        if line.strip().startswith("#"):
+            continue
+        if not line.startswith("      "):
+            break
+        key, _, value = line.strip().partition(": ")
+        env[key] = value.strip('"')
+    return env
+
+
+def test_compose_lets_a_scraper_on_its_network_reach_metrics_and_publishes_neither() -> None:
+    env = compose_environment()
+    port = env["CRAMPCOACH_HEALTH_PORT"]
+    # Not loopback: another container (Prometheus) connects through the compose network.
+    assert env["CRAMPCOACH_HEALTH_LISTEN"] == "0.0.0.0"
+    assert env["CRAMPCOACH_WORKER_NAME"]
+    text = (DEPLOY / "compose.yaml").read_text()
+    assert re.search(rf'^    expose:\n      - "{port}"$', text, flags=re.M)
+    # Never published on the host, not even in the commented-out examples.
+    published = re.findall(r'^\s*#?\s*- "([\d.:]+)"$', text, flags=re.M)
+    assert published and all(not mapping.endswith(f":{port}") for mapping in published)
+    assert docker_env()["CRAMPCOACH_HEALTH_LISTEN"] == "0.0.0.0"
+    assert 'targets: ["bot:8081"]' in (DEPLOY / "prometheus.yml").read_text()
+
+
+def own_address() -> str | None:
+    """This machine's address on its network (not loopback), if it has one. A UDP socket's
+    connect sends nothing; it only picks the interface."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 1))
+        address = str(probe.getsockname()[0])
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if address.startswith("127.") else address
+
+
+@pytest.mark.skipif(own_address() is None, reason="no network interface besides loopback")
+def test_metrics_are_scraped_from_another_address_with_the_compose_settings(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    """The bot with compose's environment answers /metrics on the machine's network address,
+    as Prometheus in another container would ask it (loopback alone would refuse it)."""
+    env, data = container_like(tmp_path, server)
+    compose = compose_environment()
+    env["CRAMPCOACH_HEALTH_LISTEN"] = compose["CRAMPCOACH_HEALTH_LISTEN"]
+    env["CRAMPCOACH_WORKER_NAME"] = compose["CRAMPCOACH_WORKER_NAME"]
+    url = f"http://{own_address()}:{env['CRAMPCOACH_HEALTH_PORT']}/metrics"
+    process = start_cmd(env, data)
+    try:
+        a_cramp_eases(server, 8003)
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            body = answer.read().decode()
+    finally:
+        log = stop(process, data / "cmd.log")
+    assert process.returncode == 0, log
+    assert f'worker="{compose["CRAMPCOACH_WORKER_NAME"]}"' in body
+    for series in ("crampcoach_build_info", "process_resident_memory_bytes", "python_info"):
+        assert f"\n{series}" in body, series
+    assert "crampcoach_outbox_oldest_unsent_age_seconds" in body
 
 
 def healthcheck_code() -> str:
@@ -240,8 +326,8 @@ def test_the_image_cmd_runs_the_bot_and_the_guides_docker_commands_work(
             timeout=60,
         )
 
-    [check_line] = [line for line in docker_lines if " check" in line]
-    assert in_container(check_line).returncode == 0
+    check_lines = {line for line in docker_lines if " check" in line}  # install and upgrade
+    assert check_lines and all(in_container(line).returncode == 0 for line in check_lines)
 
     process = start_cmd(env, data)
     try:
@@ -485,6 +571,99 @@ def test_the_guides_commands_run_as_written(server: BotApiServer, tmp_path: Path
         log = service.stop()
     assert service.process.returncode == 0, log
     assert len(read_rows(machine.db, "SELECT id FROM episodes")) == 2
+
+
+def database_of_the_last_version(path: Path) -> int:
+    """A database as the version before this one left it: every migration but the last.
+    Returns its schema version."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        for migration in MIGRATIONS[:-1]:
+            for statement in migration.sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={migration.version:d}")
+    return MIGRATIONS[-2].version
+
+
+def schema_of(path: Path) -> int:
+    [(version,)] = read_rows(path, "PRAGMA user_version")
+    return int(str(version))
+
+
+def upgrade_section() -> str:
+    return GUIDE.read_text().split("## 7. Upgrades", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_guides_upgrade_and_rollback_run_as_written(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    """Section 7 on a database of the version before: back up, check (migrations due), start
+    (they run), then roll back to the backup. The pull and rebuild steps need the network and
+    root, so they are read for their order only."""
+    machine = Machine(tmp_path, server)
+    [function] = guide_lines("crampcoach() {")
+    function = machine.localize(function)
+    section = upgrade_section()
+    steps = [
+        line.strip()
+        for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
+
+    def run(line: str) -> subprocess.CompletedProcess[str]:
+        result = machine.shell(f"{function}\n{machine.localize(line)}")
+        assert "Traceback" not in result.stderr, result.stderr
+        assert TOKEN not in result.stdout + result.stderr
+        return result
+
+    def index(fragment: str, start: int = 0) -> int:
+        """The first step from ``start`` with ``fragment`` (a whole word of it)."""
+        pattern = re.compile(rf"(^|\s){re.escape(fragment.strip())}(\s|$)")
+        return next(i for i, line in enumerate(steps) if i >= start and pattern.search(line))
+
+    # The order: back up, pull, rebuild (lock, then project), check, restart; the rollback:
+    # stop, old version, rebuild, restore, start.
+    order = [
+        index("crampcoach backup "),
+        index("checkout NEW-VERSION"),
+        index("--require-hashes"),
+        index("--no-deps"),
+        index("crampcoach check"),
+        index("systemctl restart crampcoach"),
+    ]
+    rollback = [
+        index("systemctl stop crampcoach"),
+        index("checkout OLD-VERSION"),
+        index("--require-hashes", order[-1]),
+        index("--no-deps", order[-1]),
+        index("crampcoach restore "),
+        index("systemctl start crampcoach"),
+    ]
+    assert order == sorted(order) and rollback == sorted(rollback) and order[-1] < rollback[0]
+
+    old_version = database_of_the_last_version(machine.db)
+    backup = run(steps[order[0]])
+    assert backup.returncode == 0, backup.stderr
+    checked = run(steps[order[4]])
+    assert checked.returncode == 0, checked.stdout
+    assert "migrations due at the next start" in checked.stdout
+    assert schema_of(machine.db) == old_version  # check changes nothing
+
+    service = machine.start_service()  # the restart: migrations run on start
+    try:
+        a_cramp_eases(server, 8200)
+    finally:
+        log = service.stop()
+    assert service.process.returncode == 0, log
+    assert schema_of(machine.db) == MIGRATIONS[-1].version
+    assert len(read_rows(machine.db, "SELECT id FROM episodes")) == 1
+
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    restored = run(steps[rollback[4]].replace("YYYY-MM-DD", today))
+    assert restored.returncode == 0, restored.stderr
+    assert schema_of(machine.db) == old_version  # what the old version can open
+    assert read_rows(machine.db, "SELECT id FROM episodes") == []
 
 
 # --- The env example, nginx, the README ------------------------------------------------------

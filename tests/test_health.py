@@ -7,10 +7,13 @@ HTTP client (httpx).
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +25,10 @@ from bot.application import CrampCoachApplication
 from bot.delivery.rate_limiter import spends_budget
 from bot.devtools.local_api import Fault, LocalUser
 from bot.metrics import LATE_AFTER
+from bot.settings import Settings
 from bot.web.app import Listener, health_app
 from bot.web.health import HealthChecker
+from storage.timestamps import to_db
 from tests.conftest import Bot, FakeClock
 from tests.helpers import db_of, wait_for
 from tests.plan_helpers import start_plan, tick_at
@@ -279,3 +284,83 @@ async def test_two_applications_count_apart(start_bot: Probe, serve: Probe) -> N
     ]
 
     assert counted == [1, 0]
+
+
+async def test_metrics_name_the_build_and_the_worker_and_describe_the_process(
+    start_bot: Probe, serve: Probe, settings: Settings
+) -> None:
+    settings.worker_name = "bot-worker-2"
+    served = await serve(await start_bot())
+
+    samples = await served.metrics()
+
+    installed = metadata.version("crampcoach")
+    assert samples[f"crampcoach_build_info{{version={installed},worker=bot-worker-2}}"] == 1
+    # prometheus_client's process, platform and garbage collector collectors
+    assert samples["process_resident_memory_bytes"] > 0
+    assert samples["process_cpu_seconds_total"] >= 0
+    assert samples["process_start_time_seconds"] > 0
+    assert any(name.startswith("python_info{") for name in samples)
+    assert any(name.startswith("python_gc_collections_total{") for name in samples)
+    body = (await served.client.get("/healthz")).json()
+    assert body["version"] == installed
+
+
+async def test_the_worker_is_the_host_name_unless_set(bot: Bot, serve: Probe) -> None:
+    samples = await (await serve(bot)).metrics()
+
+    [info] = [name for name in samples if name.startswith("crampcoach_build_info{")]
+    assert f"worker={socket.gethostname()}" in info
+
+
+async def test_metrics_read_the_outbox_and_inbox_backlog_at_each_scrape(
+    bot: Bot, serve: Probe, clock: FakeClock
+) -> None:
+    served = await serve(bot)
+    quiet = await served.metrics()
+    # A message the sender holds back (its retry is a day away) and an update not yet handled.
+    async with db_of(bot).write() as conn:
+        await conn.execute(
+            "INSERT INTO outbox (origin, position, chat_id, method, params, kind, created_at, "
+            "not_before) VALUES ('test:held', 0, 4501, 'sendMessage', '{}', 'prompt', ?, ?)",
+            (to_db(clock()), to_db(clock() + timedelta(days=1))),
+        )
+    await kept_not_handled(bot.user(4502), "/help")
+    clock.advance(seconds=90)
+
+    waiting = await served.metrics()
+    clock.advance(seconds=30)
+    later = await served.metrics()
+
+    assert quiet["crampcoach_outbox_unsent"] == 0
+    assert quiet["crampcoach_outbox_oldest_unsent_age_seconds"] == 0
+    assert quiet["crampcoach_inbox_oldest_unfinished_age_seconds"] == 0
+    assert waiting["crampcoach_outbox_unsent"] == 1
+    assert waiting["crampcoach_outbox_oldest_unsent_age_seconds"] == 90
+    assert waiting["crampcoach_inbox_unfinished"] == 1
+    assert waiting["crampcoach_inbox_oldest_unfinished_age_seconds"] == 90
+    assert later["crampcoach_outbox_oldest_unsent_age_seconds"] == 120
+
+
+async def test_metrics_count_what_was_in_flight_at_a_crash(start_bot: Probe, serve: Probe) -> None:
+    """A notice in flight at a crash is counted unknown (never sent twice); a reply or a prompt
+    in flight is sent again, and counted as such."""
+    first = await start_bot()
+    async with db_of(first).write() as conn:
+        for position, (kind, chat_id) in enumerate(
+            [("notice", 4601), ("prompt", 4602), ("reply", 4603)]
+        ):
+            params = json.dumps({"chat_id": chat_id, "text": f"in flight {kind}"})
+            await conn.execute(
+                "INSERT INTO outbox (origin, position, chat_id, method, params, kind, "
+                "created_at, claimed_at) VALUES ('test:crash', ?, ?, 'sendMessage', ?, ?, "
+                "'2027-03-20T17:00:00.000000Z', '2027-03-20T17:00:00.000000Z')",
+                (position, chat_id, params, kind),
+            )
+
+    second = await start_bot(api=first.api)
+    await second.application.settled()
+    samples = await (await serve(second)).metrics()
+
+    assert samples["crampcoach_outbox_unknown_total"] == 1
+    assert samples["crampcoach_outbox_resent_after_crash_total"] == 2

@@ -25,7 +25,8 @@ What happens to each row (``storage.outbox.Outcome``):
 prompt (an SOS step, a check-in) is sent again: a repeated "stretch now" does no harm, a missing
 one does. A notice (a coach's alert or digest, a team post) must never go twice: it is marked
 claimed in the database just before its send, and at the next start a claimed notice with no
-result is marked unknown and counted (``outbox_unknown``), never sent again.
+result is marked unknown and counted (``outbox_unknown``), never sent again; a reply or prompt
+released to go again is counted too (``outbox_resent_after_crash``).
 """
 
 from __future__ import annotations
@@ -110,19 +111,28 @@ class OutboxSender:
         self._idle = asyncio.Event()
         self._idle.set()
         self.unknown_at_start = 0
+        self.resent_at_start = 0
 
     # --- Life --------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Apply the crash policy to what the last run left in flight, then start sending."""
-        self.unknown_at_start = await outbox.settle_crash(self.db, self.clock())
-        if self.unknown_at_start:
+        settled = await outbox.settle_crash(self.db, self.clock())
+        self.unknown_at_start = settled.unknown
+        self.resent_at_start = settled.resent
+        if settled.unknown:
             _LOGGER.warning(
                 "%d notices were being sent when the bot stopped: marked unknown, not sent again",
-                self.unknown_at_start,
+                settled.unknown,
             )
-            if self.metrics is not None:
-                self.metrics.outbox_unknown.inc(self.unknown_at_start)
+        if settled.resent:
+            _LOGGER.info(
+                "%d messages were being sent when the bot stopped: sending them again",
+                settled.resent,
+            )
+        if self.metrics is not None:
+            self.metrics.outbox_unknown.inc(settled.unknown)
+            self.metrics.outbox_resent_after_crash.inc(settled.resent)
         # What the last run left, a retry it had put off included: a new start is the moment
         # to try again.
         await self.scan(retries_due=True)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import sys
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field

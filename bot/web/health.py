@@ -17,7 +17,9 @@ status alone. Healthy means all of:
 - not stopping: during a graceful stop the answer is 503, so a load balancer drains.
 
 ``/metrics`` serves the application's own registry (``bot.metrics``) in Prometheus' text
-format. Neither answer is logged above DEBUG.
+format, the backlog's gauges (the outbox's and the inbox's oldest waiting rows) read from the
+database at each scrape. ``/healthz`` also names the running ``version``. Neither answer is
+logged above DEBUG.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram.ext import Application
 
+from bot import version
 from bot.application import CrampCoachApplication
+from bot.metrics import Metrics
 from conversations.services import services_of
 from storage import inbox, outbox
 
@@ -61,7 +65,11 @@ class Health:
         return all(check["ok"] for check in self.checks.values())
 
     def as_json(self) -> dict[str, Any]:
-        return {"status": "ok" if self.ok else "unhealthy", "checks": self.checks}
+        return {
+            "status": "ok" if self.ok else "unhealthy",
+            "version": version(),
+            "checks": self.checks,
+        }
 
 
 class HealthChecker:
@@ -135,6 +143,30 @@ class HealthChecker:
         since = max(oldest, self.started_at)
         return max(0.0, (self.keeper.clock() - since).total_seconds())
 
+    async def read_backlog(self, metrics: Metrics) -> None:
+        """Set the backlog gauges from the database: how many rows wait in the outbox and the
+        inbox, and how long the oldest of each has waited (from when it was written). Left as
+        they were if the database does not answer (``/healthz`` says why)."""
+        db = services_of(self.application.bot_data).db
+        if not db.is_open:
+            return
+        try:
+            async with asyncio.timeout(self.db_timeout):
+                unsent = await outbox.counts(db)
+                kept = await inbox.backlog(db)
+        except Exception as exc:
+            _LOGGER.debug("Backlog not read for /metrics: %s", type(exc).__name__)
+            return
+        now = self.keeper.clock()
+
+        def age(oldest: datetime | None) -> float:
+            return 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
+
+        metrics.outbox_unsent.set(unsent.unsent)
+        metrics.outbox_oldest_unsent_age.set(age(unsent.oldest_unsent_at))
+        metrics.inbox_unfinished.set(kept.unfinished)
+        metrics.inbox_oldest_unfinished_age.set(age(kept.oldest_kept_at))
+
     def _check_scheduler(self, health: Health) -> None:
         metrics = self.application.metrics
         job_queue = self.application.job_queue
@@ -164,6 +196,7 @@ def health_routes(checker: HealthChecker) -> list[web.RouteDef]:
     async def metrics(request: web.Request) -> web.Response:
         registry = checker.application.metrics
         assert registry is not None
+        await checker.read_backlog(registry)
         body = generate_latest(registry.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
