@@ -209,6 +209,7 @@ EXPECTED: dict[str, str] = {
     "health_port": "must be a port number from 1 to 65535, or empty to leave /healthz off",
     "health_listen": "must be an address to listen on, e.g. 127.0.0.1",
     "shutdown_grace": "must be a number of seconds from 0 to 3600, e.g. 10 or 2.5",
+    "worker_name": "must be a name of up to 128 characters, or empty for the host name",
 }
 
 
