@@ -14,7 +14,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 
-class CleanBuildPy(build_py):
+class CleanBuildPy(build_py):  # type: ignore[misc]  # setuptools has no type stubs here
     """``build_py`` that first removes what an earlier build left in ``build/lib``."""
 
     def run(self) -> None:
