@@ -111,32 +111,36 @@ async def add(
     tx: Tx, origin: str, messages: Sequence[Message], now: datetime
 ) -> list[tuple[int, int]]:
     """Write ``messages`` in the caller's transaction, under ``origin`` and their positions;
-    return (position, row id) of the rows written (a key already there is left as it was)."""
+    return (position, row id) of the rows written (a key already there is left as it was).
+
+    One statement for all of a unit's messages, ``RETURNING`` the ids of the rows written."""
+    if not messages:
+        return []
     stamp = to_db(now)
-    ids = []
+    values: list[object] = []
     for position, m in enumerate(messages):
-        cursor = await tx.execute(
-            "INSERT INTO outbox (origin, position, chat_id, method, params, attachment, kind, "
-            "background, edit_of, guard, forget, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, position) DO NOTHING",
-            (
-                origin,
-                position,
-                m.chat_id,
-                m.method,
-                json.dumps(m.params, separators=(",", ":")),
-                m.attachment,
-                m.kind.value,
-                int(m.background),
-                m.edit_of,
-                m.guard,
-                int(m.forget),
-                stamp,
-            ),
+        values += (
+            origin,
+            position,
+            m.chat_id,
+            m.method,
+            json.dumps(m.params, separators=(",", ":")),
+            m.attachment,
+            m.kind.value,
+            int(m.background),
+            m.edit_of,
+            m.guard,
+            int(m.forget),
+            stamp,
         )
-        if cursor.rowcount == 1 and cursor.lastrowid is not None:
-            ids.append((position, cursor.lastrowid))
-    return ids
+    rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(messages))
+    cursor = await tx.execute(
+        "INSERT INTO outbox (origin, position, chat_id, method, params, attachment, kind, "
+        f"background, edit_of, guard, forget, created_at) VALUES {rows} "
+        "ON CONFLICT (origin, position) DO NOTHING RETURNING position, id",
+        tuple(values),
+    )
+    return sorted((int(row[0]), int(row[1])) for row in await cursor.fetchall())
 
 
 _COLUMNS = (
@@ -203,12 +207,28 @@ def _row(row: object) -> Row:
     )
 
 
+# Ids bound in one statement (SQLite allows 32,766 parameters; a batch is far smaller).
+_IDS_PER_STATEMENT = 500
+
+
 async def claim(db: Database, ids: Sequence[int], now: datetime) -> set[int]:
     """Mark rows as in flight, just before they are sent, in one transaction; returns the ids
     this call claimed (a row another sender claimed first, or finished, is left to it)."""
     claimed: set[int] = set()
     if not ids:
         return claimed
+    stamp = to_db(now)
+    async with db.write() as tx:
+        for first in range(0, len(ids), _IDS_PER_STATEMENT):
+            chunk = list(ids[first : first + _IDS_PER_STATEMENT])
+            marks = ", ".join("?" * len(chunk))
+            cursor = await tx.execute(
+                f"UPDATE outbox SET claimed_at = ? WHERE id IN ({marks}) "
+                "AND claimed_at IS NULL AND outcome IS NULL RETURNING id",
+                (stamp, *chunk),
+            )
+            claimed.update(int(row[0]) for row in await cursor.fetchall())
+    return claimed
     stamp = to_db(now)
     async with db.write() as tx:
         for row_id in ids:
