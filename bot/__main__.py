@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 
 from telegram.error import InvalidToken, NetworkError
 
 from bot.logging_setup import configure_logging
 from bot.operations import run_lock
 from bot.settings import SettingsError, load_settings
-from storage.db import Database, DatabaseUnusable
+from storage.store import DatabaseUnusable, Store
 
 OPERATOR_COMMANDS = ("check", "backup", "restore")  # bot/operations/commands.py
 USAGE = "usage: python -m bot [run | chat | check | backup [--force] FILE | restore FILE]"
@@ -53,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(
             settings.log_level, secrets=(token, secret.get_secret_value() if secret else "")
         )
-        run_lock.hold_until_exit(settings.db_path)  # before migrations; restore checks it
-        asyncio.run(check_database(settings.db_path))
+        if not settings.uses_postgres:
+            run_lock.hold_until_exit(settings.db_path)  # before migrations; restore checks it
+        asyncio.run(check_database(settings.database()))
     except (SettingsError, DatabaseUnusable) as exc:
         print(f"crampcoach: {exc}", file=sys.stderr)
         return 2
@@ -87,13 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def check_database(path: Path) -> None:
+async def check_database(db: Store) -> None:
     """Open the database once before anything else (migrations included), then close it.
 
     Refusals come here, before the network is touched: one line, no traceback, and every
     connection closed so the process really exits.
     """
-    db = Database(path)
     try:
         await db.open()
     finally:

@@ -1,0 +1,69 @@
+"""PostgreSQL for the tests: the real server at ``CRAMPCOACH_TEST_DATABASE_URL``, a fresh schema
+per test (``search_path`` in the URL's ``options``), dropped afterwards. Nothing is mocked.
+
+Without the URL every PostgreSQL case is skipped, and pytest's summary says so in one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pytest
+
+ENV = "CRAMPCOACH_TEST_DATABASE_URL"
+BACKENDS = ("sqlite", "postgresql")
+NOT_SET = f"PostgreSQL cases skipped: {ENV} is not set"
+
+# Tests that do not run on PostgreSQL yet, by module (or "module::test"), with the reason.
+SQLITE_ONLY: dict[str, str] = {}
+
+_skipped = {"not_set": 0}
+
+
+def url() -> str | None:
+    return os.environ.get(ENV) or None
+
+
+def skip_unless_ready(node: pytest.Item) -> None:
+    if url() is None:
+        _skipped["not_set"] += 1
+        pytest.skip(NOT_SET)
+    name = node.nodeid.split("[")[0]
+    module = name.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+    test = f"{module}::{name.split('::')[-1]}"
+    for key in (test, module):
+        if key in SQLITE_ONLY:
+            pytest.skip(f"not on PostgreSQL yet: {SQLITE_ONLY[key]}")
+
+
+def with_schema(base: str, schema: str) -> str:
+    parts = urlsplit(base)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
+    query.append(("options", f"-csearch_path={schema}"))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+@contextlib.asynccontextmanager
+async def fresh_schema() -> AsyncIterator[str]:
+    import psycopg
+
+    base = url()
+    assert base is not None
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    async with await psycopg.AsyncConnection.connect(base, autocommit=True) as admin:
+        await admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield with_schema(base, schema)
+    finally:
+        async with await psycopg.AsyncConnection.connect(base, autocommit=True) as admin:
+            await admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def summary() -> str | None:
+    if _skipped["not_set"]:
+        return f"{NOT_SET} ({_skipped['not_set']} cases; set it to run them, see .ci/run)"
+    return None
