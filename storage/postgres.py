@@ -629,3 +629,40 @@ async def apply_migrations(conn: Conn, *, up_to: int = LATEST_VERSION) -> int:
         await conn.execute("COMMIT")
         _LOGGER.info("Applied migration %d: %s", migration.version, migration.description)
     return await schema_version(conn)
+
+
+# --- Inspection (python -m bot check) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What ``python -m bot check`` reads from the server, writing nothing."""
+
+    server: str  # the server's version, e.g. "15.8"
+    version: int  # the schema version (0: no CrampCoach tables yet)
+
+    @property
+    def migrations_due(self) -> tuple[str, ...]:
+        return tuple(
+            f"{m.version} ({m.description})" for m in MIGRATIONS if m.version > self.version
+        )
+
+
+async def inspect(url: str) -> Inspection:
+    """Connect and read the schema version; :class:`DatabaseUnusable` (one line, no password)
+    when the server cannot be reached or refuses."""
+    probe = PostgresDatabase(url)
+    try:
+        conn = await connect(url)
+    except psycopg.Error as exc:
+        raise DatabaseUnusable(probe.describe(exc)) from None
+    try:
+        cur = await conn.execute("SHOW server_version")
+        row = await cur.fetchone()
+        version = await schema_version(conn)
+    except psycopg.Error as exc:
+        raise DatabaseUnusable(probe.describe(exc)) from None
+    finally:
+        await conn.close()
+    server = str(row[0]).split()[0] if row is not None else "?"
+    return Inspection(server, version)
