@@ -148,7 +148,7 @@ async def newest_activity(db: Store, user_id: int) -> datetime | None:
         "   WHERE p.user_id = :u"
         " UNION ALL SELECT MAX(joined_at) FROM team_members WHERE user_id = :u"
         " UNION ALL SELECT MAX(added_at) FROM team_coaches WHERE user_id = :u"
-        ")",
+        ") AS activity",
         {"u": user_id},
     )
     return None if row is None or row["at"] is None else from_db(row["at"])

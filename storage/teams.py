@@ -302,7 +302,7 @@ async def membership(db: Store, team_id: int, user_id: int) -> Member | None:
 
 async def members_of(db: Store, team_id: int) -> list[Member]:
     rows = await db.fetch_all(
-        "SELECT * FROM team_members WHERE team_id = ? ORDER BY display_name COLLATE NOCASE",
+        "SELECT * FROM team_members WHERE team_id = ? ORDER BY lower(display_name)",
         (team_id,),
     )
     return [_member(row) for row in rows]

@@ -130,14 +130,28 @@ async def _keep_unhandled(db: Store, clock: FakeClock, user: LocalUser, text: st
 
 
 async def table_names(db: Store) -> list[str]:
-    rows = await db.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name"
-    )
+    if db.dialect == "postgresql":
+        rows = await db.fetch_all(
+            "SELECT table_name AS name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name <> 'schema_version' "
+            "ORDER BY table_name"
+        )
+    else:
+        rows = await db.fetch_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
     return [str(row["name"]) for row in rows]
 
 
 async def columns_of(db: Store, table: str) -> list[str]:
+    if db.dialect == "postgresql":
+        rows = await db.fetch_all(
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+        return [str(row["name"]) for row in rows]
     return [str(row["name"]) for row in await db.fetch_all(f"PRAGMA table_info({table})")]
 
 
