@@ -86,6 +86,10 @@ def settings(db_path: Path, store_url: str | None) -> Settings:
     return make_settings(db_path, store_url)
 
 
+def pytest_sessionfinish() -> None:
+    pg.drop_leftovers()
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     line = pg.summary()
     if line:

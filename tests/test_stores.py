@@ -6,6 +6,7 @@ schema version to the latest."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -191,20 +192,24 @@ async def test_every_earlier_version_migrates_to_the_latest_schema(
     tmp_path: Path, store_url: str | None, start: int
 ) -> None:
     if store_url is not None:
-        async with pg.fresh_schema() as fresh_url:
+        async with pg.fresh_schema(empty=True) as fresh_url:
             expected = await schema_after_open(fresh_url, tmp_path / "unused")
     else:
         expected = await schema_after_open(None, tmp_path / "fresh.sqlite3")
 
     path = tmp_path / "old.sqlite3"
-    await migrate_to(path, store_url, start)
-    db = open_store(store_url, path)
-    await db.open()
-    try:
-        assert await db.schema_version() == migrations.LATEST_VERSION
-        assert await schema_of(db) == expected
-    finally:
-        await db.close()
+    async with contextlib.AsyncExitStack() as stack:
+        old_url = None
+        if store_url is not None:  # the test's schema is migrated already: take an empty one
+            old_url = await stack.enter_async_context(pg.fresh_schema(empty=True))
+        await migrate_to(path, old_url, start)
+        db = open_store(old_url, path)
+        await db.open()
+        try:
+            assert await db.schema_version() == migrations.LATEST_VERSION
+            assert await schema_of(db) == expected
+        finally:
+            await db.close()
 
 
 async def test_a_postgres_database_from_a_newer_version_is_refused(
