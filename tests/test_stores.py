@@ -258,3 +258,29 @@ def test_queries_are_translated_once_for_postgresql() -> None:
     )
     assert translate("SELECT '?' , ?::text").sql == "SELECT '?' , %s::text"
     assert not translate("INSERT INTO users (user_id) VALUES (?)").returns_id
+
+
+def test_the_url_selects_postgresql_and_its_password_stays_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.settings import SettingsError, load_settings
+    from storage.db import Database
+    from storage.postgres import PostgresDatabase
+
+    secret = "pw-Never-Shown"
+    monkeypatch.setenv("CRAMPCOACH_DB_PATH", str(tmp_path / "x.sqlite3"))
+    monkeypatch.delenv("CRAMPCOACH_DATABASE_URL", raising=False)
+    assert isinstance(load_settings(None).database(), Database)  # SQLite stays the default
+    monkeypatch.setenv(
+        "CRAMPCOACH_DATABASE_URL", f"postgresql://bot:{secret}@db.example.org:6432/crampcoach"
+    )
+    chosen = load_settings(None)
+    db = chosen.database()
+    assert isinstance(db, PostgresDatabase)
+    assert db.where == "postgresql://bot:***@db.example.org:6432/crampcoach"
+    assert secret not in repr(chosen) and secret not in str(chosen.model_dump())
+    monkeypatch.setenv("CRAMPCOACH_DATABASE_URL", f"mysql://bot:{secret}@host/db")
+    with pytest.raises(SettingsError) as refused:
+        load_settings(None)
+    assert secret not in str(refused.value)
+    assert str(refused.value).startswith("CRAMPCOACH_DATABASE_URL must be a postgresql:// URL")
