@@ -284,3 +284,25 @@ def test_the_url_selects_postgresql_and_its_password_stays_secret(
         load_settings(None)
     assert secret not in str(refused.value)
     assert str(refused.value).startswith("CRAMPCOACH_DATABASE_URL must be a postgresql:// URL")
+
+
+async def test_check_reads_postgresqls_schema_version_without_writing(
+    store_url: str | None, store: Store
+) -> None:
+    if store_url is None:
+        pytest.skip("SQLite's check is in test_operator.py")
+    from bot.operations.commands import OK, UNUSABLE, check_postgres
+
+    found = await check_postgres(store_url)
+    assert found.status == OK
+    assert f"schema version {migrations.LATEST_VERSION} (up to date)" in found.text
+    assert "PostgreSQL" in found.text
+    async with pg.fresh_schema(empty=True) as empty_url:
+        empty = await check_postgres(empty_url)
+        assert empty.status == OK and "is empty" in empty.text
+        db = open_store(empty_url, Path("unused"))
+        assert await db.schema_version() == migrations.LATEST_VERSION  # opening migrates
+        await db.close()
+    await store.execute_write("UPDATE schema_version SET version = ?", (99,))
+    newer = await check_postgres(store_url)
+    assert newer.status == UNUSABLE and "newer CrampCoach" in newer.text
