@@ -268,7 +268,7 @@ async def _run(conn: Conn, sql: str, params: Params, db: PostgresDatabase) -> Pg
     done = translate(sql)
     db._traced(done.sql)
     async with conn.cursor() as cur:
-        await cur.execute(done.sql, params or None)
+        await cur.execute(done.sql, params)  # even empty: a literal's %% is read as %
         rows: list[Row] = await cur.fetchall() if cur.description is not None else []
         lastrowid = None
         if done.returns_id:

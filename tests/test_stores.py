@@ -126,6 +126,8 @@ async def test_executemany_and_json_id_lists(store: Store) -> None:
         ("[5, 7]",),
     )
     assert [row["user_id"] for row in rows] == [5, 7]
+    like = await store.fetch_one("SELECT count(*) FROM users WHERE first_seen_at LIKE '2027-%'")
+    assert like is not None and like[0] == 3
 
 
 async def test_the_schema_is_at_the_latest_version(store: Store) -> None:
