@@ -25,7 +25,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.logging_setup import configure_logging
 from bot.operations import run_lock
 from bot.settings import SettingsError, database_folder_problem, load_settings
-from storage.db import Database, DatabaseUnusable
+from storage.store import DatabaseUnusable, Store
 
 DISTRIBUTION = "crampcoach"  # [project] name in pyproject.toml
 CONSOLE_COMMAND = "crampcoach"  # [project.scripts] in pyproject.toml
@@ -145,11 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(
             settings.log_level, secrets=(token, secret.get_secret_value() if secret else "")
         )
-        problem = database_folder_problem(settings.db_path)
-        if problem:
-            raise SettingsError(problem)
-        run_lock.hold_until_exit(settings.db_path)  # before migrations; restore checks it
-        asyncio.run(check_database(settings.db_path))
+        if not settings.uses_postgres:
+            problem = database_folder_problem(settings.db_path)
+            if problem:
+                raise SettingsError(problem)
+            run_lock.hold_until_exit(settings.db_path)  # before migrations; restore checks it
+        asyncio.run(check_database(settings.database()))
     except (SettingsError, DatabaseUnusable) as exc:
         print(f"crampcoach: {exc}", file=sys.stderr)
         return 2
@@ -182,13 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def check_database(path: Path) -> None:
+async def check_database(db: Store) -> None:
     """Open the database once before anything else (migrations included), then close it.
 
     Refusals come here, before the network is touched: one line, no traceback, and every
     connection closed so the process really exits.
     """
-    db = Database(path)
     try:
         await db.open()
     finally:

@@ -45,7 +45,6 @@ from conversations.sos import timers as sos_timers
 from conversations.team.access import COACH_GUARD, check_coach_guard
 from conversations.team.menu import sync_coach_menus
 from conversations.texts import common
-from storage.db import Database
 from storage.unit_of_work import UnitOfWork
 
 _LOGGER = logging.getLogger(__name__)
@@ -201,7 +200,7 @@ def build_application(
     ``max_running`` bounds the updates handled at once (across chats; one at a time per chat);
     ``scheduler=False`` leaves the check-in tick to the caller (tests drive it by hand).
     """
-    db = Database(settings.db_path)
+    db = settings.database()
     builder = (
         Application.builder()
         .application_class(CrampCoachApplication)

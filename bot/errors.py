@@ -27,7 +27,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     unit = unit_of_work.current_or_none()
     if unit is not None:
-        unit.undo()
+        await unit.undo()
     if isinstance(error, Forbidden):
         # The user blocked the bot; nothing to tell them, and nothing to fix here.
         _LOGGER.info("Forbidden while handling an update: %s", error.message)

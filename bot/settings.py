@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.store import Store
+from storage.stores import open_store
+
 ENV_PREFIX = "CRAMPCOACH_"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
@@ -38,6 +41,8 @@ class Settings(BaseSettings):
 
     token: SecretStr | None = None
     db_path: Path = Path("crampcoach.sqlite3")
+    # postgresql://user:password@host:port/database: PostgreSQL instead of the SQLite file.
+    database_url: SecretStr | None = None
     api_base_url: str = DEFAULT_API_BASE_URL
     emergency_number: str = "112"
     log_level: LogLevel = "INFO"
@@ -160,6 +165,27 @@ class Settings(BaseSettings):
             raise SettingsError(f"{ENV_PREFIX}WEBHOOK_SECRET is not set")
         return self.webhook_secret.get_secret_value()
 
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url_shape(cls, value: object) -> object:
+        if value in (None, "") or isinstance(value, SecretStr):
+            return value or None
+        if not isinstance(value, str) or not value.strip().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            # Never echo the value: it may hold a password.
+            raise ValueError("must be a postgresql:// URL, e.g. postgresql://bot@localhost/bot")
+        return value.strip()
+
+    def database(self) -> Store:
+        """The store these settings select (not opened yet)."""
+        url = self.database_url.get_secret_value() if self.database_url is not None else None
+        return open_store(url, self.db_path)
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url is not None
+
     @field_validator("db_path")
     @classmethod
     def _path_not_dir(cls, value: Path) -> Path:
@@ -209,6 +235,10 @@ EXPECTED: dict[str, str] = {
     "health_port": "must be a port number from 1 to 65535, or empty to leave /healthz off",
     "health_listen": "must be an address to listen on, e.g. 127.0.0.1",
     "shutdown_grace": "must be a number of seconds from 0 to 3600, e.g. 10 or 2.5",
+    "database_url": (
+        "must be a PostgreSQL URL, postgresql://user:password@host:port/database, or empty "
+        "for the SQLite file"
+    ),
     "worker_name": "must be a name of up to 128 characters, or empty for the host name",
 }
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram.ext import ContextTypes
 
-from storage.db import Database
+from storage.store import Store
 
 Clock = Callable[[], datetime]
 
@@ -41,7 +41,7 @@ class Timings:
 
 @dataclass
 class Services:
-    db: Database
+    db: Store
     emergency_number: str
     clock: Clock = system_clock
     timings: Timings = field(default_factory=Timings)

@@ -20,7 +20,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from storage.db import Database, Row, Tx
+from storage.store import Row, Store, Tx
 from storage.timestamps import from_db, to_db
 
 EXPORT_FORMAT = "crampcoach-export"
@@ -120,7 +120,7 @@ def _plain(row: Row, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     return data
 
 
-async def has_data(db: Database, user_id: int) -> bool:
+async def has_data(db: Store, user_id: int) -> bool:
     """Whether anything is stored about ``user_id`` beyond the update being handled."""
     for found in PERSONAL:
         if found.tie is not Tie.COLUMNS:
@@ -135,7 +135,7 @@ async def has_data(db: Database, user_id: int) -> bool:
     return False
 
 
-async def newest_activity(db: Database, user_id: int) -> datetime | None:
+async def newest_activity(db: Store, user_id: int) -> datetime | None:
     """When the person last added something: first contact, a cramp, a plan, a check-in answer,
     a team joined or coached. A confirmation asked before this is out of date."""
     row = await db.fetch_one(
@@ -148,14 +148,14 @@ async def newest_activity(db: Database, user_id: int) -> datetime | None:
         "   WHERE p.user_id = :u"
         " UNION ALL SELECT MAX(joined_at) FROM team_members WHERE user_id = :u"
         " UNION ALL SELECT MAX(added_at) FROM team_coaches WHERE user_id = :u"
-        ")",
+        ") AS activity",
         {"u": user_id},
     )
     return None if row is None or row["at"] is None else from_db(row["at"])
 
 
 async def export_data(
-    db: Database, user_id: int, now: datetime, *, current_update: int | None = None
+    db: Store, user_id: int, now: datetime, *, current_update: int | None = None
 ) -> dict[str, Any]:
     """Everything stored about ``user_id``, as the documented export format (README, "Your
     data"). ``current_update``: the update asking for it, left out of the updates in hand."""
@@ -214,7 +214,7 @@ async def export_data(
     }
 
 
-async def _conversations_of(db: Database, user_id: int) -> list[dict[str, Any]]:
+async def _conversations_of(db: Store, user_id: int) -> list[dict[str, Any]]:
     rows = await db.fetch_all(
         "SELECT flow, chat_id, step FROM conversation_steps WHERE user_id = ? OR chat_id = ? "
         "ORDER BY flow, chat_id",
@@ -224,7 +224,7 @@ async def _conversations_of(db: Database, user_id: int) -> list[dict[str, Any]]:
 
 
 async def _updates_in_hand(
-    db: Database, user_id: int, current_update: int | None
+    db: Store, user_id: int, current_update: int | None
 ) -> list[dict[str, Any]]:
     rows = await db.fetch_all(
         "SELECT update_id, payload, received_at FROM inbox WHERE done_at IS NULL ORDER BY update_id"
@@ -304,7 +304,7 @@ class Erasure:
 
 
 async def delete_everything_about(
-    db: Database, user_id: int, now: datetime, *, keep_update: int | None = None
+    db: Store, user_id: int, now: datetime, *, keep_update: int | None = None
 ) -> Erasure:
     """Erase every row about ``user_id``, in one transaction.
 

@@ -6,10 +6,10 @@ commit, so whichever process handles a chat's next update sees the step the last
 
 from __future__ import annotations
 
-from storage.db import Database, Tx
+from storage.store import Store, Tx
 
 
-async def steps_of(db: Database, chat_id: int, user_id: int) -> dict[str, str]:
+async def steps_of(db: Store, chat_id: int, user_id: int) -> dict[str, str]:
     """Flow name → current step, for the conversations open in this chat with this user."""
     rows = await db.fetch_all(
         "SELECT flow, step FROM conversation_steps WHERE chat_id = ? AND user_id = ?",

@@ -33,15 +33,29 @@ import sqlite3
 import stat
 import time
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from storage.migrations import LATEST_VERSION, apply_migrations, schema_version
+from storage.store import (
+    Cursor,
+    DatabaseUnusable,
+    Params,
+    Statement,
+    Store,
+    Turn,
+    Tx,
+    WriteResult,
+)
+from storage.store import (
+    Row as StoreRow,
+)
+
+__all__ = ["Cursor", "Database", "DatabaseUnusable", "Params", "Row", "Tx", "WriteResult"]
 
 _LOGGER = logging.getLogger(__name__)
 
-Row = sqlite3.Row
+Row = sqlite3.Row  # satisfies storage.store.Row
 
 BUSY_TIMEOUT_MS = 5_000  # how long a write waits for another process's write lock
 # Inside SQLite a connection waits at most this long (it blocks the event loop meanwhile); the
@@ -59,21 +73,7 @@ CHECKPOINT_EVERY = 100
 WAL_KEEP_BYTES = 16 * 1024 * 1024
 
 
-class DatabaseUnusable(Exception):
-    """The database cannot be used as it is; the message is one line that says what to do."""
-
-
-@dataclass(frozen=True)
-class WriteResult:
-    rowcount: int
-    lastrowid: int | None
-
-
-Params = tuple[object, ...] | dict[str, object]
-Statement = tuple[str, Params]
-
-
-class Cursor:
+class SqliteCursor(Cursor):
     """What a statement left: its row count, the id it inserted, the rows it read."""
 
     __slots__ = ("_cursor",)
@@ -89,11 +89,11 @@ class Cursor:
     def lastrowid(self) -> int | None:
         return self._cursor.lastrowid
 
-    async def fetchone(self) -> Row | None:
+    async def fetchone(self) -> StoreRow | None:
         row: Row | None = self._cursor.fetchone()
         return row
 
-    async def fetchall(self) -> list[Row]:
+    async def fetchall(self) -> list[StoreRow]:
         return list(self._cursor.fetchall())
 
     async def close(self) -> None:
@@ -105,23 +105,23 @@ class _Executed:
 
     __slots__ = ("_cursor",)
 
-    def __init__(self, cursor: Cursor) -> None:
+    def __init__(self, cursor: SqliteCursor) -> None:
         self._cursor = cursor
 
     def __await__(self) -> Generator[Any, None, Cursor]:
         return self._result().__await__()
 
-    async def _result(self) -> Cursor:
+    async def _result(self) -> SqliteCursor:
         return self._cursor
 
-    async def __aenter__(self) -> Cursor:
+    async def __aenter__(self) -> SqliteCursor:
         return self._cursor
 
     async def __aexit__(self, *_: object) -> None:
         await self._cursor.close()
 
 
-class Tx:
+class SqliteTx(Tx):
     """A connection inside a write transaction (or a savepoint of one)."""
 
     __slots__ = ("_conn",)
@@ -130,22 +130,20 @@ class Tx:
         self._conn = conn
 
     def execute(self, sql: str, params: Params = ()) -> _Executed:
-        return _Executed(Cursor(self._conn.execute(sql, params)))
+        return _Executed(SqliteCursor(self._conn.execute(sql, params)))
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> Cursor:
-        return Cursor(self._conn.executemany(sql, rows))
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> SqliteCursor:
+        return SqliteCursor(self._conn.executemany(sql, rows))
 
-    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[StoreRow]:
         return list(self._conn.execute(sql, params).fetchall())
 
 
-class Turn:
-    """The database side of one unit of work: a write transaction taken at its first write.
+class SqliteTurn(Turn):
+    """A turn (see :class:`storage.store.Turn`) on the SQLite file: ``BEGIN IMMEDIATE`` at its
+    first write, under the process's one write lock."""
 
-    Opened by :meth:`Database.turn`; ``storage.unit_of_work`` adds what the update sends and its
-    conversation state, and commits. Writes made in the current task (and tasks it starts)
-    while the turn is open join it.
-    """
+    db: Database
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -167,19 +165,19 @@ class Turn:
             self.begun = True
         return self.db._connection(writer=True)
 
-    async def tx(self) -> Tx:
+    async def tx(self) -> SqliteTx:
         """The turn's transaction itself (no savepoint): for its own final writes."""
-        return Tx(await self.begin())
+        return SqliteTx(await self.begin())
 
     @contextlib.asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[Tx]:
+    async def savepoint(self) -> AsyncIterator[SqliteTx]:
         """A nested block of writes: undone alone if it fails, the turn's other writes kept."""
         conn = await self.begin()
         self._savepoints += 1
         name = f"sp{self._savepoints}"
         conn.execute(f"SAVEPOINT {name}")
         try:
-            yield Tx(conn)
+            yield SqliteTx(conn)
         except BaseException:
             conn.execute(f"ROLLBACK TO {name}")
             conn.execute(f"RELEASE {name}")
@@ -187,13 +185,13 @@ class Turn:
         else:
             conn.execute(f"RELEASE {name}")
 
-    def commit(self) -> None:
+    async def commit(self) -> None:
         self._finish("COMMIT")
 
-    def rollback(self) -> None:
+    async def rollback(self) -> None:
         self._finish("ROLLBACK")
 
-    def undo(self) -> None:
+    async def undo(self) -> None:
         """Roll back what was written so far; the turn stays open for what comes next."""
         if self.begun:
             self.db._connection(writer=True).execute("ROLLBACK")
@@ -214,11 +212,15 @@ class Turn:
                 self.db._committed()
 
 
-_TURN: contextvars.ContextVar[Turn | None] = contextvars.ContextVar("crampcoach_turn", default=None)
+_TURN: contextvars.ContextVar[SqliteTurn | None] = contextvars.ContextVar(
+    "crampcoach_turn", default=None
+)
 
 
-class Database:
+class Database(Store):
     """Owns the connections to one SQLite file. Open it once; it is safe to call open twice."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -238,6 +240,14 @@ class Database:
     @property
     def is_open(self) -> bool:
         return self._writer is not None
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
+
+    async def schema_version(self) -> int:
+        await self._ensure_open()
+        return schema_version(self._connection(writer=False))
 
     async def open(self) -> None:
         """Connect, set the pragmas and apply pending migrations.
@@ -306,21 +316,21 @@ class Database:
 
     # --- Turns ---------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def turn(self) -> Any:
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[SqliteTurn]:
         """Open a turn in the current context (see :class:`Turn`); the caller commits it.
 
         Left without a commit (an error), whatever it wrote is rolled back.
         """
-        turn = Turn(self)
+        turn = SqliteTurn(self)
         token = _TURN.set(turn)
         try:
             yield turn
         finally:
             _TURN.reset(token)
-            turn.rollback()  # nothing if it was committed
+            turn._finish("ROLLBACK")  # nothing if it was committed
 
-    def _current_turn(self) -> Turn | None:
+    def _current_turn(self) -> SqliteTurn | None:
         turn = _TURN.get()
         if turn is None or turn.db is not self or turn.closed:
             return None
@@ -329,7 +339,7 @@ class Database:
     # --- Writes --------------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[Tx]:
+    async def write(self) -> AsyncIterator[SqliteTx]:
         """A block of writes, all or none: inside a turn, a savepoint of it (committed with the
         turn); otherwise a transaction of its own, committed at the end of the block."""
         await self._ensure_open()
@@ -342,17 +352,12 @@ class Database:
             await self._begin_immediate()
             conn = self._connection(writer=True)
             try:
-                yield Tx(conn)
+                yield SqliteTx(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
         self._committed()
-
-    async def execute_write(self, sql: str, params: Params = ()) -> WriteResult:
-        """One write statement (joining the turn, if one is open)."""
-        [result] = await self.transaction([(sql, params)])
-        return result
 
     async def transaction(self, statements: Sequence[Statement]) -> list[WriteResult]:
         """A few write statements, all or none."""
@@ -423,11 +428,7 @@ class Database:
 
     # --- Reads ---------------------------------------------------------------------------------
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        rows = await self.fetch_all(sql, params)
-        return rows[0] if rows else None
-
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[StoreRow]:
         """Committed rows; inside a turn that has written, its own writes too."""
         await self._ensure_open()
         turn = self._current_turn()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, Row
+from storage.store import Row, Store
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 
@@ -74,7 +74,7 @@ def _episode(row: Row) -> Episode:
 
 
 async def start_episode(
-    db: Database, user_id: int, started_at: datetime, *, is_recurrence: bool = False
+    db: Store, user_id: int, started_at: datetime, *, is_recurrence: bool = False
 ) -> int:
     """Open a new episode. Any episode the user left open is closed as cancelled first."""
     _, inserted = await db.transaction(
@@ -94,12 +94,12 @@ async def start_episode(
     return inserted.lastrowid
 
 
-async def get_episode(db: Database, episode_id: int) -> Episode | None:
+async def get_episode(db: Store, episode_id: int) -> Episode | None:
     row = await db.fetch_one("SELECT * FROM episodes WHERE id = ?", (episode_id,))
     return None if row is None else _episode(row)
 
 
-async def open_episode_of(db: Database, user_id: int) -> Episode | None:
+async def open_episode_of(db: Store, user_id: int) -> Episode | None:
     row = await db.fetch_one(
         "SELECT * FROM episodes WHERE user_id = ? AND outcome IS NULL "
         "ORDER BY started_at DESC LIMIT 1",
@@ -108,7 +108,7 @@ async def open_episode_of(db: Database, user_id: int) -> Episode | None:
     return None if row is None else _episode(row)
 
 
-async def latest_episode_of(db: Database, user_id: int) -> Episode | None:
+async def latest_episode_of(db: Store, user_id: int) -> Episode | None:
     """The user's most recent episode, open or not."""
     row = await db.fetch_one(
         "SELECT * FROM episodes WHERE user_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
@@ -117,7 +117,7 @@ async def latest_episode_of(db: Database, user_id: int) -> Episode | None:
     return None if row is None else _episode(row)
 
 
-async def latest_own_episode_of(db: Database, user_id: int) -> Episode | None:
+async def latest_own_episode_of(db: Store, user_id: int) -> Episode | None:
     """The user's most recent cramp of their own (not one they helped someone through)."""
     row = await db.fetch_one(
         "SELECT * FROM episodes WHERE user_id = ? AND helper = 0 "
@@ -127,14 +127,14 @@ async def latest_own_episode_of(db: Database, user_id: int) -> Episode | None:
     return None if row is None else _episode(row)
 
 
-async def episodes_of(db: Database, user_id: int) -> list[Episode]:
+async def episodes_of(db: Store, user_id: int) -> list[Episode]:
     rows = await db.fetch_all(
         "SELECT * FROM episodes WHERE user_id = ? ORDER BY started_at", (user_id,)
     )
     return [_episode(row) for row in rows]
 
 
-async def open_episodes_started_since(db: Database, since: datetime) -> list[Episode]:
+async def open_episodes_started_since(db: Store, since: datetime) -> list[Episode]:
     """Episodes still in progress that began after ``since`` (to re-arm their timers)."""
     rows = await db.fetch_all(
         "SELECT * FROM episodes WHERE outcome IS NULL AND started_at >= ? ORDER BY started_at",
@@ -143,26 +143,26 @@ async def open_episodes_started_since(db: Database, since: datetime) -> list[Epi
     return [_episode(row) for row in rows]
 
 
-async def set_context(db: Database, episode_id: int, context: str) -> None:
+async def set_context(db: Store, episode_id: int, context: str) -> None:
     await db.execute_write("UPDATE episodes SET context = ? WHERE id = ?", (context, episode_id))
 
 
-async def set_muscle(db: Database, episode_id: int, muscle: str) -> None:
+async def set_muscle(db: Store, episode_id: int, muscle: str) -> None:
     await db.execute_write("UPDATE episodes SET muscle = ? WHERE id = ?", (muscle, episode_id))
 
 
-async def note_red_flag(db: Database, episode_id: int, red_flag: str) -> None:
+async def note_red_flag(db: Store, episode_id: int, red_flag: str) -> None:
     """A sign that needs a doctor soon, not now: recorded while the episode goes on."""
     async with db.write() as conn:
         await conn.execute("UPDATE episodes SET red_flag = ? WHERE id = ?", (red_flag, episode_id))
 
 
-async def set_helper(db: Database, episode_id: int) -> None:
+async def set_helper(db: Store, episode_id: int) -> None:
     """The person using the bot is helping someone else through this cramp."""
     await db.execute_write("UPDATE episodes SET helper = 1 WHERE id = ?", (episode_id,))
 
 
-async def clear_signs(db: Database, episode_id: int, cleared: str) -> None:
+async def clear_signs(db: Store, episode_id: int, cleared: str) -> None:
     """Record which screens of warning signs were shown: ``first``, or ``all`` (never back)."""
     await db.execute_write(
         "UPDATE episodes SET signs_cleared = ? WHERE id = ? "
@@ -171,12 +171,12 @@ async def clear_signs(db: Database, episode_id: int, cleared: str) -> None:
     )
 
 
-async def mark_recurrence(db: Database, episode_id: int) -> None:
+async def mark_recurrence(db: Store, episode_id: int) -> None:
     """This cramp restarted a recovery plan that was running."""
     await db.execute_write("UPDATE episodes SET is_recurrence = 1 WHERE id = ?", (episode_id,))
 
 
-async def escalate_after_easing(db: Database, episode_id: int, red_flag: str) -> None:
+async def escalate_after_easing(db: Store, episode_id: int, red_flag: str) -> None:
     """A warning sign answered after the cramp eased (the late check): sent to help."""
     await db.execute_write(
         "UPDATE episodes SET outcome = 'escalated', red_flag = ? "
@@ -185,7 +185,7 @@ async def escalate_after_easing(db: Database, episode_id: int, red_flag: str) ->
     )
 
 
-async def starts_since(db: Database, user_id: int, since: datetime) -> list[datetime]:
+async def starts_since(db: Store, user_id: int, since: datetime) -> list[datetime]:
     """When the user's cramps started since ``since``, leaving out cancelled episodes."""
     rows = await db.fetch_all(
         "SELECT started_at FROM episodes WHERE user_id = ? AND started_at >= ? AND helper = 0 "
@@ -195,7 +195,7 @@ async def starts_since(db: Database, user_id: int, since: datetime) -> list[date
     return [from_db(row["started_at"]) for row in rows]
 
 
-async def add_relief_tried(db: Database, episode_id: int, step: str) -> None:
+async def add_relief_tried(db: Store, episode_id: int, step: str) -> None:
     """Append a relief step to the episode's list of what was tried, in order."""
     await db.execute_write(
         "UPDATE episodes SET relief_tried = "
@@ -205,7 +205,7 @@ async def add_relief_tried(db: Database, episode_id: int, step: str) -> None:
 
 
 async def end_episode(
-    db: Database,
+    db: Store,
     episode_id: int,
     outcome: Outcome,
     ended_at: datetime,
@@ -224,7 +224,7 @@ async def end_episode(
 
 
 async def set_circumstance(
-    db: Database, episode_id: int, field: str, value: str | bool | None
+    db: Store, episode_id: int, field: str, value: str | bool | None
 ) -> None:
     if field not in CIRCUMSTANCE_FIELDS:
         raise ValueError(f"unknown circumstance field {field!r}")

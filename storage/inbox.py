@@ -18,7 +18,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.db import Database, Tx
+from storage.store import Store, Tx
 from storage.timestamps import from_db, to_db
 
 KEEP_DONE = timedelta(days=1)
@@ -30,7 +30,7 @@ class StoredUpdate:
     payload: str  # the update's JSON
 
 
-async def store(db: Database, updates: Sequence[StoredUpdate], now: datetime) -> list[int]:
+async def store(db: Store, updates: Sequence[StoredUpdate], now: datetime) -> list[int]:
     """Keep ``updates`` durably; return the ids that were new (the others were already kept).
 
     When this returns, the updates are committed: it is safe to confirm them to Telegram.
@@ -51,9 +51,7 @@ async def store(db: Database, updates: Sequence[StoredUpdate], now: datetime) ->
     return new
 
 
-async def pending(
-    db: Database, *, after: int | None = None, limit: int = 1000
-) -> list[StoredUpdate]:
+async def pending(db: Store, *, after: int | None = None, limit: int = 1000) -> list[StoredUpdate]:
     """Updates kept but not yet handled, oldest first (``after``: only ids above it)."""
     rows = await db.fetch_all(
         "SELECT update_id, payload FROM inbox WHERE done_at IS NULL AND update_id > ? "
@@ -63,7 +61,7 @@ async def pending(
     return [StoredUpdate(int(row["update_id"]), str(row["payload"])) for row in rows]
 
 
-async def unfinished_among(db: Database, update_ids: Collection[int]) -> set[int]:
+async def unfinished_among(db: Store, update_ids: Collection[int]) -> set[int]:
     """Which of ``update_ids`` are kept and not yet done."""
     found: set[int] = set()
     ids = list(update_ids)
@@ -78,7 +76,7 @@ async def unfinished_among(db: Database, update_ids: Collection[int]) -> set[int
     return found
 
 
-async def mark_done(db: Database, update_id: int, now: datetime) -> None:
+async def mark_done(db: Store, update_id: int, now: datetime) -> None:
     """The update has been handled and its state written: never handle it again."""
     async with db.write() as conn:
         await mark_done_in(conn, update_id, now)
@@ -94,12 +92,12 @@ async def mark_done_in(conn: Tx, update_id: int, now: datetime) -> None:
     )
 
 
-async def is_done(db: Database, update_id: int) -> bool:
+async def is_done(db: Store, update_id: int) -> bool:
     row = await db.fetch_one("SELECT done_at FROM inbox WHERE update_id = ?", (update_id,))
     return row is not None and row["done_at"] is not None
 
 
-async def prune(db: Database, now: datetime) -> int:
+async def prune(db: Store, now: datetime) -> int:
     """Forget updates handled more than :data:`KEEP_DONE` ago; keep the newest row always."""
     async with db.write() as conn:
         cursor = await conn.execute(
@@ -118,7 +116,7 @@ class Backlog:
     oldest_kept_at: datetime | None
 
 
-async def backlog(db: Database) -> Backlog:
+async def backlog(db: Store) -> Backlog:
     """For the health check: one read over the pending rows only (a partial index)."""
     row = await db.fetch_one(
         "SELECT COUNT(*) AS n, MIN(received_at) AS oldest FROM inbox WHERE done_at IS NULL"

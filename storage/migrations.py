@@ -1,13 +1,22 @@
-"""Numbered schema migrations, applied at start-up.
+"""Numbered schema migrations, applied at start-up, one list for both stores.
 
-Each migration runs in its own ``BEGIN IMMEDIATE`` transaction together with the bump of
-``PRAGMA user_version``, so a crash half-way leaves the database at the previous version and a
-second start applies nothing twice. Add new migrations at the end; never edit a released one.
+Each migration runs in its own transaction together with the bump of the schema version
+(SQLite: ``BEGIN IMMEDIATE`` and ``PRAGMA user_version``; PostgreSQL: ``storage.postgres``, the
+``schema_version`` table under a transaction's advisory lock), so a crash half-way leaves the
+database at the previous version and a second start applies nothing twice. Add new migrations
+at the end; never edit a released one.
+
+A migration's ``sql`` is written for SQLite. For PostgreSQL it is either **portable**, read
+through :func:`postgres_sql`'s type mapping (every ``INTEGER`` a ``BIGINT``: Telegram's ids
+outgrow 32 bits; an ``id INTEGER PRIMARY KEY`` an identity column, which SQLite's rowid alias
+is; ``BLOB`` a ``BYTEA``; ``WITHOUT ROWID`` dropped), or it gives its own ``postgresql``.
+Timestamps are ISO-8601 UTC text on both (``storage.timestamps``): they sort as text.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -19,7 +28,72 @@ class Migration:
     version: int
     description: str
     sql: str
+    postgresql: str | None = None  # when the SQLite text cannot be mapped (see the docstring)
 
+
+_STEPS_SQLITE = """
+        CREATE TABLE conversation_steps (
+            chat_id  INTEGER NOT NULL,
+            user_id  INTEGER NOT NULL,
+            flow     TEXT NOT NULL,
+            step     TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id, flow)
+        ) WITHOUT ROWID;
+        INSERT INTO conversation_steps (chat_id, user_id, flow, step)
+            SELECT json_extract(key, '$[0]'), json_extract(key, '$[1]'), name,
+                   json_extract(state, '$')
+            FROM ptb_conversations
+            WHERE json_valid(key) AND json_array_length(key) = 2
+              AND json_valid(state) AND json_type(state) = 'text';
+        DROP TABLE ptb_conversations;
+"""
+_STEPS_POSTGRESQL = """
+        CREATE TABLE conversation_steps (
+            chat_id  INTEGER NOT NULL,
+            user_id  INTEGER NOT NULL,
+            flow     TEXT NOT NULL,
+            step     TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id, flow)
+        );
+        DROP TABLE ptb_conversations;
+"""
+_OUTBOX_AND_TIMERS = """
+        CREATE TABLE outbox (
+            id          INTEGER PRIMARY KEY,
+            origin      TEXT NOT NULL,
+            position    INTEGER NOT NULL,
+            chat_id     INTEGER NOT NULL,
+            method      TEXT NOT NULL,
+            params      TEXT NOT NULL,
+            attachment  BLOB,
+            kind        TEXT NOT NULL CHECK (kind IN ('reply', 'prompt', 'notice', 'answer')),
+            background  INTEGER NOT NULL DEFAULT 0,
+            edit_of     TEXT,
+            guard       TEXT,
+            forget      INTEGER NOT NULL DEFAULT 0,
+            created_at  TEXT NOT NULL,
+            not_before  TEXT,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            claimed_at  TEXT,
+            sent_at     TEXT,
+            outcome     TEXT CHECK (outcome IN
+                            ('sent', 'failed', 'blocked', 'unknown', 'skipped', 'cancelled')),
+            message_id  INTEGER,
+            UNIQUE (origin, position)
+        );
+        CREATE INDEX outbox_unsent ON outbox(id) WHERE outcome IS NULL;
+
+        CREATE TABLE timers (
+            key      TEXT PRIMARY KEY,
+            kind     TEXT NOT NULL,
+            chat_id  INTEGER NOT NULL,
+            user_id  INTEGER,
+            due_at   TEXT NOT NULL,
+            data     TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX timers_due ON timers(due_at);
+        CREATE INDEX timers_by_user ON timers(user_id)
+"""
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -216,58 +290,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         7,
         "one unit of work per update: conversation steps, the outbox and timers as rows",
-        """
-        CREATE TABLE conversation_steps (
-            chat_id  INTEGER NOT NULL,
-            user_id  INTEGER NOT NULL,
-            flow     TEXT NOT NULL,
-            step     TEXT NOT NULL,
-            PRIMARY KEY (chat_id, user_id, flow)
-        ) WITHOUT ROWID;
-        INSERT INTO conversation_steps (chat_id, user_id, flow, step)
-            SELECT json_extract(key, '$[0]'), json_extract(key, '$[1]'), name,
-                   json_extract(state, '$')
-            FROM ptb_conversations
-            WHERE json_valid(key) AND json_array_length(key) = 2
-              AND json_valid(state) AND json_type(state) = 'text';
-        DROP TABLE ptb_conversations;
-
-        CREATE TABLE outbox (
-            id          INTEGER PRIMARY KEY,
-            origin      TEXT NOT NULL,
-            position    INTEGER NOT NULL,
-            chat_id     INTEGER NOT NULL,
-            method      TEXT NOT NULL,
-            params      TEXT NOT NULL,
-            attachment  BLOB,
-            kind        TEXT NOT NULL CHECK (kind IN ('reply', 'prompt', 'notice', 'answer')),
-            background  INTEGER NOT NULL DEFAULT 0,
-            edit_of     TEXT,
-            guard       TEXT,
-            forget      INTEGER NOT NULL DEFAULT 0,
-            created_at  TEXT NOT NULL,
-            not_before  TEXT,
-            attempts    INTEGER NOT NULL DEFAULT 0,
-            claimed_at  TEXT,
-            sent_at     TEXT,
-            outcome     TEXT CHECK (outcome IN
-                            ('sent', 'failed', 'blocked', 'unknown', 'skipped', 'cancelled')),
-            message_id  INTEGER,
-            UNIQUE (origin, position)
-        );
-        CREATE INDEX outbox_unsent ON outbox(id) WHERE outcome IS NULL;
-
-        CREATE TABLE timers (
-            key      TEXT PRIMARY KEY,
-            kind     TEXT NOT NULL,
-            chat_id  INTEGER NOT NULL,
-            user_id  INTEGER,
-            due_at   TEXT NOT NULL,
-            data     TEXT NOT NULL DEFAULT '{}'
-        );
-        CREATE INDEX timers_due ON timers(due_at);
-        CREATE INDEX timers_by_user ON timers(user_id)
-        """,
+        _STEPS_SQLITE + _OUTBOX_AND_TIMERS,
+        # A PostgreSQL database starts at this code: no python-telegram-bot persistence rows
+        # ever lived in it, so there are none to carry over.
+        _STEPS_POSTGRESQL + _OUTBOX_AND_TIMERS,
     ),
 )
 
@@ -279,9 +305,12 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def apply_migrations(conn: sqlite3.Connection) -> int:
-    """Apply every migration newer than the database; return the resulting version."""
+def apply_migrations(conn: sqlite3.Connection, *, up_to: int = LATEST_VERSION) -> int:
+    """Apply every migration newer than the database (up to ``up_to``); return the resulting
+    version."""
     for migration in MIGRATIONS:
+        if migration.version > up_to:
+            break
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Re-read inside the write lock: another process may have migrated meanwhile.
@@ -302,3 +331,16 @@ def apply_migrations(conn: sqlite3.Connection) -> int:
 def _split(script: str) -> list[str]:
     """Split a migration into statements (our migrations hold no semicolons in literals)."""
     return [part.strip() for part in script.split(";") if part.strip()]
+
+
+_SURROGATE_ID = re.compile(r"^(\s*id\s+)INTEGER PRIMARY KEY\b", re.MULTILINE)
+
+
+def postgres_sql(migration: Migration) -> list[str]:
+    """The migration's statements for PostgreSQL (see the module docstring)."""
+    script = migration.sql if migration.postgresql is None else migration.postgresql
+    script = _SURROGATE_ID.sub(r"\1BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", script)
+    script = re.sub(r"\bINTEGER\b", "BIGINT", script)
+    script = re.sub(r"\bBLOB\b", "BYTEA", script)
+    script = script.replace(") WITHOUT ROWID", ")")
+    return _split(script)

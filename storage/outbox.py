@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from storage.db import Database, Tx
+from storage.store import Store, Tx
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 KEEP_FINISHED = timedelta(days=1)  # a finished row is kept this long (an edit may need its id)
@@ -158,7 +158,7 @@ class Waiting:
     not_before: datetime | None
 
 
-async def waiting(db: Database, *, limit: int = 5000) -> list[Waiting]:
+async def waiting(db: Store, *, limit: int = 5000) -> list[Waiting]:
     """Unsent rows, oldest first (those waiting for a retry included: see ``not_before``).
 
     Only ids, chats and retry times: a sender scans this every second while thousands of
@@ -173,7 +173,7 @@ async def waiting(db: Database, *, limit: int = 5000) -> list[Waiting]:
     ]
 
 
-async def rows_by_id(db: Database, ids: Sequence[int]) -> list[Row]:
+async def rows_by_id(db: Store, ids: Sequence[int]) -> list[Row]:
     """The unsent rows among ``ids``, oldest first."""
     found: list[Row] = []
     for start in range(0, len(ids), 500):
@@ -211,7 +211,7 @@ def _row(row: object) -> Row:
 _IDS_PER_STATEMENT = 500
 
 
-async def claim(db: Database, ids: Sequence[int], now: datetime) -> set[int]:
+async def claim(db: Store, ids: Sequence[int], now: datetime) -> set[int]:
     """Mark rows as in flight, just before they are sent, in one transaction; returns the ids
     this call claimed (a row another sender claimed first, or finished, is left to it)."""
     claimed: set[int] = set()
@@ -254,7 +254,7 @@ class Result:
     taken: bool = False  # another sender claimed it first: nothing to record here
 
 
-async def record(db: Database, results: Sequence[Result], now: datetime) -> None:
+async def record(db: Store, results: Sequence[Result], now: datetime) -> None:
     """Record the results of several sends in one transaction. A finished row keeps what an
     edit of it needs (its Telegram id) but not what it said."""
     if not results:
@@ -285,7 +285,7 @@ async def record(db: Database, results: Sequence[Result], now: datetime) -> None
             )
 
 
-async def message_id_of(db: Database, key: str) -> int | None:
+async def message_id_of(db: Store, key: str) -> int | None:
     """The Telegram id of the message ``key`` ("origin#position"): None if it was not sent, or
     its id is not known (a read time-out)."""
     origin, _, position = key.rpartition("#")
@@ -307,7 +307,7 @@ class Settled:
     resent: int
 
 
-async def settle_crash(db: Database, now: datetime) -> Settled:
+async def settle_crash(db: Store, now: datetime) -> Settled:
     """At start-up, the rows the last run had claimed and not finished (in flight at a crash):
     those that must never go twice are marked unknown; the others are released, to be sent
     again. Both are counted."""
@@ -325,7 +325,7 @@ async def settle_crash(db: Database, now: datetime) -> Settled:
         return Settled(unknown=unknown, resent=cursor.rowcount)
 
 
-async def prune(db: Database, now: datetime) -> int:
+async def prune(db: Store, now: datetime) -> int:
     """Forget rows finished more than :data:`KEEP_FINISHED` ago (they hold what was said)."""
     async with db.write() as tx:
         cursor = await tx.execute(
@@ -341,7 +341,7 @@ class Counts:
     oldest_unsent_at: datetime | None
 
 
-async def counts(db: Database) -> Counts:
+async def counts(db: Store) -> Counts:
     row = await db.fetch_one(
         "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE outcome IS NULL"
     )

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from rules.plan_clock import DueSlot
 from rules.recovery import Stage
-from storage.db import Database, Row
+from storage.store import Row, Store
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 _LOGGER = logging.getLogger(__name__)
@@ -143,12 +143,12 @@ def _checkin(row: Row) -> Checkin:
 # --- Plans ---------------------------------------------------------------------------------
 
 
-async def get_plan(db: Database, plan_id: int) -> Plan | None:
+async def get_plan(db: Store, plan_id: int) -> Plan | None:
     row = await db.fetch_one("SELECT * FROM plans WHERE id = ?", (plan_id,))
     return None if row is None else _plan(row)
 
 
-async def live_plan_of(db: Database, user_id: int) -> Plan | None:
+async def live_plan_of(db: Store, user_id: int) -> Plan | None:
     """The user's plan that is being set up, running, paused or unreachable; at most one."""
     row = await db.fetch_one(
         "SELECT * FROM plans WHERE user_id = ? AND status IN (?, ?, ?, ?)",
@@ -158,7 +158,7 @@ async def live_plan_of(db: Database, user_id: int) -> Plan | None:
 
 
 async def create_plan(
-    db: Database,
+    db: Store,
     *,
     user_id: int,
     chat_id: int,
@@ -180,7 +180,7 @@ async def create_plan(
     return plan
 
 
-async def set_checkin_time(db: Database, plan_id: int, hhmm: str) -> None:
+async def set_checkin_time(db: Store, plan_id: int, hhmm: str) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE plans SET checkin_time = ?, "
@@ -189,7 +189,7 @@ async def set_checkin_time(db: Database, plan_id: int, hhmm: str) -> None:
         )
 
 
-async def set_zone(db: Database, plan_id: int, zone: str) -> None:
+async def set_zone(db: Store, plan_id: int, zone: str) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE plans SET zone = ?, editing = NULL, attention = NULL WHERE id = ?",
@@ -197,13 +197,13 @@ async def set_zone(db: Database, plan_id: int, zone: str) -> None:
         )
 
 
-async def set_editing(db: Database, plan_id: int, editing: SettingField | None) -> None:
+async def set_editing(db: Store, plan_id: int, editing: SettingField | None) -> None:
     async with db.write() as conn:
         await conn.execute("UPDATE plans SET editing = ? WHERE id = ?", (editing, plan_id))
 
 
 async def schedule(
-    db: Database,
+    db: Store,
     plan_id: int,
     next_checkin_at: datetime | None,
     *,
@@ -224,7 +224,7 @@ async def schedule(
         )
 
 
-async def retry_pause_notice(db: Database, plan_id: int, at: datetime) -> None:
+async def retry_pause_notice(db: Store, plan_id: int, at: datetime) -> None:
     """The "carry on?" message failed to send: make the plan due again at ``at``.
 
     Its unanswered count is kept, so the next claim pauses it again and re-sends the question.
@@ -237,7 +237,7 @@ async def retry_pause_notice(db: Database, plan_id: int, at: datetime) -> None:
         )
 
 
-async def end_plan(db: Database, plan_id: int, now: datetime) -> None:
+async def end_plan(db: Store, plan_id: int, now: datetime) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE plans SET status = 'ended', ended_at = ?, next_checkin_at = NULL, "
@@ -246,7 +246,7 @@ async def end_plan(db: Database, plan_id: int, now: datetime) -> None:
         )
 
 
-async def hold_plan(db: Database, plan_id: int, reason: str, now: datetime) -> bool:
+async def hold_plan(db: Store, plan_id: int, reason: str, now: datetime) -> bool:
     """Put the plan on hold until a doctor has seen the athlete (``reason``: a short key).
 
     True if the hold starts now; a plan already on hold keeps its first reason and time.
@@ -258,7 +258,7 @@ async def hold_plan(db: Database, plan_id: int, reason: str, now: datetime) -> b
     return result.rowcount > 0
 
 
-async def clear_hold(db: Database, plan_id: int) -> bool:
+async def clear_hold(db: Store, plan_id: int) -> bool:
     """A doctor has cleared the athlete: the plan goes on. True if it was on hold."""
     result = await db.execute_write(
         "UPDATE plans SET held_since = NULL, held_for = NULL "
@@ -268,7 +268,7 @@ async def clear_hold(db: Database, plan_id: int) -> bool:
     return result.rowcount > 0
 
 
-async def restart_for_recurrence(db: Database, user_id: int, cramp_at: datetime) -> bool:
+async def restart_for_recurrence(db: Store, user_id: int, cramp_at: datetime) -> bool:
     """A new cramp during a plan: back to day 0 and the first stage. True if there was a plan."""
     result = await db.execute_write(
         "UPDATE plans SET cramp_at = ?, stage = 0, recurrences = recurrences + 1 "
@@ -278,7 +278,7 @@ async def restart_for_recurrence(db: Database, user_id: int, cramp_at: datetime)
     return result.rowcount > 0
 
 
-async def set_muscle_of_live_plan(db: Database, user_id: int, muscle: str) -> None:
+async def set_muscle_of_live_plan(db: Store, user_id: int, muscle: str) -> None:
     """A recurrence during a plan: the plan now follows the muscle that cramped this time."""
     async with db.write() as conn:
         await conn.execute(
@@ -288,7 +288,7 @@ async def set_muscle_of_live_plan(db: Database, user_id: int, muscle: str) -> No
         )
 
 
-async def mark_unreachable(db: Database, user_id: int) -> None:
+async def mark_unreachable(db: Store, user_id: int) -> None:
     """The user blocked the bot: stop scheduled sends until they come back."""
     async with db.write() as conn:
         await conn.execute(
@@ -298,7 +298,7 @@ async def mark_unreachable(db: Database, user_id: int) -> None:
 
 
 async def claim_due(
-    db: Database,
+    db: Store,
     now: datetime,
     limit: int,
     slot_of: Callable[[Plan], DueSlot],
@@ -402,7 +402,7 @@ def _kind(reason: str) -> str:
     return reason.split(":", 1)[0]
 
 
-async def set_aside(db: Database, plan_id: int, exc: BaseException) -> None:
+async def set_aside(db: Store, plan_id: int, exc: BaseException) -> None:
     """A plan whose check-in cannot be built or sent (not a Telegram error): stop its sends
     and mark it for attention, with one logged reason."""
     async with db.write() as conn:
@@ -412,7 +412,7 @@ async def set_aside(db: Database, plan_id: int, exc: BaseException) -> None:
     )
 
 
-async def needing_attention(db: Database) -> list[tuple[int, str]]:
+async def needing_attention(db: Store) -> list[tuple[int, str]]:
     """Plans set aside by the scheduler, with the reason: (plan id, reason)."""
     rows = await db.fetch_all(
         "SELECT id, attention FROM plans WHERE attention IS NOT NULL ORDER BY id"
@@ -421,7 +421,7 @@ async def needing_attention(db: Database) -> list[tuple[int, str]]:
 
 
 async def unsent_checkins(
-    db: Database, claimed_before: datetime, claimed_after: datetime
+    db: Store, claimed_before: datetime, claimed_after: datetime
 ) -> list[Claimed]:
     """Check-ins claimed but never recorded as sent (a crash between the two): send again."""
     rows = await db.fetch_all(
@@ -440,7 +440,7 @@ async def unsent_checkins(
 
 
 async def mark_sent(
-    db: Database, checkin_id: int, sent_at: datetime, remind_at: datetime | None
+    db: Store, checkin_id: int, sent_at: datetime, remind_at: datetime | None
 ) -> None:
     async with db.write() as conn:
         await conn.execute(
@@ -449,7 +449,7 @@ async def mark_sent(
         )
 
 
-async def drop_unsendable(db: Database, checkin_id: int) -> None:
+async def drop_unsendable(db: Store, checkin_id: int) -> None:
     """Forget a check-in that could not be delivered (the user blocked the bot): it was never
     seen, so it is not an unanswered day."""
     async with db.write() as conn:
@@ -459,7 +459,7 @@ async def drop_unsendable(db: Database, checkin_id: int) -> None:
         )
 
 
-async def claim_reminders(db: Database, now: datetime, limit: int) -> list[Claimed]:
+async def claim_reminders(db: Store, now: datetime, limit: int) -> list[Claimed]:
     """Unanswered check-ins whose reminder or snooze is due; each is claimed once."""
     stamp = to_db(now)
     async with db.write() as conn:
@@ -486,12 +486,12 @@ async def claim_reminders(db: Database, now: datetime, limit: int) -> list[Claim
 # --- Answers -------------------------------------------------------------------------------
 
 
-async def get_checkin(db: Database, checkin_id: int) -> Checkin | None:
+async def get_checkin(db: Store, checkin_id: int) -> Checkin | None:
     row = await db.fetch_one("SELECT * FROM checkins WHERE id = ?", (checkin_id,))
     return None if row is None else _checkin(row)
 
 
-async def current_checkin_of(db: Database, plan_id: int) -> Checkin | None:
+async def current_checkin_of(db: Store, plan_id: int) -> Checkin | None:
     """The plan's newest sent check-in, answered or not: the only one that takes answers."""
     row = await db.fetch_one(
         "SELECT * FROM checkins WHERE plan_id = ? AND sent_at IS NOT NULL "
@@ -501,7 +501,7 @@ async def current_checkin_of(db: Database, plan_id: int) -> Checkin | None:
     return None if row is None else _checkin(row)
 
 
-async def open_checkin_of(db: Database, plan_id: int) -> Checkin | None:
+async def open_checkin_of(db: Store, plan_id: int) -> Checkin | None:
     """The plan's newest sent check-in if it is still waiting for answers.
 
     An older unanswered one is superseded by the newer one: answers never go to it.
@@ -510,7 +510,7 @@ async def open_checkin_of(db: Database, plan_id: int) -> Checkin | None:
     return None if checkin is None or checkin.answered_at is not None else checkin
 
 
-async def has_checkin_on(db: Database, plan_id: int, local_date: date) -> bool:
+async def has_checkin_on(db: Store, plan_id: int, local_date: date) -> bool:
     row = await db.fetch_one(
         "SELECT 1 FROM checkins WHERE plan_id = ? AND local_date = ?",
         (plan_id, local_date.isoformat()),
@@ -518,14 +518,14 @@ async def has_checkin_on(db: Database, plan_id: int, local_date: date) -> bool:
     return row is not None
 
 
-async def checkins_of(db: Database, plan_id: int) -> list[Checkin]:
+async def checkins_of(db: Store, plan_id: int) -> list[Checkin]:
     rows = await db.fetch_all(
         "SELECT * FROM checkins WHERE plan_id = ? ORDER BY local_date", (plan_id,)
     )
     return [_checkin(row) for row in rows]
 
 
-async def previous_pain(db: Database, plan_id: int, before: date) -> int | None:
+async def previous_pain(db: Store, plan_id: int, before: date) -> int | None:
     row = await db.fetch_one(
         "SELECT pain FROM checkins WHERE plan_id = ? AND local_date < ? AND pain IS NOT NULL "
         "ORDER BY local_date DESC LIMIT 1",
@@ -534,7 +534,7 @@ async def previous_pain(db: Database, plan_id: int, before: date) -> int | None:
     return None if row is None else int(row["pain"])
 
 
-async def record_pain(db: Database, checkin_id: int, pain: int) -> None:
+async def record_pain(db: Store, checkin_id: int, pain: int) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE checkins SET pain = ?, remind_at = NULL WHERE id = ? AND answered_at IS NULL",
@@ -542,7 +542,7 @@ async def record_pain(db: Database, checkin_id: int, pain: int) -> None:
         )
 
 
-async def record_yesterday(db: Database, checkin_id: int, outcome: str) -> None:
+async def record_yesterday(db: Store, checkin_id: int, outcome: str) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE checkins SET yesterday = ? WHERE id = ? AND answered_at IS NULL",
@@ -550,7 +550,7 @@ async def record_yesterday(db: Database, checkin_id: int, outcome: str) -> None:
         )
 
 
-async def snooze(db: Database, checkin_id: int, until: datetime) -> None:
+async def snooze(db: Store, checkin_id: int, until: datetime) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE checkins SET remind_at = ? WHERE id = ? AND answered_at IS NULL",
@@ -559,7 +559,7 @@ async def snooze(db: Database, checkin_id: int, until: datetime) -> None:
 
 
 async def complete_checkin(
-    db: Database,
+    db: Store,
     checkin: Checkin,
     *,
     warning_sign: bool,

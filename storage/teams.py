@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from rules.coaching import AthleteFacts
 from rules.recovery import PAIN_STEP_BACK_AT
-from storage.db import Database, Row
+from storage.store import Row, Store
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 
@@ -105,7 +105,7 @@ def _member(r: Row) -> Member:
 
 
 async def create_team(
-    db: Database,
+    db: Store,
     *,
     name: str,
     chat_id: int | None,
@@ -133,19 +133,19 @@ async def create_team(
     return team
 
 
-async def get_team(db: Database, team_id: int) -> Team | None:
+async def get_team(db: Store, team_id: int) -> Team | None:
     row = await db.fetch_one("SELECT * FROM teams WHERE id = ?", (team_id,))
     return None if row is None else _team(row)
 
 
-async def team_of_chat(db: Database, chat_id: int | None) -> Team | None:
+async def team_of_chat(db: Store, chat_id: int | None) -> Team | None:
     if chat_id is None:
         return None
     row = await db.fetch_one("SELECT * FROM teams WHERE chat_id = ?", (chat_id,))
     return None if row is None else _team(row)
 
 
-async def team_by_token(db: Database, token: str) -> Team | None:
+async def team_by_token(db: Store, token: str) -> Team | None:
     """The active team a join link's token belongs to; None for a rotated or archived one."""
     row = await db.fetch_one(
         "SELECT * FROM teams WHERE invite_token = ? AND status = 'active'", (token,)
@@ -153,12 +153,12 @@ async def team_by_token(db: Database, token: str) -> Team | None:
     return None if row is None else _team(row)
 
 
-async def rotate_token(db: Database, team_id: int, token: str) -> None:
+async def rotate_token(db: Store, team_id: int, token: str) -> None:
     async with db.write() as conn:
         await conn.execute("UPDATE teams SET invite_token = ? WHERE id = ?", (token, team_id))
 
 
-async def archive_team(db: Database, team_id: int) -> None:
+async def archive_team(db: Store, team_id: int) -> None:
     """Close a team: its links join nothing, and its chat is free for a new team."""
     async with db.write() as conn:
         await conn.execute(
@@ -166,7 +166,7 @@ async def archive_team(db: Database, team_id: int) -> None:
         )
 
 
-async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> None:
+async def move_chat(db: Store, old_chat_id: int, new_chat_id: int) -> None:
     """A group became a supergroup: its team follows the new chat id."""
     async with db.write() as conn:
         await conn.execute(
@@ -174,7 +174,7 @@ async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> None:
         )
 
 
-async def set_chat(db: Database, team_id: int, chat_id: int) -> None:
+async def set_chat(db: Store, team_id: int, chat_id: int) -> None:
     """A channel team: the channel the bot published the join post in."""
     async with db.write() as conn:
         await conn.execute("UPDATE teams SET chat_id = ? WHERE id = ?", (chat_id, team_id))
@@ -183,7 +183,7 @@ async def set_chat(db: Database, team_id: int, chat_id: int) -> None:
 # --- Coaches ---------------------------------------------------------------------------------
 
 
-async def add_coach(db: Database, team_id: int, user_id: int, name: str, now: datetime) -> bool:
+async def add_coach(db: Store, team_id: int, user_id: int, name: str, now: datetime) -> bool:
     """Make ``user_id`` a coach of the team. False if they already were."""
     async with db.write() as conn:
         cursor = await conn.execute(
@@ -194,7 +194,7 @@ async def add_coach(db: Database, team_id: int, user_id: int, name: str, now: da
         return cursor.rowcount == 1
 
 
-async def remove_coach(db: Database, team_id: int, user_id: int) -> bool:
+async def remove_coach(db: Store, team_id: int, user_id: int) -> bool:
     """False if ``user_id`` was not a coach of the team."""
     async with db.write() as conn:
         cursor = await conn.execute(
@@ -203,21 +203,21 @@ async def remove_coach(db: Database, team_id: int, user_id: int) -> bool:
         return cursor.rowcount == 1
 
 
-async def coaches_of(db: Database, team_id: int) -> list[Coach]:
+async def coaches_of(db: Store, team_id: int) -> list[Coach]:
     rows = await db.fetch_all(
         "SELECT * FROM team_coaches WHERE team_id = ? ORDER BY added_at", (team_id,)
     )
     return [_coach(row) for row in rows]
 
 
-async def coach(db: Database, team_id: int, user_id: int) -> Coach | None:
+async def coach(db: Store, team_id: int, user_id: int) -> Coach | None:
     row = await db.fetch_one(
         "SELECT * FROM team_coaches WHERE team_id = ? AND user_id = ?", (team_id, user_id)
     )
     return None if row is None else _coach(row)
 
 
-async def teams_coached_by(db: Database, user_id: int) -> list[Team]:
+async def teams_coached_by(db: Store, user_id: int) -> list[Team]:
     """The active teams ``user_id`` coaches, oldest first."""
     rows = await db.fetch_all(
         "SELECT t.* FROM teams t JOIN team_coaches c ON c.team_id = t.id "
@@ -227,7 +227,7 @@ async def teams_coached_by(db: Database, user_id: int) -> list[Team]:
     return [_team(row) for row in rows]
 
 
-async def active_coach_ids(db: Database) -> list[int]:
+async def active_coach_ids(db: Store) -> list[int]:
     """Everyone who coaches at least one active team."""
     rows = await db.fetch_all(
         "SELECT DISTINCT c.user_id FROM team_coaches c JOIN teams t ON t.id = c.team_id "
@@ -236,7 +236,7 @@ async def active_coach_ids(db: Database) -> list[int]:
     return [int(row["user_id"]) for row in rows]
 
 
-async def set_alerts(db: Database, team_id: int, user_id: int, on: bool) -> None:
+async def set_alerts(db: Store, team_id: int, user_id: int, on: bool) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE team_coaches SET alerts = ? WHERE team_id = ? AND user_id = ?",
@@ -245,7 +245,7 @@ async def set_alerts(db: Database, team_id: int, user_id: int, on: bool) -> None
 
 
 async def set_digest(
-    db: Database,
+    db: Store,
     team_id: int,
     user_id: int,
     *,
@@ -265,7 +265,7 @@ async def set_digest(
 
 
 async def join(
-    db: Database, team_id: int, user_id: int, name: str, consent: Consent, now: datetime
+    db: Store, team_id: int, user_id: int, name: str, consent: Consent, now: datetime
 ) -> None:
     """Join (or change the level of) a team: the athlete's consent, given now."""
     async with db.write() as conn:
@@ -277,7 +277,7 @@ async def join(
         )
 
 
-async def leave(db: Database, team_id: int, user_id: int) -> bool:
+async def leave(db: Store, team_id: int, user_id: int) -> bool:
     async with db.write() as conn:
         cursor = await conn.execute(
             "DELETE FROM team_members WHERE team_id = ? AND user_id = ?", (team_id, user_id)
@@ -285,7 +285,7 @@ async def leave(db: Database, team_id: int, user_id: int) -> bool:
         return cursor.rowcount == 1
 
 
-async def leave_all(db: Database, user_id: int) -> int:
+async def leave_all(db: Store, user_id: int) -> int:
     """Take the athlete off every roster (a plan stopped, their data deleted)."""
     async with db.write() as conn:
         cursor = await conn.execute("DELETE FROM team_members WHERE user_id = ?", (user_id,))
@@ -293,22 +293,22 @@ async def leave_all(db: Database, user_id: int) -> int:
         return cursor.rowcount
 
 
-async def membership(db: Database, team_id: int, user_id: int) -> Member | None:
+async def membership(db: Store, team_id: int, user_id: int) -> Member | None:
     row = await db.fetch_one(
         "SELECT * FROM team_members WHERE team_id = ? AND user_id = ?", (team_id, user_id)
     )
     return None if row is None else _member(row)
 
 
-async def members_of(db: Database, team_id: int) -> list[Member]:
+async def members_of(db: Store, team_id: int) -> list[Member]:
     rows = await db.fetch_all(
-        "SELECT * FROM team_members WHERE team_id = ? ORDER BY display_name COLLATE NOCASE",
+        "SELECT * FROM team_members WHERE team_id = ? ORDER BY lower(display_name)",
         (team_id,),
     )
     return [_member(row) for row in rows]
 
 
-async def memberships_of(db: Database, user_id: int) -> list[tuple[Team, Member]]:
+async def memberships_of(db: Store, user_id: int) -> list[tuple[Team, Member]]:
     """The athlete's active teams and their consent in each."""
     rows = await db.fetch_all(
         "SELECT t.*, m.team_id, m.user_id, m.display_name, m.consent, m.joined_at "
@@ -319,7 +319,7 @@ async def memberships_of(db: Database, user_id: int) -> list[tuple[Team, Member]
     return [(_team(row), _member(row)) for row in rows]
 
 
-async def rename_member(db: Database, user_id: int, name: str) -> None:
+async def rename_member(db: Store, user_id: int, name: str) -> None:
     """The athlete's Telegram name changed: every roster shows the new one.
 
     Read first: most people are on no roster, and a write would queue behind everyone's.
@@ -341,7 +341,7 @@ async def rename_member(db: Database, user_id: int, name: str) -> None:
 
 
 async def record_alert(
-    db: Database, team_id: int, user_id: int, event_key: str, now: datetime
+    db: Store, team_id: int, user_id: int, event_key: str, now: datetime
 ) -> bool:
     """Claim one alert about one athlete's event for a team. False if it was sent already."""
     async with db.write() as conn:
@@ -361,7 +361,7 @@ class DueDigest:
 
 
 async def claim_due_digests(
-    db: Database,
+    db: Store,
     now: datetime,
     slot_of: Callable[[Coach], tuple[date, datetime]],
     limit: int = 500,
@@ -404,7 +404,7 @@ async def claim_due_digests(
     return claimed
 
 
-async def mark_digest_sent(db: Database, digest: DueDigest, now: datetime) -> None:
+async def mark_digest_sent(db: Store, digest: DueDigest, now: datetime) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE team_digests SET sent_at = ? "
@@ -413,7 +413,7 @@ async def mark_digest_sent(db: Database, digest: DueDigest, now: datetime) -> No
         )
 
 
-async def mark_greeted(db: Database, chat_id: int, now: datetime) -> bool:
+async def mark_greeted(db: Store, chat_id: int, now: datetime) -> bool:
     """Greet a group once: True the first time the bot is added to it."""
     async with db.write() as conn:
         cursor = await conn.execute(
@@ -426,7 +426,7 @@ async def mark_greeted(db: Database, chat_id: int, now: datetime) -> bool:
 # --- What coaches see ------------------------------------------------------------------------
 
 
-async def athlete_facts(db: Database, member: Member) -> AthleteFacts:
+async def athlete_facts(db: Store, member: Member) -> AthleteFacts:
     """The facts the coach rules need about one member (``rules.coaching``)."""
     plan = await db.fetch_one(
         "SELECT id, stage, status, unanswered_days FROM plans WHERE user_id = ? "
@@ -472,7 +472,7 @@ async def athlete_facts(db: Database, member: Member) -> AthleteFacts:
 
 
 async def day_marks(
-    db: Database, user_id: int, first: date, last: date
+    db: Store, user_id: int, first: date, last: date
 ) -> dict[date, tuple[bool, bool]]:
     """For each local date with a check-in due: (answered, needed attention that day)."""
     rows = await db.fetch_all(
@@ -489,7 +489,7 @@ async def day_marks(
     return marks
 
 
-async def members_among(db: Database, user_ids: list[int]) -> set[int]:
+async def members_among(db: Store, user_ids: list[int]) -> set[int]:
     """Which of ``user_ids`` belong to a team (one query for a batch of check-ins)."""
     if not user_ids:
         return set()
@@ -501,7 +501,7 @@ async def members_among(db: Database, user_ids: list[int]) -> set[int]:
     return {row["user_id"] for row in rows}
 
 
-async def missed_in_a_row(db: Database, plan_id: int, before: date) -> int:
+async def missed_in_a_row(db: Store, plan_id: int, before: date) -> int:
     """How many sent check-ins before ``before`` went unanswered in a row, newest first."""
     rows = await db.fetch_all(
         "SELECT answered_at FROM checkins WHERE plan_id = ? AND local_date < ? "

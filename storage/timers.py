@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database
+from storage.store import Store
 from storage.timestamps import from_db, to_db
 
 
@@ -27,7 +27,7 @@ class Timer:
     data: dict[str, object]
 
 
-async def set_timer(db: Database, timer: Timer) -> None:
+async def set_timer(db: Store, timer: Timer) -> None:
     """Set (or move) the timer ``timer.key``."""
     await db.execute_write(
         "INSERT INTO timers (key, kind, chat_id, user_id, due_at, data) VALUES (?, ?, ?, ?, ?, ?) "
@@ -44,16 +44,16 @@ async def set_timer(db: Database, timer: Timer) -> None:
     )
 
 
-async def cancel(db: Database, *keys: str) -> None:
+async def cancel(db: Store, *keys: str) -> None:
     for key in keys:
         await db.execute_write("DELETE FROM timers WHERE key = ?", (key,))
 
 
-async def exists(db: Database, key: str) -> bool:
+async def exists(db: Store, key: str) -> bool:
     return await db.fetch_one("SELECT 1 FROM timers WHERE key = ?", (key,)) is not None
 
 
-async def take(db: Database, key: str, due_at: datetime) -> Timer | None:
+async def take(db: Store, key: str, due_at: datetime) -> Timer | None:
     """Delete the timer if it is still the one armed (same key and due time) and return it;
     None if it was cancelled, moved or taken meanwhile (one statement: two takers of one
     timer cannot both get it)."""
@@ -67,7 +67,7 @@ async def take(db: Database, key: str, due_at: datetime) -> Timer | None:
     return None if row is None else _timer(row)
 
 
-async def all_timers(db: Database) -> list[Timer]:
+async def all_timers(db: Store) -> list[Timer]:
     rows = await db.fetch_all(
         "SELECT key, kind, chat_id, user_id, due_at, data FROM timers ORDER BY due_at"
     )

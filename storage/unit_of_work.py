@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from storage import conversation_steps, inbox, outbox, timers
-from storage.db import Database, Turn
+from storage.store import Store, Turn
 from storage.timers import Timer
 
 _CURRENT: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
@@ -36,7 +36,7 @@ class NoUnitOfWork(RuntimeError):
 class UnitOfWork:
     """What one update (or one timer, or one scheduled send) does, until it is committed."""
 
-    def __init__(self, db: Database, turn: Turn, origin: str) -> None:
+    def __init__(self, db: Store, turn: Turn, origin: str) -> None:
         self.db = db
         self.turn = turn
         self.origin = origin
@@ -95,10 +95,10 @@ class UnitOfWork:
 
     # --- Ending ----------------------------------------------------------------------------
 
-    def undo(self) -> None:
+    async def undo(self) -> None:
         """Throw away everything so far (a handler failed); the unit stays open, so the
         apology sent next is committed with the inbox row's done mark."""
-        self.turn.undo()
+        await self.turn.undo()
         self.messages.clear()
         self._step_changes.clear()
         self.timers_set.clear()
@@ -129,16 +129,16 @@ class UnitOfWork:
             ]
             if self.inbox_update is not None:
                 await inbox.mark_done_in(tx, self.inbox_update, now)
-        self.turn.commit()
+        await self.turn.commit()
 
 
 @contextlib.asynccontextmanager
 async def unit_of_work(
-    db: Database, origin: str, clock: Callable[[], datetime]
+    db: Store, origin: str, clock: Callable[[], datetime]
 ) -> AsyncIterator[UnitOfWork]:
     """Open a unit of work in the current task; committed when the block ends without an
     error, rolled back (nothing written, nothing sent) when it raises."""
-    with db.turn() as turn:
+    async with db.turn() as turn:
         unit = UnitOfWork(db, turn, origin)
         token = _CURRENT.set(unit)
         try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database
+from storage.store import Store
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 
@@ -31,7 +31,7 @@ class User:
     country_asked_at: datetime | None  # the first /start asked for the country
 
 
-async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
+async def ensure_user(db: Store, user_id: int, now: datetime) -> User:
     """Return the user, creating the row on first contact."""
     # Nearly always the user is known: one read, no write transaction.
     row = await db.fetch_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
@@ -57,14 +57,14 @@ async def ensure_user(db: Database, user_id: int, now: datetime) -> User:
     )
 
 
-async def mark_disclaimer_seen(db: Database, user_id: int, now: datetime) -> None:
+async def mark_disclaimer_seen(db: Store, user_id: int, now: datetime) -> None:
     await db.execute_write(
         "UPDATE users SET disclaimer_seen_at = ? WHERE user_id = ? AND disclaimer_seen_at IS NULL",
         (to_db(now), user_id),
     )
 
 
-async def set_blocked(db: Database, user_id: int, blocked_at: datetime | None) -> None:
+async def set_blocked(db: Store, user_id: int, blocked_at: datetime | None) -> None:
     """Record that the user blocked the bot (or, with None, that they came back)."""
     async with db.write() as conn:
         await conn.execute(
@@ -73,7 +73,7 @@ async def set_blocked(db: Database, user_id: int, blocked_at: datetime | None) -
         )
 
 
-async def set_country(db: Database, user_id: int, country: str | None) -> None:
+async def set_country(db: Store, user_id: int, country: str | None) -> None:
     """The athlete's country (for the emergency number); a typed number is forgotten."""
     async with db.write() as conn:
         await conn.execute(
@@ -83,7 +83,7 @@ async def set_country(db: Database, user_id: int, country: str | None) -> None:
         )
 
 
-async def set_emergency_number(db: Database, user_id: int, number: str) -> None:
+async def set_emergency_number(db: Store, user_id: int, number: str) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE users SET emergency_number = ?, awaiting = NULL WHERE user_id = ?",
@@ -91,7 +91,7 @@ async def set_emergency_number(db: Database, user_id: int, number: str) -> None:
         )
 
 
-async def set_awaiting(db: Database, user_id: int, awaiting: Awaiting | None) -> None:
+async def set_awaiting(db: Store, user_id: int, awaiting: Awaiting | None) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE users SET awaiting = ? WHERE user_id = ?",
@@ -99,14 +99,14 @@ async def set_awaiting(db: Database, user_id: int, awaiting: Awaiting | None) ->
         )
 
 
-async def set_pending_invite(db: Database, user_id: int, token: str | None) -> None:
+async def set_pending_invite(db: Store, user_id: int, token: str | None) -> None:
     async with db.write() as conn:
         await conn.execute(
             "UPDATE users SET pending_invite = ? WHERE user_id = ?", (token, user_id)
         )
 
 
-async def set_zone_and_country(db: Database, user_id: int, zone: str, country: str | None) -> None:
+async def set_zone_and_country(db: Store, user_id: int, zone: str, country: str | None) -> None:
     """Where a shared location says the athlete is (the location itself is not kept).
 
     The zone always; the country only when the zone lies in one (a point at sea keeps the
@@ -122,14 +122,14 @@ async def set_zone_and_country(db: Database, user_id: int, zone: str, country: s
         )
 
 
-async def set_zone(db: Database, user_id: int, zone: str) -> None:
+async def set_zone(db: Store, user_id: int, zone: str) -> None:
     """The zone the athlete picked or typed for their plan (their country is left as it is:
     a zone picked from a short list is weaker evidence than a country they named)."""
     async with db.write() as conn:
         await conn.execute("UPDATE users SET zone = ? WHERE user_id = ?", (zone, user_id))
 
 
-async def mark_country_asked(db: Database, user_id: int, now: datetime) -> bool:
+async def mark_country_asked(db: Store, user_id: int, now: datetime) -> bool:
     """Note that the country question was asked; False if it had been already (ask once)."""
     result = await db.execute_write(
         "UPDATE users SET country_asked_at = ? WHERE user_id = ? AND country_asked_at IS NULL",

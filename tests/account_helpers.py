@@ -11,7 +11,7 @@ from bot.devtools.local_api import LocalUser
 from conversations.texts import sos as sos_texts
 from conversations.texts import team as team_texts
 from storage import inbox
-from storage.db import Database
+from storage.store import Store
 from tests.conftest import Bot, FakeClock
 from tests.helpers import db_of, press_flag
 from tests.plan_helpers import (
@@ -109,7 +109,7 @@ async def make_rich_user(
 _pending_ids = iter(range(950_001, 960_000))
 
 
-async def _keep_unhandled(db: Database, clock: FakeClock, user: LocalUser, text: str) -> int:
+async def _keep_unhandled(db: Store, clock: FakeClock, user: LocalUser, text: str) -> int:
     """An update from ``user`` kept in the inbox and not handled yet (in flight)."""
     update_id = next(_pending_ids)
     payload = {
@@ -129,26 +129,40 @@ async def _keep_unhandled(db: Database, clock: FakeClock, user: LocalUser, text:
 # --- The database, table by table ------------------------------------------------------------
 
 
-async def table_names(db: Database) -> list[str]:
-    rows = await db.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name"
-    )
+async def table_names(db: Store) -> list[str]:
+    if db.dialect == "postgresql":
+        rows = await db.fetch_all(
+            "SELECT table_name AS name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name <> 'schema_version' "
+            "ORDER BY table_name"
+        )
+    else:
+        rows = await db.fetch_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
     return [str(row["name"]) for row in rows]
 
 
-async def columns_of(db: Database, table: str) -> list[str]:
+async def columns_of(db: Store, table: str) -> list[str]:
+    if db.dialect == "postgresql":
+        rows = await db.fetch_all(
+            "SELECT column_name AS name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+        return [str(row["name"]) for row in rows]
     return [str(row["name"]) for row in await db.fetch_all(f"PRAGMA table_info({table})")]
 
 
-async def all_rows(db: Database) -> dict[str, list[dict[str, Any]]]:
+async def all_rows(db: Store) -> dict[str, list[dict[str, Any]]]:
     return {
         table: [dict(row) for row in await db.fetch_all(f"SELECT * FROM {table}")]
         for table in await table_names(db)
     }
 
 
-async def stored_data(db: Database) -> dict[str, list[dict[str, Any]]]:
+async def stored_data(db: Store) -> dict[str, list[dict[str, Any]]]:
     """Every table but the outbox, which holds the bot's own replies on their way (a press
     answered "nothing changed" still sends that answer)."""
     return {table: rows for table, rows in (await all_rows(db)).items() if table != "outbox"}

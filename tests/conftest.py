@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.application import build_application
 from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI, LocalUser
 from bot.lifecycle import running
 from bot.settings import Settings
 from conversations.services import Timings
+from tests import pg
 
 # Short timings so countdowns finish in a blink; the clock is ours, so "ten minutes" is a jump.
 FAST = Timings(
@@ -47,9 +49,51 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "crampcoach.sqlite3"
 
 
+# --- Both stores -------------------------------------------------------------------------------
+# A test that takes ``settings`` (every bot test) or ``store_url`` runs once on SQLite and once
+# on PostgreSQL (tests/pg.py); without CRAMPCOACH_TEST_DATABASE_URL the PostgreSQL cases skip.
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", pg.BACKENDS, ids=pg.BACKENDS)
+
+
 @pytest.fixture
-def settings(db_path: Path) -> Settings:
-    return Settings(_env_file=None, db_path=db_path, emergency_number="112")  # type: ignore[call-arg]
+async def store_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[str | None]:
+    """None on SQLite; on PostgreSQL a URL whose schema is this test's alone (dropped after)."""
+    if backend == "sqlite":
+        yield None
+        return
+    pg.skip_unless_ready(request.node)
+    async with pg.fresh_schema() as url:
+        yield url
+
+
+def make_settings(db_path: Path, store_url: str | None, **values: Any) -> Settings:
+    """Test settings on the test's store (SQLite at ``db_path``, or PostgreSQL's URL)."""
+    values.setdefault("emergency_number", "112")
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        db_path=db_path,
+        database_url=SecretStr(store_url) if store_url else None,
+        **values,
+    )
+
+
+@pytest.fixture
+def settings(db_path: Path, store_url: str | None) -> Settings:
+    return make_settings(db_path, store_url)
+
+
+def pytest_sessionfinish() -> None:
+    pg.drop_leftovers()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    line = pg.summary()
+    if line:
+        terminalreporter.write_line(line)
 
 
 class Bot:

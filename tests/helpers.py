@@ -15,8 +15,8 @@ from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import sos as texts
 from storage import episodes
-from storage.db import Database
 from storage.episodes import Episode
+from storage.store import Store
 from tests.conftest import Bot
 
 # A 5xx is retried (bot.delivery.rate_limiter): a send fails for good only after every attempt
@@ -156,7 +156,7 @@ def edits_of(api: LocalBotAPI, message: ChatMessage) -> list[dict[str, Any]]:
 # --- The database ----------------------------------------------------------------------------
 
 
-def db_of(bot: Bot) -> Database:
+def db_of(bot: Bot) -> Store:
     return services_of(bot.application.bot_data).db
 
 

@@ -15,8 +15,8 @@ from conversations.texts import plan as plan_texts
 from conversations.texts import recovery as advice
 from conversations.texts import sos as sos_texts
 from storage import plans, users
-from storage.db import Database
 from storage.plans import Checkin, Plan
+from storage.store import Store
 from tests.conftest import Bot, FakeClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -205,7 +205,7 @@ def local(year: int, month: int, day: int, hour: int, minute: int, zone: ZoneInf
 # --- The database ----------------------------------------------------------------------------
 
 
-def db_of(bot: Bot) -> Database:
+def db_of(bot: Bot) -> Store:
     return services_of(bot.application.bot_data).db
 
 
@@ -255,7 +255,7 @@ async def blocked_at(bot: Bot, user: LocalUser) -> datetime | None:
 
 
 async def seed_active_plans(
-    db: Database, user_ids: Iterable[int], *, now: datetime, due: datetime
+    db: Store, user_ids: Iterable[int], *, now: datetime, due: datetime
 ) -> None:
     """Active plans (08:00, Europe/Berlin) straight into the database, all due at ``due``."""
     for user_id in user_ids:

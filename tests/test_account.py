@@ -21,7 +21,7 @@ from conversations.texts import sos as sos_texts
 from conversations.texts import team as team_texts
 from storage import account, inbox
 from storage.account import NOT_PERSONAL, PERSONAL, Tie
-from storage.db import Database
+from storage.store import Store
 from tests.account_helpers import (
     RICH,
     THEIR_GROUP,
@@ -42,7 +42,7 @@ from tests.team_helpers import CO_COACH, COACH, GROUP, in_group, join, make_team
 # --- The registry covers every table ---------------------------------------------------------
 
 
-async def undeclared(db: Database) -> list[str]:
+async def undeclared(db: Store) -> list[str]:
     """Tables neither in the registry of personal data nor declared as holding none."""
     declared = {holder.table for holder in PERSONAL} | set(NOT_PERSONAL)
     return [table for table in await table_names(db) if table not in declared]

@@ -23,7 +23,7 @@ from rules.emergency_numbers import MAIN_NUMBERS
 from rules.red_flags import RedFlag
 from storage import users
 from storage.users import User
-from tests.conftest import Bot, FakeClock
+from tests.conftest import Bot, FakeClock, make_settings
 from tests.helpers import conversation_state, db_of, press_flag, walk_to
 from tests.plan_helpers import (
     ASK_PAIN,
@@ -45,10 +45,10 @@ MAIN_NUMBERS_BLOCK = (
 
 
 @pytest.fixture
-def settings(db_path: Path, request: pytest.FixtureRequest) -> Settings:
+def settings(db_path: Path, store_url: str | None, request: pytest.FixtureRequest) -> Settings:
     """The deployment's default number: 112 (as in conftest), or a test's own."""
     number = getattr(request, "param", "112")
-    return Settings(_env_file=None, db_path=db_path, emergency_number=number)  # type: ignore[call-arg]
+    return make_settings(db_path, store_url, emergency_number=number)
 
 
 async def accept_offer(user: LocalUser) -> None:

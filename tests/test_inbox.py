@@ -24,6 +24,7 @@ from conversations.texts import common
 from conversations.texts import sos as texts
 from storage import inbox
 from tests.conftest import Bot
+from tests.faults import break_writes, mend
 from tests.helpers import SEND_ATTEMPTS, db_of, wait_for, walk_to
 
 SCREEN = "Quick check"
@@ -101,11 +102,8 @@ async def test_an_update_whose_handler_failed_is_not_replayed_forever(
     a = await start_bot()
     athlete = a.user(2201)
     payload = await queued(athlete, "/cramp")
-    async with db_of(a).write() as conn:  # the handler's first write fails
-        await conn.execute(
-            "CREATE TRIGGER users_broken BEFORE INSERT ON users "
-            "BEGIN SELECT RAISE(ABORT, 'something odd'); END"
-        )
+    # the handler's first write fails
+    await break_writes(db_of(a), "users_broken", "users", "INSERT", "something odd")
     await inbox_of(a).keep_json([payload])
     await inbox_of(a).dispatch_pending(a.application)
     await wait_for_done(a)  # handled: the error handler told the athlete
@@ -119,11 +117,7 @@ async def test_an_update_whose_handler_failed_is_not_replayed_forever(
 async def test_polling_confirms_only_what_was_kept(bot: Bot) -> None:
     """While the inbox cannot be written, nothing is confirmed and nothing is handled."""
     athlete = bot.user(2301, via_get_updates=True)
-    async with db_of(bot).write() as conn:
-        await conn.execute(
-            "CREATE TRIGGER inbox_full BEFORE INSERT ON inbox "
-            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-        )
+    await break_writes(db_of(bot), "inbox_full", "inbox", "INSERT", "database or disk is full")
     stop = asyncio.Event()
     polling = asyncio.create_task(
         poll(bot.application, inbox_of(bot), stop, allowed_updates=accepted_updates())
@@ -134,8 +128,7 @@ async def test_polling_confirms_only_what_was_kept(bot: Bot) -> None:
         assert len(bot.api.incoming_updates) == 1  # still waiting at "Telegram"
         assert screens_sent(bot, 2301) == 0
 
-        async with db_of(bot).write() as conn:
-            await conn.execute("DROP TRIGGER inbox_full")
+        await mend(db_of(bot), "inbox_full", "inbox")
         await wait_for(lambda: screens_sent(bot, 2301) == 1, within=3)
         await wait_for(lambda: not bot.api.incoming_updates)  # confirmed once kept
         await wait_for_done(bot)
@@ -254,18 +247,13 @@ async def test_what_people_wrote_leaves_the_inbox_once_handled(bot: Bot) -> None
 async def crash_at_the_commit(bot: Bot, press: dict[str, Any]) -> None:
     """Handle ``press`` from the inbox but let the commit of its unit of work fail, as a
     ``kill -9`` at that instant would."""
-    async with db_of(bot).write() as conn:
-        await conn.execute(
-            "CREATE TRIGGER inbox_stuck BEFORE UPDATE ON inbox "
-            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
-        )
+    await break_writes(db_of(bot), "inbox_stuck", "inbox", "UPDATE", "disk I/O error")
     await inbox_of(bot).keep_json([press])
     await inbox_of(bot).dispatch_pending(bot.application)
     await bot.application.update_queue.join()
     await bot.application.settled()
     assert await unfinished(bot) == [press["update_id"]]
-    async with db_of(bot).write() as conn:
-        await conn.execute("DROP TRIGGER inbox_stuck")
+    await mend(db_of(bot), "inbox_stuck", "inbox")
 
 
 def texts_with(bot: Bot, chat_id: int, fragment: str) -> int:

@@ -15,6 +15,7 @@ from bot.devtools.local_api import LOCAL_TOKEN, Fault
 from conversations.texts import account as account_texts
 from conversations.texts import sos as sos_texts
 from tests.conftest import Bot, FakeClock
+from tests.faults import break_writes, mend
 from tests.helpers import SEND_ATTEMPTS, db_of, press_flag
 from tests.plan_helpers import answer_checkin, deliver_next_checkin, set_up_offered_plan
 from tests.team_helpers import COACH, join, make_team, private
@@ -57,14 +58,9 @@ async def test_no_typed_text_no_health_answer_and_never_the_token_in_the_logs(
     await athlete.send("/settings")
     # A handler that fails (its table cannot be written): the error handler logs it; and a
     # reply that fails for good is put off by the outbox.
-    async with db_of(bot).write() as conn:
-        await conn.execute(
-            "CREATE TRIGGER broken BEFORE INSERT ON episodes "
-            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
-        )
+    await break_writes(db_of(bot), "broken", "episodes", "INSERT", "disk I/O error")
     await athlete.send(f"{TYPED} again")
-    async with db_of(bot).write() as conn:
-        await conn.execute("DROP TRIGGER broken")
+    await mend(db_of(bot), "broken", "episodes")
     bot.api.fail(Fault("sendMessage", 500, "Internal Server Error", times=SEND_ATTEMPTS))
     await athlete.send("/help")
     # The daily check-in with a pain report and a warning sign.

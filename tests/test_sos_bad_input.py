@@ -24,6 +24,7 @@ from rules.emergency_numbers import numbers_when_unknown
 from rules.red_flags import RedFlag
 from storage.episodes import Outcome
 from tests.conftest import Bot, FakeClock
+from tests.faults import break_writes, mend
 from tests.helpers import (
     NEXT_STEP,
     SEND_ATTEMPTS,
@@ -349,18 +350,14 @@ async def test_group_pointer_leads_to_the_private_flow(bot: Bot) -> None:
 
 async def break_table(bot: Bot, table: str, *events: str) -> None:
     """Make every ``events`` (INSERT, UPDATE) on ``table`` fail, as a full disk would."""
-    async with db_of(bot).write() as conn:
-        for event in events:
-            await conn.execute(
-                f"CREATE TRIGGER broken_{table}_{event.lower()} BEFORE {event} ON {table} "
-                "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
-            )
+    for event in events:
+        name = f"broken_{table}_{event.lower()}"
+        await break_writes(db_of(bot), name, table, event, "disk I/O error")
 
 
 async def mend_table(bot: Bot, table: str, *events: str) -> None:
-    async with db_of(bot).write() as conn:
-        for event in events:
-            await conn.execute(f"DROP TRIGGER broken_{table}_{event.lower()}")
+    for event in events:
+        await mend(db_of(bot), f"broken_{table}_{event.lower()}", table)
 
 
 async def test_handler_error_is_logged_without_the_message_and_the_user_gets_a_kind_reply(

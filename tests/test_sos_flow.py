@@ -28,7 +28,7 @@ from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
 from rules.red_flags import MORE_SIGNS_ORDER, SCREEN_ORDER, URGENCY, RedFlag, Urgency
 from storage.episodes import Outcome
-from tests.conftest import FAST, Bot, FakeClock
+from tests.conftest import FAST, Bot, FakeClock, make_settings
 from tests.helpers import (
     assert_press_changes_nothing,
     bot_texts,
@@ -59,9 +59,9 @@ SELF_CARE_ENDS = [flag for flag in RedFlag if flag is not RedFlag.OTHER_CAUSE]
 
 
 @pytest.fixture
-def settings(db_path: Path) -> Settings:
+def settings(db_path: Path, store_url: str | None) -> Settings:
     """A non-default emergency number: the texts must use the configured one."""
-    return Settings(_env_file=None, db_path=db_path, emergency_number=NUMBER)  # type: ignore[call-arg]
+    return make_settings(db_path, store_url, emergency_number=NUMBER)
 
 
 async def athlete_in_harare(bot: Bot) -> LocalUser:

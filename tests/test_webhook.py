@@ -26,6 +26,7 @@ from bot.web.webhook import SECRET_HEADER, WebhookRefused, WebhookServer, serve_
 from storage import inbox
 from storage.db import Database
 from tests.conftest import Bot, FakeClock
+from tests.faults import break_writes, mend
 from tests.helpers import db_of, wait_for
 
 SECRET = "s3cret_Token-for-tests"
@@ -221,11 +222,7 @@ async def test_an_update_that_cannot_be_stored_is_a_500_and_handled_when_sent_ag
 ) -> None:
     athlete = hook.bot.user(3601)
     payload = await update_of(athlete, "/cramp")
-    async with db_of(hook.bot).write() as conn:
-        await conn.execute(
-            "CREATE TRIGGER inbox_full BEFORE INSERT ON inbox "
-            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-        )
+    await break_writes(db_of(hook.bot), "inbox_full", "inbox", "INSERT", "database or disk is full")
 
     refused = await hook.post(payload)
     await asyncio.sleep(0.1)
@@ -234,8 +231,7 @@ async def test_an_update_that_cannot_be_stored_is_a_500_and_handled_when_sent_ag
     assert screens(hook.bot, athlete.chat_id) == 0
     assert await rows(hook.bot) == []
 
-    async with db_of(hook.bot).write() as conn:
-        await conn.execute("DROP TRIGGER inbox_full")
+    await mend(db_of(hook.bot), "inbox_full", "inbox")
     again = await hook.post(payload)
 
     assert again.status_code == 200
@@ -301,7 +297,7 @@ async def test_start_up_replays_what_was_left_sets_the_webhook_with_the_secret_a
     application = build_application(config, request=api, token=LOCAL_TOKEN, clock=clock)
     # Left by the last run: kept (so answered 200 to Telegram) and never handled.
     leftover = await update_of(LocalUser(application, api, 3901), "/cramp")
-    db = Database(config.db_path)
+    db = config.database()
     await db.open()
     await inbox.store(
         db, [inbox.StoredUpdate(leftover["update_id"], json.dumps(leftover))], clock()

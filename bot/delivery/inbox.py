@@ -41,7 +41,7 @@ from telegram.warnings import PTBUserWarning
 
 from conversations.services import Clock
 from storage import inbox
-from storage.db import Database
+from storage.store import Store
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ _App = Application[Any, Any, Any, Any, Any, Any]
 class Inbox:
     """Keeps updates before they are confirmed and marks them done once handled."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Store, clock: Clock) -> None:
         self.db = db
         self.clock = clock
         self._in_hand: set[int] = set()  # dispatched in this process, not yet done

@@ -50,8 +50,8 @@ from telegram.warnings import PTBUserWarning
 from bot.delivery.transient_errors import is_transient
 from bot.metrics import Metrics
 from storage import outbox
-from storage.db import Database
 from storage.outbox import NEVER_TWICE, Kind, Outcome, Result, Row
+from storage.store import Store
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class OutboxSender:
     def __init__(
         self,
         bot: ExtBot[Any],
-        db: Database,
+        db: Store,
         clock: Clock,
         *,
         metrics: Metrics | None = None,

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from storage import timers
-from storage.db import Database
+from storage.store import Store
 from storage.timers import Timer
 from storage.unit_of_work import UnitOfWork
 
@@ -31,7 +31,7 @@ RunUnit = Callable[[str, Callable[[UnitOfWork], Awaitable[None]]], Awaitable[Non
 class TimerRunner:
     def __init__(
         self,
-        db: Database,
+        db: Store,
         clock: Callable[[], datetime],
         actions: Mapping[str, Action],
         run_unit: RunUnit,

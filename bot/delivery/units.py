@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from bot.delivery.outbox import OutboxSender
 from bot.delivery.timers import TimerRunner
-from storage.db import Database
+from storage.store import Store
 from storage.unit_of_work import UnitOfWork, unit_of_work
 
 T = TypeVar("T")
@@ -18,7 +18,7 @@ class UnitRunner:
     """Opens units of work on one database; after each commit, its messages go to the outbox
     sender and its timers are armed. Set ``sender`` and ``timers`` before the first run."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(self, db: Store, clock: Callable[[], datetime]) -> None:
         self.db = db
         self.clock = clock
         self.sender: OutboxSender | None = None

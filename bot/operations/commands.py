@@ -37,6 +37,7 @@ from bot.settings import Settings, SettingsError, database_folder_problem, load_
 from storage import snapshot
 from storage.migrations import LATEST_VERSION
 from storage.snapshot import FileFacts, SnapshotError
+from storage.store import DatabaseUnusable
 
 COMMANDS = ("check", "backup", "restore")  # their arguments: bot/__main__.py (argparse)
 
@@ -110,7 +111,10 @@ def check() -> int:
     else:
         host = urlsplit(settings.api_base_url).netloc
         findings.append(Finding("settings", OK, f"read; Bot API at {host}"))
-    findings.append(check_database(settings.db_path))
+    if settings.database_url is not None:
+        findings.append(asyncio.run(check_postgres(settings.database_url.get_secret_value())))
+    else:
+        findings.append(check_database(settings.db_path))
     if token is None:
         findings.append(Finding("telegram", OK, "not checked: no token", True))
     else:
@@ -123,6 +127,39 @@ def _report(findings: list[Finding]) -> int:
         print(finding.line(), flush=True)
     failed = [f.status for f in findings if f.status != OK]
     return min(failed) if failed else OK
+
+
+async def check_postgres(url: str) -> Finding:
+    """Connect to the PostgreSQL server and read the schema version (nothing created or
+    migrated); never prints the URL's password."""
+    from storage import postgres  # psycopg only when PostgreSQL is configured
+
+    where = postgres.redact(url)
+    try:
+        found = await postgres.inspect(url)
+    except DatabaseUnusable as exc:
+        return Finding("database", UNUSABLE, str(exc))
+    if found.version > LATEST_VERSION:
+        return Finding(
+            "database",
+            UNUSABLE,
+            f"{where} was written by a newer CrampCoach (schema version {found.version}; this "
+            f"one knows up to {LATEST_VERSION}): run the newer version or restore a backup",
+        )
+    server = f"PostgreSQL {found.server}"
+    if found.version == 0:
+        return Finding("database", OK, f"{where} ({server}) is empty: the bot sets it up at start")
+    if found.migrations_due:
+        due = ", ".join(found.migrations_due)
+        return Finding(
+            "database",
+            OK,
+            f"{where} ({server}): schema version {found.version}; migrations due at the next "
+            f"start: {due} (take a backup first: pg_dump)",
+        )
+    return Finding(
+        "database", OK, f"{where} ({server}): schema version {found.version} (up to date)"
+    )
 
 
 def check_database(path: Path) -> Finding:
@@ -238,11 +275,22 @@ async def check_token(settings: Settings, token: str) -> Finding:
 # --- backup ----------------------------------------------------------------------------------
 
 
+def _not_for_postgres() -> int:
+    print(
+        "crampcoach: CRAMPCOACH_DATABASE_URL is set: back up and restore PostgreSQL with its own "
+        "tools (pg_dump, pg_restore); this command copies the SQLite file",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def backup(target: Path, *, force: bool = False) -> int:
     """A consistent copy of the live database at ``target``, checked before it is put there."""
     settings = _settings_or_none()
     if settings is None:
         return UNUSABLE
+    if settings.database_url is not None:
+        return _not_for_postgres()
     source = settings.db_path
     refusal = _backup_refusal(source, target, force=force)
     if refusal:
@@ -314,6 +362,8 @@ def restore(source: Path) -> int:
     settings = _settings_or_none()
     if settings is None:
         return UNUSABLE
+    if settings.database_url is not None:
+        return _not_for_postgres()
     database = settings.db_path
     problem = database_folder_problem(database)
     if problem:
