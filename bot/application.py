@@ -140,7 +140,7 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         outside its transaction, so none is allowed: see :meth:`add_handler`), and no chat or
         user is marked for a persistence write. This bot keeps no python-telegram-bot
         persistence (the database is the state), and the framework's marks, two sets of ids
-        cleared only by a persistence, grew by every chat and user ever seen (1.6 MiB for
+        cleared only by a persistence, grew by every chat and user ever seen (about 1.5 MiB for
         10,000 athletes, the memory benchmark).
         """
         context: CallbackContext[Any, Any, Any, Any] | None = None
