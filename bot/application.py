@@ -29,6 +29,7 @@ from bot.delivery.units import UnitRunner
 from bot.delivery.update_processor import MAX_RUNNING, PerChatUpdateProcessor
 from bot.errors import on_error
 from bot.metrics import Metrics
+from bot.operations.worker_lease import HOLDER, START_WAIT, WorkerLease
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from conversations.commands import (
@@ -75,6 +76,7 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
     units: UnitRunner
     sender: OutboxSender
     timers: TimerRunner
+    worker_lease: WorkerLease | None = None  # PostgreSQL: one process per database for now
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -191,6 +193,8 @@ def build_application(
     retry_backoff: float = 0.5,
     max_running: int = MAX_RUNNING,
     scheduler: bool = True,
+    worker_holder: str = HOLDER,
+    lease_wait: float | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``).
 
@@ -198,7 +202,9 @@ def build_application(
     ``per_chat_interval`` the spacing of scheduled sends to one chat (about one a second);
     ``retry_backoff`` the first wait before a transient failure (a 5xx) is retried;
     ``max_running`` bounds the updates handled at once (across chats; one at a time per chat);
-    ``scheduler=False`` leaves the check-in tick to the caller (tests drive it by hand).
+    ``scheduler=False`` leaves the check-in tick to the caller (tests drive it by hand);
+    ``worker_holder`` and ``lease_wait`` name this process in the worker lease (PostgreSQL) and
+    bound the wait for it at start-up (tests play a second process with them).
     """
     db = settings.database()
     builder = (
@@ -224,6 +230,13 @@ def build_application(
     builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
     assert isinstance(application, CrampCoachApplication)
+    if settings.uses_postgres:
+        application.worker_lease = WorkerLease(
+            db,
+            holder=worker_holder,
+            on_lost=application.stop_running,
+            start_wait=START_WAIT if lease_wait is None else lease_wait,
+        )
     application.inbox = keeper = Inbox(db, clock)
     # Counters for /metrics: the limiter counts sends, the scheduler check-ins, this updates.
     application.metrics = metrics = limiter.metrics = Metrics(worker=settings.worker_name)
@@ -277,6 +290,8 @@ async def on_startup(
     commands, schedule."""
     await services_of(application.bot_data).db.open()
     if isinstance(application, CrampCoachApplication):
+        if application.worker_lease is not None:
+            await application.worker_lease.acquire()
         await application.sender.start()
         await application.timers.rearm_all()
     await register_commands(application)
@@ -294,6 +309,8 @@ async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
         except TimeoutError:
             left = await application.sender.abandon()
             _LOGGER.warning("%d messages still being sent at the stop go at the next start", left)
+        if application.worker_lease is not None:
+            await application.worker_lease.release()
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -295,6 +295,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         # ever lived in it, so there are none to carry over.
         _STEPS_POSTGRESQL + _OUTBOX_AND_TIMERS,
     ),
+    Migration(
+        8,
+        "leases: work one process holds at a time, taken over when it stops renewing",
+        """
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
