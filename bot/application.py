@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
+import signal
 import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
@@ -234,7 +236,9 @@ def build_application(
         application.worker_lease = WorkerLease(
             db,
             holder=worker_holder,
-            on_lost=application.stop_running,
+            # Lost (another process took over): stop as at SIGTERM, the graceful stop of both
+            # modes (bot.lifecycle.StopSignals).
+            on_lost=lambda: os.kill(os.getpid(), signal.SIGTERM),
             start_wait=START_WAIT if lease_wait is None else lease_wait,
         )
     application.inbox = keeper = Inbox(db, clock)

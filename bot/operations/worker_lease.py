@@ -6,7 +6,7 @@ PostgreSQL the database is reached from anywhere, so the process holds the ``wor
 more for one left by a process that died, which stops renewing), renewed every
 :data:`RENEW_EVERY`, given back at a graceful stop. A second process started meanwhile waits,
 then refuses in one line. A process that loses its lease (it stalled for longer than the TTL and
-another took over) stops handling updates at once.
+another took over) stops as at SIGTERM.
 """
 
 from __future__ import annotations
