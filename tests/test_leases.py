@@ -3,6 +3,7 @@ process off a PostgreSQL database (``bot.operations.worker_lease``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from bot.application import CrampCoachApplication, build_application
 from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI
 from bot.lifecycle import running
-from bot.operations.worker_lease import LeaseHeld
+from bot.operations.worker_lease import LeaseHeld, WorkerLease
 from storage import leases
 from storage.store import Store
 from storage.stores import open_store
@@ -96,3 +97,16 @@ async def test_a_graceful_stop_gives_the_lease_back(db_path: Path, store_url: st
         pass
     async with running(one("second:2:bbbb")) as app:  # at once: no wait for a TTL
         assert isinstance(app, CrampCoachApplication) and app.worker_lease is not None
+
+
+async def test_a_process_whose_lease_was_taken_over_stops(store: Store) -> None:
+    """It stalled past the TTL and another process took over: it must not go on."""
+    lost = asyncio.Event()
+    lease = WorkerLease(store, holder="stalled:1:aaaa", renew_every=0.05, on_lost=lost.set)
+    await lease.acquire()
+    later = datetime.now(UTC) + TTL + timedelta(seconds=1)
+    assert await leases.take(store, "worker", "other:2:bbbb", later, TTL) is None
+    await asyncio.wait_for(lost.wait(), 2.0)
+    await lease.release()  # gives back nothing it no longer holds
+    held = await leases.take(store, "worker", "third:3:cccc", later, TTL)
+    assert held is not None and held.holder == "other:2:bbbb"

@@ -47,12 +47,14 @@ class WorkerLease:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         holder: str = HOLDER,
         start_wait: float = START_WAIT,
+        renew_every: float = RENEW_EVERY,
         on_lost: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.holder = holder
         self.start_wait = start_wait
+        self.renew_every = renew_every
         self.on_lost = on_lost
         self._renewing: asyncio.Task[None] | None = None
 
@@ -78,7 +80,7 @@ class WorkerLease:
 
     async def _renew(self) -> None:
         while True:
-            await asyncio.sleep(RENEW_EVERY)
+            await asyncio.sleep(self.renew_every)
             try:
                 held = await leases.take(self.db, NAME, self.holder, self.clock(), TTL)
             except Exception:  # the database is down for now: try again at the next turn
