@@ -80,6 +80,7 @@ NOT_PERSONAL: Mapping[str, str] = {
     "teams": "a team: its group or channel, name and invite token; its people are in "
     "team_coaches and team_members",
     "group_chats": "a group the bot has greeted: the group's id and when",
+    "leases": "which bot process holds a piece of work: a host name and a process id",
 }
 
 _BOOLEANS = frozenset(
