@@ -31,7 +31,7 @@ class Migration:
     postgresql: str | None = None  # when the SQLite text cannot be mapped (see the docstring)
 
 
-_STEPS_SQLITE = """
+_STEPS_TABLE = """
         CREATE TABLE conversation_steps (
             chat_id  INTEGER NOT NULL,
             user_id  INTEGER NOT NULL,
@@ -39,6 +39,10 @@ _STEPS_SQLITE = """
             step     TEXT NOT NULL,
             PRIMARY KEY (chat_id, user_id, flow)
         ) WITHOUT ROWID;
+"""
+_STEPS_SQLITE = (
+    _STEPS_TABLE
+    + """
         INSERT INTO conversation_steps (chat_id, user_id, flow, step)
             SELECT json_extract(key, '$[0]'), json_extract(key, '$[1]'), name,
                    json_extract(state, '$')
@@ -47,16 +51,9 @@ _STEPS_SQLITE = """
               AND json_valid(state) AND json_type(state) = 'text';
         DROP TABLE ptb_conversations;
 """
-_STEPS_POSTGRESQL = """
-        CREATE TABLE conversation_steps (
-            chat_id  INTEGER NOT NULL,
-            user_id  INTEGER NOT NULL,
-            flow     TEXT NOT NULL,
-            step     TEXT NOT NULL,
-            PRIMARY KEY (chat_id, user_id, flow)
-        );
-        DROP TABLE ptb_conversations;
-"""
+)
+# PostgreSQL (postgres_sql drops WITHOUT ROWID): the table alone, nothing to carry over.
+_STEPS_POSTGRESQL = _STEPS_TABLE + "DROP TABLE ptb_conversations;\n"
 _OUTBOX_AND_TIMERS = """
         CREATE TABLE outbox (
             id          INTEGER PRIMARY KEY,

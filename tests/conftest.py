@@ -15,6 +15,8 @@ from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI, LocalUser
 from bot.lifecycle import running
 from bot.settings import Settings
 from conversations.services import Timings
+from storage.store import Store
+from storage.stores import open_store
 from tests import pg
 
 # Short timings so countdowns finish in a blink; the clock is ours, so "ten minutes" is a jump.
@@ -68,6 +70,15 @@ async def store_url(backend: str, request: pytest.FixtureRequest) -> AsyncIterat
     pg.skip_unless_ready(request.node)
     async with pg.fresh_schema() as url:
         yield url
+
+
+@pytest.fixture
+async def store(db_path: Path, store_url: str | None) -> AsyncIterator[Store]:
+    """The test's store, opened (migrated) and closed after."""
+    db = open_store(store_url, db_path)
+    await db.open()
+    yield db
+    await db.close()
 
 
 def make_settings(db_path: Path, store_url: str | None, **values: Any) -> Settings:

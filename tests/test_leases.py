@@ -4,7 +4,7 @@ process off a PostgreSQL database (``bot.operations.worker_lease``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,19 +17,10 @@ from bot.lifecycle import running
 from bot.operations.worker_lease import LeaseHeld, WorkerLease
 from storage import leases
 from storage.store import Store
-from storage.stores import open_store
 from tests.conftest import Bot, make_settings
 
 T0 = datetime(2027, 1, 1, 8, 0, tzinfo=UTC)
 TTL = timedelta(seconds=15)
-
-
-@pytest.fixture
-async def store(db_path: Path, store_url: str | None) -> AsyncIterator[Store]:
-    db = open_store(store_url, db_path)
-    await db.open()
-    yield db
-    await db.close()
 
 
 async def test_one_holder_at_a_time_until_it_runs_out(store: Store) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,6 @@ from tests import pg
 
 STAMP = "2027-01-01T00:00:00.000000Z"
 INSERT_USER = "INSERT INTO users (user_id, first_seen_at) VALUES (?, ?)"
-
-
-@pytest.fixture
-async def store(db_path: Path, store_url: str | None) -> AsyncIterator[Store]:
-    db = open_store(store_url, db_path)
-    await db.open()
-    yield db
-    await db.close()
 
 
 async def user_ids(db: Store) -> list[int]:
