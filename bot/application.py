@@ -297,7 +297,9 @@ def build_application(
         on_takeover=metrics.duty_taken_over,
     )
     application.duties = {
-        duties.SENDER: make_duty(duties.SENDER, on_gained=sender.start, on_lost=_abandoning(sender)),
+        duties.SENDER: make_duty(
+            duties.SENDER, on_gained=sender.start, on_lost=_abandoning(sender)
+        ),
         duties.SCHEDULER: make_duty(duties.SCHEDULER),
     }
     for duty in application.duties.values():
