@@ -5,6 +5,7 @@ renewing, a graceful stop hands it on at once."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.delivery.duties import Duty
@@ -73,10 +74,18 @@ class Log:
 SHORT = timedelta(seconds=0.6)  # the duties below renew every 0.2 s
 
 
-def duty(store: Store, holder: str, log: Log, **kw: object) -> Duty:
+def duty(
+    store: Store, holder: str, log: Log, on_takeover: Callable[[str], None] | None = None
+) -> Duty:
     return Duty(
-        store, "sender", holder=holder, ttl=SHORT, on_gained=log.gained, on_lost=log.lost, **kw
-    )  # type: ignore[arg-type]
+        store,
+        "sender",
+        holder=holder,
+        ttl=SHORT,
+        on_gained=log.gained,
+        on_lost=log.lost,
+        on_takeover=on_takeover,
+    )
 
 
 async def test_one_worker_does_a_duty_and_a_second_waits(store: Store) -> None:
