@@ -87,6 +87,7 @@ async def _poll_with_others(application: CrampCoachApplication, stop: asyncio.Ev
     )
     if metrics is not None:
         metrics.watch_duty(POLLER, lambda: poller.held)
+    application.duties[POLLER] = poller
     await poller.start()
     handing = asyncio.get_running_loop().create_task(keeper.hand_on_forever(application))
     try:

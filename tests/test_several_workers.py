@@ -21,7 +21,8 @@ import pytest
 from bot.application import CrampCoachApplication, build_application
 from bot.delivery import duties
 from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI, LocalUser
-from bot.lifecycle import running
+from bot.lifecycle import StopSignals, running
+from bot.runner import serve_polling
 from bot.scheduler import tick
 from conversations.texts import sos as texts
 from storage import inbox
@@ -101,10 +102,7 @@ class Workers:
         return [int(p["update_id"]) for p in payloads]
 
     async def until(self, condition: Callable[[], bool], within: float = 10.0) -> None:
-        deadline = asyncio.get_running_loop().time() + within
-        while not condition():
-            assert asyncio.get_running_loop().time() < deadline, "timed out"
-            await asyncio.sleep(0.02)
+        await until(condition, within)
 
     async def replied(self, chat_id: int, count: int) -> None:
         await self.until(lambda: len(bot_texts(self.api, chat_id)) >= count)
@@ -224,3 +222,77 @@ async def test_only_the_scheduler_duty_holder_sends_check_ins(
         assert len(bot_texts(workers.api, user_id)) == 1  # each check-in once
     again = await tick(first)
     assert again.checkins_sent == 0
+
+
+SCREEN = "Stop, but stay on your feet"
+
+
+def screens(api: LocalBotAPI, chat_id: int) -> int:
+    return sum(SCREEN in message.text for message in api.bot_messages(chat_id))
+
+
+async def test_in_polling_mode_one_worker_polls_and_the_other_takes_over_at_its_stop(
+    db_path: Path, only_postgresql: str, clock: FakeClock
+) -> None:
+    settings = make_settings(db_path, only_postgresql, lease_seconds=LEASE_SECONDS)
+    api = LocalBotAPI()
+    apps = [
+        build_application(
+            settings,
+            request=api,
+            token=LOCAL_TOKEN,
+            clock=clock,
+            timings=FAST,
+            send_rate=1_000_000.0,
+            per_chat_interval=0.0,
+            retry_backoff=0.0,
+            scheduler=False,
+            worker_holder=f"poll{n}:1:test",
+        )
+        for n in range(2)
+    ]
+    signals = [StopSignals(), StopSignals()]
+    runs = [
+        asyncio.create_task(serve_polling(app, settings, sig))
+        for app, sig in zip(apps, signals, strict=True)
+    ]
+    polling: list[CrampCoachApplication] = []
+
+    def pollers() -> list[CrampCoachApplication]:
+        return [
+            app
+            for app in apps
+            if isinstance(app, CrampCoachApplication)
+            and duties.POLLER in app.duties
+            and app.duties[duties.POLLER].held
+        ]
+
+    try:
+        await until(lambda: len(pollers()) == 1)
+        polling = pollers()
+        athletes = [LocalUser(apps[0], api, 8000 + n, via_get_updates=True) for n in range(6)]
+        for athlete in athletes:
+            await athlete.send("/cramp")
+        await until(lambda: all(screens(api, a.chat_id) == 1 for a in athletes))
+        assert len(pollers()) == 1  # still one: Telegram allows one getUpdates at a time
+
+        first = apps.index(polling[0])
+        signals[first].stop.set()  # a rolling restart: the polling worker goes
+        await asyncio.wait_for(runs[first], 10)
+        other = apps[1 - first]
+        await until(lambda: pollers() == [other], within=3.0)
+        late = LocalUser(other, api, 8100, via_get_updates=True)
+        await late.send("/cramp")
+        await until(lambda: screens(api, late.chat_id) == 1)
+        assert all(screens(api, a.chat_id) == 1 for a in athletes)  # none answered twice
+    finally:
+        for sig in signals:
+            sig.stop.set()
+        await asyncio.wait_for(asyncio.gather(*runs, return_exceptions=True), 15)
+
+
+async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)

@@ -86,8 +86,8 @@ class WebhookServer:
     async def drain(self) -> None:
         """Wait for the POSTs already being stored to be answered; hand on what they kept."""
         await self._idle.wait()
-        if self.keeper.claims is not None:
-            return  # several workers: what they kept is claimed by the others
+        # Several workers: a claim like any other (what is left when the grace ends is given
+        # back for the others at the close).
         if self._dispatcher is not None and not self._dispatcher.done():
             await self.keeper.hand_on_once(self.application)
 
