@@ -44,6 +44,9 @@ from tests.process_helpers import (
 
 DEPLOY = REPO / "deploy"
 GUIDE = DEPLOY / "README.md"
+# One process with the SQLite file; several workers over PostgreSQL behind nginx.
+SQLITE_COMPOSE = DEPLOY / "compose.sqlite.yaml"
+WORKERS_COMPOSE = DEPLOY / "compose.yaml"
 # Settings another part of the project reads (webhook mode, health endpoint, shutdown grace):
 # the example environment file documents them whether or not this checkout has them yet.
 DOCUMENTED_ELSEWHERE = {
@@ -141,7 +144,7 @@ def guide_lines(prefix: str) -> list[str]:
     ]
 
 
-# --- The Dockerfile, compose.yaml, .dockerignore ---------------------------------------------
+# --- The Dockerfile, compose.sqlite.yaml, .dockerignore --------------------------------------
 
 
 def test_the_dockerfile_has_the_essentials() -> None:
@@ -181,7 +184,7 @@ def test_dockerignore_keeps_secrets_data_and_history_out() -> None:
 
 
 def test_compose_runs_the_image_with_its_volume_healthcheck_and_restart_policy() -> None:
-    text = (DEPLOY / "compose.yaml").read_text()
+    text = SQLITE_COMPOSE.read_text()
     assert "env_file: crampcoach.env" in text
     assert "- crampcoach-data:/data" in text
     assert "CRAMPCOACH_DB_PATH: /data/crampcoach.sqlite3" in text
@@ -194,8 +197,8 @@ def test_compose_runs_the_image_with_its_volume_healthcheck_and_restart_policy()
 
 
 def compose_environment() -> dict[str, str]:
-    """compose.yaml's ``environment:`` entries that are set (not commented out)."""
-    text = (DEPLOY / "compose.yaml").read_text()
+    """compose.sqlite.yaml's ``environment:`` entries that are set (not commented out)."""
+    text = SQLITE_COMPOSE.read_text()
     block = text.split("    environment:\n", 1)[1]
     env: dict[str, str] = {}
     for line in block.splitlines():
@@ -214,13 +217,13 @@ def test_compose_lets_a_scraper_on_its_network_reach_metrics_and_publishes_neith
     # Not loopback: another container (Prometheus) connects through the compose network.
     assert env["CRAMPCOACH_HEALTH_LISTEN"] == "0.0.0.0"
     assert env["CRAMPCOACH_WORKER_NAME"]
-    text = (DEPLOY / "compose.yaml").read_text()
+    text = SQLITE_COMPOSE.read_text()
     assert re.search(rf'^    expose:\n      - "{port}"$', text, flags=re.M)
     # Never published on the host, not even in the commented-out examples.
     published = re.findall(r'^\s*#?\s*- "([\d.:]+)"$', text, flags=re.M)
     assert published and all(not mapping.endswith(f":{port}") for mapping in published)
     assert docker_env()["CRAMPCOACH_HEALTH_LISTEN"] == "0.0.0.0"
-    assert 'targets: ["bot:8081"]' in (DEPLOY / "prometheus.yml").read_text()
+    assert 'targets: ["bot:8081"]' in (DEPLOY / "prometheus.sqlite.yml").read_text()
 
 
 def own_address() -> str | None:
