@@ -48,6 +48,7 @@ from conversations.sos import timers as sos_timers
 from conversations.team.access import COACH_GUARD, check_coach_guard
 from conversations.team.menu import sync_coach_menus
 from conversations.texts import common
+from storage.inbox import ClaimLost
 from storage.unit_of_work import UnitOfWork
 
 _LOGGER = logging.getLogger(__name__)
@@ -136,6 +137,13 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
 
         try:
             await self.units.run(f"update:{update.update_id}", handle)
+        except ClaimLost:
+            # Several workers: this one stalled past its claim and another took the update
+            # over; that one's outcome stands, this one's was rolled back.
+            _LOGGER.warning("Update %d was taken over by another worker", update.update_id)
+            if self.inbox is not None:
+                await self.inbox.failed(update)
+            return
         except BaseException:
             if self.inbox is not None:
                 await self.inbox.failed(update)
@@ -281,6 +289,7 @@ def build_application(
         guards={COACH_GUARD: coach_still_coaches},
         on_blocked=undeliverable,
         scan_every=SHARED_SCAN_EVERY if shared else SCAN_EVERY,
+        shared=shared,
     )
     metrics.watch_outbox(lambda: application.sender.in_hand)
     application.timers = units.timers = TimerRunner(
@@ -305,6 +314,8 @@ def build_application(
         ),
         duties.SCHEDULER: make_duty(duties.SCHEDULER),
     }
+    if shared:
+        sender.licensed = application.duties[duties.SENDER].sure
     for duty in application.duties.values():
         metrics.watch_duty(duty.name, functools.partial(getattr, duty, "held"))
 

@@ -53,7 +53,8 @@ async def store(db: Store, updates: Sequence[StoredUpdate], now: datetime) -> li
         return []
     stamp = to_db(now)
     new: list[int] = []
-    async with db.write() as conn:
+    # Aside: a webhook POST waits for this before its 200, never for the units of work.
+    async with db.write_aside() as conn:
         for update in updates:
             cursor = await conn.execute(
                 "INSERT INTO inbox (update_id, payload, received_at, chat_key) "
@@ -86,7 +87,7 @@ async def claim(
     LOCKED``: two workers claiming at once never get the same update, and neither waits for
     the other. On SQLite the write lock does the same.
     """
-    async with db.write() as tx:
+    async with db.write_aside() as tx:
         cursor = await tx.execute(
             "UPDATE inbox SET holder = ?, held_until = ? WHERE update_id IN ("
             " SELECT i.update_id FROM inbox i"
@@ -113,7 +114,7 @@ async def renew(db: Store, holder: str, update_ids: Collection[int], until: date
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        async with db.write() as tx:
+        async with db.write_aside() as tx:
             cursor = await tx.execute(
                 f"UPDATE inbox SET held_until = ? WHERE holder = ? AND done_at IS NULL "
                 f"AND update_id IN ({marks})",
@@ -129,11 +130,12 @@ async def release(db: Store, holder: str, update_ids: Collection[int]) -> None:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        await db.execute_write(
-            f"UPDATE inbox SET holder = NULL, held_until = NULL WHERE holder = ? "
-            f"AND done_at IS NULL AND update_id IN ({marks})",
-            (holder, *chunk),
-        )
+        async with db.write_aside() as tx:
+            await tx.execute(
+                f"UPDATE inbox SET holder = NULL, held_until = NULL WHERE holder = ? "
+                f"AND done_at IS NULL AND update_id IN ({marks})",
+                (holder, *chunk),
+            )
 
 
 def _key(value: object) -> int | None:

@@ -47,7 +47,7 @@ async def attempt(
     The read of the previous holder and the write are one transaction, the write one statement:
     two processes asking at once cannot both win, on SQLite or PostgreSQL."""
     lock = " FOR UPDATE" if db.dialect == "postgresql" else ""
-    async with db.write() as tx:
+    async with db.write_aside() as tx:
         before = await tx.execute_fetchall(
             f"SELECT holder, expires_at FROM leases WHERE name = ?{lock}", (name,)
         )
@@ -76,4 +76,5 @@ async def take(db: Store, name: str, holder: str, now: datetime, ttl: timedelta)
 
 async def give_back(db: Store, name: str, holder: str) -> None:
     """Release ``name`` if ``holder`` still has it (another may take it at once)."""
-    await db.execute_write("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+    async with db.write_aside() as tx:
+        await tx.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

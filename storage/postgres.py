@@ -506,6 +506,22 @@ class PostgresDatabase(Store):
                 await self._give_back(conn)
         self.commits += 1
 
+    @contextlib.asynccontextmanager
+    async def write_aside(self) -> AsyncIterator[PgTx]:
+        await self._ensure_open()
+        conn = await self._take()
+        try:
+            await conn.execute("BEGIN")
+            try:
+                yield PgTx(conn, self)
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+        finally:
+            await self._give_back(conn)
+        self.commits += 1
+
     async def transaction(self, statements: Sequence[Statement]) -> list[WriteResult]:
         if not statements:
             return []

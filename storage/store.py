@@ -160,6 +160,13 @@ class Store(abc.ABC):
         """A block of writes, all or none: inside a turn, a savepoint of it (committed with the
         turn); otherwise a transaction of its own, committed at the end of the block."""
 
+    def write_aside(self) -> contextlib.AbstractAsyncContextManager[Tx]:
+        """A short transaction of its own that never joins a turn and need not wait for the
+        process's units of work: claims and leases, which must be renewed on time however busy
+        the process is. PostgreSQL: its own pooled connection, beside the units' (the server
+        orders them); SQLite: :meth:`write` (one writer; only one process holds its leases)."""
+        return self.write()
+
     async def execute_write(self, sql: str, params: Params = ()) -> WriteResult:
         """One write statement (joining the turn, if one is open)."""
         [result] = await self.transaction([(sql, params)])

@@ -93,6 +93,11 @@ class Duty:
         self.takeovers = 0  # times this process took the duty from a holder that stopped
         self._task: asyncio.Task[None] | None = None
 
+    def sure(self) -> bool:
+        """Held, and the lease surely not run out yet (by this process's clock): the moment to
+        stop doing the work is before another worker may take it, not at the next renewal."""
+        return self.held and self.held_until is not None and self.clock() < self.held_until
+
     @property
     def renew_every(self) -> float:
         return self.ttl.total_seconds() / 3

@@ -93,9 +93,17 @@ class OutboxSender:
         guards: Mapping[str, Guard] | None = None,
         on_blocked: Blocked | None = None,
         scan_every: float = SCAN_EVERY,
+        shared: bool = False,
+        licensed: Callable[[], bool] = lambda: True,
     ) -> None:
         self.bot = bot
+        # Several workers: whether this worker still surely holds the sender's duty (its lease
+        # renewed and not run out), asked before each batch of claims.
+        self.licensed = licensed
         self.scan_every = scan_every
+        # Several workers: this sender sends every worker's rows, which reach it only through
+        # the table; rows its own worker commits go the same way (see take).
+        self.shared = shared
         # Sending only while started: with several workers, only the worker holding the
         # sender's duty (bot.delivery.duties) sends; the others' units just commit their rows.
         self.active = False
@@ -182,7 +190,10 @@ class OutboxSender:
         return left
 
     async def settled(self) -> None:
-        """Return once every row in hand has been sent (or put off) and recorded."""
+        """Return once every row in hand has been sent (or put off) and recorded (several
+        workers: every row committed so far taken first)."""
+        if self.shared and self.active:
+            await self.scan()
         while not self._idle.is_set():
             await self._idle.wait()
             await asyncio.sleep(0)  # a line may have been given more rows meanwhile
@@ -190,6 +201,8 @@ class OutboxSender:
     async def chat_sent(self, chat_id: int) -> None:
         """Return once what the sender has taken for ``chat_id`` has gone out (its line is
         empty): the moment a person sees the whole reply."""
+        if self.shared and self.active:
+            await self.scan()
         line = self._senders.get(chat_id)
         if line is not None:
             await asyncio.shield(line)
@@ -202,9 +215,20 @@ class OutboxSender:
 
     def take(self, rows: Iterable[Row]) -> None:
         """Rows a unit of work has just committed: send them (in their chat's order); not
-        sending (another worker holds the duty), left to the sender's scan."""
+        sending (another worker holds the duty), left to the sender's scan.
+
+        Several workers: a scan at once instead. Taken directly, this worker's rows could
+        overtake rows another worker committed for the same chat just before (its previous
+        update's reply) that no scan has seen yet; the scan reads each chat's rows in the order
+        they were written."""
         if not self.active:
             return
+        if self.shared:
+            self.wake()
+            return
+        self._take(rows)
+
+    def _take(self, rows: Iterable[Row]) -> None:
         now = None
         for row in rows:
             if row.id in self._in_hand:
@@ -244,7 +268,7 @@ class OutboxSender:
         taken = await outbox.rows_by_id(self.db, wanted) if wanted else []
         for row in taken:
             self._held.pop(row.chat_id, None)
-        self.take(taken)
+        self._take(taken)
         return len(taken)
 
     def wake(self) -> None:
@@ -408,14 +432,23 @@ class OutboxSender:
         try:
             while self._claims:
                 batch, self._claims = self._claims, {}
+                if not self.licensed():
+                    # The sender's duty may have passed to another worker (its lease ran out
+                    # unrenewed): claim nothing more; the rows stay for the new sender.
+                    for future in batch.values():
+                        if not future.done():
+                            future.set_result(False)
+                    continue
                 try:
                     won = await outbox.claim(self.db, list(batch), self.clock())
                 except Exception as exc:
                     for future in batch.values():
-                        future.set_exception(exc)
+                        if not future.done():
+                            future.set_exception(exc)
                     continue
                 for row_id, future in batch.items():
-                    future.set_result(row_id in won)
+                    if not future.done():  # abandon() cancels the claims waiting
+                        future.set_result(row_id in won)
         finally:
             self._claimer = None
 
