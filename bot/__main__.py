@@ -24,7 +24,6 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.logging_setup import configure_logging
 from bot.operations import run_lock
-from bot.operations.worker_lease import LeaseHeld
 from bot.settings import SettingsError, database_folder_problem, load_settings
 from storage.store import DatabaseUnusable, Store
 
@@ -166,9 +165,6 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, ListenError) as exc:  # Telegram refused the webhook; a port taken
         print(f"crampcoach: {exc}", file=sys.stderr)
         return 1 if isinstance(exc, ListenError) and exc.retry else 2
-    except LeaseHeld as exc:  # another process runs on this PostgreSQL database
-        print(f"crampcoach: {exc}", file=sys.stderr)
-        return 1
     except InvalidToken:
         print(
             "crampcoach: Telegram rejected the token (CRAMPCOACH_TOKEN): check it with @BotFather",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import os
-import signal
 import time
 from collections.abc import Awaitable, Callable, Generator
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram import (
@@ -22,8 +21,10 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, BaseHandler, CallbackContext
 from telegram.request import BaseRequest
 
-from bot.delivery.inbox import Inbox
-from bot.delivery.outbox import OutboxSender
+from bot.delivery import duties
+from bot.delivery.duties import HOLDER, Duty
+from bot.delivery.inbox import Claims, Inbox
+from bot.delivery.outbox import SCAN_EVERY, SHARED_SCAN_EVERY, OutboxSender
 from bot.delivery.rate_limiter import PriorityRateLimiter
 from bot.delivery.timers import TimerRunner
 from bot.delivery.transport import ServerErrorAwareRequest
@@ -31,7 +32,6 @@ from bot.delivery.units import UnitRunner
 from bot.delivery.update_processor import MAX_RUNNING, PerChatUpdateProcessor
 from bot.errors import on_error
 from bot.metrics import Metrics
-from bot.operations.worker_lease import HOLDER, START_WAIT, WorkerLease
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from conversations.commands import (
@@ -78,7 +78,10 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
     units: UnitRunner
     sender: OutboxSender
     timers: TimerRunner
-    worker_lease: WorkerLease | None = None  # PostgreSQL: one process per database for now
+    # The work one worker does for all (bot.delivery.duties): sending, scheduling; polling is
+    # added by the polling runner.
+    duties: dict[str, Duty]
+    shared = False  # several workers may share the database (PostgreSQL)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -128,9 +131,15 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
             if chat is not None and user is not None:
                 await unit.load_steps(chat.id, user.id)
             unit.inbox_update = done
+            unit.inbox_holder = None if self.inbox is None else self.inbox.holder
             await self.dispatch(update)
 
-        await self.units.run(f"update:{update.update_id}", handle)
+        try:
+            await self.units.run(f"update:{update.update_id}", handle)
+        except BaseException:
+            if self.inbox is not None:
+                await self.inbox.failed(update)
+            raise
         if self.inbox is not None and done is not None:
             self.inbox.forget(done)
         await self.update_finished(update)
@@ -196,7 +205,6 @@ def build_application(
     max_running: int = MAX_RUNNING,
     scheduler: bool = True,
     worker_holder: str = HOLDER,
-    lease_wait: float | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``).
 
@@ -205,8 +213,8 @@ def build_application(
     ``retry_backoff`` the first wait before a transient failure (a 5xx) is retried;
     ``max_running`` bounds the updates handled at once (across chats; one at a time per chat);
     ``scheduler=False`` leaves the check-in tick to the caller (tests drive it by hand);
-    ``worker_holder`` and ``lease_wait`` name this process in the worker lease (PostgreSQL) and
-    bound the wait for it at start-up (tests play a second process with them).
+    ``worker_holder`` names this worker in its claims and duties (tests play several workers
+    in one process with it).
     """
     db = settings.database()
     builder = (
@@ -232,16 +240,12 @@ def build_application(
     builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     application = builder.build()
     assert isinstance(application, CrampCoachApplication)
-    if settings.uses_postgres:
-        application.worker_lease = WorkerLease(
-            db,
-            holder=worker_holder,
-            # Lost (another process took over): stop as at SIGTERM, the graceful stop of both
-            # modes (bot.lifecycle.StopSignals).
-            on_lost=lambda: os.kill(os.getpid(), signal.SIGTERM),
-            start_wait=START_WAIT if lease_wait is None else lease_wait,
-        )
-    application.inbox = keeper = Inbox(db, clock)
+    # PostgreSQL: any number of workers share the database; each claims updates by chat and
+    # holds duties by lease. SQLite: one process (the run lock), which holds them outright.
+    application.shared = shared = settings.uses_postgres
+    lease_ttl = timedelta(seconds=settings.lease_seconds)
+    claims = Claims(worker_holder, lease_ttl) if shared else None
+    application.inbox = keeper = Inbox(db, clock, claims=claims)
     # Counters for /metrics: the limiter counts sends, the scheduler check-ins, this updates.
     application.metrics = metrics = limiter.metrics = Metrics(worker=settings.worker_name)
     application.finished_callbacks.append(metrics.update_handled)
@@ -273,6 +277,7 @@ def build_application(
         metrics=metrics,
         guards={COACH_GUARD: coach_still_coaches},
         on_blocked=undeliverable,
+        scan_every=SHARED_SCAN_EVERY if shared else SCAN_EVERY,
     )
     metrics.watch_outbox(lambda: application.sender.in_hand)
     application.timers = units.timers = TimerRunner(
@@ -282,9 +287,36 @@ def build_application(
         units.run,
     )
 
+    sender = application.sender
+    make_duty = functools.partial(
+        Duty,
+        db,
+        holder=worker_holder,
+        ttl=lease_ttl,
+        outright=not shared,
+        on_takeover=metrics.duty_taken_over,
+    )
+    application.duties = {
+        duties.SENDER: make_duty(
+            duties.SENDER, on_gained=sender.start, on_lost=_abandoning(sender)
+        ),
+        duties.SCHEDULER: make_duty(duties.SCHEDULER),
+    }
+    for duty in application.duties.values():
+        metrics.watch_duty(duty.name, functools.partial(getattr, duty, "held"))
+
     application.add_handlers(all_handlers())  # in order: see conversations/handlers.py
     application.add_error_handler(on_error)
     return application
+
+
+def _abandoning(sender: OutboxSender) -> Callable[[], Awaitable[None]]:
+    async def abandon() -> None:
+        left = await sender.abandon()
+        if left:
+            _LOGGER.warning("%d messages in hand left to the worker that sends now", left)
+
+    return abandon
 
 
 async def on_startup(
@@ -294,9 +326,10 @@ async def on_startup(
     commands, schedule."""
     await services_of(application.bot_data).db.open()
     if isinstance(application, CrampCoachApplication):
-        if application.worker_lease is not None:
-            await application.worker_lease.acquire()
-        await application.sender.start()
+        for duty in application.duties.values():
+            await duty.start()
+        if application.inbox is not None:
+            application.inbox.start_renewing()
         await application.timers.rearm_all()
     await register_commands(application)
     if with_scheduler:
@@ -313,8 +346,11 @@ async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
         except TimeoutError:
             left = await application.sender.abandon()
             _LOGGER.warning("%d messages still being sent at the stop go at the next start", left)
-        if application.worker_lease is not None:
-            await application.worker_lease.release()
+        # Given back: another worker takes the duties (and this one's unfinished updates) now.
+        for duty in application.duties.values():
+            await duty.stop()
+        if application.inbox is not None:
+            await application.inbox.close()
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -104,6 +104,18 @@ class Metrics:
             "outbox_resent_after_crash",
             "Replies and prompts in flight at a crash, sent again at the next start.",
         )
+        self.lease_takeovers = counter(
+            "lease_takeovers",
+            "Duties (sender, scheduler, poller) this worker took over from a worker whose "
+            "lease ran out.",
+            ("duty",),
+        )
+        self.duty_held = Gauge(
+            "crampcoach_duty_held",
+            "1 while this worker holds the duty (sender, scheduler, poller), else 0.",
+            ("duty",),
+            registry=self.registry,
+        )
         self.webhook_requests = counter(
             "webhook_requests", "Webhook POSTs, by the HTTP status answered.", ("code",)
         )
@@ -146,6 +158,13 @@ class Metrics:
 
     def watch_outbox(self, in_hand: Callable[[], int]) -> None:
         self.outbox_in_hand.set_function(lambda: float(in_hand()))
+
+    def watch_duty(self, name: str, held: Callable[[], bool]) -> None:
+        """Read whether this worker holds the duty ``name`` whenever the metrics are scraped."""
+        self.duty_held.labels(duty=name).set_function(lambda: float(held()))
+
+    def duty_taken_over(self, name: str) -> None:
+        self.lease_takeovers.labels(duty=name).inc()
 
     # --- Hooks ---------------------------------------------------------------------------------
 

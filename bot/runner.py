@@ -10,7 +10,8 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot.application import CrampCoachApplication, accepted_updates, build_application
-from bot.delivery.inbox import delete_webhook, poll
+from bot.delivery.duties import POLLER, Duty
+from bot.delivery.inbox import delete_webhook, poll, poll_while_held
 from bot.lifecycle import StopSignals, finish_in_hand, running
 from bot.settings import Settings
 from bot.web.app import served
@@ -63,6 +64,37 @@ async def serve_polling(
         await web_server.open_public()
         # Pending updates are kept: Telegram holds them for 24 hours, and a cramp message sent
         # while the bot restarted still deserves an answer.
-        await poll(application, keeper, signals.stop, allowed_updates=accepted_updates())
+        if keeper.claims is None:
+            await poll(application, keeper, signals.stop, allowed_updates=accepted_updates())
+        else:
+            await _poll_with_others(application, signals.stop)
         # Polling stopped: nothing new is taken (the batch in flight was not confirmed).
         await finish_in_hand(application, settings.shutdown_grace, hurry=signals.hurry)
+
+
+async def _poll_with_others(application: CrampCoachApplication, stop: asyncio.Event) -> None:
+    """Several workers: one of them polls (the ``poller`` duty) and each claims and handles
+    what is kept, whoever kept it."""
+    keeper = application.inbox
+    assert keeper is not None and keeper.claims is not None
+    metrics = application.metrics
+    poller = Duty(
+        keeper.db,
+        POLLER,
+        holder=keeper.claims.holder,
+        ttl=keeper.claims.ttl,
+        on_takeover=None if metrics is None else metrics.duty_taken_over,
+    )
+    if metrics is not None:
+        metrics.watch_duty(POLLER, lambda: poller.held)
+    application.duties[POLLER] = poller
+    await poller.start()
+    handing = asyncio.get_running_loop().create_task(keeper.hand_on_forever(application))
+    try:
+        await poll_while_held(
+            application, keeper, stop, lambda: poller.held, allowed_updates=accepted_updates()
+        )
+    finally:
+        handing.cancel()
+        await asyncio.gather(handing, return_exceptions=True)
+        await poller.stop()

@@ -1,6 +1,9 @@
 """The scheduler: one repeating job that sends what the database says is due: the athletes'
 check-ins and reminders, and the coaches' daily digests.
 
+With several workers (PostgreSQL) every worker runs the job, and only the one holding the
+``scheduler`` duty (``bot.delivery.duties``) does anything in it.
+
 There is no job per user: every ``interval`` the tick claims due check-ins (an indexed query on
 ``plans.next_checkin_at``), sends them, and does the same for reminders and snoozes. Claiming
 happens before sending, in one transaction, so a restart never sends the same day twice.
@@ -24,7 +27,9 @@ from typing import Any, Protocol, cast
 
 from telegram.ext import Application, ContextTypes
 
+from bot.delivery.duties import SCHEDULER, Duty
 from bot.delivery.outbox import OutboxSender
+from bot.delivery.timers import TimerRunner
 from bot.delivery.units import UnitRunner
 from bot.metrics import metrics_of
 from conversations.plan import checkin
@@ -39,6 +44,9 @@ from storage.unit_of_work import UnitOfWork
 _LOGGER = logging.getLogger(__name__)
 
 TICK_INTERVAL = timedelta(seconds=20)
+# Several workers: an SOS timer this long overdue was armed by a worker that died; the worker
+# holding the scheduler's duty fires it (taking its row is one statement: never twice).
+TIMER_OVERDUE = timedelta(seconds=5)
 BATCH = 1000
 CLAIM_LEASE = checkin.RETRY_LEASE  # an unsent claim older than this is retried
 RETRY_FOR = timedelta(hours=12)  # …until it is this old
@@ -49,6 +57,9 @@ class _Delivery(Protocol):
 
     units: UnitRunner
     sender: OutboxSender
+    timers: TimerRunner
+    duties: dict[str, Duty]
+    shared: bool
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,12 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
     if metrics is not None:
         metrics.scheduler_ticked()  # for the health check: the scheduler is alive
     delivery = cast(_Delivery, application)
+    duty = delivery.duties.get(SCHEDULER)
+    if duty is not None and not duty.held:
+        return TickReport(0, 0, 0, 0)  # another worker holds the scheduler's duty
     units = delivery.units
+    if delivery.shared:
+        await delivery.timers.fire_overdue(now - TIMER_OVERDUE)
     stamp = now.timestamp()
     await delivery.sender.scan()  # outbox retries now due, whatever the scanner is doing
 

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=10.0, ge=0, le=3600)
     # This process's name on /metrics (crampcoach_build_info{worker}); the host name if unset.
     worker_name: str | None = Field(default=None, max_length=128)
+    # PostgreSQL, several workers: seconds a worker's claim on a chat's update or on a duty
+    # (sending, scheduling, polling) lasts unrenewed; a dead worker's work is taken over
+    # within about this long.
+    lease_seconds: float = Field(default=15.0, ge=1, le=300)
 
     @field_validator("token", mode="before")
     @classmethod
@@ -240,6 +244,7 @@ EXPECTED: dict[str, str] = {
         "for the SQLite file"
     ),
     "worker_name": "must be a name of up to 128 characters, or empty for the host name",
+    "lease_seconds": "must be a number of seconds from 1 to 300, e.g. 15",
 }
 
 

@@ -10,6 +10,14 @@ Payloads are the update's JSON exactly as the bot received it; storage knows not
 shape. A payload holds what people wrote, so it is emptied when its update is done; the id is
 kept a day (Telegram keeps undelivered updates no longer) so that a late redelivery is still
 recognised, then pruned.
+
+Several workers (PostgreSQL) share the table: each update is stored with its chat's key, and a
+worker *claims* updates before handling them (:func:`claim`): only a chat's oldest unfinished
+update can be claimed, and only while no other worker's claim on it is running, so one chat's
+updates are handled one at a time and in order across all workers. A claim lasts until
+``held_until``; the worker renews it while it works (:func:`renew`) and its done mark counts
+only while it still holds the claim (:func:`mark_done_in` with ``holder``). A worker that dies
+stops renewing, and once its claim has run out another worker claims the update again.
 """
 
 from __future__ import annotations
@@ -28,6 +36,12 @@ KEEP_DONE = timedelta(days=1)
 class StoredUpdate:
     update_id: int
     payload: str  # the update's JSON
+    chat_key: int | None = None  # its chat (else its user): the line it waits in
+
+
+class ClaimLost(Exception):
+    """The worker's claim on an update ran out and another worker claimed it: this worker's
+    handling of it must not commit."""
 
 
 async def store(db: Store, updates: Sequence[StoredUpdate], now: datetime) -> list[int]:
@@ -42,9 +56,9 @@ async def store(db: Store, updates: Sequence[StoredUpdate], now: datetime) -> li
     async with db.write() as conn:
         for update in updates:
             cursor = await conn.execute(
-                "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (update_id) DO NOTHING",
-                (update.update_id, update.payload, stamp),
+                "INSERT INTO inbox (update_id, payload, received_at, chat_key) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING",
+                (update.update_id, update.payload, stamp, update.chat_key),
             )
             if cursor.rowcount == 1:
                 new.append(update.update_id)
@@ -59,6 +73,72 @@ async def pending(db: Store, *, after: int | None = None, limit: int = 1000) -> 
         (-1 if after is None else after, limit),
     )
     return [StoredUpdate(int(row["update_id"]), str(row["payload"])) for row in rows]
+
+
+async def claim(
+    db: Store, holder: str, now: datetime, until: datetime, limit: int
+) -> list[StoredUpdate]:
+    """Claim for ``holder`` until ``until`` up to ``limit`` updates that are each the oldest
+    unfinished update of their chat and not claimed by anyone now (a claim that ran out
+    counts as none); oldest first.
+
+    One statement. On PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP
+    LOCKED``: two workers claiming at once never get the same update, and neither waits for
+    the other. On SQLite the write lock does the same.
+    """
+    skip_locked = " FOR UPDATE OF i SKIP LOCKED" if db.dialect == "postgresql" else ""
+    async with db.write() as tx:
+        cursor = await tx.execute(
+            "UPDATE inbox SET holder = ?, held_until = ? WHERE update_id IN ("
+            " SELECT i.update_id FROM inbox i"
+            " WHERE i.done_at IS NULL AND (i.held_until IS NULL OR i.held_until <= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.chat_key = i.chat_key"
+            "  AND e.done_at IS NULL AND e.update_id < i.update_id)"
+            f" ORDER BY i.update_id LIMIT ?{skip_locked}"
+            ") RETURNING update_id, payload, chat_key",
+            (holder, to_db(until), to_db(now), limit),
+        )
+        rows = await cursor.fetchall()
+    claimed = [
+        StoredUpdate(int(row["update_id"]), str(row["payload"]), _key(row["chat_key"]))
+        for row in rows
+    ]
+    return sorted(claimed, key=lambda stored: stored.update_id)
+
+
+async def renew(db: Store, holder: str, update_ids: Collection[int], until: datetime) -> int:
+    """Extend ``holder``'s running claims on ``update_ids`` to ``until``; returns how many it
+    still held (a claim another worker took over is not renewed)."""
+    renewed = 0
+    ids = list(update_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        async with db.write() as tx:
+            cursor = await tx.execute(
+                f"UPDATE inbox SET held_until = ? WHERE holder = ? AND done_at IS NULL "
+                f"AND update_id IN ({marks})",
+                (to_db(until), holder, *chunk),
+            )
+            renewed += cursor.rowcount
+    return renewed
+
+
+async def release(db: Store, holder: str, update_ids: Collection[int]) -> None:
+    """Give up ``holder``'s claims on ``update_ids`` now: any worker may claim them at once."""
+    ids = list(update_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        await db.execute_write(
+            f"UPDATE inbox SET holder = NULL, held_until = NULL WHERE holder = ? "
+            f"AND done_at IS NULL AND update_id IN ({marks})",
+            (holder, *chunk),
+        )
+
+
+def _key(value: object) -> int | None:
+    return None if value is None else int(str(value))
 
 
 async def unfinished_among(db: Store, update_ids: Collection[int]) -> set[int]:
@@ -82,14 +162,29 @@ async def mark_done(db: Store, update_id: int, now: datetime) -> None:
         await mark_done_in(conn, update_id, now)
 
 
-async def mark_done_in(conn: Tx, update_id: int, now: datetime) -> None:
-    """:func:`mark_done` inside the caller's transaction (the one writing the update's state)."""
+async def mark_done_in(
+    conn: Tx, update_id: int, now: datetime, *, holder: str | None = None
+) -> None:
+    """:func:`mark_done` inside the caller's transaction (the one writing the update's state).
+
+    With ``holder`` (a worker that claimed the update), :class:`ClaimLost` if that worker's
+    claim was taken over meanwhile: the caller's transaction must then roll back, since the
+    worker that holds the claim now writes the update's outcome."""
     # The payload (what the person wrote) is dropped at once: only the id is needed to
     # recognise a redelivery.
-    await conn.execute(
-        "UPDATE inbox SET done_at = ?, payload = '' WHERE update_id = ? AND done_at IS NULL",
-        (to_db(now), update_id),
+    if holder is None:
+        await conn.execute(
+            "UPDATE inbox SET done_at = ?, payload = '' WHERE update_id = ? AND done_at IS NULL",
+            (to_db(now), update_id),
+        )
+        return
+    cursor = await conn.execute(
+        "UPDATE inbox SET done_at = ?, payload = '' WHERE update_id = ? AND done_at IS NULL "
+        "AND holder = ?",
+        (to_db(now), update_id, holder),
     )
+    if cursor.rowcount != 1:
+        raise ClaimLost(f"update {update_id} was claimed by another worker")
 
 
 async def is_done(db: Store, update_id: int) -> bool:

@@ -303,6 +303,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    Migration(
+        9,
+        "several workers: updates claimed by chat, one chat's oldest first",
+        """
+        ALTER TABLE inbox ADD COLUMN chat_key INTEGER;
+        ALTER TABLE inbox ADD COLUMN holder TEXT;
+        ALTER TABLE inbox ADD COLUMN held_until TEXT;
+        CREATE INDEX inbox_open_by_chat ON inbox(chat_key, update_id) WHERE done_at IS NULL
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -229,17 +229,6 @@ async def claim(db: Store, ids: Sequence[int], now: datetime) -> set[int]:
             )
             claimed.update(int(row[0]) for row in await cursor.fetchall())
     return claimed
-    stamp = to_db(now)
-    async with db.write() as tx:
-        for row_id in ids:
-            cursor = await tx.execute(
-                "UPDATE outbox SET claimed_at = ? "
-                "WHERE id = ? AND claimed_at IS NULL AND outcome IS NULL",
-                (stamp, row_id),
-            )
-            if cursor.rowcount == 1:
-                claimed.add(row_id)
-    return claimed
 
 
 @dataclass(frozen=True)
@@ -307,20 +296,29 @@ class Settled:
     resent: int
 
 
-async def settle_crash(db: Store, now: datetime) -> Settled:
-    """At start-up, the rows the last run had claimed and not finished (in flight at a crash):
-    those that must never go twice are marked unknown; the others are released, to be sent
-    again. Both are counted."""
+async def settle_crash(
+    db: Store, now: datetime, *, claimed_before: datetime | None = None
+) -> Settled:
+    """At start-up (or when a worker takes the sender's duty over), the rows the last sender
+    had claimed and not finished (in flight at a crash): those that must never go twice are
+    marked unknown; the others are released, to be sent again. Both are counted.
+
+    ``claimed_before``: only rows claimed before then (a sender that lost its duty and still
+    claimed a few rows before it noticed: settled once they are that old)."""
     kinds = ",".join(f"'{k.value}'" for k in NEVER_TWICE)
+    before = "" if claimed_before is None else " AND claimed_at < ?"
+    params: tuple[str, ...] = () if claimed_before is None else (to_db(claimed_before),)
     async with db.write() as tx:
         cursor = await tx.execute(
             f"UPDATE outbox SET outcome = 'unknown', sent_at = ? WHERE outcome IS NULL "
-            f"AND claimed_at IS NOT NULL AND kind IN ({kinds})",
-            (to_db(now),),
+            f"AND claimed_at IS NOT NULL AND kind IN ({kinds}){before}",
+            (to_db(now), *params),
         )
         unknown = cursor.rowcount
         cursor = await tx.execute(
-            "UPDATE outbox SET claimed_at = NULL WHERE outcome IS NULL AND claimed_at IS NOT NULL"
+            "UPDATE outbox SET claimed_at = NULL WHERE outcome IS NULL "
+            f"AND claimed_at IS NOT NULL{before}",
+            params,
         )
         return Settled(unknown=unknown, resent=cursor.rowcount)
 

@@ -67,6 +67,16 @@ async def take(db: Store, key: str, due_at: datetime) -> Timer | None:
     return None if row is None else _timer(row)
 
 
+async def due_before(db: Store, before: datetime, limit: int = 1000) -> list[Timer]:
+    """Timers due before ``before``, oldest first."""
+    rows = await db.fetch_all(
+        "SELECT key, kind, chat_id, user_id, due_at, data FROM timers WHERE due_at < ? "
+        "ORDER BY due_at LIMIT ?",
+        (to_db(before), limit),
+    )
+    return [_timer(row) for row in rows]
+
+
 async def all_timers(db: Store) -> list[Timer]:
     rows = await db.fetch_all(
         "SELECT key, kind, chat_id, user_id, due_at, data FROM timers ORDER BY due_at"

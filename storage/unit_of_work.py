@@ -45,6 +45,7 @@ class UnitOfWork:
         self._steps: dict[str, str] = {}
         self._step_changes: dict[str, str | None] = {}
         self.inbox_update: int | None = None  # the inbox row to mark done with the commit
+        self.inbox_holder: str | None = None  # the worker whose claim on that row must hold
         self.timers_set: list[Timer] = []
         self.timers_cancelled: list[str] = []
         self._forget_chats: set[int] = set()
@@ -128,7 +129,7 @@ class UnitOfWork:
                 for position, row_id in added
             ]
             if self.inbox_update is not None:
-                await inbox.mark_done_in(tx, self.inbox_update, now)
+                await inbox.mark_done_in(tx, self.inbox_update, now, holder=self.inbox_holder)
         await self.turn.commit()
 
 

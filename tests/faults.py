@@ -5,8 +5,12 @@ from __future__ import annotations
 from storage.store import Store
 
 
-async def break_writes(db: Store, name: str, table: str, event: str, message: str) -> None:
-    """Every ``event`` (INSERT, UPDATE) on ``table`` fails with ``message`` until mended."""
+async def break_writes(
+    db: Store, name: str, table: str, event: str, message: str, *, when: str | None = None
+) -> None:
+    """Every ``event`` (INSERT, UPDATE) on ``table`` fails with ``message`` until mended
+    (``when``: only rows for which that condition on ``NEW`` holds)."""
+    condition = "" if when is None else f" WHEN ({when})"
     async with db.write() as conn:
         if db.dialect == "postgresql":
             await conn.execute(
@@ -15,11 +19,11 @@ async def break_writes(db: Store, name: str, table: str, event: str, message: st
             )
             await conn.execute(
                 f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {name}_fails()"
+                f"FOR EACH ROW{condition} EXECUTE FUNCTION {name}_fails()"
             )
         else:
             await conn.execute(
-                f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+                f"CREATE TRIGGER {name} BEFORE {event} ON {table}{condition} "
                 f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
             )
 

@@ -577,6 +577,7 @@ async def test_delete_through_the_polling_inbox_leaves_nothing_in_it(
     finally:
         stop.set()
         await polling
+    await application.settled()  # the replies committed, sent
 
     rows = await db_of(bot).fetch_all("SELECT * FROM inbox")
     assert len(rows) == 2 and all(row["payload"] == "" and row["done_at"] for row in rows)

@@ -61,6 +61,11 @@ _LOGGER = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 
 SCAN_EVERY = 1.0  # seconds between scans of the table for rows not in hand
+# Several workers: the sender scans often, since other workers' units hand it nothing directly.
+SHARED_SCAN_EVERY = 0.05
+# A claim older than this, not in this sender's hands, was left by a sender that lost its duty:
+# settled by the crash policy (a row still in a sender's hands is never settled).
+STALE_CLAIM = timedelta(minutes=10)
 RETRY_PAUSES = (1, 2, 5, 10, 30, 60)  # seconds before each retry; the last repeats
 GIVE_UP_AFTER = {  # a row still failing this long after it was first tried is failed
     Kind.REPLY: timedelta(minutes=15),
@@ -87,8 +92,13 @@ class OutboxSender:
         metrics: Metrics | None = None,
         guards: Mapping[str, Guard] | None = None,
         on_blocked: Blocked | None = None,
+        scan_every: float = SCAN_EVERY,
     ) -> None:
         self.bot = bot
+        self.scan_every = scan_every
+        # Sending only while started: with several workers, only the worker holding the
+        # sender's duty (bot.delivery.duties) sends; the others' units just commit their rows.
+        self.active = False
         self.db = db
         self.clock = clock
         self.metrics = metrics
@@ -117,6 +127,7 @@ class OutboxSender:
 
     async def start(self) -> None:
         """Apply the crash policy to what the last run left in flight, then start sending."""
+        self.active = True
         settled = await outbox.settle_crash(self.db, self.clock())
         self.unknown_at_start = settled.unknown
         self.resent_at_start = settled.resent
@@ -140,6 +151,7 @@ class OutboxSender:
 
     async def stop(self) -> None:
         """Stop taking rows; what is being sent finishes and is recorded."""
+        self.active = False
         if self._scanner is not None:
             self._scanner.cancel()
             await asyncio.gather(self._scanner, return_exceptions=True)
@@ -151,6 +163,7 @@ class OutboxSender:
         stay claimed, so the next start treats them as in flight at a crash (the policy);
         rows not yet begun stay unclaimed. What finished is recorded. Returns how many rows
         were left."""
+        self.active = False
         if self._scanner is not None:
             self._scanner.cancel()
         tasks = [*self._senders.values(), *self._answers]
@@ -188,7 +201,10 @@ class OutboxSender:
     # --- Taking rows ---------------------------------------------------------------------------
 
     def take(self, rows: Iterable[Row]) -> None:
-        """Rows a unit of work has just committed: send them (in their chat's order)."""
+        """Rows a unit of work has just committed: send them (in their chat's order); not
+        sending (another worker holds the duty), left to the sender's scan."""
+        if not self.active:
+            return
         now = None
         for row in rows:
             if row.id in self._in_hand:
@@ -235,14 +251,29 @@ class OutboxSender:
         self._wake_scan.set()
 
     async def _scan_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_stale_look = loop.time() + STALE_CLAIM.total_seconds()
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake_scan.wait(), SCAN_EVERY)
+                await asyncio.wait_for(self._wake_scan.wait(), self.scan_every)
             self._wake_scan.clear()
             try:
+                if loop.time() >= next_stale_look:
+                    next_stale_look = loop.time() + STALE_CLAIM.total_seconds()
+                    await self._settle_stale()
                 await self.scan()
             except Exception:
                 _LOGGER.exception("Scanning the outbox failed; trying again shortly")
+
+    async def _settle_stale(self) -> None:
+        if self._in_hand:
+            return  # this sender's own claims could be among them: look again later
+        settled = await outbox.settle_crash(
+            self.db, self.clock(), claimed_before=self.clock() - STALE_CLAIM
+        )
+        if self.metrics is not None:
+            self.metrics.outbox_unknown.inc(settled.unknown)
+            self.metrics.outbox_resent_after_crash.inc(settled.resent)
 
     # --- Sending -----------------------------------------------------------------------------
 

@@ -58,6 +58,14 @@ class TimerRunner:
             self.arm(timer)
         return len(rows)
 
+    async def fire_overdue(self, before: datetime) -> int:
+        """Fire every timer due before ``before`` that is not armed here (several workers:
+        armed by a worker that died); returns how many were fired."""
+        overdue = [t for t in await timers.due_before(self.db, before) if t.key not in self._armed]
+        for timer in overdue:
+            await self._run(timer.key, timer.due_at, timer.data)
+        return len(overdue)
+
     def after_commit(self, unit: UnitOfWork) -> None:
         for key in unit.timers_cancelled:
             self.disarm(key)

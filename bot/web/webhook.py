@@ -43,7 +43,6 @@ from bot.web.app import served
 _LOGGER = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-REDISPATCH_AFTER = 1.0  # seconds before handing on again after the database failed to answer
 
 _App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -68,7 +67,6 @@ class WebhookServer:
         self._storing = 0  # POSTs past the checks, being stored
         self._idle = asyncio.Event()  # set when none is
         self._idle.set()
-        self._wanted = asyncio.Event()  # something new was kept: hand it on
         self._dispatcher: asyncio.Task[None] | None = None
 
     def routes(self) -> list[web.RouteDef]:
@@ -77,7 +75,9 @@ class WebhookServer:
 
     def start_handing_on(self) -> None:
         """What the POSTs keep goes to the handlers from now on (before the listener opens)."""
-        self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="webhook-dispatch")
+        self._dispatcher = asyncio.create_task(
+            self.keeper.hand_on_forever(self.application), name="webhook-dispatch"
+        )
 
     def stop_taking(self) -> None:
         """From now on POSTs are answered 503 (Telegram delivers them again later)."""
@@ -86,8 +86,10 @@ class WebhookServer:
     async def drain(self) -> None:
         """Wait for the POSTs already being stored to be answered; hand on what they kept."""
         await self._idle.wait()
+        # Several workers: a claim like any other (what is left when the grace ends is given
+        # back for the others at the close).
         if self._dispatcher is not None and not self._dispatcher.done():
-            await self._dispatch_once()
+            await self.keeper.hand_on_once(self.application)
 
     async def stop_handing_on(self) -> None:
         """Nothing more goes to the handlers: what a POST still stores now stays in the inbox
@@ -132,25 +134,9 @@ class WebhookServer:
             self._storing -= 1
             if not self._storing:
                 self._idle.set()
-        self._wanted.set()
         return 200
 
     # --- Handing kept updates on ---------------------------------------------------------------
-
-    async def _dispatch_loop(self) -> None:
-        """One hand-over at a time, however many POSTs arrive at once."""
-        while True:
-            await self._wanted.wait()
-            await self._dispatch_once()
-
-    async def _dispatch_once(self) -> None:
-        self._wanted.clear()
-        try:
-            await self.keeper.dispatch_pending(self.application)
-        except Exception:
-            _LOGGER.exception("Could not hand kept updates on; trying again")
-            await asyncio.sleep(REDISPATCH_AFTER)
-            self._wanted.set()
 
     async def _stop_dispatcher(self) -> None:
         if self._dispatcher is not None:
