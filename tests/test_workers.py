@@ -41,11 +41,13 @@ from storage.timestamps import to_db
 from tests import pg
 from tests.worker_cluster import RecordingBotApi, Sent, WebhookProxy, Worker, deliver
 
-WORKERS = 1
+WORKERS = 3
 ATHLETES = 200
 FIRST_CHAT = 710_000
-LEASE_SECONDS = 3
+LEASE_SECONDS = 10
 KILL_AT_SHARE = 0.35  # of the walk's steps taken by then
+PLAN_STARTS, SOS_STARTS = 8.0, 30.0  # seconds over which each kind of walk starts
+THINK = (0.3, 0.6)  # seconds between a step's message and the next press
 STEP_TIMEOUT = 45.0  # seconds an athlete waits for a step's message
 STRAY = "hello?"
 
@@ -211,7 +213,7 @@ class Run:
             ):
                 athlete.failure = "no answer to the stray text"
                 return
-            await asyncio.sleep(rng.uniform(0.05, 0.25))
+            await asyncio.sleep(rng.uniform(*THINK))
         athlete.done = True
 
 
@@ -286,12 +288,13 @@ async def test_three_workers_one_killed_mid_run_every_update_answered_in_order(
         rng = random.Random(17)
         athletes = [Athlete(FIRST_CHAT + n, walk_of(n)) for n in range(ATHLETES)]
         # Those with a plan first (its check-in comes at the scheduler's next tick), then the
-        # others, spread over two seconds.
+        # others: starts spread over the run, so that the load stays within what the workers
+        # (and Telegram's send budget) take.
+        plans = [a for a in athletes if a.walk is PLAN_WALK]
+        others = [a for a in athletes if a.walk is not PLAN_WALK]
         walking = asyncio.gather(
-            *(
-                run.walk(a, 0.0 if a.walk is PLAN_WALK else n * 2.0 / ATHLETES, rng)
-                for n, a in enumerate(athletes)
-            )
+            *(run.walk(a, n * PLAN_STARTS / len(plans), rng) for n, a in enumerate(plans)),
+            *(run.walk(a, n * SOS_STARTS / len(others), rng) for n, a in enumerate(others)),
         )
 
         # About a third of the way in: SIGKILL the worker with sends in flight, start another.
