@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import random
 import tempfile
@@ -192,8 +193,14 @@ async def run_workers(
 
 
 async def _kill_sender(api: PostingApi, workers: list[Worker], url: str) -> Takeover:
-    duties, claims = await _holders(url)
-    sender = duties.get("sender")
+    """Kill the sender duty's holder, at a moment it has claimed updates in hand (looked for
+    during up to 5 s; then killed anyway)."""
+    deadline = time.perf_counter() + 5
+    while True:
+        duties, claims = await _holders(url)
+        sender = duties.get("sender")
+        if claims.get(sender or -1) or time.perf_counter() > deadline:
+            break
     [victim] = [w for w in workers if w.alive() and w.pid == sender] or [workers[0]]
     held = [name for name, pid in duties.items() if pid == victim.pid]
     chats = claims.get(victim.pid, set())
@@ -298,6 +305,8 @@ async def main_async(args: argparse.Namespace) -> str:
 
 
 def main() -> None:
+    # A killed worker's requests in flight end in "Connection lost" on the Bot API's side.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get(ENV))
     parser.add_argument("--athletes", type=int, default=40)
