@@ -22,7 +22,7 @@ from telegram.ext import Application, ApplicationHandlerStop, BaseHandler, Callb
 from telegram.request import BaseRequest
 
 from bot.delivery import duties
-from bot.delivery.duties import HOLDER, Duty
+from bot.delivery.duties import Duty, holder_name
 from bot.delivery.inbox import Claims, Inbox
 from bot.delivery.outbox import SCAN_EVERY, SHARED_SCAN_EVERY, OutboxSender
 from bot.delivery.rate_limiter import PriorityRateLimiter
@@ -204,7 +204,7 @@ def build_application(
     retry_backoff: float = 0.5,
     max_running: int = MAX_RUNNING,
     scheduler: bool = True,
-    worker_holder: str = HOLDER,
+    worker_holder: str | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """Build the bot. ``request`` replaces the network (tests and ``python -m bot chat``).
 
@@ -213,8 +213,9 @@ def build_application(
     ``retry_backoff`` the first wait before a transient failure (a 5xx) is retried;
     ``max_running`` bounds the updates handled at once (across chats; one at a time per chat);
     ``scheduler=False`` leaves the check-in tick to the caller (tests drive it by hand);
-    ``worker_holder`` names this worker in its claims and duties (tests play several workers
-    in one process with it).
+    ``worker_holder`` names this worker in its claims and duties (default: its
+    ``CRAMPCOACH_WORKER_NAME`` or host, pid and a random part; tests play several workers in
+    one process with it).
     """
     db = settings.database()
     builder = (
@@ -244,6 +245,8 @@ def build_application(
     # holds duties by lease. SQLite: one process (the run lock), which holds them outright.
     application.shared = shared = settings.uses_postgres
     lease_ttl = timedelta(seconds=settings.lease_seconds)
+    if worker_holder is None:
+        worker_holder = holder_name(settings.worker_name)
     claims = Claims(worker_holder, lease_ttl) if shared else None
     application.inbox = keeper = Inbox(db, clock, claims=claims)
     # Counters for /metrics: the limiter counts sends, the scheduler check-ins, this updates.

@@ -312,8 +312,8 @@ async def delete_everything_about(
     Teams they coach (active ones) go to the coaches who remain, or are closed when there are
     none (archived, as when the bot is removed from the group: links join nothing). Updates
     from or about them that wait in the inbox are emptied and marked done (never handled);
-    ``keep_update``, the update asking for the erasure, is left for the inbox to mark done
-    (which empties it) once it has been handled.
+    ``keep_update``, the update asking for the erasure, and those after it are left for the
+    inbox to mark done (which empties them) once handled.
     """
     async with db.write() as conn:
         episode_ids = tuple(
@@ -376,10 +376,13 @@ async def _erase(conn: Tx, found: Holder, user_id: int, now: datetime, keep: int
         rows = await conn.execute_fetchall(
             "SELECT update_id, payload FROM inbox WHERE done_at IS NULL"
         )
+        # Only what came before the erasure's own update: what the person sent after it (a
+        # /cramp right behind the press) is a new start, handled (several workers claim it
+        # from this table, so it must stay readable) and emptied once done.
         doomed_ids = [
             (to_db(now), update_id)
             for update_id, payload in rows
-            if update_id != keep and _payload_names(payload, user_id)
+            if (keep is None or update_id < keep) and _payload_names(payload, user_id)
         ]
         await conn.executemany(
             "UPDATE inbox SET payload = '', done_at = ? WHERE update_id = ?", doomed_ids

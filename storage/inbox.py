@@ -26,7 +26,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.store import Store, Tx
+from storage.store import Store, Tx, skip_locked
 from storage.timestamps import from_db, to_db
 
 KEEP_DONE = timedelta(days=1)
@@ -86,7 +86,6 @@ async def claim(
     LOCKED``: two workers claiming at once never get the same update, and neither waits for
     the other. On SQLite the write lock does the same.
     """
-    skip_locked = " FOR UPDATE OF i SKIP LOCKED" if db.dialect == "postgresql" else ""
     async with db.write() as tx:
         cursor = await tx.execute(
             "UPDATE inbox SET holder = ?, held_until = ? WHERE update_id IN ("
@@ -94,7 +93,7 @@ async def claim(
             " WHERE i.done_at IS NULL AND (i.held_until IS NULL OR i.held_until <= ?)"
             " AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.chat_key = i.chat_key"
             "  AND e.done_at IS NULL AND e.update_id < i.update_id)"
-            f" ORDER BY i.update_id LIMIT ?{skip_locked}"
+            f" ORDER BY i.update_id LIMIT ?{skip_locked(db, 'i')}"
             ") RETURNING update_id, payload, chat_key",
             (holder, to_db(until), to_db(now), limit),
         )

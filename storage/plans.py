@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from rules.plan_clock import DueSlot
 from rules.recovery import Stage
-from storage.store import Row, Store
+from storage.store import Row, Store, skip_locked
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 _LOGGER = logging.getLogger(__name__)
@@ -318,7 +318,7 @@ async def claim_due(
             "  WHERE c.plan_id = p.id ORDER BY c.local_date DESC LIMIT 1"
             ") AS last_unanswered "
             "FROM plans p WHERE p.status = 'active' AND p.next_checkin_at <= ? "
-            "ORDER BY p.next_checkin_at LIMIT ?",
+            f"ORDER BY p.next_checkin_at LIMIT ?{skip_locked(db, 'p')}",
             (stamp, limit),
         ) as cursor:
             rows = list(await cursor.fetchall())
@@ -466,7 +466,8 @@ async def claim_reminders(db: Store, now: datetime, limit: int) -> list[Claimed]
         async with conn.execute(
             "SELECT c.* FROM checkins c JOIN plans p ON p.id = c.plan_id "
             "WHERE c.remind_at IS NOT NULL AND c.remind_at <= ? AND c.answered_at IS NULL "
-            "AND p.status = 'active' AND p.attention IS NULL ORDER BY c.remind_at LIMIT ?",
+            "AND p.status = 'active' AND p.attention IS NULL ORDER BY c.remind_at "
+            f"LIMIT ?{skip_locked(db, 'c')}",
             (stamp, limit),
         ) as cursor:
             rows = list(await cursor.fetchall())

@@ -640,6 +640,8 @@ class Inspection:
 
     server: str  # the server's version, e.g. "15.8"
     version: int  # the schema version (0: no CrampCoach tables yet)
+    # Several workers: each duty's lease (name, holder, expires_at as stored), by name.
+    duties: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def migrations_due(self) -> tuple[str, ...]:
@@ -660,9 +662,16 @@ async def inspect(url: str) -> Inspection:
         cur = await conn.execute("SHOW server_version")
         row = await cur.fetchone()
         version = await schema_version(conn)
+        duties: tuple[tuple[str, str, str], ...] = ()
+        if version >= _LEASES_VERSION:
+            cur = await conn.execute("SELECT name, holder, expires_at FROM leases ORDER BY name")
+            duties = tuple((str(r[0]), str(r[1]), str(r[2])) for r in await cur.fetchall())
     except psycopg.Error as exc:
         raise DatabaseUnusable(probe.describe(exc)) from None
     finally:
         await conn.close()
     server = str(row[0]).split()[0] if row is not None else "?"
-    return Inspection(server, version)
+    return Inspection(server, version, duties)
+
+
+_LEASES_VERSION = 8  # the migration that made the leases table

@@ -186,3 +186,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def trace(self, callback: Callable[[str], None] | None) -> None:
         """Call ``callback`` with every statement run (None: stop); for tests and benchmarks."""
+
+
+def skip_locked(db: Store, alias: str) -> str:
+    """The end of a claiming ``SELECT``: on PostgreSQL, lock the rows of ``alias`` it returns
+    and skip rows another transaction holds (two workers claiming at once get different rows,
+    neither waits); on SQLite, nothing (its one writer at a time does the same)."""
+    return f" FOR UPDATE OF {alias} SKIP LOCKED" if db.dialect == "postgresql" else ""

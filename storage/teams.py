@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from rules.coaching import AthleteFacts
 from rules.recovery import PAIN_STEP_BACK_AT
-from storage.store import Row, Store
+from storage.store import Row, Store, skip_locked
 from storage.timestamps import from_db, from_db_or_none, to_db
 
 
@@ -378,7 +378,7 @@ async def claim_due_digests(
         async with conn.execute(
             "SELECT c.*, t.id AS t_id FROM team_coaches c JOIN teams t ON t.id = c.team_id "
             "WHERE c.next_digest_at <= ? AND t.status = 'active' "
-            "ORDER BY c.next_digest_at LIMIT ?",
+            f"ORDER BY c.next_digest_at LIMIT ?{skip_locked(db, 'c')}",
             (to_db(now), limit),
         ) as cursor:
             rows = list(await cursor.fetchall())

@@ -106,12 +106,10 @@ async def make_rich_user(
     return Rich(user, other, (first, second), coached, invited, pending, other_pending)
 
 
-_pending_ids = iter(range(950_001, 960_000))
-
-
 async def _keep_unhandled(db: Store, clock: FakeClock, user: LocalUser, text: str) -> int:
-    """An update from ``user`` kept in the inbox and not handled yet (in flight)."""
-    update_id = next(_pending_ids)
+    """An update from ``user`` kept in the inbox and not handled yet (in flight), before
+    whatever the test does next (Telegram's update ids only grow)."""
+    update_id = LocalUser.next_update_id()
     payload = {
         "update_id": update_id,
         "message": {

@@ -24,19 +24,11 @@ SQLITE_ONLY: dict[str, str] = {
         "it checks the order of replies across chats, which are handled side by side; only "
         "SQLite's statements on the event loop keep that order"
     ),
-    "test_scheduler::test_two_bots_ticking_at_once_on_one_database_send_the_check_in_once": (
-        "two processes claiming at once needs the several-workers claims (SELECT … FOR UPDATE "
-        "SKIP LOCKED), the next step"
-    ),
     "test_health::test_a_database_that_fails_to_answer_is_unhealthy": (
         "it names SQLite's error class"
     ),
     "test_sos_flow::test_hundred_users_in_the_flow_at_once_each_get_their_own_countdown": (
         "its time bound is SQLite's; PostgreSQL's round trips are slower per statement"
-    ),
-    "test_account::test_delete_through_the_polling_inbox_leaves_nothing_in_it": (
-        "it reads the chat's last two messages as soon as the inbox is done, before the "
-        "outbox has sent them; SQLite is fast enough to hide that race"
     ),
 }
 

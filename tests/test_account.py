@@ -568,6 +568,8 @@ async def test_delete_through_the_polling_inbox_leaves_nothing_in_it(
     application = bot.application
     assert isinstance(application, CrampCoachApplication) and application.inbox is not None
     polling = asyncio.create_task(poll(application, application.inbox, stop))
+    # As the runner does: what is kept is handed on (several workers: claimed) as it comes.
+    handing = asyncio.create_task(application.inbox.hand_on_forever(application))
     try:
         await wait_for(lambda: bot.api.incoming_updates == [])
         deadline = asyncio.get_running_loop().time() + 3
@@ -577,6 +579,8 @@ async def test_delete_through_the_polling_inbox_leaves_nothing_in_it(
     finally:
         stop.set()
         await polling
+        handing.cancel()
+        await asyncio.gather(handing, return_exceptions=True)
     await application.settled()  # the replies committed, sent
 
     rows = await db_of(bot).fetch_all("SELECT * FROM inbox")

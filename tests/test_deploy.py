@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +45,9 @@ from tests.process_helpers import (
 
 DEPLOY = REPO / "deploy"
 GUIDE = DEPLOY / "README.md"
+# One process with the SQLite file; several workers over PostgreSQL behind nginx.
+SQLITE_COMPOSE = DEPLOY / "compose.sqlite.yaml"
+WORKERS_COMPOSE = DEPLOY / "compose.yaml"
 # Settings another part of the project reads (webhook mode, health endpoint, shutdown grace):
 # the example environment file documents them whether or not this checkout has them yet.
 DOCUMENTED_ELSEWHERE = {
@@ -141,7 +145,7 @@ def guide_lines(prefix: str) -> list[str]:
     ]
 
 
-# --- The Dockerfile, compose.yaml, .dockerignore ---------------------------------------------
+# --- The Dockerfile, compose.sqlite.yaml, .dockerignore --------------------------------------
 
 
 def test_the_dockerfile_has_the_essentials() -> None:
@@ -181,7 +185,7 @@ def test_dockerignore_keeps_secrets_data_and_history_out() -> None:
 
 
 def test_compose_runs_the_image_with_its_volume_healthcheck_and_restart_policy() -> None:
-    text = (DEPLOY / "compose.yaml").read_text()
+    text = SQLITE_COMPOSE.read_text()
     assert "env_file: crampcoach.env" in text
     assert "- crampcoach-data:/data" in text
     assert "CRAMPCOACH_DB_PATH: /data/crampcoach.sqlite3" in text
@@ -194,8 +198,8 @@ def test_compose_runs_the_image_with_its_volume_healthcheck_and_restart_policy()
 
 
 def compose_environment() -> dict[str, str]:
-    """compose.yaml's ``environment:`` entries that are set (not commented out)."""
-    text = (DEPLOY / "compose.yaml").read_text()
+    """compose.sqlite.yaml's ``environment:`` entries that are set (not commented out)."""
+    text = SQLITE_COMPOSE.read_text()
     block = text.split("    environment:\n", 1)[1]
     env: dict[str, str] = {}
     for line in block.splitlines():
@@ -214,13 +218,13 @@ def test_compose_lets_a_scraper_on_its_network_reach_metrics_and_publishes_neith
     # Not loopback: another container (Prometheus) connects through the compose network.
     assert env["CRAMPCOACH_HEALTH_LISTEN"] == "0.0.0.0"
     assert env["CRAMPCOACH_WORKER_NAME"]
-    text = (DEPLOY / "compose.yaml").read_text()
+    text = SQLITE_COMPOSE.read_text()
     assert re.search(rf'^    expose:\n      - "{port}"$', text, flags=re.M)
     # Never published on the host, not even in the commented-out examples.
     published = re.findall(r'^\s*#?\s*- "([\d.:]+)"$', text, flags=re.M)
     assert published and all(not mapping.endswith(f":{port}") for mapping in published)
     assert docker_env()["CRAMPCOACH_HEALTH_LISTEN"] == "0.0.0.0"
-    assert 'targets: ["bot:8081"]' in (DEPLOY / "prometheus.yml").read_text()
+    assert 'targets: ["bot:8081"]' in (DEPLOY / "prometheus.sqlite.yml").read_text()
 
 
 def own_address() -> str | None:
@@ -693,3 +697,253 @@ def test_the_readme_lists_the_exit_statuses_the_code_returns() -> None:
         and f"`{operator_commands.TOKEN_REJECTED}`" in section
     )
     assert f"`{operator_commands.UNREACHABLE}`" in section and "deploy/README.md" in section
+
+
+# --- Several workers: compose.yaml, nginx-compose.conf, prometheus.yml, section 10 ------------
+
+WORKERS = ("worker-1", "worker-2")
+# The one variable compose.yaml interpolates: the database password, from deploy/.env.
+PASSWORD_VARIABLE = re.compile(r"\$\{POSTGRES_PASSWORD:\?[^}]*deploy/\.env[^}]*\}")
+
+
+def compose_file(path: Path) -> dict[str, Any]:
+    """A compose file as Compose reads it (YAML, anchors and merge keys resolved); without
+    interpolation: ``${...}`` stays as written."""
+    yaml = pytest.importorskip("yaml")
+    loaded = yaml.safe_load(path.read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def service(name: str, path: Path = WORKERS_COMPOSE) -> dict[str, Any]:
+    found = compose_file(path)["services"][name]
+    assert isinstance(found, dict)
+    return found
+
+
+def worker_environment(name: str) -> dict[str, str]:
+    environment = service(name)["environment"]
+    assert isinstance(environment, dict)  # a mapping: the merge key needs one
+    return {str(key): str(value) for key, value in environment.items()}
+
+
+def interpolate(value: str, password: str) -> str:
+    """Compose's interpolation of compose.yaml, with POSTGRES_PASSWORD set."""
+    return PASSWORD_VARIABLE.sub(password, value)
+
+
+def nginx_upstream() -> list[str]:
+    text = (DEPLOY / "nginx-compose.conf").read_text()
+    [block] = re.findall(r"^upstream crampcoach \{\n(.*?)^\}", text, flags=re.S | re.M)
+    return re.findall(r"^\s*server (\S+)[^;]*;", block, flags=re.M)
+
+
+def section_10() -> str:
+    return GUIDE.read_text().split("## 10. Several workers", 1)[1].split("\n## ", 1)[0]
+
+
+def test_compose_runs_postgres_two_workers_and_nginx() -> None:
+    services = compose_file(WORKERS_COMPOSE)["services"]
+    assert {"postgres", *WORKERS, "nginx"} <= set(services)
+
+    postgres = service("postgres")
+    assert postgres["image"] == "postgres:15"
+    [volume] = postgres["volumes"]
+    name, _, target = volume.partition(":")
+    assert target == "/var/lib/postgresql/data"
+    assert name in compose_file(WORKERS_COMPOSE)["volumes"]  # a named volume, not a folder
+    assert "pg_isready" in postgres["healthcheck"]["test"]
+    assert PASSWORD_VARIABLE.fullmatch(postgres["environment"]["POSTGRES_PASSWORD"])
+    assert "ports" not in postgres  # on the compose network only
+
+    image = service("bot", SQLITE_COMPOSE)
+    for name in WORKERS:
+        worker = service(name)
+        assert worker["image"] == image["image"] and worker["build"] == image["build"]
+        assert worker["depends_on"]["postgres"] == {"condition": "service_healthy"}
+        assert "ports" not in worker  # nginx and Prometheus reach it on the compose network
+        assert worker["healthcheck"]["test"][-1] == healthcheck_code()
+        assert int(str(worker["stop_grace_period"]).removesuffix("s")) > 10
+        assert worker["read_only"] is True and worker["cap_drop"] == ["ALL"]
+        env = worker_environment(name)
+        assert env["CRAMPCOACH_MODE"] == "webhook"
+        assert env["CRAMPCOACH_WEBHOOK_LISTEN"] == env["CRAMPCOACH_HEALTH_LISTEN"] == "0.0.0.0"
+        exposed = {str(port) for port in worker["expose"]}
+        assert {env["CRAMPCOACH_WEBHOOK_PORT"], env["CRAMPCOACH_HEALTH_PORT"]} == exposed
+
+    nginx = service("nginx")
+    assert set(nginx["depends_on"]) == set(WORKERS)
+    assert "443:443" in nginx["ports"]
+    assert "./nginx-compose.conf:/etc/nginx/conf.d/default.conf:ro" in nginx["volumes"]
+
+
+def test_the_workers_share_one_database_and_have_names_of_their_own() -> None:
+    urls = {worker_environment(name)["CRAMPCOACH_DATABASE_URL"] for name in WORKERS}
+    [url] = urls
+    postgres = service("postgres")["environment"]
+    user, database = postgres["POSTGRES_USER"], postgres["POSTGRES_DB"]
+    assert re.fullmatch(
+        rf"postgresql://{user}:\$\{{POSTGRES_PASSWORD:\?[^}}]*\}}@postgres:5432/{database}", url
+    )
+    names = [worker_environment(name)["CRAMPCOACH_WORKER_NAME"] for name in WORKERS]
+    assert names == list(WORKERS)  # distinct, and the same as the services' names
+
+
+def test_the_bot_accepts_each_workers_settings() -> None:
+    """Each worker's environment, interpolated, with the env file's webhook URL and secret."""
+    for name in WORKERS:
+        env = {
+            key: interpolate(value, "0123abcd") for key, value in worker_environment(name).items()
+        }
+        env["CRAMPCOACH_WEBHOOK_URL"] = "https://bot.example.org/telegram/path"
+        env["CRAMPCOACH_WEBHOOK_SECRET"] = "secret_-1"
+        fields = {key.removeprefix("CRAMPCOACH_").lower(): value for key, value in env.items()}
+        settings = Settings.model_validate(fields)
+        assert settings.uses_postgres and settings.mode == "webhook"
+        assert settings.worker_name == name
+
+
+def test_compose_interpolates_the_password_only_and_commits_no_secret() -> None:
+    lines = WORKERS_COMPOSE.read_text().splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    variables = re.findall(r"\$\{[^}]*\}", text)
+    # Twice (the server's password and the workers' URL), and required: a missing deploy/.env
+    # stops Compose with that message rather than starting with no password.
+    assert len(variables) == 2 and all(PASSWORD_VARIABLE.fullmatch(v) for v in variables)
+    for ignore_file in (REPO / ".gitignore", REPO / ".dockerignore"):
+        ignored = ignore_file.read_text().splitlines()
+        assert "deploy/.env" in ignored and "deploy/crampcoach.env" in ignored, ignore_file
+
+
+def test_no_password_literal_in_the_deploy_files_or_readme() -> None:
+    placeholders = {"PASSWORD", "password"}
+    files = [path for path in DEPLOY.iterdir() if path.is_file()] + [REPO / "README.md"]
+    for path in files:
+        text = path.read_text()
+        for password in re.findall(r"postgres(?:ql)?://[^:/@\s]+:([^@\s]+)@", text):
+            assert password in placeholders or PASSWORD_VARIABLE.fullmatch(password), path
+        for value in re.findall(r"(?<![{\w])POSTGRES_PASSWORD\s*[:=]\s*(\S+)", text):
+            assert value.startswith(("${POSTGRES_PASSWORD", "'")), (path, value)
+
+
+def test_the_sqlite_single_process_is_still_there() -> None:
+    single = compose_file(SQLITE_COMPOSE)
+    assert set(single["services"]) == {"bot"}
+    env = service("bot", SQLITE_COMPOSE)["environment"]
+    assert "CRAMPCOACH_DATABASE_URL" not in env
+    assert env["CRAMPCOACH_DB_PATH"] == "/data/crampcoach.sqlite3"
+    assert "crampcoach-data" in single["volumes"]
+    # No project name: it stays "deploy" (the folder), as when this file was compose.yaml, so
+    # the volume keeps its name (deploy_crampcoach-data). The workers' project has its own.
+    assert "name" not in single
+    assert compose_file(WORKERS_COMPOSE)["name"] not in ("", "deploy")
+
+
+def test_nginx_passes_the_webhook_to_either_worker_and_retries_on_the_other() -> None:
+    [port] = {worker_environment(name)["CRAMPCOACH_WEBHOOK_PORT"] for name in WORKERS}
+    assert nginx_upstream() == [f"{name}:{port}" for name in WORKERS]
+    text = (DEPLOY / "nginx-compose.conf").read_text()
+    directives = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    assert directives.count("{") == directives.count("}")
+    for line in directives.splitlines():
+        assert not line.strip() or line.rstrip().endswith((";", "{", "}")), line
+    [webhook] = re.findall(r"location = (/telegram/\S+) \{(.*?)\n    \}", directives, flags=re.S)
+    path, block = webhook
+    single_host = (DEPLOY / "nginx-crampcoach.conf").read_text()
+    assert f"location = {path} {{" in single_host  # the same placeholder path to replace
+    assert "proxy_pass http://crampcoach;" in block
+    [retry] = re.findall(r"proxy_next_upstream ([^;]*);", block)
+    # A POST is retried only with non_idempotent: safe, storing is idempotent by update_id.
+    assert {"error", "timeout", "non_idempotent"} <= set(retry.split())
+    assert "ON CONFLICT (update_id) DO NOTHING" in text
+    assert "listen 443 ssl;" in directives and "ssl_certificate " in directives
+    assert "location / { return 404; }" in directives
+    assert "8081" not in directives and "healthz" not in directives  # never passed on
+
+
+def test_prometheus_scrapes_both_workers() -> None:
+    text = (DEPLOY / "prometheus.yml").read_text()
+    targets = [f"{name}:{worker_environment(name)['CRAMPCOACH_HEALTH_PORT']}" for name in WORKERS]
+    assert f"targets: {json.dumps(targets, separators=(', ', ': '))}" in text
+    prometheus = service("prometheus")
+    assert "./prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus["volumes"]
+    assert prometheus["profiles"] == ["metrics"]
+    assert all(mapping.startswith("127.0.0.1:") for mapping in prometheus["ports"])
+
+
+def test_the_guide_has_several_workers_after_postgresql() -> None:
+    guide = GUIDE.read_text()
+    assert guide.index("## 9. PostgreSQL") < guide.index("## 10. Several workers")
+    section = section_10()
+    for words in (
+        "Rolling restart",
+        "pg_dump",
+        "pg_restore",
+        "PgBouncer",
+        "transaction mode",
+        "FOR UPDATE SKIP LOCKED",
+        "ON CONFLICT (update_id) DO NOTHING",
+        "`sender`",
+        "`scheduler`",
+        "`poller`",
+        "availability",
+        "30 messages",
+    ):
+        assert words in section, words
+    lines = [
+        line.strip()
+        for block in re.findall(r"```[a-z]*\n(.*?)```", section, flags=re.S)
+        for line in block.splitlines()
+    ]
+    # One worker at a time: stop, start and wait for healthy, then the next.
+    steps = [
+        lines.index(f"docker compose -f deploy/compose.yaml {verb} {name}")
+        for name in WORKERS
+        for verb in ("stop", "up -d --no-deps --wait")
+    ]
+    assert steps == sorted(steps)
+    # The dump and the restore, against the compose's database, user and server.
+    postgres = service("postgres")["environment"]
+    who = f"-U {postgres['POSTGRES_USER']} -d {postgres['POSTGRES_DB']}"
+    [dump] = [line for line in lines if line.startswith("docker compose") and " pg_dump " in line]
+    [restore] = [line for line in lines if " pg_restore " in line]
+    for line in (dump, restore):
+        assert "-f deploy/compose.yaml exec -T postgres " in line and who in line, line
+    assert " -Fc " in dump
+    # Every compose file the guide names exists, and so does every service it names there.
+    for line in guide_lines("docker compose -f "):
+        [file] = re.findall(r"-f deploy/(\S+)", line)
+        names = set(compose_file(DEPLOY / file)["services"])
+        argv = shlex.split(line.split(" > ", 1)[0].split(" < ", 1)[0])
+        argv = argv[argv.index(f"deploy/{file}") + 1 :]
+        ends = [i for i, word in enumerate(argv) if word in ("python", "pg_dump", "pg_restore")]
+        for word in argv[: ends[0] if ends else None]:  # the services, not the command run
+            if word in {"bot", "postgres", "nginx", "prometheus", *WORKERS}:
+                assert word in names, (file, word)
+
+
+def test_every_setting_the_deploy_files_name_exists() -> None:
+    known = {name.upper() for name in Settings.model_fields}
+    for path in (
+        GUIDE,
+        WORKERS_COMPOSE,
+        SQLITE_COMPOSE,
+        DEPLOY / "crampcoach.env.example",
+        DEPLOY / "nginx-compose.conf",
+    ):
+        for name in re.findall(r"CRAMPCOACH_([A-Z][A-Z0-9_]*)", path.read_text()):
+            assert name in known, (path.name, name)
+    assert "CRAMPCOACH_LEASE_SECONDS" in section_10()
+
+
+def test_the_readme_points_to_several_workers_and_keeps_its_set_up_simple() -> None:
+    readme = (REPO / "README.md").read_text()
+    postgres = readme.split("\n## PostgreSQL", 1)[1].split("\n## ", 1)[0]
+    assert "deploy/README.md" in postgres and "Several workers" in postgres
+    set_up = readme.split("\n## Set-up", 1)[1].split("\n## ", 1)[0]
+    assert "postgres" not in set_up.lower()
+    commands = re.findall(r"```sh\n(.*?)```", set_up, flags=re.S)
+    assert commands[:2] == [
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && python -m bot\n",
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[dev]" && pytest\n',
+    ]

@@ -113,9 +113,11 @@ async def test_ticking_twice_at_the_same_instant_sends_nothing_the_second_time(
 async def test_two_bots_ticking_at_once_on_one_database_send_the_check_in_once(
     start_bot: Any, clock: FakeClock
 ) -> None:
-    first: Bot = await start_bot()
+    first: Bot = await start_bot(worker_holder="first:1:test")
     user = await started(first)
-    second: Bot = await start_bot(api=first.api)
+    # Another worker (PostgreSQL) or a second process on the SQLite file: either way the
+    # check-in is claimed once.
+    second: Bot = await start_bot(api=first.api, worker_holder="second:2:test")
     clock.now = SUNDAY_0800
 
     reports = await asyncio.gather(tick(first.application), tick(second.application))

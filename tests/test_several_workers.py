@@ -25,7 +25,10 @@ from bot.lifecycle import StopSignals, running
 from bot.runner import serve_polling
 from bot.scheduler import tick
 from conversations.texts import sos as texts
-from storage import inbox
+from rules import plan_clock
+from rules.plan_clock import DueSlot
+from storage import inbox, plans
+from storage.postgres import PostgresDatabase
 from tests.conftest import FAST, FakeClock, make_settings
 from tests.helpers import bot_texts
 from tests.plan_helpers import seed_active_plans
@@ -296,3 +299,28 @@ async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.02)
+
+
+async def test_two_workers_claiming_due_check_ins_at_once_never_get_the_same_plan(
+    only_postgresql: str, clock: FakeClock
+) -> None:
+    """Even without the scheduler's duty (a worker stalled past its lease while the next one
+    ticks), the claims lock and skip each other's rows."""
+    one, two = PostgresDatabase(only_postgresql), PostgresDatabase(only_postgresql)
+    await one.open()
+    await two.open()
+    try:
+        due = clock.now - timedelta(minutes=1)
+        await seed_active_plans(one, range(9000, 9060), now=clock.now - timedelta(days=1), due=due)
+
+        def slot(plan: plans.Plan) -> DueSlot:
+            return plan_clock.due_slot(plan.cramp_at, plan.checkin_time, plan.zone, clock.now)
+
+        claims = await asyncio.gather(
+            *(plans.claim_due(db, clock.now, 40, slot) for db in (one, two, one, two))
+        )
+        claimed = [c.plan.id for batch in claims for c in batch]
+        assert len(claimed) == len(set(claimed)) == 60
+    finally:
+        await one.close()
+        await two.close()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from storage import migrations
+from bot.delivery.duties import holder_name
+from storage import leases, migrations
 from storage.store import DatabaseUnusable, Store
 from storage.stores import open_store
 from tests import pg
@@ -290,6 +292,13 @@ async def test_check_reads_postgresqls_schema_version_without_writing(
     assert found.status == OK
     assert f"schema version {migrations.LATEST_VERSION} (up to date)" in found.text
     assert "PostgreSQL" in found.text
+    assert found.text.endswith("no worker running")
+    # Several workers: who holds each duty now, by the worker's name (a run-out lease: none).
+    now = datetime.now(UTC)
+    await leases.take(store, "sender", holder_name("worker-2"), now, timedelta(seconds=15))
+    await leases.take(store, "poller", "gone:1:aa", now - timedelta(minutes=1), timedelta(0))
+    found = await check_postgres(store_url)
+    assert found.text.endswith("; duties: sender by worker-2")
     async with pg.fresh_schema(empty=True) as empty_url:
         empty = await check_postgres(empty_url)
         assert empty.status == OK and "is empty" in empty.text

@@ -40,8 +40,17 @@ SENDER = "sender"
 SCHEDULER = "scheduler"
 POLLER = "poller"
 
-# This process: its host, its pid and a random part (a pid is reused after a restart).
-HOLDER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+_PROCESS = f"{os.getpid()}:{secrets.token_hex(4)}"  # a pid is reused after a restart
+
+
+def holder_name(worker_name: str | None = None) -> str:
+    """This process in claims and leases: the worker's name (``CRAMPCOACH_WORKER_NAME``, else
+    the host's), its pid and a random part; ``check`` shows the name before the first colon."""
+    name = (worker_name or socket.gethostname()).replace(":", "_")
+    return f"{name}:{_PROCESS}"
+
+
+HOLDER = holder_name()
 
 Hook = Callable[[], Awaitable[None]]
 

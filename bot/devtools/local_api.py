@@ -606,6 +606,11 @@ class LocalUser:
         # the user does not wait for them to be handled.
         self.through_queue = False
 
+    @classmethod
+    def next_update_id(cls) -> int:
+        """An update id after every one delivered so far (Telegram's ids only grow)."""
+        return next(cls._update_ids)
+
     # What the user does ---------------------------------------------------------------------
 
     async def send(self, text: str) -> None:

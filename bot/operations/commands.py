@@ -38,6 +38,7 @@ from storage import snapshot
 from storage.migrations import LATEST_VERSION
 from storage.snapshot import FileFacts, SnapshotError
 from storage.store import DatabaseUnusable
+from storage.timestamps import from_db
 
 COMMANDS = ("check", "backup", "restore")  # their arguments: bot/__main__.py (argparse)
 
@@ -158,8 +159,22 @@ async def check_postgres(url: str) -> Finding:
             f"start: {due} (take a backup first: pg_dump)",
         )
     return Finding(
-        "database", OK, f"{where} ({server}): schema version {found.version} (up to date)"
+        "database",
+        OK,
+        f"{where} ({server}): schema version {found.version} (up to date)"
+        + _duties_now(found.duties),
     )
+
+
+def _duties_now(duties: tuple[tuple[str, str, str], ...]) -> str:
+    """Who holds each duty now (several workers), by the worker's name, or nothing."""
+    now = datetime.now(UTC)
+    held = [
+        f"{name} by {holder.split(':')[0]}"
+        for name, holder, expires_at in duties
+        if from_db(expires_at) > now
+    ]
+    return f"; duties: {', '.join(held)}" if held else "; no worker running"
 
 
 def check_database(path: Path) -> Finding:
