@@ -11,7 +11,9 @@ test makes due at once (``plans.next_checkin_at`` moved to the past: the bot's o
 system's in a process), and answer it.
 
 About a third of the way in, the worker holding the ``sender`` duty (the whole send budget: it
-has sends in flight) is killed with SIGKILL and a new one is started in its place.
+has sends in flight) is killed with SIGKILL and a new one is started in its place. The leases
+last 10 s: at 3 s, on the shared 2-core machine, live workers missed renewals under this load
+and the duties went back and forth between them (the README's Performance, "Several workers").
 
 Every chat's messages are compared with the walk's one transcript (the most common one, which
 must be the whole walk): nothing missing, nothing out of order (the walk's messages in their
