@@ -42,7 +42,7 @@ import logging
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -50,6 +50,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
+from bot.delivery.duties import wall_clock
 from conversations.services import Clock
 from storage import inbox
 from storage.store import Store
@@ -78,11 +79,6 @@ class Claims:
 
     holder: str
     ttl: timedelta
-
-
-def wall_clock() -> datetime:
-    """Claims are compared across processes: the real time, never a test's moved clock."""
-    return datetime.now(UTC)
 
 
 class Inbox:
