@@ -213,8 +213,7 @@ async def _is_current(svc: Services, episode: Episode, press: Press) -> bool:
     # The questions after a cramp eased, of the user's latest episode.
     if press.step not in _AFTER_EASED_STEPS:
         return False
-    latest = await episodes.latest_episode_of(svc.db, episode.user_id)
-    return latest is not None and latest.id == episode.id
+    return await episodes.latest_episode_id_of(svc.db, episode.user_id) == episode.id
 
 
 def is_abandoned(svc: Services, started_at: datetime) -> bool:
