@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, Update
 from telegram.ext import (
     BaseHandler,
     CommandHandler,
@@ -29,6 +29,7 @@ from telegram.ext import (
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Refusal, pressed
 from conversations.replies import (
+    InlineKeyboard,
     answer,
     chat_id_of,
     remove_buttons,
@@ -136,7 +137,7 @@ def _ref(asked_at: datetime) -> int:
     return int(asked_at.timestamp() * 1000)
 
 
-def _confirmation(svc: Services, coaches: bool, lead: str = "") -> tuple[str, InlineKeyboardMarkup]:
+def _confirmation(svc: Services, coaches: bool, lead: str = "") -> tuple[str, InlineKeyboard]:
     text = texts.CONFIRM_DELETE.format(coached=texts.CONFIRM_COACHED if coaches else "")
     options = [(DELETE, texts.DELETE_BUTTON), (KEEP, texts.KEEP_BUTTON)]
     return (f"{lead}\n\n{text}" if lead else text), DELETE_BUTTONS.keyboard(

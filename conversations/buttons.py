@@ -14,16 +14,16 @@ builds the markup and the handler from the same flow, step and choices, so they 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
+from conversations.replies import InlineKeyboard, WireButton, from_private_chat, user_id_of
 from conversations.replies import answer as answer_press
-from conversations.replies import from_private_chat, user_id_of
 from conversations.texts import common
 
 _PART = re.compile(r"^[a-z0-9_-]{1,20}$")
@@ -77,11 +77,22 @@ def of_flow(flow: str) -> Callable[[object], bool]:
 
 @dataclass(frozen=True)
 class ButtonFamily:
-    """The buttons of one step: ``flow:<ref>:step:<choice>`` for a known set of choices."""
+    """The buttons of one step: ``flow:<ref>:step:<choice>`` for a known set of choices.
+
+    Its buttons are built straight into the JSON the Bot API reads (see
+    :class:`conversations.replies.InlineKeyboard`): a step's keyboard differs per record, so it
+    is built for every message, on the path every press takes.
+    """
 
     flow: str
     step: str
     choices: frozenset[str]
+
+    def __post_init__(self) -> None:
+        # Each part checked once, here, as build() would check it for every button.
+        for part in (self.flow, self.step, *self.choices):
+            if not _PART.match(part):
+                raise ValueError(f"callback part {part!r} is not of the scheme")
 
     @classmethod
     def of(cls, flow: str, step: str, choices: Collection[str]) -> ButtonFamily:
@@ -92,24 +103,31 @@ class ButtonFamily:
         return ButtonFamily(self.flow, self.step, self.choices & frozenset(choices))
 
     def data(self, ref: int, choice: str) -> str:
+        """``build(flow, ref, step, choice)``, its parts already checked (``__post_init__``)."""
         if choice not in self.choices:
             raise ValueError(f"{choice!r} is not a choice of {self.flow}:{self.step}")
-        return build(self.flow, ref, self.step, choice)
+        if ref < 0:
+            raise ValueError("ref must not be negative")
+        data = f"{self.flow}:{ref}:{self.step}:{choice}"
+        if len(data) > _MAX_BYTES:  # all of it ASCII: its parts are of the scheme
+            raise ValueError("callback data longer than Telegram allows")
+        return data
 
     def rows(
         self, ref: int, options: Iterable[tuple[str, str]], *, per_row: int = 1
-    ) -> list[Sequence[InlineKeyboardButton]]:
-        """One button per (choice, label), ``per_row`` to a row."""
+    ) -> list[list[WireButton]]:
+        """One button per (choice, label), ``per_row`` to a row, each as the Bot API reads it."""
         buttons = [
-            InlineKeyboardButton(label, callback_data=self.data(ref, choice))
-            for choice, label in options
+            {"text": label, "callback_data": self.data(ref, choice)} for choice, label in options
         ]
+        if per_row == 1:
+            return [[button] for button in buttons]
         return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
     def keyboard(
         self, ref: int, options: Iterable[tuple[str, str]], *, per_row: int = 1
-    ) -> InlineKeyboardMarkup:
-        return InlineKeyboardMarkup(self.rows(ref, options, per_row=per_row))
+    ) -> InlineKeyboard:
+        return InlineKeyboard(self.rows(ref, options, per_row=per_row))
 
     def matches(self, data: object) -> bool:
         """Presses of this step with a known choice."""

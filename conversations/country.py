@@ -10,7 +10,7 @@ leads to typing one (the /settings question), and a shared location answers it t
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from conversations import keyboards
@@ -21,7 +21,7 @@ from conversations.emergency import (
     number_for,
     pressed_by_user,
 )
-from conversations.replies import send
+from conversations.replies import InlineKeyboard, send
 from conversations.services import Services, services
 from conversations.texts import country as texts
 from rules.country_guess import countries_for_language, flag
@@ -42,7 +42,7 @@ async def should_ask(svc: Services, user_id: int) -> bool:
     return await users.mark_country_asked(svc.db, user_id, svc.now())
 
 
-def question(user_id: int, language_code: str | None) -> tuple[str, InlineKeyboardMarkup]:
+def question(user_id: int, language_code: str | None) -> tuple[str, InlineKeyboard]:
     """The question, with the countries guessed from the app's language and "Another"."""
     options = [
         (
@@ -55,7 +55,7 @@ def question(user_id: int, language_code: str | None) -> tuple[str, InlineKeyboa
         *COUNTRY_BUTTONS.rows(user_id, options, per_row=2),
         *COUNTRY_BUTTONS.rows(user_id, [(OTHER, texts.ANOTHER_COUNTRY)]),
     ]
-    return texts.ASK_COUNTRY, InlineKeyboardMarkup(rows)
+    return texts.ASK_COUNTRY, InlineKeyboard(rows)
 
 
 async def ask(update: Update, user_id: int) -> None:

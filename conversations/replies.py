@@ -11,6 +11,7 @@ countdown) names the message by it, before Telegram has given it an id.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import (
@@ -29,8 +30,37 @@ from conversations.texts import common
 from storage import unit_of_work, users
 from storage.outbox import Kind, Message
 
-ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 HTML = ParseMode.HTML.value
+
+# One inline button as the Bot API reads it: {"text": ..., "callback_data": ...} (or "url").
+WireButton = dict[str, str]
+
+
+class InlineKeyboard:
+    """An inline keyboard of plain buttons, held as the JSON the Bot API reads.
+
+    Every step's buttons are one (``conversations.buttons.ButtonFamily`` builds them): no
+    python-telegram-bot button objects are made for them, nor turned into JSON again for each
+    message, on the path a step takes. ``inline_keyboard`` is its rows of buttons, each the
+    dict sent as is.
+    """
+
+    __slots__ = ("inline_keyboard",)
+
+    def __init__(self, rows: Sequence[Sequence[WireButton]]) -> None:
+        self.inline_keyboard = rows
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, InlineKeyboard) and self.inline_keyboard == other.inline_keyboard
+
+    __hash__ = None  # type: ignore[assignment]  # mutable rows
+
+    def __repr__(self) -> str:
+        return f"InlineKeyboard({self.inline_keyboard!r})"
+
+
+InlineMarkup = InlineKeyboard | InlineKeyboardMarkup
+ReplyMarkup = InlineKeyboard | InlineKeyboardMarkup | ReplyKeyboardMarkup
 
 
 async def with_disclaimer_once(svc: Services, user_id: int, text: str) -> str:
@@ -114,7 +144,7 @@ async def edit_text(
     chat_id: int,
     message: int | str,
     text: str,
-    markup: InlineKeyboardMarkup | None = None,
+    markup: InlineMarkup | None = None,
     *,
     kind: Kind = Kind.REPLY,
 ) -> str:
@@ -222,10 +252,12 @@ _OTHER_FIELDS = tuple(
 def wire_markup(markup: ReplyMarkup) -> dict[str, Any]:
     """The keyboard as Telegram reads it (its JSON object).
 
-    An inline keyboard of plain buttons (a text with callback data, or with a link: every
-    step's keyboard is one) is written out directly: python-telegram-bot's generic ``to_dict``
-    looks at every field of every button, nested, a tenth of a saturated SOS step's time.
+    An :class:`InlineKeyboard` (every step's keyboard) is that already. Other inline keyboards
+    of plain buttons (a text with callback data, or with a link) are written out directly:
+    python-telegram-bot's generic ``to_dict`` looks at every field of every button, nested.
     """
+    if isinstance(markup, InlineKeyboard):
+        return {"inline_keyboard": markup.inline_keyboard}
     if type(markup) is InlineKeyboardMarkup and not markup.api_kwargs:
         rows: list[list[dict[str, str]]] = []
         for row in markup.inline_keyboard:

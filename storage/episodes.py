@@ -117,6 +117,16 @@ async def latest_episode_of(db: Store, user_id: int) -> Episode | None:
     return None if row is None else _episode(row)
 
 
+async def latest_episode_id_of(db: Store, user_id: int) -> int | None:
+    """The id of the user's most recent episode (as :func:`latest_episode_of` finds it),
+    without reading the rest of it: a step's guard needs no more."""
+    row = await db.fetch_one(
+        "SELECT id FROM episodes WHERE user_id = ? ORDER BY started_at DESC, id DESC LIMIT 1",
+        (user_id,),
+    )
+    return None if row is None else int(row["id"])
+
+
 async def latest_own_episode_of(db: Store, user_id: int) -> Episode | None:
     """The user's most recent cramp of their own (not one they helped someone through)."""
     row = await db.fetch_one(

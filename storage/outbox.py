@@ -173,11 +173,27 @@ async def waiting(db: Store, *, limit: int = 5000) -> list[Waiting]:
     ]
 
 
+# Ids bound in one statement (SQLite allows 32,766 parameters; a batch is far smaller).
+_IDS_PER_STATEMENT = 512
+
+
+def _padded(ids: Sequence[int]) -> list[int]:
+    """``ids`` made up to a power of two by repeating the last (an id twice in ``IN`` is
+    matched once): a statement's text is one of ten, not one per batch size, so the
+    connection's cache of prepared statements holds those few instead of a hundred
+    variants, each re-prepared and each using the database library's memory."""
+    padded = list(ids)
+    if padded:
+        size = 1 << (len(padded) - 1).bit_length()
+        padded += [padded[-1]] * (size - len(padded))
+    return padded
+
+
 async def rows_by_id(db: Store, ids: Sequence[int]) -> list[Row]:
     """The unsent rows among ``ids``, oldest first."""
     found: list[Row] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        chunk = _padded(ids[start : start + _IDS_PER_STATEMENT])
         marks = ",".join("?" * len(chunk))
         rows = await db.fetch_all(
             f"SELECT {_COLUMNS} FROM outbox WHERE outcome IS NULL AND id IN ({marks}) ORDER BY id",
@@ -207,10 +223,6 @@ def _row(row: object) -> Row:
     )
 
 
-# Ids bound in one statement (SQLite allows 32,766 parameters; a batch is far smaller).
-_IDS_PER_STATEMENT = 500
-
-
 async def claim(db: Store, ids: Sequence[int], now: datetime) -> set[int]:
     """Mark rows as in flight, just before they are sent, in one transaction; returns the ids
     this call claimed (a row another sender claimed first, or finished, is left to it)."""
@@ -220,7 +232,7 @@ async def claim(db: Store, ids: Sequence[int], now: datetime) -> set[int]:
     stamp = to_db(now)
     async with db.write() as tx:
         for first in range(0, len(ids), _IDS_PER_STATEMENT):
-            chunk = list(ids[first : first + _IDS_PER_STATEMENT])
+            chunk = _padded(ids[first : first + _IDS_PER_STATEMENT])
             marks = ", ".join("?" * len(chunk))
             cursor = await tx.execute(
                 f"UPDATE outbox SET claimed_at = ? WHERE id IN ({marks}) "

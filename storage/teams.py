@@ -319,22 +319,27 @@ async def memberships_of(db: Store, user_id: int) -> list[tuple[Team, Member]]:
     return [(_team(row), _member(row)) for row in rows]
 
 
-async def rename_member(db: Store, user_id: int, name: str) -> None:
-    """The athlete's Telegram name changed: every roster shows the new one.
+async def rename_member(db: Store, user_id: int, name: str) -> bool:
+    """The athlete's Telegram name changed: every roster shows the new one. Returns whether
+    they are on any roster.
 
     Read first: most people are on no roster, and a write would queue behind everyone's.
     """
-    stale = await db.fetch_one(
-        "SELECT 1 FROM team_members WHERE user_id = ? AND display_name != ? LIMIT 1",
-        (user_id, name),
+    row = await db.fetch_one(
+        "SELECT MAX(CASE WHEN display_name != ? THEN 1 ELSE 0 END) AS stale "
+        "FROM team_members WHERE user_id = ?",
+        (name, user_id),
     )
+    stale = None if row is None else row["stale"]
     if stale is None:
-        return
-    async with db.write() as conn:
-        await conn.execute(
-            "UPDATE team_members SET display_name = ? WHERE user_id = ? AND display_name != ?",
-            (name, user_id, name),
-        )
+        return False  # on no roster
+    if stale:
+        async with db.write() as conn:
+            await conn.execute(
+                "UPDATE team_members SET display_name = ? WHERE user_id = ? AND display_name != ?",
+                (name, user_id, name),
+            )
+    return True
 
 
 # --- Alerts and digests ----------------------------------------------------------------------

@@ -256,7 +256,7 @@ def test_a_button_family_builds_what_it_matches_and_nothing_else() -> None:
     with pytest.raises(ValueError, match="not a choice"):
         family.data(42, "everything")
     markup = family.keyboard(42, [("status", "Status"), ("details", "Details")], per_row=2)
-    assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [
+    assert [[b["callback_data"] for b in row] for row in markup.inline_keyboard] == [
         ["team:42:consent:status", "team:42:consent:details"]
     ]
 

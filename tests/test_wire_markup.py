@@ -1,6 +1,7 @@
-"""Steps' keyboards are written out by conversations.replies.wire_markup, not by
-python-telegram-bot's generic to_dict: the same JSON for every keyboard it takes on, and
-anything it does not know left to python-telegram-bot."""
+"""Steps' keyboards are built straight into the Bot API's JSON (conversations.replies.
+InlineKeyboard), and other keyboards written out by conversations.replies.wire_markup, not by
+python-telegram-bot's generic to_dict: the same JSON python-telegram-bot would send, and
+anything wire_markup does not know left to python-telegram-bot."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from telegram import (
 
 from conversations import keyboards
 from conversations.plan.views import carry_on_buttons, offer_button, stop_view, time_view
-from conversations.replies import wire_markup
+from conversations.replies import InlineKeyboard, wire_markup
 from conversations.sos import states, views
 
-SOS_KEYBOARDS = [
+STEP_KEYBOARDS = [
     views.triage_view(41)[1],
     views.more_flags_view(41)[1],
     views.context_view(41)[1],
@@ -28,11 +29,35 @@ SOS_KEYBOARDS = [
     time_view(7)[1],
     stop_view(7)[1],
     carry_on_buttons(7),
-    keyboards.link("Open", "https://t.me/example"),
 ]
 
 
-@pytest.mark.parametrize("markup", SOS_KEYBOARDS)
+@pytest.mark.parametrize("markup", STEP_KEYBOARDS)
+def test_a_step_keyboard_is_the_json_python_telegram_bot_would_send(
+    markup: InlineKeyboard,
+) -> None:
+    wire = wire_markup(markup)
+    # The same buttons made as python-telegram-bot objects give the same JSON ...
+    objects = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+            for row in markup.inline_keyboard
+        ]
+    )
+    assert wire == objects.to_dict()
+    # ... and python-telegram-bot reads it back as plain callback buttons, nothing left over.
+    read = InlineKeyboardMarkup.de_json(wire, None)
+    assert read is not None and read.to_dict() == wire and not read.api_kwargs
+    assert all(b.callback_data and not b.api_kwargs for row in read.inline_keyboard for b in row)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        keyboards.link("Open", "https://t.me/example"),
+        InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="sos:1:flag:a")], []]),
+    ],
+)
 def test_a_keyboard_of_plain_buttons_is_the_json_python_telegram_bot_would_send(
     markup: InlineKeyboardMarkup,
 ) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ContextTypes, ExtBot
 
 from conversations import keyboards
@@ -26,7 +26,7 @@ from conversations.buttons import ButtonFamily, Press, Refusal, pressed
 from conversations.emergency import number_for
 from conversations.membership import unreachable
 from conversations.plan.views import carry_on_buttons, hold_view, muscle_of
-from conversations.replies import send, send_to
+from conversations.replies import InlineKeyboard, send, send_to
 from conversations.services import Services, services
 from conversations.team.alerts import alert_coaches
 from conversations.team.names import keep_name_current
@@ -73,11 +73,11 @@ HOLD_PAIN = "pain"
 # --- Views -----------------------------------------------------------------------------------
 
 
-def _pain_view(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+def _pain_view(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboard]:
     header = texts.CHECKIN_HEADER.format(day=checkin.day, stage=advice.stage_name(plan.stage))
     pain = [(str(n), str(n)) for n in range(11)]
     snooze = [("1", texts.SNOOZE_1H), ("3", texts.SNOOZE_3H)]
-    markup = InlineKeyboardMarkup(
+    markup = InlineKeyboard(
         [
             *PAIN_BUTTONS.rows(checkin.id, pain, per_row=6),
             *SNOOZE_BUTTONS.rows(checkin.id, snooze, per_row=2),
@@ -87,19 +87,19 @@ def _pain_view(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]
     return f"{header}\n\n{question}", markup
 
 
-def _held_view(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+def _held_view(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboard]:
     """A check-in while the plan is on hold: the hold's advice and the doctor question."""
     header = texts.CHECKIN_HEADER.format(day=checkin.day, stage=advice.ON_HOLD)
     text, markup = hold_view(plan)
     return f"{header}\n\n{text}", markup
 
 
-def _yesterday_view(checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+def _yesterday_view(checkin: Checkin) -> tuple[str, InlineKeyboard]:
     options = [(key, advice.STEP_OUTCOME_LABELS[value]) for key, value in _YESTERDAY.items()]
     return advice.ASK_YESTERDAY, YESTERDAY_BUTTONS.keyboard(checkin.id, options)
 
 
-def _warning_view(checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+def _warning_view(checkin: Checkin) -> tuple[str, InlineKeyboard]:
     options = [
         (NO, texts.NO_WARNING),
         (CHEST, texts.CHEST_WARNING),
@@ -115,7 +115,7 @@ def _asks_yesterday(checkin: Checkin) -> bool:
     return checkin.day > 0 and checkin.yesterday is None
 
 
-def current_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+def current_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboard]:
     """The question an open check-in is waiting on (the doctor question while on hold)."""
     if checkin.pain is None:
         return _held_view(plan, checkin) if plan.held else _pain_view(plan, checkin)
@@ -124,12 +124,12 @@ def current_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardM
     return _warning_view(checkin)
 
 
-def first_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+def first_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboard]:
     """A check-in's first message: the pain question, or the doctor question while on hold."""
     return _held_view(plan, checkin) if plan.held else _pain_view(plan, checkin)
 
 
-def pain_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboardMarkup]:
+def pain_question(plan: Plan, checkin: Checkin) -> tuple[str, InlineKeyboard]:
     """The pain question (a hold just lifted: the check-in goes on as usual)."""
     return _pain_view(plan, checkin)
 

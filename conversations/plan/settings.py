@@ -6,7 +6,7 @@ their country (see ``conversations.emergency``) unless they typed a number of th
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from conversations import keyboards
@@ -20,7 +20,7 @@ from conversations.emergency import (
 )
 from conversations.plan import setup, views
 from conversations.plan.views import running
-from conversations.replies import send, user_id_of
+from conversations.replies import InlineKeyboard, send, user_id_of
 from conversations.services import Services, services
 from conversations.texts import country as country_texts
 from conversations.texts import plan as texts
@@ -33,7 +33,7 @@ CHANGE = "change"
 NUMBER_BUTTONS = ButtonFamily.of("user", "number", {CHANGE})
 
 
-def _number_button(user_id: int) -> InlineKeyboardMarkup:
+def _number_button(user_id: int) -> InlineKeyboard:
     return NUMBER_BUTTONS.keyboard(user_id, [(CHANGE, texts.CHANGE_NUMBER)])
 
 
@@ -55,7 +55,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     text, markup = views.settings_view(plan, number)
     rows = [*markup.inline_keyboard, *_number_button(user_id).inline_keyboard]
-    await send(update, text + until_known, InlineKeyboardMarkup(rows))
+    await send(update, text + until_known, InlineKeyboard(rows))
 
 
 async def on_setting_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Pressed, Refusal, pressed
-from conversations.replies import send
+from conversations.replies import InlineKeyboard, send
 from conversations.services import Services
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
@@ -37,13 +37,13 @@ STOP_BUTTONS = ButtonFamily.of(FLOW, "stop", {YES, NO})  # /stopplan: "stop it?"
 CARRY_BUTTONS = ButtonFamily.of(FLOW, "carry", {YES, STOP})  # after 3 unanswered days
 DOCTOR_BUTTONS = ButtonFamily.of(FLOW, "doctor", {CLEARED, NOT_YET})  # a plan on hold
 
-View = tuple[str, InlineKeyboardMarkup]
+View = tuple[str, InlineKeyboard]
 
 
 # --- Views -----------------------------------------------------------------------------------
 
 
-def offer_button(episode_id: int) -> InlineKeyboardMarkup:
+def offer_button(episode_id: int) -> InlineKeyboard:
     return OFFER_BUTTONS.keyboard(episode_id, [(START, texts.OFFER_BUTTON)])
 
 
@@ -61,7 +61,7 @@ def zone_view(plan_id: int, own_zone: str | None = None) -> View:
         else ZONE_BUTTONS.rows(plan_id, [(MY_ZONE, texts.OWN_ZONE.format(zone=own_zone))])
     )
     rows += ZONE_BUTTONS.rows(plan_id, options, per_row=3)
-    return texts.ASK_ZONE, InlineKeyboardMarkup(rows)
+    return texts.ASK_ZONE, InlineKeyboard(rows)
 
 
 def setting_view(plan: Plan, own_zone: str | None = None) -> View:
@@ -82,12 +82,12 @@ def stop_view(plan_id: int) -> View:
     return texts.CONFIRM_STOP, STOP_BUTTONS.keyboard(plan_id, options, per_row=2)
 
 
-def carry_on_buttons(plan_id: int) -> InlineKeyboardMarkup:
+def carry_on_buttons(plan_id: int) -> InlineKeyboard:
     options = [(YES, texts.CARRY_ON), (STOP, texts.STOP_PLAN)]
     return CARRY_BUTTONS.keyboard(plan_id, options, per_row=2)
 
 
-def doctor_buttons(plan_id: int, *, not_yet: bool = True) -> InlineKeyboardMarkup:
+def doctor_buttons(plan_id: int, *, not_yet: bool = True) -> InlineKeyboard:
     """The question of a plan on hold, one tap: cleared by a doctor, or not yet."""
     options = [(CLEARED, texts.DOCTOR_CLEARED)]
     if not_yet:

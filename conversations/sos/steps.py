@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
 from conversations import history, keyboards
@@ -21,6 +21,7 @@ from conversations.emergency import number_for
 from conversations.plan.setup import own_zone
 from conversations.plan.views import OFFER_BUTTONS, START
 from conversations.replies import (
+    InlineKeyboard,
     answer,
     chat_id_of,
     send,
@@ -212,8 +213,7 @@ async def _is_current(svc: Services, episode: Episode, press: Press) -> bool:
     # The questions after a cramp eased, of the user's latest episode.
     if press.step not in _AFTER_EASED_STEPS:
         return False
-    latest = await episodes.latest_episode_of(svc.db, episode.user_id)
-    return latest is not None and latest.id == episode.id
+    return await episodes.latest_episode_id_of(svc.db, episode.user_id) == episode.id
 
 
 def is_abandoned(svc: Services, started_at: datetime) -> bool:
@@ -533,7 +533,7 @@ async def _wrap_up(press: SosPress, lead: str) -> int:
     if await plans.live_plan_of(svc.db, episode.user_id) is None:
         text = f"{text}\n\n{plan_texts.OFFER}"
         rows = [*OFFER_BUTTONS.rows(episode.id, [(START, plan_texts.OFFER_BUTTON)]), *rows]
-    await send(press.update, text, InlineKeyboardMarkup(rows))
+    await send(press.update, text, InlineKeyboard(rows))
     return END
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import InlineKeyboardMarkup
-
 from conversations.buttons import ButtonFamily
+from conversations.replies import InlineKeyboard
 from conversations.sos import states
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
@@ -63,7 +62,7 @@ def _no_flag_options(helper: bool) -> list[tuple[str, str]]:
     return [(states.NO_FLAG_CALF, calf), (states.NO_FLAG, texts.NO_FLAG_OTHER)]
 
 
-View = tuple[str, InlineKeyboardMarkup]
+View = tuple[str, InlineKeyboard]
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -117,16 +116,16 @@ def context_view(episode_id: int) -> View:
 def muscle_view(episode_id: int) -> View:
     rows = MUSCLE_BUTTONS.rows(episode_id, texts.MUSCLE_LABELS.items(), per_row=2)
     rows += MUSCLE_BUTTONS.rows(episode_id, [(states.REST, texts.AT_REST_LABEL)])
-    return texts.ASK_MUSCLE, InlineKeyboardMarkup(rows)
+    return texts.ASK_MUSCLE, InlineKeyboard(rows)
 
 
-def eased_or_not_buttons(episode_id: int) -> InlineKeyboardMarkup:
+def eased_or_not_buttons(episode_id: int) -> InlineKeyboard:
     """Eased / Not yet alone: the ten-minute check before any relief step was shown."""
     options = [(states.EASED, texts.EASED), (states.NOT_YET, texts.NOT_YET)]
     return RELIEF_BUTTONS.keyboard(episode_id, options, per_row=2)
 
 
-def relief_buttons(episode: Episode, *, step: str) -> InlineKeyboardMarkup:
+def relief_buttons(episode: Episode, *, step: str) -> InlineKeyboard:
     """Eased / Not yet, the salty taste while it is untried, and why this step helps."""
     rows = RELIEF_BUTTONS.rows(
         episode.id, [(states.EASED, texts.EASED), (states.NOT_YET, texts.NOT_YET)], per_row=2
@@ -134,7 +133,7 @@ def relief_buttons(episode: Episode, *, step: str) -> InlineKeyboardMarkup:
     if states.SALT_STEP not in episode.relief_tried and step != states.SALT_STEP:
         rows += RELIEF_BUTTONS.rows(episode.id, [(states.HAVE_SALT, texts.HAVE_SALT)])
     rows += WHY_BUTTONS.rows(episode.id, [(step, texts.WHY)])
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboard(rows)
 
 
 def stretch_text(muscle: str | None, *, repeat: bool, helper: bool = False) -> str:
@@ -178,10 +177,10 @@ def view_for(state: str, episode: Episode) -> View:
     return about_view(state, episode.id)
 
 
-def with_new_cramp_button(markup: InlineKeyboardMarkup, episode_id: int) -> InlineKeyboardMarkup:
+def with_new_cramp_button(markup: InlineKeyboard, episode_id: int) -> InlineKeyboard:
     """A step's buttons plus "This is a new cramp", for a second 🆘 while one is open."""
     extra = NEW_CRAMP_BUTTONS.rows(episode_id, [(states.YES, texts.NEW_CRAMP)])
-    return InlineKeyboardMarkup([*markup.inline_keyboard, *extra])
+    return InlineKeyboard([*markup.inline_keyboard, *extra])
 
 
 def duration_phrase(elapsed: timedelta) -> str:

@@ -8,13 +8,13 @@ import re
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Pressed, Refusal, pressed
-from conversations.replies import send, send_photo, send_to, user_id_of
+from conversations.replies import InlineKeyboard, send, send_photo, send_to, user_id_of
 from conversations.services import Services, services
 from conversations.team import access, roster
 from conversations.team.groups import display_name
@@ -57,7 +57,7 @@ async def _with_team(
     if len(coached) == 1:
         return coached[0]
     rows = [row for team in coached for row in PICK_BUTTONS.rows(team.id, [(action, team.name)])]
-    await send(update, texts.PICK_TEAM, InlineKeyboardMarkup(rows))
+    await send(update, texts.PICK_TEAM, InlineKeyboard(rows))
     return None
 
 
@@ -240,7 +240,7 @@ async def _send_roster(
         )
 
 
-def _page_buttons(team_id: int, shown: coaching.Page[Any]) -> InlineKeyboardMarkup | None:
+def _page_buttons(team_id: int, shown: coaching.Page[Any]) -> InlineKeyboard | None:
     options = []
     if shown.number > 0:
         options.append((str(shown.number - 1), texts.ROSTER_PREVIOUS))

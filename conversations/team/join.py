@@ -10,12 +10,12 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Refusal, pressed
-from conversations.replies import send, user_id_of
+from conversations.replies import InlineKeyboard, send, user_id_of
 from conversations.services import Services, services
 from conversations.team import access
 from conversations.team.groups import display_name
@@ -63,7 +63,7 @@ async def _consent_text(svc: Services, team: Team) -> str:
     return texts.CONSENT.format(team=escape(team.name), coaches=coaches)
 
 
-def _consent_buttons(team_id: int) -> InlineKeyboardMarkup:
+def _consent_buttons(team_id: int) -> InlineKeyboard:
     options = [
         (Consent.STATUS.value, texts.JOIN_STATUS),
         (Consent.DETAILS.value, texts.JOIN_DETAILS),
@@ -122,7 +122,7 @@ async def list_teams(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             (LEAVE, texts.LEAVE.format(team=team.name)),
         ]
         rows += LEVEL_BUTTONS.rows(team.id, options)
-    await send(update, "\n".join(lines), InlineKeyboardMarkup(rows))
+    await send(update, "\n".join(lines), InlineKeyboard(rows))
 
 
 async def on_level_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
