@@ -263,19 +263,15 @@ async def record(db: Store, results: Sequence[Result], now: datetime) -> None:
     stamp = to_db(now)
     results = [r for r in results if not r.taken]
     finished = [
-        (stamp, r.outcome.value, r.message_id, r.id)
+        (r.id, r.outcome.value, r.message_id)
         for r in results
         if r.outcome is not None and not r.forget
     ]
     forgotten = [(r.id,) for r in results if r.outcome is not None and r.forget]
     retried = [(to_db(r.retry_at or now), r.id) for r in results if r.outcome is None]
     async with db.write() as tx:
-        if finished:
-            await tx.executemany(
-                "UPDATE outbox SET sent_at = ?, outcome = ?, message_id = ?, params = '{}', "
-                "attachment = NULL WHERE id = ? AND outcome IS NULL",
-                finished,
-            )
+        for first in range(0, len(finished), _RESULTS_PER_STATEMENT):
+            await _mark_finished(tx, stamp, finished[first : first + _RESULTS_PER_STATEMENT])
         if forgotten:
             await tx.executemany("DELETE FROM outbox WHERE id = ?", forgotten)
         if retried:
@@ -284,6 +280,26 @@ async def record(db: Store, results: Sequence[Result], now: datetime) -> None:
                 "WHERE id = ? AND outcome IS NULL",
                 retried,
             )
+
+
+_RESULTS_PER_STATEMENT = 128
+
+
+async def _mark_finished(
+    tx: Tx, stamp: str, finished: Sequence[tuple[int, str, int | None]]
+) -> None:
+    """Rows finished, with their outcomes and Telegram ids, in one statement (a batch of
+    results used to take one per row). Padded to a power of two with rows that match none, so
+    a few statement texts serve every batch size (see :func:`_padded`)."""
+    size = 1 << (len(finished) - 1).bit_length()
+    rows = [*finished, *[(None, None, None)] * (size - len(finished))]
+    values = ", ".join(["(CAST(? AS INTEGER), ?, CAST(? AS INTEGER))"] * size)
+    await tx.execute(
+        "UPDATE outbox SET sent_at = ?, outcome = v.column2, message_id = v.column3, "
+        f"params = '{{}}', attachment = NULL FROM (VALUES {values}) AS v "
+        "WHERE outbox.id = v.column1 AND outbox.outcome IS NULL",
+        (stamp, *(value for row in rows for value in row)),
+    )
 
 
 async def message_id_of(db: Store, key: str) -> int | None:
