@@ -154,3 +154,32 @@ async def test_a_graceful_stop_hands_the_duty_on_at_once(store: Store) -> None:
         assert second.takeovers == 0  # given back, not taken over
     finally:
         await second.stop()
+
+
+async def test_a_duty_whose_work_fails_to_start_is_given_back_and_tried_again(
+    store: Store,
+) -> None:
+    starts: list[str] = []
+
+    async def flaky() -> None:
+        starts.append("start")
+        if len(starts) == 1:
+            raise RuntimeError("the database went away for a moment")
+
+    worker = Duty(store, "sender", holder="one:1:aa", ttl=SHORT, on_gained=flaky)
+    await worker.start()
+    try:
+        assert starts == ["start"] and not worker.held
+        # Given back: the lease is free for anyone at once.
+        assert (
+            await leases.attempt(store, "sender", "probe", datetime.now(UTC), SHORT)
+        ).other is None
+        await leases.give_back(store, "sender", "probe")
+        # The next turn starts it again.
+        deadline = asyncio.get_running_loop().time() + 3
+        while not worker.held:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        assert starts == ["start", "start"]
+    finally:
+        await worker.stop()

@@ -123,7 +123,10 @@ class Duty:
     async def _keep(self) -> None:
         while True:
             await asyncio.sleep(self.renew_every)
-            await self._turn()
+            try:
+                await self._turn()
+            except Exception:  # a hook failed: logged, and the next turn tries again
+                _LOGGER.exception("The %s duty's turn failed", self.name)
 
     async def _turn(self) -> None:
         now = self.clock()
@@ -163,8 +166,17 @@ class Duty:
     async def _gain(self) -> None:
         self.held = True
         _LOGGER.info("This worker now does the %s duty", self.name)
-        if self.on_gained is not None:
+        if self.on_gained is None:
+            return
+        try:
             await self.on_gained()
+        except Exception:
+            # Not started (the database failed meanwhile): given back, for this worker's
+            # next turn or another worker.
+            _LOGGER.exception("Could not start the %s duty; giving it back", self.name)
+            await self._lose()
+            with contextlib.suppress(Exception):
+                await leases.give_back(self.db, self.name, self.holder)
 
     async def _lose(self) -> None:
         self.held = False
