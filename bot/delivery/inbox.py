@@ -63,8 +63,8 @@ MAX_BACKOFF = 30.0  # seconds between attempts while Telegram cannot be reached
 PENDING_BATCH = 1000  # kept updates read from the inbox at a time
 REHAND_AFTER = 1.0  # seconds before handing on again after the database failed to answer
 CLAIM_EVERY = 0.1  # seconds between claims when idle (several workers: others' updates)
-CLAIM_BATCH = 100  # updates claimed at a time
-IN_HAND_LIMIT = 512  # no more claims while this many claimed updates are not done
+CLAIM_BATCH = 16  # updates claimed at a time
+IN_HAND_LIMIT = 64  # no more claims while this many claimed updates are not done
 
 # getUpdates goes through do_api_request to get the raw JSON (see poll); python-telegram-bot
 # suggests get_updates for that, which would parse it.
@@ -158,20 +158,20 @@ class Inbox:
             after = batch[-1].update_id
 
     async def _claim(self, application: _App) -> int:
+        """Claim what can be claimed, a batch at a time, while there is room in hand."""
         assert self.claims is not None
+        handed = 0
         async with self._lock:
-            room = IN_HAND_LIMIT - len(self._in_hand)
-            if room <= 0:
-                return 0
-            now = self.wall()
-            claimed = await inbox.claim(
-                self.db,
-                self.claims.holder,
-                now,
-                now + self.claims.ttl,
-                min(room, CLAIM_BATCH),
-            )
-            return await self._hand_on(application, claimed)
+            while (room := IN_HAND_LIMIT - len(self._in_hand)) > 0:
+                now = self.wall()
+                batch = min(room, CLAIM_BATCH)
+                claimed = await inbox.claim(
+                    self.db, self.claims.holder, now, now + self.claims.ttl, batch
+                )
+                handed += await self._hand_on(application, claimed)
+                if len(claimed) < batch:
+                    break
+        return handed
 
     async def hand_on_forever(self, application: _App) -> None:
         """Hand on what was kept whenever :attr:`wanted` is set (several workers: also every
