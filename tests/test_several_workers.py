@@ -324,3 +324,29 @@ async def test_two_workers_claiming_due_check_ins_at_once_never_get_the_same_pla
     finally:
         await one.close()
         await two.close()
+
+
+async def test_a_sender_whose_lease_may_have_run_out_claims_nothing_more(
+    workers: Workers,
+) -> None:
+    """It stalled: its lease ran out unrenewed (another worker may send now). What it commits
+    waits in the outbox, unclaimed, for whichever worker sends next."""
+    sender = await workers.start("one")
+    duty = sender.duties[duties.SENDER]
+    assert duty.held and sender.sender.licensed()
+    duty.held_until = datetime.now(UTC) - timedelta(seconds=1)  # as if renewals stopped
+    assert not sender.sender.licensed()
+    athlete = workers.user(6201)
+    await athlete.send("/cramp")
+    await workers.deliver(sender)
+    await workers.until(lambda: len(workers.finished) == 1)
+    await sender.settled()
+    assert bot_texts(workers.api, athlete.chat_id) == []
+    db = sender.units.db
+    rows = await db.fetch_all("SELECT claimed_at, outcome FROM outbox WHERE chat_id = 6201")
+    assert rows and all(r["claimed_at"] is None and r["outcome"] is None for r in rows)
+    # Renewed again (or another worker's sender): the rows go, in order, once.
+    duty.held_until = datetime.now(UTC) + timedelta(seconds=LEASE_SECONDS)
+    await workers.replied(athlete.chat_id, 1)
+    await sender.settled()
+    assert "Quick check" in bot_texts(workers.api, athlete.chat_id)[0]

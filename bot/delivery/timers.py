@@ -25,7 +25,7 @@ from storage.unit_of_work import UnitOfWork
 _LOGGER = logging.getLogger(__name__)
 
 Action = Callable[[Timer], Awaitable[None]]
-RunUnit = Callable[[str, Callable[[UnitOfWork], Awaitable[None]]], Awaitable[None]]
+RunUnit = Callable[[str, Callable[[UnitOfWork], Awaitable[bool]]], Awaitable[bool]]
 
 
 class TimerRunner:
@@ -41,7 +41,7 @@ class TimerRunner:
         self.actions = actions
         self.run_unit = run_unit
         self._armed: dict[str, asyncio.TimerHandle] = {}
-        self._firing: set[asyncio.Task[None]] = set()
+        self._firing: set[asyncio.Task[bool]] = set()
         self._stopped = False
 
     @property
@@ -62,9 +62,10 @@ class TimerRunner:
         """Fire every timer due before ``before`` that is not armed here (several workers:
         armed by a worker that died); returns how many were fired."""
         overdue = [t for t in await timers.due_before(self.db, before) if t.key not in self._armed]
+        fired = 0
         for timer in overdue:
-            await self._run(timer.key, timer.due_at, timer.data)
-        return len(overdue)
+            fired += await self._run(timer.key, timer.due_at, timer.data)
+        return fired
 
     def after_commit(self, unit: UnitOfWork) -> None:
         for key in unit.timers_cancelled:
@@ -93,22 +94,26 @@ class TimerRunner:
         self._firing.add(task)
         task.add_done_callback(self._firing.discard)
 
-    async def _run(self, key: str, due_at: datetime, data: dict[str, object]) -> None:
-        async def work(unit: UnitOfWork) -> None:
+    async def _run(self, key: str, due_at: datetime, data: dict[str, object]) -> bool:
+        """Fire the timer in a unit of work; whether it was still there to fire."""
+
+        async def work(unit: UnitOfWork) -> bool:
             timer = await timers.take(self.db, key, due_at)
             if timer is None:
-                return  # cancelled or moved since it was armed
+                return False  # cancelled or moved since it was armed, or fired elsewhere
             action = self.actions.get(timer.kind)
             if action is None:
                 _LOGGER.error("A timer of unknown kind %r was dropped", timer.kind)
-                return
+                return True
             await action(timer)
+            return True
 
         try:
-            await self.run_unit(_origin(key, due_at, data), work)
+            return await self.run_unit(_origin(key, due_at, data), work)
         except Exception:
             # Left in the table: armed again at the next start.
             _LOGGER.exception("Timer %s failed", key.split(":", 1)[0])
+            return False
 
     async def stop(self) -> None:
         """Disarm everything (the rows stay) and let the timers firing now finish."""
