@@ -317,7 +317,7 @@ def build_application(
     if shared:
         sender.licensed = application.duties[duties.SENDER].sure
     for duty in application.duties.values():
-        metrics.watch_duty(duty.name, functools.partial(getattr, duty, "held"))
+        metrics.watch_duty(duty.name, lambda duty=duty: duty.held)  # type: ignore[misc]
 
     application.add_handlers(all_handlers())  # in order: see conversations/handlers.py
     application.add_error_handler(on_error)
