@@ -492,19 +492,8 @@ class PostgresDatabase(Store):
             async with turn.savepoint() as tx:
                 yield tx
             return
-        async with self._lock:
-            conn = await self._take()
-            try:
-                await conn.execute("BEGIN")
-                try:
-                    yield PgTx(conn, self)
-                except BaseException:
-                    await conn.execute("ROLLBACK")
-                    raise
-                await conn.execute("COMMIT")
-            finally:
-                await self._give_back(conn)
-        self.commits += 1
+        async with self._lock, self.write_aside() as tx:  # one at a time, as on SQLite
+            yield tx
 
     @contextlib.asynccontextmanager
     async def write_aside(self) -> AsyncIterator[PgTx]:

@@ -24,6 +24,7 @@ from bot.devtools.local_api import LOCAL_TOKEN, LocalBotAPI, LocalUser
 from bot.lifecycle import StopSignals, running
 from bot.runner import serve_polling
 from bot.scheduler import tick
+from bot.settings import Settings
 from conversations.texts import sos as texts
 from rules import plan_clock
 from rules.plan_clock import DueSlot
@@ -43,6 +44,27 @@ def only_postgresql(store_url: str | None) -> str:
     return store_url
 
 
+def worker(
+    settings: Settings, api: LocalBotAPI, clock: FakeClock, name: str
+) -> CrampCoachApplication:
+    """One worker (an Application named ``name`` in its claims and duties), unstarted; limits
+    off, as in the other bot tests."""
+    app = build_application(
+        settings,
+        request=api,
+        token=LOCAL_TOKEN,
+        clock=clock,
+        timings=FAST,
+        send_rate=1_000_000.0,
+        per_chat_interval=0.0,
+        retry_backoff=0.0,
+        scheduler=False,
+        worker_holder=f"{name}:1:test",
+    )
+    assert isinstance(app, CrampCoachApplication)
+    return app
+
+
 class Workers:
     """Start workers on one database and one Bot API; feed them updates as Telegram would."""
 
@@ -56,19 +78,8 @@ class Workers:
         self.finished: list[tuple[str, int]] = []  # (worker, update id), as each finished
 
     async def start(self, name: str) -> CrampCoachApplication:
-        app = build_application(
-            self.settings,
-            request=self.api,
-            token=LOCAL_TOKEN,
-            clock=self.clock,
-            timings=FAST,
-            send_rate=1_000_000.0,
-            per_chat_interval=0.0,
-            retry_backoff=0.0,
-            scheduler=False,
-            worker_holder=f"{name}:1:test",
-        )
-        assert isinstance(app, CrampCoachApplication) and app.inbox is not None
+        app = worker(self.settings, self.api, self.clock, name)
+        assert app.inbox is not None
         context = running(app)
         await context.__aenter__()
         self._contexts[id(app)] = context
@@ -239,21 +250,7 @@ async def test_in_polling_mode_one_worker_polls_and_the_other_takes_over_at_its_
 ) -> None:
     settings = make_settings(db_path, only_postgresql, lease_seconds=LEASE_SECONDS)
     api = LocalBotAPI()
-    apps = [
-        build_application(
-            settings,
-            request=api,
-            token=LOCAL_TOKEN,
-            clock=clock,
-            timings=FAST,
-            send_rate=1_000_000.0,
-            per_chat_interval=0.0,
-            retry_backoff=0.0,
-            scheduler=False,
-            worker_holder=f"poll{n}:1:test",
-        )
-        for n in range(2)
-    ]
+    apps = [worker(settings, api, clock, f"poll{n}") for n in range(2)]
     signals = [StopSignals(), StopSignals()]
     runs = [
         asyncio.create_task(serve_polling(app, settings, sig))
