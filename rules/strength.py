@@ -96,7 +96,7 @@ class Progress:
 def next_level(level: int, answers_at_level: Iterable[Answer]) -> Progress:
     """The level after the newest answer, from the answers given at ``level`` since the athlete
     reached it (oldest first, the newest last; skips ignored)."""
-    counted = [answer for answer in answers_at_level if answer is not Answer.SKIPPED]
+    counted: list[Answer] = [a for a in answers_at_level if a is not Answer.SKIPPED]
     if not counted:
         return Progress(level, Move.SAME)
     newest = counted[-1]

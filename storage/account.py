@@ -57,6 +57,24 @@ PERSONAL: tuple[Holder, ...] = (
         "the daily check-ins of a plan: pain, how the day went, warning signs",
     ),
     Holder("plans", Tie.COLUMNS, ("user_id", "chat_id"), why="the recovery plan and schedule"),
+    Holder(
+        "programme_sessions",
+        Tie.COLUMNS,
+        ("user_id",),
+        why="prevention programme sessions: their level and how each went",
+    ),
+    Holder(
+        "programme_weeks",
+        Tie.COLUMNS,
+        ("user_id",),
+        why="prevention programme weekly check-ins: cramps, training, sessions done",
+    ),
+    Holder(
+        "programmes",
+        Tie.COLUMNS,
+        ("user_id", "chat_id"),
+        why="the prevention programme: status, level, days and time",
+    ),
     Holder("episodes", Tie.COLUMNS, ("user_id",), why="cramps and their circumstances"),
     Holder("team_members", Tie.COLUMNS, ("user_id",), why="teams joined, with the consent given"),
     Holder("team_coaches", Tie.COLUMNS, ("user_id",), why="teams coached, name, digest settings"),
@@ -92,6 +110,7 @@ _BOOLEANS = frozenset(
         "warning_sign",
         "alerts",
         "helper",
+        "cramps",
     }
 )
 
@@ -149,6 +168,9 @@ async def newest_activity(db: Store, user_id: int) -> datetime | None:
         "   WHERE p.user_id = :u"
         " UNION ALL SELECT MAX(joined_at) FROM team_members WHERE user_id = :u"
         " UNION ALL SELECT MAX(added_at) FROM team_coaches WHERE user_id = :u"
+        " UNION ALL SELECT MAX(updated_at) FROM programmes WHERE user_id = :u"
+        " UNION ALL SELECT MAX(answered_at) FROM programme_sessions WHERE user_id = :u"
+        " UNION ALL SELECT MAX(answered_at) FROM programme_weeks WHERE user_id = :u"
         ") AS activity",
         {"u": user_id},
     )
@@ -197,6 +219,13 @@ async def export_data(
         "SELECT * FROM team_digests WHERE coach_id = ? ORDER BY local_date, team_id", (user_id,)
     )
     user_data = await db.fetch_all("SELECT * FROM ptb_user_data WHERE user_id = ?", (user_id,))
+    programme = await db.fetch_one("SELECT * FROM programmes WHERE user_id = ?", (user_id,))
+    sessions = await db.fetch_all(
+        "SELECT * FROM programme_sessions WHERE user_id = ? ORDER BY due_date, id", (user_id,)
+    )
+    weeks = await db.fetch_all(
+        "SELECT * FROM programme_weeks WHERE user_id = ? ORDER BY week_start, id", (user_id,)
+    )
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -209,6 +238,11 @@ async def export_data(
         "teams_coached": [_plain(c, leave_out=("user_id",)) for c in coached],
         "alerts_about_you": [_plain(a, leave_out=("user_id",)) for a in alerts],
         "digests_to_you": [_plain(d, leave_out=("coach_id",)) for d in digests],
+        "prevention_programme": (
+            None if programme is None else _plain(programme, leave_out=("user_id",))
+        ),
+        "programme_sessions": [_plain(s, leave_out=("user_id",)) for s in sessions],
+        "programme_weeks": [_plain(w, leave_out=("user_id",)) for w in weeks],
         "conversations": await _conversations_of(db, user_id),
         "updates_in_hand": await _updates_in_hand(db, user_id, current_update),
         "telegram_library_user_data": [json.loads(row["data"]) for row in user_data],

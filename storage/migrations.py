@@ -313,6 +313,58 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX inbox_open_by_chat ON inbox(chat_key, update_id) WHERE done_at IS NULL
         """,
     ),
+    Migration(
+        10,
+        "the prevention programme after recovery: its sessions and weekly check-ins",
+        """
+        CREATE TABLE programmes (
+            user_id        INTEGER PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
+            chat_id        INTEGER NOT NULL,
+            status         TEXT NOT NULL CHECK (status IN
+                               ('setup', 'active', 'paused', 'stopped')),
+            editing        TEXT CHECK (editing IN ('days', 'time')),
+            level          INTEGER NOT NULL DEFAULT 1,
+            weekdays       TEXT NOT NULL DEFAULT '',
+            session_time   TEXT,
+            zone           TEXT,
+            next_session_at TEXT,
+            next_week_at   TEXT,
+            started_at     TEXT NOT NULL,
+            paused_at      TEXT,
+            updated_at     TEXT NOT NULL
+        );
+        CREATE INDEX programmes_sessions_due ON programmes(next_session_at)
+            WHERE status = 'active';
+        CREATE INDEX programmes_weeks_due ON programmes(next_week_at) WHERE status = 'active';
+
+        CREATE TABLE programme_sessions (
+            id          INTEGER PRIMARY KEY,
+            user_id     INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            due_date    TEXT NOT NULL,
+            level       INTEGER NOT NULL,
+            claimed_at  TEXT NOT NULL,
+            sent_at     TEXT,
+            answer      TEXT CHECK (answer IN ('done', 'too_hard', 'skipped', 'pain')),
+            answered_at TEXT,
+            UNIQUE (user_id, due_date)
+        );
+        CREATE INDEX programme_sessions_unsent ON programme_sessions(claimed_at)
+            WHERE sent_at IS NULL;
+
+        CREATE TABLE programme_weeks (
+            id            INTEGER PRIMARY KEY,
+            user_id       INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            week_start    TEXT NOT NULL,
+            claimed_at    TEXT NOT NULL,
+            sent_at       TEXT,
+            cramps        INTEGER,
+            training      TEXT CHECK (training IN ('well', 'hard', 'pain')),
+            sessions_done INTEGER,
+            answered_at   TEXT,
+            UNIQUE (user_id, week_start)
+        )
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -8,6 +8,8 @@ MY_DATA = (
     "afterwards (activity, heat, clothing).\n"
     "• Your recovery plan and its daily check-ins: pain scores, how each day went, warning "
     "signs.\n"
+    "• Your prevention programme, if you started one: its days, level, how each session went "
+    "and your weekly answers.\n"
     "• Your teams, what you share with each, and your Telegram name (only if you joined or "
     "coach a team, so coaches know who you are).\n\n"
     "<b>Why</b>: to help you through a cramp, plan your recovery and spot warning signs. "
@@ -36,7 +38,8 @@ EXPORT_TOO_BIG = "Your data is too big to send as one file. Please contact whoev
 
 CONFIRM_DELETE = (
     "<b>Delete everything I keep about you?</b>\n\n"
-    "Your cramps, recovery plan, check-ins, settings and team memberships are erased, and "
+    "Your cramps, recovery plan, check-ins, prevention programme, settings and team "
+    "memberships are erased, and "
     "coaches no longer see you.{coached} This can't be undone.\n\n"
     "Want a copy first? /export\n\n"
     "Messages already in this chat stay there: delete the chat in Telegram to remove them."
