@@ -133,6 +133,12 @@ SAMPLE_VALUES = {
     "teams": "<b>Riverside Runners</b>",
     "coached": " Teams you coach pass to their other coaches.",
     "date": "2027-03-20",
+    # The prevention programme.
+    "exercise": "Seated calf raises: sit with your feet flat, lift both heels, lower slowly.",
+    "sets": 3,
+    "reps": 12,
+    "done": 2,
+    "planned": 3,
 }
 
 
