@@ -133,6 +133,9 @@ SAMPLE_VALUES = {
     "teams": "<b>Riverside Runners</b>",
     "coached": " Teams you coach pass to their other coaches.",
     "date": "2027-03-20",
+    # The heat warning.
+    "feels": 34,
+    "place": "the place you shared",
 }
 
 
