@@ -209,3 +209,47 @@ async def test_a_coachs_team_warning_goes_to_the_group_only_if_opted_in(
     await coach.send("/teamheat off")
     await tick_at(bot, clock, datetime(2027, 3, 22, 16, 30, tzinfo=UTC))
     assert len(warnings_to(bot, GROUP)) == 1
+
+
+async def test_heat_data_is_exported_and_deleted(
+    bot: Bot, clock: FakeClock, weather: WeatherServer
+) -> None:
+    import json
+
+    from conversations.texts import account as account_texts
+    from storage import account
+
+    hot(weather)
+    await turn_on(bot)
+    await make_team(bot, GROUP, ATHLETE)  # they coach a team too
+    await private(bot, ATHLETE).send("/teamheat 19:00")
+    await tick_at(bot, clock, IN_WINDOW)
+    assert len(warnings_to(bot, ATHLETE)) == 1
+
+    await private(bot, ATHLETE).send("/export")
+    [*_, call] = bot.api.calls_of("sendDocument")
+    data = json.loads(call.files["document"][1])
+    assert data["heat_settings"]["training_time"] == "18:00"
+    assert data["heat_settings"]["enabled"] is True
+    assert data["heat_settings"]["latitude"] == 52.5
+    [sent] = data["heat_warnings"]
+    assert sent["local_date"] == "2027-03-21" and sent["heat_index"] >= 90
+    [team] = data["team_heat_set_up"]
+    assert team["training_time"] == "19:00"
+    db = db_of(bot)
+    for table, exported in (
+        ("heat_settings", [data["heat_settings"]]),
+        ("heat_warnings", data["heat_warnings"]),
+        ("team_heat", data["team_heat_set_up"]),
+    ):
+        row = await db.fetch_one(f"SELECT * FROM {table}")
+        assert row is not None
+        holder = account.holder(table)
+        for column in row.keys():  # noqa: SIM118 (Row is not a mapping)
+            if column not in holder.columns:
+                assert all(column in item for item in exported), (table, column)
+
+    await private(bot, ATHLETE).send("/delete")
+    await private(bot, ATHLETE).press(account_texts.DELETE_BUTTON)
+    for table in ("heat_settings", "heat_warnings", "team_heat"):
+        assert await db.fetch_one(f"SELECT 1 FROM {table}") is None, table
