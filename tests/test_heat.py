@@ -253,3 +253,14 @@ async def test_heat_data_is_exported_and_deleted(
     await private(bot, ATHLETE).press(account_texts.DELETE_BUTTON)
     for table in ("heat_settings", "heat_warnings", "team_heat"):
         assert await db.fetch_one(f"SELECT 1 FROM {table}") is None, table
+
+
+async def test_cancel_leaves_the_set_up(bot: Bot) -> None:
+    athlete = private(bot, ATHLETE)
+    await athlete.send("/heat")
+    await athlete.send("/cancel")
+    settings = await heat.settings_of(db_of(bot), ATHLETE)
+    assert settings is not None and settings.setup_step is None and not settings.enabled
+    await athlete.send("17:30")  # no longer taken as a training time
+    settings = await heat.settings_of(db_of(bot), ATHLETE)
+    assert settings is not None and settings.training_time is None
