@@ -34,6 +34,7 @@ from bot.errors import on_error
 from bot.metrics import Metrics
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
+from bot.weather.forecast import WeatherClient, weather_client
 from conversations.commands import (
     GROUP_ADMIN_MENU,
     GROUP_MENU,
@@ -42,6 +43,7 @@ from conversations.commands import (
     bot_commands,
 )
 from conversations.handlers import all_handlers
+from conversations.heat import flow as heat_flow
 from conversations.plan import checkin
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
 from conversations.sos import timers as sos_timers
@@ -83,6 +85,7 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
     # added by the polling runner.
     duties: dict[str, Duty]
     shared = False  # several workers may share the database (PostgreSQL)
+    weather: WeatherClient | None = None  # the heat warning's forecast (None: turned off)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -266,6 +269,13 @@ def build_application(
         db=db, emergency_number=settings.emergency_number, clock=clock, timings=timings or Timings()
     )
     install(application.bot_data, svc)
+    # The heat warning's forecast (CRAMPCOACH_WEATHER_URL; "none": off).
+    application.weather = weather_client(
+        settings.weather_url,
+        clock=clock,
+        on_result=lambda result: metrics.weather_requests.labels(result=result).inc(),
+    )
+    application.bot_data[heat_flow.WEATHER_ON_KEY] = application.weather is not None
     # One unit of work per update (and per timer, per scheduled send); what they commit goes
     # to the outbox sender and the timer runner.
     application.units = units = UnitRunner(db, clock)
@@ -368,6 +378,8 @@ async def on_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
 
 
 async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    if isinstance(application, CrampCoachApplication) and application.weather is not None:
+        await application.weather.close()
     await services_of(application.bot_data).db.close()
 
 

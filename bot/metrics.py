@@ -15,6 +15,9 @@ The counters (Prometheus adds ``_total``):
   instant (the plan's check-in time; for a check-in sent again after a failed send, its first
   claim). After downtime the catch-up check-ins count here.
 - ``crampcoach_webhook_requests`` (label ``code``): webhook POSTs by the status answered.
+- ``crampcoach_weather_requests`` (label ``result``): forecasts asked for the heat warning:
+  ``ok``, ``cached``, or why none came (``timeout``, ``unreachable``, ``error_status``,
+  ``bad_response``); ``crampcoach_heat_warnings``: heat warnings queued.
 
 - ``crampcoach_outbox_unknown``: notices in flight at a crash, marked unknown and never sent
   again (``storage.outbox.NEVER_TWICE``); ``crampcoach_outbox_resent_after_crash``: replies and
@@ -115,6 +118,15 @@ class Metrics:
             "1 while this worker holds the duty (sender, scheduler, poller), else 0.",
             ("duty",),
             registry=self.registry,
+        )
+        self.weather_requests = counter(
+            "weather_requests",
+            "Weather forecasts asked for the heat warning, by result (ok, cached, timeout, "
+            "unreachable, error_status, bad_response).",
+            ("result",),
+        )
+        self.heat_warnings = counter(
+            "heat_warnings", "Heat warnings queued (to athletes and to teams' groups)."
         )
         self.webhook_requests = counter(
             "webhook_requests", "Webhook POSTs, by the HTTP status answered.", ("code",)

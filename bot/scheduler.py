@@ -32,6 +32,7 @@ from bot.delivery.outbox import OutboxSender
 from bot.delivery.timers import TimerRunner
 from bot.delivery.units import UnitRunner
 from bot.metrics import metrics_of
+from bot.weather.warnings import send_heat_warnings
 from conversations.plan import checkin
 from conversations.services import Services, services_of
 from conversations.team.alerts import alert_missed_checkins
@@ -152,6 +153,9 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
         return len(due_digests)
 
     digests_sent = await units.run(f"tick:{stamp}:digests", digests)
+    # Heat warnings: the forecast is fetched between units, never inside one.
+    weather = getattr(application, "weather", None)
+    await send_heat_warnings(svc, weather, units.run, now, metrics)
     await delivery.sender.settled()
     report = TickReport(sent, paused, reminded, len(retried), digests_sent)
     if sent or paused or reminded or retried or digests_sent:

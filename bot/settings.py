@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.weather.forecast import OPEN_METEO_URL
 from storage.store import Store
 from storage.stores import open_store
 
@@ -66,6 +67,9 @@ class Settings(BaseSettings):
     # (sending, scheduling, polling) lasts unrenewed; a dead worker's work is taken over
     # within about this long.
     lease_seconds: float = Field(default=15.0, ge=1, le=300)
+    # The weather forecast for the heat warning (bot/weather/forecast.py): Open-Meteo's
+    # forecast endpoint, or another of the same answer; "none" turns the heat warning off.
+    weather_url: str = OPEN_METEO_URL
 
     @field_validator("token", mode="before")
     @classmethod
@@ -82,6 +86,16 @@ class Settings(BaseSettings):
     def _url_shape(cls, value: str) -> str:
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must be an http(s) URL, e.g. https://api.telegram.org/bot")
+        return value
+
+    @field_validator("weather_url")
+    @classmethod
+    def _weather_url_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() == "none":
+            return "none"
+        if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be an http(s) URL or none")
         return value
 
     @field_validator("emergency_number")
@@ -245,6 +259,10 @@ EXPECTED: dict[str, str] = {
     ),
     "worker_name": "must be a name of up to 128 characters, or empty for the host name",
     "lease_seconds": "must be a number of seconds from 1 to 300, e.g. 15",
+    "weather_url": (
+        "must be the forecast's http(s) URL, e.g. https://api.open-meteo.com/v1/forecast, "
+        "or none to turn the heat warning off"
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from telegram.ext import (
 
 from conversations import keyboards
 from conversations.group_quiet import GROUP_QUIET, may_answer
+from conversations.heat import flow as heat_flow
 from conversations.plan.setup import leave_editing
 from conversations.replies import answer, send, sos_text, user_id_of
 from conversations.services import services
@@ -44,8 +45,11 @@ async def prevent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/cancel outside the SOS flow: leaves a plan set-up or a settings change, if one is open."""
+    """/cancel outside the SOS flow: leaves a plan set-up, a settings change or the heat
+    warning's set-up, if one is open."""
     left = await leave_editing(services(context), user_id_of(update))
+    # The heat warning's set-up too (its question is no longer asked).
+    left = await heat_flow.leave_setup(services(context), user_id_of(update)) or left
     message = update.effective_message
     assert message is not None
     await send(

@@ -12,6 +12,8 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from conversations import account, country, general, location, membership, start
 from conversations.commands import is_known_command
+from conversations.heat import flow as heat_flow
+from conversations.heat import team as heat_team
 from conversations.plan import checkin, commands, hold, offer, settings, setup, typed, views
 from conversations.sos import steps as sos_steps
 from conversations.sos import views as sos_views
@@ -53,6 +55,9 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         *groups.handlers(),
         *join.handlers(),
         *coach.handlers(),
+        # The heat warning before training: the athlete's /heat, a coach's /teamheat.
+        *heat_flow.handlers(),
+        *heat_team.handlers(),
         # The athlete's data: what is kept (/mydata), a copy (/export), erasure (/delete).
         *account.handlers(),
         # The bot blocked or unblocked; added to or removed from a group.

@@ -17,6 +17,7 @@ from telegram.ext import ContextTypes
 
 from conversations import keyboards
 from conversations.emergency import number_for
+from conversations.heat import flow as heat_flow
 from conversations.plan import setup, typed, views
 from conversations.plan.checkin import current_question
 from conversations.replies import send, user_id_of
@@ -60,6 +61,8 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await record(svc, user_id, update)
         await setup.on_location(update, context)
         return
+    if await heat_flow.on_location(update, context):
+        return  # the heat warning's place question took it
     confirmation = await record(svc, user_id, update) or texts.LOCATION_UNKNOWN
     checkin = None if plan is None else await plans.open_checkin_of(svc.db, plan.id)
     if plan is not None and plan.editing is SettingField.TIME:

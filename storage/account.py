@@ -91,6 +91,14 @@ PERSONAL: tuple[Holder, ...] = (
     Holder("outbox", Tie.COLUMNS, ("chat_id",), why="messages to them, kept a day after sending"),
     Holder("inbox", Tie.JSON, ("payload",), why="updates received and not yet handled"),
     Holder("users", Tie.COLUMNS, ("user_id",), why="settings: country, emergency number, ..."),
+    Holder(
+        "heat_settings",
+        Tie.COLUMNS,
+        ("user_id",),
+        why="the heat warning: on or off, training time, the place the forecast is for",
+    ),
+    Holder("heat_warnings", Tie.COLUMNS, ("user_id",), why="heat warnings sent to them"),
+    Holder("team_heat", Tie.COLUMNS, ("coach_id",), why="a team's heat warning a coach set up"),
 )
 
 # Tables that hold nothing about a person, and why.
@@ -99,6 +107,8 @@ NOT_PERSONAL: Mapping[str, str] = {
     "team_coaches and team_members",
     "group_chats": "a group the bot has greeted: the group's id and when",
     "leases": "which bot process holds a piece of work: a host name and a process id",
+    "team_heat_warnings": "heat warnings posted in a team's group: the team, date and heat "
+    "index, naming nobody",
 }
 
 _BOOLEANS = frozenset(
@@ -111,6 +121,7 @@ _BOOLEANS = frozenset(
         "alerts",
         "helper",
         "cramps",
+        "enabled",
     }
 )
 
@@ -226,6 +237,13 @@ async def export_data(
     weeks = await db.fetch_all(
         "SELECT * FROM programme_weeks WHERE user_id = ? ORDER BY week_start, id", (user_id,)
     )
+    heat_settings = await db.fetch_one("SELECT * FROM heat_settings WHERE user_id = ?", (user_id,))
+    heat_warnings = await db.fetch_all(
+        "SELECT * FROM heat_warnings WHERE user_id = ? ORDER BY local_date", (user_id,)
+    )
+    team_heat = await db.fetch_all(
+        "SELECT * FROM team_heat WHERE coach_id = ? ORDER BY team_id", (user_id,)
+    )
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -246,6 +264,11 @@ async def export_data(
         "conversations": await _conversations_of(db, user_id),
         "updates_in_hand": await _updates_in_hand(db, user_id, current_update),
         "telegram_library_user_data": [json.loads(row["data"]) for row in user_data],
+        "heat_settings": None
+        if heat_settings is None
+        else _plain(heat_settings, leave_out=("user_id",)),
+        "heat_warnings": [_plain(w, leave_out=("user_id",)) for w in heat_warnings],
+        "team_heat_set_up": [_plain(t, leave_out=("coach_id",)) for t in team_heat],
     }
 
 

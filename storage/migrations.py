@@ -365,6 +365,47 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    Migration(
+        11,
+        "heat warnings before training: athletes' and teams' settings, the warnings sent",
+        """
+        CREATE TABLE heat_settings (
+            user_id       INTEGER PRIMARY KEY,
+            enabled       INTEGER NOT NULL DEFAULT 0,
+            training_time TEXT,
+            zone          TEXT,
+            place         TEXT CHECK (place IN ('location', 'zone_city')),
+            latitude      DOUBLE PRECISION,
+            longitude     DOUBLE PRECISION,
+            setup_step    TEXT CHECK (setup_step IN ('time', 'place')),
+            updated_at    TEXT NOT NULL
+        );
+        CREATE TABLE team_heat (
+            team_id       INTEGER PRIMARY KEY REFERENCES teams(id) ON DELETE CASCADE,
+            coach_id      INTEGER NOT NULL,
+            enabled       INTEGER NOT NULL DEFAULT 0,
+            training_time TEXT,
+            zone          TEXT,
+            latitude      DOUBLE PRECISION,
+            longitude     DOUBLE PRECISION,
+            updated_at    TEXT NOT NULL
+        );
+        CREATE TABLE heat_warnings (
+            user_id    INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            heat_index DOUBLE PRECISION NOT NULL,
+            sent_at    TEXT NOT NULL,
+            PRIMARY KEY (user_id, local_date)
+        );
+        CREATE TABLE team_heat_warnings (
+            team_id    INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+            local_date TEXT NOT NULL,
+            heat_index DOUBLE PRECISION NOT NULL,
+            sent_at    TEXT NOT NULL,
+            PRIMARY KEY (team_id, local_date)
+        )
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -84,6 +84,7 @@ async def store(db_path: Path, store_url: str | None) -> AsyncIterator[Store]:
 def make_settings(db_path: Path, store_url: str | None, **values: Any) -> Settings:
     """Test settings on the test's store (SQLite at ``db_path``, or PostgreSQL's URL)."""
     values.setdefault("emergency_number", "112")
+    values.setdefault("weather_url", "none")  # no network in tests: the heat tests pass theirs
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
         db_path=db_path,

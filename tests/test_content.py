@@ -139,6 +139,9 @@ SAMPLE_VALUES = {
     "reps": 12,
     "done": 2,
     "planned": 3,
+    # The heat warning.
+    "feels": 34,
+    "place": "the place you shared",
 }
 
 

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from conversations.general import idle_reply
+from conversations.heat import flow as heat_flow
 from conversations.plan.checkin import current_question, record_pain
 from conversations.plan.settings import typed_emergency_number
 from conversations.plan.setup import typed_setting
@@ -56,5 +57,9 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
                 return
         text, markup = current_question(plan, checkin)
         await send(update, f"{texts.ANSWER_WITH_BUTTONS}\n\n{text}", markup=markup)
+        return
+    step = await heat_flow.waiting_step(svc, user_id)
+    if step is not None:
+        await heat_flow.typed_text(update, context, step)
         return
     await idle_reply(update, context)

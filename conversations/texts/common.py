@@ -28,11 +28,13 @@ HELP = (
     "/pause, /resume – hold or restart the daily check-ins\n"
     "/stopplan – end the recovery plan\n"
     "/prevent – why cramps happen and how to make the next one less likely\n"
+    "/heat – a warning before training on hot days\n"
     "/cancel – leave what we're doing\n"
     "/teams – your teams and what each coach sees\n"
     "/mydata – what I keep about you, and who sees it\n"
     "/export – all of it as a file; /delete – delete all of it\n"
-    "<b>Coaches</b>: /roster, /invite, /alerts on|off, /digest 18:00, /newteam (channels)\n"
+    "<b>Coaches</b>: /roster, /invite, /alerts on|off, /digest 18:00, /teamheat 18:00, "
+    "/newteam (channels)\n"
     "/help – this list\n"
     "/start – the welcome message"
 )
@@ -53,6 +55,7 @@ ATHLETE_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("mydata", "What I keep about you, and who sees it"),
     ("export", "All your data as a file"),
     ("delete", "Delete all your data"),
+    ("heat", "Heat warning before training"),
 )
 COACH_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("roster", "Coaches: your team's roster"),
@@ -60,6 +63,7 @@ COACH_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("newteam", "Coaches: a team for a channel"),
     ("alerts", "Coaches: alerts on or off"),
     ("digest", "Coaches: a daily summary"),
+    ("teamheat", "Coaches: the team's heat warning"),
 )
 GENERAL_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("cancel", "Leave the current step"),
