@@ -34,6 +34,7 @@ from bot.delivery.units import UnitRunner
 from bot.metrics import metrics_of
 from bot.weather.warnings import send_heat_warnings
 from conversations.plan import checkin
+from conversations.prevention.sessions import send_prevention_sessions
 from conversations.services import Services, services_of
 from conversations.team.alerts import alert_missed_checkins
 from conversations.team.digest import digest_slot, queue_digest
@@ -153,6 +154,8 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
         return len(due_digests)
 
     digests_sent = await units.run(f"tick:{stamp}:digests", digests)
+    # The prevention programme's strength sessions, each in its own keyed unit.
+    await send_prevention_sessions(svc, units.run, now)
     # Heat warnings: the forecast is fetched between units, never inside one.
     weather = getattr(application, "weather", None)
     await send_heat_warnings(svc, weather, units.run, now, metrics)

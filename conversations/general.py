@@ -16,11 +16,11 @@ from conversations import keyboards
 from conversations.group_quiet import GROUP_QUIET, may_answer
 from conversations.heat import flow as heat_flow
 from conversations.plan.setup import leave_editing
+from conversations.prevention import flow as prevention_flow
 from conversations.replies import answer, send, sos_text, user_id_of
 from conversations.services import services
 from conversations.team.access import START_GROUP_PAYLOAD
 from conversations.texts import common
-from conversations.texts import sos as sos_texts
 
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
@@ -37,19 +37,14 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, sos_text(common.HELP), markup=keyboards.sos_reply_keyboard())
 
 
-async def prevent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/prevent: why exercise cramps happen, what doesn't work, and what helps."""
-    message = update.effective_message
-    assert message is not None
-    await send(update, sos_texts.PREVENT, markup=keyboards.sos_reply_keyboard())
-
-
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cancel outside the SOS flow: leaves a plan set-up, a settings change or the heat
     warning's set-up, if one is open."""
     left = await leave_editing(services(context), user_id_of(update))
     # The heat warning's set-up too (its question is no longer asked).
     left = await heat_flow.leave_setup(services(context), user_id_of(update)) or left
+    # The prevention programme's set-up too.
+    left = await prevention_flow.leave_setup(services(context), user_id_of(update)) or left
     message = update.effective_message
     assert message is not None
     await send(

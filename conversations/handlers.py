@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from conversations import account, country, general, location, membership, start
+from conversations import account, country, general, location, membership, prevention, start
 from conversations.commands import is_known_command
 from conversations.heat import flow as heat_flow
 from conversations.heat import team as heat_team
@@ -40,7 +40,6 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         CommandHandler("pause", commands.pause, filters=PRIVATE),
         CommandHandler("resume", commands.resume, filters=PRIVATE),
         CommandHandler("stopplan", commands.stop_plan, filters=PRIVATE),
-        CommandHandler("prevent", general.prevent, filters=PRIVATE),
         views.OFFER_BUTTONS.handler(setup.on_offer),
         views.TIME_BUTTONS.handler(setup.on_time_pressed),
         views.ZONE_BUTTONS.handler(setup.on_zone_pressed),
@@ -58,6 +57,8 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         # The heat warning before training: the athlete's /heat, a coach's /teamheat.
         *heat_flow.handlers(),
         *heat_team.handlers(),
+        # After recovery: /prevent, the prevention programme's set-up, state and sessions.
+        *prevention.handlers(),
         # The athlete's data: what is kept (/mydata), a copy (/export), erasure (/delete).
         *account.handlers(),
         # The bot blocked or unblocked; added to or removed from a group.

@@ -26,11 +26,13 @@ from conversations.buttons import ButtonFamily, Press, Refusal, pressed
 from conversations.emergency import number_for
 from conversations.membership import unreachable
 from conversations.plan.views import carry_on_buttons, hold_view, muscle_of
+from conversations.prevention.views import offer_buttons
 from conversations.replies import InlineKeyboard, send, send_to
 from conversations.services import Services, services
 from conversations.team.alerts import alert_coaches
 from conversations.team.names import keep_name_current
 from conversations.texts import plan as texts
+from conversations.texts import prevention as prevention_texts
 from conversations.texts import recovery as advice
 from rules import coaching, plan_clock
 from rules import recovery as rules
@@ -312,6 +314,8 @@ async def on_warning(press: CheckinPress) -> None:
     await _alert_coaches(press, fresh.pain, needs_doctor=holds)
     if outcome.decision is rules.Decision.FINISHED:
         await plans.end_plan(svc.db, plan.id, now)
+        # The prevention programme's offer: from day 14, the end of the plan.
+        await send(press.update, prevention_texts.FINISHED_OFFER, offer_buttons(plan.user_id))
 
 
 async def _alert_coaches(press: CheckinPress, pain: int, *, needs_doctor: bool) -> None:

@@ -20,6 +20,7 @@ from conversations.buttons import Press, Refusal, parse, pressed
 from conversations.emergency import number_for
 from conversations.plan.setup import own_zone
 from conversations.plan.views import OFFER_BUTTONS, START
+from conversations.prevention import flow as prevention_flow
 from conversations.replies import (
     InlineKeyboard,
     answer,
@@ -63,6 +64,7 @@ from conversations.team.alerts import alert_coaches
 from conversations.team.names import keep_name_current
 from conversations.texts import common
 from conversations.texts import plan as plan_texts
+from conversations.texts import prevention as prevention_texts
 from conversations.texts import recovery as recovery_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
@@ -426,6 +428,9 @@ async def _eased(press: SosPress) -> str | int:
     helped = episode.relief_tried[-1] if episode.relief_tried else None
     if await episodes.end_episode(svc.db, episode.id, Outcome.EASED, svc.now(), helped=helped):
         await _restart_plan(svc, episode)
+        # A new cramp pauses the prevention programme: strength work waits two weeks again.
+        if await prevention_flow.pause_for_cramp(svc, episode):
+            await send(press.update, prevention_texts.PAUSED_BY_CRAMP)
     await timers.cancel_medical_check(episode.id)
     fresh = await episodes.get_episode(svc.db, episode.id)
     assert fresh is not None
