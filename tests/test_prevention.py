@@ -93,7 +93,8 @@ async def test_the_offer_comes_at_the_end_of_the_plan_and_never_before_day_14(
         await answer_checkin(user, 1, "comfortable")
     assert (await plan_of(bot, user)).status == "ended"
     offer = bot.api.last_bot_message(user.chat_id)
-    assert offer.text == texts.FINISHED_OFFER
+    assert offer.text.startswith("<b>You've completed the plan. Well done!</b>")
+    assert offer.text.endswith(texts.FINISHED_OFFER)
     assert offer.button_labels == [texts.OFFER_BUTTON]
     # /prevent after it: the advice (strength first, no pattern) and the offer.
     await user.send("/prevent")

@@ -22,6 +22,7 @@ from conversations.services import Timings
 from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import plan as plan_texts
+from conversations.texts import prevention as prevention_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as texts
 from rules.patterns import Pattern, PatternKind
@@ -697,9 +698,15 @@ async def test_the_pattern_line_shows_once_two_cramps_came_on_hot_days(
 async def test_prevent_sends_the_facts_and_is_listed_in_help(bot: Bot) -> None:
     user = bot.user()
 
+    # No cramp yet: the prevention advice (strength first) and the programme's offer; the
+    # facts (texts.PREVENT) come with "not yet" during the two weeks after a cramp
+    # (tests/test_prevention.py).
     await user.send("/prevent")
 
-    assert last_text(bot.api, user.chat_id) == texts.PREVENT
+    reply = last_text(bot.api, user.chat_id)
+    for advice in prevention_texts.ADVICE.values():
+        assert advice in reply
+    assert prevention_texts.NOT_SALT in reply and prevention_texts.OFFER in reply
     for fact in (
         "not from running short of salt or water",
         "Cramp sprays are not a real fix",

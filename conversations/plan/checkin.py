@@ -310,12 +310,15 @@ async def on_warning(press: CheckinPress) -> None:
         outcome.day, plan_clock.hours_since_cramp(plan.cramp_at, now), outcome.new_stage, held=held
     )
     text = await _decision_text(svc, plan, outcome, today, press.choice, holds=holds)
-    await send(press.update, text, keyboards.sos_reply_keyboard())
+    if outcome.decision is rules.Decision.FINISHED:
+        # The prevention programme's offer: from day 14, the end of the plan, on its message.
+        text = f"{text}\n\n{prevention_texts.FINISHED_OFFER}"
+        await send(press.update, text, offer_buttons(plan.user_id))
+    else:
+        await send(press.update, text, keyboards.sos_reply_keyboard())
     await _alert_coaches(press, fresh.pain, needs_doctor=holds)
     if outcome.decision is rules.Decision.FINISHED:
         await plans.end_plan(svc.db, plan.id, now)
-        # The prevention programme's offer: from day 14, the end of the plan.
-        await send(press.update, prevention_texts.FINISHED_OFFER, offer_buttons(plan.user_id))
 
 
 async def _alert_coaches(press: CheckinPress, pain: int, *, needs_doctor: bool) -> None:
