@@ -317,7 +317,9 @@ async def _claim(
     stamp = to_db(now)
     async with db.write() as conn:
         async with conn.execute(
-            f"SELECT p.* FROM programmes p WHERE p.status = 'active' AND p.{column} <= ? "
+            # Nothing is claimed while the days are being changed: Done schedules again.
+            f"SELECT p.* FROM programmes p WHERE p.status = 'active' AND p.editing IS NULL "
+            f"AND p.{column} <= ? "
             f"ORDER BY p.{column} LIMIT ?{skip_locked(db, 'p')}",
             (stamp, limit),
         ) as cursor:

@@ -6,12 +6,14 @@ the plan's day 14 is Saturday 3 April, its check-in at 08:00 finishes it and bri
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 
 from bot.devtools.local_api import LocalUser
 from bot.scheduler import tick
+from conversations.prevention.flow import session_slot
 from conversations.replies import sos_text
 from conversations.texts import common
 from conversations.texts import heat as heat_texts
@@ -326,3 +328,90 @@ async def test_delete_removes_the_programme(bot: Bot, clock: FakeClock) -> None:
 def find_delete_label(bot: Bot, user: LocalUser) -> str:
     labels = bot.api.last_bot_message(user.chat_id).button_labels
     return next(label for label in labels if "elete" in label)
+
+
+# --- Change days, old buttons, a crash between a claim and its send ---------------------------
+
+
+async def test_change_days_reschedules_and_cancel_keeps_the_days_it_had(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = bot.user()
+    await finish_the_plan(bot, clock, user)
+    await set_up_programme(user)
+    await user.send("/prevent")
+    await user.press(texts.CHANGE_DAYS_BUTTON)
+    reply = bot.api.last_bot_message(user.chat_id)
+    assert reply.text == texts.ASK_DAYS
+    assert reply.button_labels[:4] == ["✅ Mon", "Tue", "Wed", "✅ Thu"]
+    # While the days are being changed, no session is claimed.
+    await tick_hours(bot, clock, 24 * 3)  # past Monday 18:00
+    assert sessions_sent(bot, user) == []
+    await user.send("/cancel")
+    kept = await programme(bot, user)
+    assert (kept.status, kept.editing, kept.weekdays) == (ProgrammeStatus.ACTIVE, None, "0,3")
+    assert kept.next_session_at is not None and kept.next_session_at > clock.now
+    # Change them for real: Tuesday and Saturday at 07:00.
+    await user.send("/prevent")
+    await user.press(texts.CHANGE_DAYS_BUTTON)
+    for day in ("Mon", "Thu", "Tue", "Sat"):
+        await user.press(day if day in ("Tue", "Sat") else f"{texts.CHOSEN_MARK}{day}")
+    await user.press(texts.DAYS_DONE_BUTTON)
+    await user.press("07:00")
+    assert last_text(bot.api, user.chat_id).startswith(
+        "<b>You're set:</b> Tuesday and Saturday at 07:00."
+    )
+    await tick_hours(bot, clock, 24 * 7)
+    assert len(sessions_sent(bot, user)) == 2
+    sessions = await prevention.sessions_of(db_of(bot), user.user_id)
+    assert {s.due_date.weekday() for s in sessions} == {1, 5}  # Tuesday and Saturday
+
+
+async def test_an_older_sessions_buttons_expire_when_the_next_one_comes(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = bot.user()
+    await finish_the_plan(bot, clock, user)
+    await set_up_programme(user)
+    await tick_hours(bot, clock, 24 * 6)  # Monday's and Thursday's sessions, unanswered
+    first, second = sessions_sent(bot, user)
+    stale = next(
+        b["callback_data"]
+        for b in first.inline_buttons
+        if b["text"] == texts.SESSION_LABELS["done"]
+    )
+    await user.press_data(stale, first)
+    assert (await prevention.sessions_of(db_of(bot), user.user_id))[0].answer is None
+    # Someone else pressing the current one changes nothing either.
+    other = bot.user(2002)
+    current = next(
+        b["callback_data"]
+        for b in second.inline_buttons
+        if b["text"] == texts.SESSION_LABELS["done"]
+    )
+    await other.press_data(current, second)
+    assert (await prevention.sessions_of(db_of(bot), user.user_id))[1].answer is None
+    await user.press(texts.SESSION_LABELS["done"])
+    assert last_text(bot.api, user.chat_id) == texts.KEEP_GOING
+
+
+async def test_a_session_claimed_before_a_crash_is_sent_once_after_it(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = bot.user()
+    await finish_the_plan(bot, clock, user)
+    await set_up_programme(user)
+    due = (await programme(bot, user)).next_session_at
+    assert due is not None
+    clock.now = due
+    # The claim committed, then the process died before the session's unit ran.
+    claimed = await prevention.claim_due_sessions(
+        db_of(bot), clock.now, 10, partial(session_slot, now=clock.now)
+    )
+    assert len(claimed) == 1
+    await tick(bot.application)
+    assert sessions_sent(bot, user) == []  # not found again before the lease is over
+    await tick_hours(bot, clock, 1)
+    await tick_hours(bot, clock, 1)
+    assert len(sessions_sent(bot, user)) == 1
+    assert len(await prevention.sessions_of(db_of(bot), user.user_id)) == 1

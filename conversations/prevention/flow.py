@@ -9,7 +9,7 @@ with the step's buttons again.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -277,7 +277,9 @@ async def on_state_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if programme.status is ProgrammeStatus.STOPPED:
         await send(update, texts.STOPPED)
         return
-    await prevention.change_days(svc.db, user_id, svc.now())
+    # The days it has stay ticked (and kept if /cancel leaves the change); no session is
+    # claimed while they are being changed (storage.prevention's claim), Done reschedules.
+    await prevention.set_editing(svc.db, user_id, Editing.DAYS, svc.now())
     fresh = await prevention.programme_of(svc.db, user_id)
     assert fresh is not None
     await _ask_step(svc, update, fresh)
@@ -305,8 +307,31 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def leave_setup(svc: Services, user_id: int) -> bool:
-    """/cancel: the set-up's question is no longer asked. True if one was."""
-    return await prevention.leave_setup(svc.db, user_id, svc.now())
+    """/cancel: the set-up's question is no longer asked. True if one was. A first set-up is
+    dropped; a change of days on a running programme keeps the days ticked if there are
+    enough of them (rescheduled from now), else the programme waits, paused, for new ones."""
+    before = await prevention.programme_of(svc.db, user_id)
+    if not await prevention.leave_setup(svc.db, user_id, svc.now()):
+        return False
+    assert before is not None
+    if before.status is ProgrammeStatus.ACTIVE:
+        weekdays = rules.parse_weekdays(before.weekdays)
+        if len(weekdays) < rules.MIN_SESSIONS_PER_WEEK or before.session_time is None:
+            await prevention.pause(svc.db, user_id, svc.now())
+            return True
+        zone_name = before.zone or "UTC"
+        zone = zone_named(zone_name)
+        at = datetime.strptime(before.session_time, "%H:%M").time()
+        await prevention.activate(
+            svc.db,
+            user_id,
+            session_time=before.session_time,
+            zone=zone_name,
+            next_session_at=rules.next_session(weekdays, at, zone, svc.now()),
+            next_week_at=rules.next_weekly_checkin(at, zone, svc.now()),
+            now=svc.now(),
+        )
+    return True
 
 
 # --- A new cramp ------------------------------------------------------------------------------
@@ -334,8 +359,8 @@ def session_slot(programme: Programme, *, now: datetime) -> Slot:
         if following is None or following > now:
             break
         due = following
-    next_at = rules.next_session(weekdays, at, zone, now)
-    assert next_at is not None
+    # No days (never so outside a change of days, which is not claimed): a week on, not a crash.
+    next_at = rules.next_session(weekdays, at, zone, now) or now + timedelta(days=7)
     return Slot(local_date_of(due, zone), next_at)
 
 

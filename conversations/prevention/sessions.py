@@ -38,7 +38,11 @@ async def send_prevention_sessions(svc: Services, run_unit: RunUnit[object], now
         )
 
     stamp = now.timestamp()
-    claimed = await run_unit(f"tick:{stamp}:prevention", claim)
+    try:
+        claimed = await run_unit(f"tick:{stamp}:prevention", claim)
+    except Exception as exc:  # the check-ins, digests and heat warnings still go out
+        _LOGGER.warning("Prevention sessions could not be claimed: %s", type(exc).__name__)
+        claimed = []
     assert isinstance(claimed, list)
     queued = 0
     for programme, session in [*retried, *claimed]:
