@@ -23,6 +23,7 @@ from conversations.replies import InlineKeyboard, send, send_to, user_id_of
 from conversations.services import Services, services
 from conversations.texts import prevention as texts
 from conversations.texts import sos as sos_texts
+from conversations.texts.common import long_date
 from rules import patterns
 from rules import prevention as rules
 from rules.plan_clock import zone_named
@@ -67,9 +68,8 @@ async def _allowed(svc: Services, user_id: int) -> tuple[bool, str]:
     zone = zone_named(await _zone_of(svc, user_id))
     if cramp_at is None or rules.may_offer(cramp_at, svc.now(), zone):
         return True, ""
-    first = local_date_of(cramp_at, zone).toordinal() + rules.OFFER_FROM_DAY
-    day = datetime.fromordinal(first).date()
-    return False, f"{texts.DAY_NAMES[day.weekday()]} {day.day} {day:%B}"
+    day = local_date_of(cramp_at, zone) + timedelta(days=rules.OFFER_FROM_DAY)
+    return False, long_date(day)
 
 
 async def _history(svc: Services, user_id: int) -> list[patterns.Circumstances]:
