@@ -15,6 +15,7 @@ from conversations.commands import is_known_command
 from conversations.heat import flow as heat_flow
 from conversations.heat import team as heat_team
 from conversations.plan import checkin, commands, hold, offer, settings, setup, typed, views
+from conversations.prevention import weekly as prevention_weekly
 from conversations.sos import steps as sos_steps
 from conversations.sos import views as sos_views
 from conversations.sos.flow import build_sos_conversation
@@ -58,6 +59,7 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         # The heat warning before training: the athlete's /heat, a coach's /teamheat.
         *heat_flow.handlers(),
         *heat_team.handlers(),
+        *prevention_weekly.handlers(),  # the prevention programme's weekly check-in
         # The athlete's data: what is kept (/mydata), a copy (/export), erasure (/delete).
         *account.handlers(),
         # The bot blocked or unblocked; added to or removed from a group.

@@ -12,6 +12,7 @@ from conversations.heat import flow as heat_flow
 from conversations.plan.checkin import current_question, record_pain
 from conversations.plan.settings import typed_emergency_number
 from conversations.plan.setup import typed_setting
+from conversations.prevention import weekly as prevention_weekly
 from conversations.replies import send, user_id_of
 from conversations.services import Services, services
 from conversations.team.coach import typed_team_name
@@ -61,5 +62,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     step = await heat_flow.waiting_step(svc, user_id)
     if step is not None:
         await heat_flow.typed_text(update, context, step)
+        return
+    if await prevention_weekly.typed_text(update, context):
         return
     await idle_reply(update, context)

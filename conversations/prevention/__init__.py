@@ -1,0 +1,1 @@
+"""The prevention programme after recovery (conversations.prevention.*)."""
