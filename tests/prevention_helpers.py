@@ -15,14 +15,20 @@ SUNDAY_CHECKIN = datetime(2027, 3, 21, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
 
 
 async def make_programme(db: Store, now: datetime, *, done: tuple[date, ...] = ()) -> None:
+    await make_programme_for(db, USER, now, done=done)
+
+
+async def make_programme_for(
+    db: Store, user_id: int, now: datetime, *, done: tuple[date, ...] = ()
+) -> None:
     """An active programme (Mon and Thu, 08:00 Berlin) with sessions reported done on ``done``
     (and one skipped), its weekly check-in due at ``SUNDAY_CHECKIN``."""
-    await users.ensure_user(db, USER, now)
-    await prevention.start_setup(db, USER, USER, "Europe/Berlin", now)
-    await prevention.set_weekdays(db, USER, "0,3", now)
+    await users.ensure_user(db, user_id, now)
+    await prevention.start_setup(db, user_id, user_id, "Europe/Berlin", now)
+    await prevention.set_weekdays(db, user_id, "0,3", now)
     await prevention.activate(
         db,
-        USER,
+        user_id,
         session_time="08:00",
         zone="Europe/Berlin",
         next_session_at=now,
@@ -39,5 +45,5 @@ async def make_programme(db: Store, now: datetime, *, done: tuple[date, ...] = (
         assert await prevention.record_answer(db, session.id, answer, now)
     # The sessions are another flow's: none is due while these tests run.
     await db.execute_write(
-        "UPDATE programmes SET next_session_at = NULL WHERE user_id = ?", (USER,)
+        "UPDATE programmes SET next_session_at = NULL WHERE user_id = ?", (user_id,)
     )
