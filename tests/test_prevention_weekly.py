@@ -170,3 +170,16 @@ async def test_a_paused_or_stopped_programme_gets_no_checkin(bot: Bot, clock: Fa
     await tick_at(bot, clock, NEXT_SUNDAY)
     assert week_prompts(bot) == []
     assert await weeks(bot) == []
+
+
+async def test_after_downtime_the_checkin_is_for_the_week_it_was_due(
+    bot: Bot, clock: FakeClock
+) -> None:
+    await make_programme(db_of(bot), clock.now, done=(date(2027, 3, 15),))
+    # The bot was down from Sunday morning to Tuesday: the check-in is the week of 15 March's.
+    await tick_at(bot, clock, SUNDAY_CHECKIN + timedelta(days=2))
+    assert week_prompts(bot) == [texts.WEEK_ASK_CRAMPS.format(done=1, planned=2)]
+    [week] = await weeks(bot)
+    assert week.week_start == WEEK_OF
+    programme = await prevention.programme_of(db_of(bot), USER)
+    assert programme is not None and programme.next_week_at == NEXT_SUNDAY

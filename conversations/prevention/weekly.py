@@ -56,13 +56,14 @@ OPEN_FOR = timedelta(hours=24)
 
 
 def week_slot(programme: Programme, now: datetime) -> Slot:
-    """The week a due check-in belongs to (its Monday, on the athlete's clock) and the next
-    Sunday's check-in after ``now``."""
+    """The week a due check-in belongs to (the Monday of the day it was due, on the athlete's
+    clock) and the next Sunday's check-in after ``now``."""
     zone = ZoneInfo(programme.zone or "UTC")
     when = parse_local_time(programme.session_time or "") or parse_local_time("18:00")
     assert when is not None
-    local_day = local_date_of(now, zone)
-    return Slot(rules.week_start(local_day), rules.next_weekly_checkin(when, zone, now))
+    # The week of the Sunday it was due (after downtime, not the week that began since).
+    due_day = local_date_of(min(programme.next_week_at or now, now), zone)
+    return Slot(rules.week_start(due_day), rules.next_weekly_checkin(when, zone, now))
 
 
 async def done_in_week(svc: Services, programme: Programme, week: Week) -> int:
