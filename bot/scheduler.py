@@ -34,6 +34,7 @@ from bot.delivery.units import UnitRunner
 from bot.metrics import metrics_of
 from bot.weather.warnings import send_heat_warnings
 from conversations.plan import checkin
+from conversations.prevention import weekly as prevention_weekly
 from conversations.prevention.sessions import send_prevention_sessions
 from conversations.services import Services, services_of
 from conversations.team.alerts import alert_missed_checkins
@@ -159,6 +160,10 @@ async def tick(application: Application[Any, Any, Any, Any, Any, Any]) -> TickRe
     # Heat warnings: the forecast is fetched between units, never inside one.
     weather = getattr(application, "weather", None)
     await send_heat_warnings(svc, weather, units.run, now, metrics)
+    # The prevention programme's weekly check-ins, each in its unit ``prevention-week:<id>``.
+    await prevention_weekly.queue_due_weeks(
+        svc, units.run, now, lease=CLAIM_LEASE, retry_for=RETRY_FOR
+    )
     await delivery.sender.settled()
     report = TickReport(sent, paused, reminded, len(retried), digests_sent)
     if sent or paused or reminded or retried or digests_sent:

@@ -51,6 +51,10 @@ class AthleteFacts:
     unanswered_days: int  # check-ins in a row without an answer
     last_red_flag_at: datetime | None  # a red flag in the SOS flow or at a check-in
     last_episode_at: datetime | None  # the start of the latest cramp episode
+    # The prevention programme after recovery: its level while it runs, 0 while it is paused
+    # (by a new cramp or the athlete); None when the athlete follows none. Status, like the
+    # plan's phase: shown at either consent level.
+    programme_level: int | None = None
 
 
 def rising_two_days(pains: Sequence[int]) -> bool:

@@ -462,6 +462,10 @@ async def athlete_facts(db: Store, member: Member) -> AthleteFacts:
     )
     flagged = None if episode is None else from_db_or_none(episode["flagged"])
     red_flags = [at for at in (flagged, last_warning_at) if at is not None]
+    programme = await db.fetch_one(
+        "SELECT status, level FROM programmes WHERE user_id = ? AND status IN ('active', 'paused')",
+        (member.user_id,),
+    )
     return AthleteFacts(
         user_id=member.user_id,
         name=member.display_name,
@@ -473,6 +477,11 @@ async def athlete_facts(db: Store, member: Member) -> AthleteFacts:
         unanswered_days=0 if plan is None else plan["unanswered_days"],
         last_red_flag_at=max(red_flags) if red_flags else None,
         last_episode_at=None if episode is None else from_db_or_none(episode["started"]),
+        programme_level=(
+            None
+            if programme is None
+            else (programme["level"] if programme["status"] == "active" else 0)
+        ),
     )
 
 

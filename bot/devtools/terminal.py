@@ -11,6 +11,10 @@ The terminal plays three people and a group, so the coach-team flow can be tried
   (the first time, the coach adds the bot to it, so it greets); ``/private``: back to the
   private chat of whoever you are.
 
+``/wait 2d`` (or ``3h``, ``30m``) moves the chat's clock forward, running the scheduler every
+hour of the way as the bot would: a reviewer can walk a recovery plan to day 14 and the
+prevention programme's sessions and weekly check-ins without waiting for them.
+
 The prompt shows both (``coach@group>``). A link button is numbered like the others; pressing
 a ``t.me/<bot>?start=...`` link opens your private chat and sends ``/start <payload>`` there,
 as Telegram does.
@@ -30,7 +34,9 @@ import itertools
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -48,7 +54,9 @@ from bot.devtools.local_api import (
     _ApiError,
 )
 from bot.lifecycle import running
+from bot.scheduler import tick
 from bot.settings import Settings
+from conversations.services import services_of
 
 _BOLD, _ITALIC, _DIM, _RESET = "\033[1m", "\033[3m", "\033[2m", "\033[0m"
 
@@ -80,8 +88,38 @@ HELP = (
     "You are {athlete}, an athlete. To try a coach's team: /as coach, then /group (the group "
     f"chat {GROUP_TITLE}, where the coach is an admin) and /team there. /as athlete or "
     "/as friend switches back to an athlete, /private goes back to the private chat. "
-    "/buttons lists every button you can still press, older messages' too."
+    "/buttons lists every button you can still press, older messages' too. "
+    "/wait 2d (or 3h) moves the clock forward, to the next check-in or session."
 )
+
+#: ``/wait``: how far the clock may move at once, and the scheduler's step on the way.
+WAIT_AT_MOST = timedelta(days=60)
+WAIT_STEP = timedelta(hours=1)
+_WAIT = re.compile(r"^(\d{1,4})\s*([dhm])$")
+_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+
+
+def parse_wait(text: str) -> timedelta | None:
+    """``2d``, ``3h``, ``30m``: how long ``/wait`` moves the clock; None for anything else (or
+    nothing, or more than ``WAIT_AT_MOST``)."""
+    found = _WAIT.match(text.strip().lower())
+    if found is None:
+        return None
+    length = int(found.group(1)) * _UNITS[found.group(2)]
+    return length if timedelta(0) < length <= WAIT_AT_MOST else None
+
+
+class MovableClock:
+    """The real time plus however far ``/wait`` moved it: the chat's clock."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, length: timedelta) -> None:
+        self.offset += length
 
 
 def to_terminal(text: str, *, colour: bool) -> str:
@@ -221,8 +259,10 @@ class TerminalChat:
         *,
         colour: bool,
         application: Application | None = None,  # type: ignore[type-arg]
+        advance: Callable[[timedelta], None] | None = None,
     ) -> None:
         self.api = api
+        self.advance = advance  # moves the application's clock (``/wait``)
         self.colour = colour
         self.application = application
         self.persona = ATHLETE
@@ -367,12 +407,30 @@ class TerminalChat:
             await self.enter(group=False)
         elif words == ["/buttons"]:
             self._show_buttons(full=True)
+        elif words[0] == "/wait":
+            await self.wait(" ".join(words[1:]))
         elif (location := _parse_location(line)) is not None:
             await self.user().send_location(*location)
         elif line.isdigit() and int(line) in self.buttons:
             await self.press(self.buttons[int(line)])
         else:
             await self.user().send(line)
+
+    async def wait(self, text: str) -> None:
+        """``/wait 2d``: the clock moves forward an hour at a time, the scheduler ticking after
+        each step, so what falls due on the way (check-ins, sessions) is sent as it would be."""
+        length = parse_wait(text)
+        if length is None or self.advance is None or self.application is None:
+            self._dim("(/wait 2d, /wait 3h or /wait 30m: moves the clock forward, 60 days at most)")
+            return
+        svc = services_of(self.application.bot_data)
+        left = length
+        while left > timedelta(0):
+            step = min(WAIT_STEP, left)
+            self.advance(step)
+            left -= step
+            await tick(self.application)
+        self._dim(f"(The clock is now {svc.now():%a %d %b %Y, %H:%M} UTC.)")
 
     async def press(self, button: Button) -> None:
         if button.url is not None:
@@ -465,9 +523,13 @@ async def chat(settings: Settings, *, colour: bool | None = None) -> None:
 
 async def _chat(settings: Settings, *, colour: bool | None, ignored: Path | None) -> None:
     api = TerminalBotAPI()
-    application = build_application(settings, request=api, token=LOCAL_TOKEN)
+    clock = MovableClock()
+    application = build_application(settings, request=api, token=LOCAL_TOKEN, clock=clock)
     terminal = TerminalChat(
-        api, colour=sys.stdout.isatty() if colour is None else colour, application=application
+        api,
+        colour=sys.stdout.isatty() if colour is None else colour,
+        application=application,
+        advance=clock.advance,
     )
     if ignored is not None:
         terminal._dim(

@@ -13,6 +13,7 @@ from conversations.plan import views
 from conversations.plan.chart import render_progress_png
 from conversations.plan.setup import next_open_checkin
 from conversations.plan.views import CARRY_BUTTONS, STOP, YES, any_live
+from conversations.prevention.summary import send_summary
 from conversations.replies import chat_id_of, send, send_photo, user_id_of
 from conversations.services import Services, services
 from conversations.texts import plan as texts
@@ -40,8 +41,13 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Days, stages and pain by day, as text and as a chart."""
+    """Days, stages and pain by day, as text and as a chart; for a prevention programme's
+    follower, the fortnight's summary picture beside it (alone once the plan is over)."""
     svc = services(context)
+    user_id = user_id_of(update)
+    no_plan = await plans.live_plan_of(svc.db, user_id) is None
+    if no_plan and await send_summary(svc, user_id, chat_id_of(update)):
+        return
     plan = await _running_plan(update, svc)
     if plan is None:
         return
@@ -55,6 +61,7 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not answered:
         when = views.when(plan, plan.next_checkin_at)
         await send(update, f"{header}\n\n{texts.PROGRESS_EMPTY.format(when=when)}")
+        await send_summary(svc, plan.user_id, chat_id_of(update))
         return
     lines = [
         texts.PROGRESS_HELD_LINE.format(day=c.day)
@@ -76,6 +83,7 @@ async def progress(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         texts.PROGRESS_CAPTION,
         filename="progress.png",
     )
+    await send_summary(svc, plan.user_id, chat_id_of(update))
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,7 @@ from conversations.plan.checkin import current_question, record_pain
 from conversations.plan.settings import typed_emergency_number
 from conversations.plan.setup import typed_setting
 from conversations.prevention import flow as prevention_flow
+from conversations.prevention import weekly as prevention_weekly
 from conversations.replies import send, user_id_of
 from conversations.services import Services, services
 from conversations.team.coach import typed_team_name
@@ -65,5 +66,7 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     if await prevention_flow.waiting_step(svc, user_id) is not None:
         await prevention_flow.typed_text(update, context)
+        return
+    if await prevention_weekly.typed_text(update, context):
         return
     await idle_reply(update, context)

@@ -1,5 +1,6 @@
 """The prevention programme after recovery: /prevent, its set-up, state and strength sessions
-(``flow``), their buttons (``views``). ``handlers()`` is what conversations/handlers.py
+(``flow``), their buttons (``views``), the weekly check-in (``weekly``), the fortnightly
+picture (``summary``). ``handlers()`` is what conversations/handlers.py
 registers."""
 
 from __future__ import annotations
@@ -11,6 +12,6 @@ from telegram.ext import BaseHandler
 
 
 def handlers() -> list[BaseHandler[Update, Any, Any]]:
-    from conversations.prevention import flow
+    from conversations.prevention import flow, weekly
 
-    return flow.handlers()
+    return [*flow.handlers(), *weekly.handlers()]

@@ -51,6 +51,14 @@ def athlete_line(entry: RosterEntry, now: datetime) -> str:
         if entry.needs_attention
         else texts.ROSTER_ON_TRACK.format(name=name)
     )
+    if facts.stage is None and facts.programme_level is not None:
+        # The plan is over and a prevention programme follows it: its state, not "no check-in".
+        line += (
+            texts.ROSTER_PROGRAMME.format(level=facts.programme_level)
+            if facts.programme_level
+            else texts.ROSTER_PROGRAMME_PAUSED
+        )
+        return line
     if facts.stage is None:
         line += texts.ROSTER_NO_PLAN
     else:

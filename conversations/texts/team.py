@@ -119,6 +119,8 @@ ROSTER_NO_PLAN = " · no plan running"
 ROSTER_LAST_CHECKIN = " · last check-in {when}"
 ROSTER_NEVER = " · no check-in yet"
 ROSTER_PAINS = " · pain {pains}"
+ROSTER_PROGRAMME = " · prevention programme, level {level}"
+ROSTER_PROGRAMME_PAUSED = " · prevention programme, paused"
 REASONS = {
     "red_flag": "a warning sign",
     "high_pain": "high pain",
