@@ -19,9 +19,11 @@ from conversations.texts import common
 from conversations.texts import heat as heat_texts
 from conversations.texts import prevention as texts
 from conversations.texts import sos as sos_texts
+from rules.red_flags import RedFlag
 from storage import prevention
 from storage.prevention import ProgrammeStatus
 from tests.conftest import Bot, FakeClock
+from tests.helpers import press_flag
 from tests.plan_helpers import (
     answer_checkin,
     db_of,
@@ -217,6 +219,21 @@ async def test_a_new_cramp_pauses_the_programme_and_starts_a_recovery_plan(
         "<b>You're set:</b> Monday and Thursday at 18:00."
     )
     assert (await programme(bot, user)).status is ProgrammeStatus.ACTIVE
+
+
+async def test_a_cramp_ending_in_a_warning_sign_pauses_the_programme_silently(
+    bot: Bot, clock: FakeClock
+) -> None:
+    user = bot.user()
+    await finish_the_plan(bot, clock, user)
+    await set_up_programme(user)
+    await user.send("/cramp")
+    await press_flag(user, RedFlag.CHEST_PAIN_BREATHLESS)
+    # The emergency advice is the last word, not the programme's news.
+    assert last_text(bot.api, user.chat_id).startswith("🚨")
+    assert (await programme(bot, user)).status is ProgrammeStatus.PAUSED
+    await tick_hours(bot, clock, 24 * 7)
+    assert sessions_sent(bot, user) == []
 
 
 # --- Advice fitted to the athlete's pattern --------------------------------------------------

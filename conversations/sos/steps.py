@@ -281,6 +281,9 @@ async def _red_flag(press: SosPress, flag: RedFlag) -> str | int:
     )
     await timers.cancel_all(episode.id)
     await _hold_running_plan(press, f"sos_{flag.value}", say=False)
+    # A cramp that ends in "get help" pauses the strength programme too, silently: the
+    # emergency advice stays the last word; /prevent tells the state later.
+    await prevention_flow.pause_for_cramp(svc, episode)
     await _alert_red_flag(press)
     return END
 

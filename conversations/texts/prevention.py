@@ -37,8 +37,8 @@ YOUR_PATTERN_FIRST = "What your own cramps point to comes first."
 NOT_SALT = "Electrolyte drinks or salt tablets won't stop these cramps, so they're not on the list."
 
 NOT_YET = (
-    "<b>The strength programme starts from {strength_from}.</b> For two weeks after a cramp, "
-    "strength work tends to slow the recovery and can set off another cramp. Until then, "
+    "<b>The strength programme starts from {strength_from}.</b> Loading the calf with strength "
+    "exercises in the two weeks after a cramp can drag the healing out and bring on another one. Until then, "
     "follow your recovery plan; /prevent offers the programme after that."
 )
 
