@@ -38,8 +38,8 @@ NOT_SALT = "Electrolyte drinks or salt tablets won't stop these cramps, so they'
 
 NOT_YET = (
     "<b>The strength programme starts from {strength_from}.</b> Loading the calf with strength "
-    "exercises in the two weeks after a cramp can drag the healing out and bring on another one. Until then, "
-    "follow your recovery plan; /prevent offers the programme after that."
+    "exercises in the two weeks after a cramp can drag the healing out and bring on another "
+    "one. Until then, follow your recovery plan; /prevent offers the programme after that."
 )
 
 # --- The offer -------------------------------------------------------------------------------
