@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 
 from bot.devtools.terminal import MovableClock, TerminalChat, parse_wait
+from conversations.texts import plan as plan_texts
 from conversations.texts import prevention as prevention_texts
 from tests.conftest import Bot, FakeClock
-from tests.plan_helpers import PAIN_QUESTION, checkin_prompts, db_of, start_plan
+from tests.plan_helpers import ASK_YESTERDAY, PAIN_QUESTION, checkin_prompts, db_of, start_plan
 from tests.prevention_helpers import make_programme_for
 
 
@@ -83,3 +84,41 @@ async def test_a_bad_wait_says_how_and_moves_nothing(
     await still.act("/wait 2d")
     assert "/wait 2d" in capsys.readouterr().out
     assert clock.now == start
+
+
+async def test_the_terminal_walks_the_whole_programme(
+    bot: Bot, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reviewer's walk, typed as in `python -m bot chat`: the plan's fourteen check-ins
+    (`/wait`, then numbered buttons), the offer at its end, the days and time, a session and
+    its answer."""
+    terminal = _terminal(bot, clock)
+
+    async def tap(label: str) -> None:
+        numbers = [n for n, button in terminal.buttons.items() if button.label == label]
+        assert numbers, f"no button {label!r} in {terminal.buttons}"
+        await terminal.act(str(max(numbers)))  # the newest message's button
+
+    await start_plan(terminal.user())  # Saturday 18:00 in Berlin; check-ins at 08:00
+    await terminal.act("/wait 14h")
+    for day in range(14):
+        if day:
+            await terminal.act("/wait 1d")
+        await tap("1")
+        if ASK_YESTERDAY in bot.api.last_bot_message(terminal.chat_id).text:
+            await tap("Comfortable")
+        await tap(plan_texts.NO_WARNING)
+    out = capsys.readouterr().out
+    assert prevention_texts.FINISHED_OFFER in out
+
+    await tap(prevention_texts.OFFER_BUTTON)
+    await tap("Mon")
+    await tap("Thu")
+    await tap(prevention_texts.DAYS_DONE_BUTTON)
+    await tap("18:00")
+    assert "You're set:" in capsys.readouterr().out
+    await terminal.act("/wait 2d")  # Saturday 08:00 → Monday 08:00; the session at 18:00
+    await terminal.act("/wait 11h")
+    assert "Strength session: level 1 of 6" in capsys.readouterr().out
+    await tap(prevention_texts.SESSION_LABELS["done"])
+    assert prevention_texts.KEEP_GOING in capsys.readouterr().out
