@@ -1,5 +1,6 @@
 """The prevention programme's tables and queries, on SQLite and on PostgreSQL: claims that
-happen once, answers recorded once, the level's answers, pausing, and migration 10."""
+happen once, answers recorded once, the level's answers, pausing, migration 10, and
+migration 11 (the heat warning's tables)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from rules.strength import Answer
-from storage import migrations, prevention, users
+from storage import heat, migrations, prevention, users
 from storage.prevention import Programme, ProgrammeStatus, Slot
 from storage.store import Store
 from storage.stores import open_store
@@ -141,5 +142,31 @@ async def test_migration_10_adds_the_programme_tables_to_a_version_9_database(
         await prevention.start_setup(db, 1, 1, None, NOW)
         programme = await prevention.programme_of(db, 1)
         assert programme is not None and programme.level == 1
+    finally:
+        await db.close()
+
+
+async def test_migration_11_adds_the_heat_tables_to_a_version_10_database(
+    tmp_path: Path,
+) -> None:
+    """A database at the programme's version 10 takes the heat warning's tables, and the
+    once-a-day warning row holds: a second claim for the same local date is refused."""
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        assert migrations.apply_migrations(conn, up_to=10) == 10
+        conn.execute("INSERT INTO users (user_id, first_seen_at) VALUES (1, '2027-01-01')")
+    finally:
+        conn.close()
+    db = open_store(None, path)
+    await db.open()
+    try:
+        assert await db.schema_version() == migrations.LATEST_VERSION >= 11
+        day = date(2027, 7, 1)
+        assert await heat.record_warning(db, 1, day, 95.04, NOW)
+        assert not await heat.record_warning(db, 1, day, 97.0, NOW)
+        assert await heat.warned(db, 1, day)
+        [row] = await heat.warnings_of(db, 1)
+        assert row["heat_index"] == 95.0
     finally:
         await db.close()
