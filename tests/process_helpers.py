@@ -34,6 +34,7 @@ def bot_env(db_path: Path, api_base_url: str, **extra: str) -> dict[str, str]:
     env.update(
         CRAMPCOACH_TOKEN=TOKEN,
         CRAMPCOACH_API_BASE_URL=api_base_url,
+        CRAMPCOACH_WEATHER_URL="none",  # offline: no forecast service
         CRAMPCOACH_DB_PATH=str(db_path),
     )
     env.update(extra)

@@ -287,6 +287,7 @@ def container_like(tmp_path: Path, server: BotApiServer) -> tuple[dict[str, str]
     settings = {key: value.replace("/data", str(data)) for key, value in settings.items()}
     settings["CRAMPCOACH_TOKEN"] = TOKEN
     settings["CRAMPCOACH_API_BASE_URL"] = server.base_url
+    settings["CRAMPCOACH_WEATHER_URL"] = "none"  # offline: no forecast service
     settings["CRAMPCOACH_HEALTH_PORT"] = str(closed_port())  # 8081 may be taken here
     env = bot_env(Path(settings.pop("CRAMPCOACH_DB_PATH")), server.base_url)
     env.update(settings)
@@ -463,7 +464,9 @@ class Machine:
             folder.mkdir()
         example = self.localize((DEPLOY / "crampcoach.env.example").read_text())
         example = re.sub(r"^CRAMPCOACH_TOKEN=.*$", f"CRAMPCOACH_TOKEN={TOKEN}", example, flags=re.M)
-        self.env_path.write_text(f"{example}\nCRAMPCOACH_API_BASE_URL={server.base_url}\n")
+        self.env_path.write_text(
+            f"{example}\nCRAMPCOACH_API_BASE_URL={server.base_url}\nCRAMPCOACH_WEATHER_URL=none\n"
+        )
         self.env_path.chmod(0o600)
         self.db = self.data / "crampcoach.sqlite3"
         self.shell_env = bot_env(self.db, server.base_url)

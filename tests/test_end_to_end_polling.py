@@ -43,6 +43,7 @@ def _start_bot(server: BotApiServer, workdir: Path) -> subprocess.Popen[bytes]:
     env.update(
         CRAMPCOACH_TOKEN=TOKEN,
         CRAMPCOACH_API_BASE_URL=server.base_url,
+        CRAMPCOACH_WEATHER_URL="none",  # offline: no forecast service
         CRAMPCOACH_DB_PATH=str(workdir / "bot.sqlite3"),
         CRAMPCOACH_LOG_LEVEL="DEBUG",
         # None of the main numbers a red flag lists while the country is unknown.

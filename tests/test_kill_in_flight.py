@@ -40,6 +40,7 @@ def start_bot(server: BotApiServer, workdir: Path) -> subprocess.Popen[str]:
     env.update(
         CRAMPCOACH_TOKEN=TOKEN,
         CRAMPCOACH_API_BASE_URL=server.base_url,
+        CRAMPCOACH_WEATHER_URL="none",  # offline: no forecast service
         CRAMPCOACH_DB_PATH=str(workdir / "bot.sqlite3"),
         CRAMPCOACH_LOG_LEVEL="INFO",
     )

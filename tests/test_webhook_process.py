@@ -64,6 +64,7 @@ class BotProcess:
             PYTHONPATH=str(REPO),  # this checkout's code, whatever the venv has installed
             CRAMPCOACH_TOKEN=TOKEN,
             CRAMPCOACH_API_BASE_URL=self.server.base_url,
+            CRAMPCOACH_WEATHER_URL="none",  # offline: no forecast service
             CRAMPCOACH_DB_PATH=str(self.workdir / "bot.sqlite3"),
             CRAMPCOACH_LOG_LEVEL="DEBUG",  # the secret must stay out even at DEBUG
             CRAMPCOACH_MODE=self.mode,
