@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import TypeVar
 
@@ -23,6 +23,7 @@ from bot.weather.forecast import WeatherClient
 from conversations.heat import warning
 from conversations.services import Services
 from rules import heat as rules
+from rules.heat import Due
 from storage import heat
 from storage.unit_of_work import UnitOfWork
 
@@ -42,6 +43,35 @@ async def _heat_index_at(
     return rules.heat_index_f(rules.c_to_f(found.temperature_c), found.humidity)
 
 
+async def _hot_training(
+    weather: WeatherClient,
+    *,
+    training_time: str | None,
+    zone: str | None,
+    latitude: float | None,
+    longitude: float | None,
+    now: datetime,
+    warned: Callable[[date], Awaitable[bool]],
+    who: str,
+) -> tuple[Due, float] | None:
+    """The warning due now and its heat index, for a training not yet warned about today whose
+    forecast reaches the threshold; None otherwise (a setting this code cannot read is logged
+    and skipped, never a crash of the tick)."""
+    if training_time is None or zone is None or latitude is None or longitude is None:
+        return None
+    try:
+        due = rules.due_now(training_time, zone, now)
+    except (ValueError, KeyError) as exc:  # a zone or time this code no longer reads
+        _LOGGER.warning("A %s heat warning setting was skipped: %s", who, type(exc).__name__)
+        return None
+    if due is None or await warned(due.local_date):
+        return None
+    index = await _heat_index_at(weather, latitude, longitude, due.training_at)
+    if index is None or index < rules.WARN_AT_F:
+        return None
+    return due, index
+
+
 async def send_heat_warnings(
     svc: Services,
     weather: WeatherClient | None,
@@ -54,20 +84,20 @@ async def send_heat_warnings(
         return 0
     queued = 0
     for settings in await heat.enabled_settings(svc.db):
-        assert settings.training_time is not None and settings.zone is not None
-        assert settings.latitude is not None and settings.longitude is not None
-        try:
-            due = rules.due_now(settings.training_time, settings.zone, now)
-        except (ValueError, KeyError) as exc:  # a zone or time this code no longer reads
-            _LOGGER.warning("A heat warning setting was skipped: %s", type(exc).__name__)
-            continue
-        if due is None or await heat.warned(svc.db, settings.user_id, due.local_date):
-            continue
-        index = await _heat_index_at(
-            weather, settings.latitude, settings.longitude, due.training_at
+        hot = await _hot_training(
+            weather,
+            training_time=settings.training_time,
+            zone=settings.zone,
+            latitude=settings.latitude,
+            longitude=settings.longitude,
+            now=now,
+            warned=partial(heat.warned, svc.db, settings.user_id),
+            who="athlete's",
         )
-        if index is None or index < rules.WARN_AT_F:
+        if hot is None:
             continue
+        due, index = hot
+        assert settings.training_time is not None
         await asyncio.sleep(0)  # let people's updates in between units
         queue = partial(
             warning.queue_athlete_warning,
@@ -83,22 +113,19 @@ async def send_heat_warnings(
             queued += 1
     for team in await heat.enabled_teams(svc.db):
         team_heat = team.heat
-        if team_heat.training_time is None or team_heat.zone is None:
-            continue
-        if team_heat.latitude is None or team_heat.longitude is None:
-            continue
-        try:
-            due = rules.due_now(team_heat.training_time, team_heat.zone, now)
-        except (ValueError, KeyError) as exc:
-            _LOGGER.warning("A team heat warning setting was skipped: %s", type(exc).__name__)
-            continue
-        if due is None or await heat.team_warned(svc.db, team_heat.team_id, due.local_date):
-            continue
-        index = await _heat_index_at(
-            weather, team_heat.latitude, team_heat.longitude, due.training_at
+        hot = await _hot_training(
+            weather,
+            training_time=team_heat.training_time,
+            zone=team_heat.zone,
+            latitude=team_heat.latitude,
+            longitude=team_heat.longitude,
+            now=now,
+            warned=partial(heat.team_warned, svc.db, team_heat.team_id),
+            who="team",
         )
-        if index is None or index < rules.WARN_AT_F:
+        if hot is None:
             continue
+        due, index = hot
         await asyncio.sleep(0)
         team_queue = partial(warning.queue_team_warning, svc, team, due.local_date, index, now)
         origin = f"team-heat:{team_heat.team_id}:{due.local_date.isoformat()}"
