@@ -346,14 +346,16 @@ async def rename_member(db: Store, user_id: int, name: str) -> bool:
 
 
 async def record_alert(
-    db: Store, team_id: int, user_id: int, event_key: str, now: datetime
+    db: Store, team_id: int, user_id: int, event_key: str, now: datetime, *, reason: str
 ) -> bool:
-    """Claim one alert about one athlete's event for a team. False if it was sent already."""
+    """Claim one alert about one athlete's event for a team. False if it was sent already.
+
+    ``reason`` is the ``rules.coaching.Attention`` value the alert was for."""
     async with db.write() as conn:
         cursor = await conn.execute(
-            "INSERT INTO team_alerts (team_id, user_id, event_key, sent_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (team_id, user_id, event_key, to_db(now)),
+            "INSERT INTO team_alerts (team_id, user_id, event_key, sent_at, reason) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (team_id, user_id, event_key, to_db(now), reason),
         )
         return cursor.rowcount == 1
 
