@@ -266,7 +266,11 @@ def build_application(
     metrics.watch_in_hand(lambda: keeper.in_hand)
 
     svc = Services(
-        db=db, emergency_number=settings.emergency_number, clock=clock, timings=timings or Timings()
+        db=db,
+        emergency_number=settings.emergency_number,
+        clock=clock,
+        timings=timings or Timings(),
+        dashboard_url=settings.dashboard_url,
     )
     install(application.bot_data, svc)
     # The heat warning's forecast (CRAMPCOACH_WEATHER_URL; "none": off).

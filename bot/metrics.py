@@ -18,6 +18,8 @@ The counters (Prometheus adds ``_total``):
 - ``crampcoach_weather_requests`` (label ``result``): forecasts asked for the heat warning:
   ``ok``, ``cached``, or why none came (``timeout``, ``unreachable``, ``error_status``,
   ``bad_response``); ``crampcoach_heat_warnings``: heat warnings queued.
+- ``crampcoach_dashboard_requests`` (labels ``endpoint``, ``code``): the coach's dashboard's
+  API calls (``session``, ``teams``, ``team``) by the status answered (401 and 403 included).
 
 - ``crampcoach_outbox_unknown``: notices in flight at a crash, marked unknown and never sent
   again (``storage.outbox.NEVER_TWICE``); ``crampcoach_outbox_resent_after_crash``: replies and
@@ -124,6 +126,11 @@ class Metrics:
             "Weather forecasts asked for the heat warning, by result (ok, cached, timeout, "
             "unreachable, error_status, bad_response).",
             ("result",),
+        )
+        self.dashboard_requests = counter(
+            "dashboard_requests",
+            "Calls to the coach's dashboard's API, by endpoint and the status answered.",
+            ("endpoint", "code"),
         )
         self.heat_warnings = counter(
             "heat_warnings", "Heat warnings queued (to athletes and to teams' groups)."

@@ -60,7 +60,8 @@ async def serve_polling(
         await delete_webhook(application)
         # What the last run kept but did not finish (a kill -9), before anything new.
         await keeper.dispatch_pending(application)
-        # Routes mounted for both modes (bot.web.app.served): none yet, so no public port.
+        # Routes mounted for both modes (bot.web.app.served): the dashboard when
+        # CRAMPCOACH_PUBLIC_URL is set; otherwise none, and no public port.
         await web_server.open_public()
         # Pending updates are kept: Telegram holds them for 24 hours, and a cramp message sent
         # while the bot restarted still deserves an answer.

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # The weather forecast for the heat warning (bot/weather/forecast.py): Open-Meteo's
     # forecast endpoint, or another of the same answer; "none" turns the heat warning off.
     weather_url: str = OPEN_METEO_URL
+    # The https base the coach's dashboard (a Telegram Mini App) is reached at through the
+    # reverse proxy, e.g. https://bot.example.org: the page is {public_url}/app/. Unset: no
+    # dashboard. Set: the public listener (webhook_listen:webhook_port) serves /app/ in
+    # polling mode too.
+    public_url: str | None = None
 
     @field_validator("token", mode="before")
     @classmethod
@@ -116,7 +121,9 @@ class Settings(BaseSettings):
     def _mode_lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("webhook_url", "webhook_secret", "health_port", "worker_name", mode="before")
+    @field_validator(
+        "webhook_url", "webhook_secret", "health_port", "worker_name", "public_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -145,6 +152,35 @@ class Settings(BaseSettings):
             raise ValueError("must use port 443, 80, 88 or 8443 (the ports Telegram posts to)")
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(
+                "must be the https base the dashboard is reached at, e.g. "
+                "https://bot.example.org (Telegram opens Mini Apps over https only)"
+            )
+        if parts.query or parts.fragment or parts.path:
+            raise ValueError(
+                "must be the site's base with no path, query or fragment, e.g. "
+                "https://bot.example.org (the dashboard is served under /app/)"
+            )
+        return value
+
+    @property
+    def dashboard_url(self) -> str | None:
+        """The Mini App's address, ``{public_url}/app/``; None when the dashboard is off."""
+        return None if self.public_url is None else f"{self.public_url}/app/"
+
+    @property
+    def serves_public(self) -> bool:
+        """Whether the public listener opens in polling mode too (for the dashboard)."""
+        return self.public_url is not None
+
     @field_validator("webhook_secret")
     @classmethod
     def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -155,18 +191,22 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _webhook_complete(self) -> Settings:
-        if self.mode != "webhook":
-            return self
-        for name, value in (
-            ("WEBHOOK_URL", self.webhook_url),
-            ("WEBHOOK_SECRET", self.webhook_secret),
+        if self.mode == "webhook":
+            for name, value in (
+                ("WEBHOOK_URL", self.webhook_url),
+                ("WEBHOOK_SECRET", self.webhook_secret),
+            ):
+                if value is None:
+                    raise ValueError(
+                        f"{ENV_PREFIX}{name} is not set: {ENV_PREFIX}MODE=webhook needs "
+                        f"{ENV_PREFIX}WEBHOOK_URL and {ENV_PREFIX}WEBHOOK_SECRET"
+                    )
+        public_listener = self.mode == "webhook" or self.serves_public
+        if (
+            public_listener
+            and self.health_port == self.webhook_port
+            and self.health_listen == self.webhook_listen
         ):
-            if value is None:
-                raise ValueError(
-                    f"{ENV_PREFIX}{name} is not set: {ENV_PREFIX}MODE=webhook needs "
-                    f"{ENV_PREFIX}WEBHOOK_URL and {ENV_PREFIX}WEBHOOK_SECRET"
-                )
-        if self.health_port == self.webhook_port and self.health_listen == self.webhook_listen:
             raise ValueError(
                 f"{ENV_PREFIX}HEALTH_PORT must differ from {ENV_PREFIX}WEBHOOK_PORT "
                 f"({self.webhook_port}): the health endpoints get a listener of their own"
@@ -262,6 +302,9 @@ EXPECTED: dict[str, str] = {
     "weather_url": (
         "must be the forecast's http(s) URL, e.g. https://api.open-meteo.com/v1/forecast, "
         "or none to turn the heat warning off"
+    ),
+    "public_url": (
+        "must be the https base the dashboard is reached at, e.g. https://bot.example.org"
     ),
 }
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    WebAppInfo,
+)
 
 from conversations.texts import common
 
@@ -31,3 +37,8 @@ def location_keyboard(share_label: str) -> ReplyKeyboardMarkup:
 
 def link(label: str, url: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
+
+
+def mini_app(label: str, url: str) -> InlineKeyboardMarkup:
+    """A button that opens a Mini App at ``url`` inside Telegram (private chats only)."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, web_app=WebAppInfo(url))]])

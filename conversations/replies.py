@@ -20,6 +20,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MenuButton,
     ReplyKeyboardMarkup,
     Update,
 )
@@ -215,6 +216,15 @@ async def set_commands(
         return
     params["commands"] = [command.to_dict() for command in commands]
     _queue(chat_id, "setMyCommands", params, background=True)
+
+
+async def set_menu_button(chat_id: int, button: MenuButton | None) -> None:
+    """Set (None: back to Telegram's default) the menu button of a private chat, after the unit
+    of work commits."""
+    params: dict[str, object] = {"chat_id": chat_id}
+    if button is not None:
+        params["menu_button"] = button.to_dict()
+    _queue(chat_id, "setChatMenuButton", params, background=True)
 
 
 def _queue(

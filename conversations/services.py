@@ -45,6 +45,8 @@ class Services:
     emergency_number: str
     clock: Clock = system_clock
     timings: Timings = field(default_factory=Timings)
+    # The coach's dashboard (a Mini App), {CRAMPCOACH_PUBLIC_URL}/app/; None when it is off.
+    dashboard_url: str | None = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -105,6 +105,25 @@ def roster(members: Sequence[AthleteFacts], now: datetime) -> list[RosterEntry]:
     return sorted(entries, key=key)
 
 
+class RosterStatus(Enum):
+    """An athlete's one-word status on the dashboard, at either consent level."""
+
+    ATTENTION = "attention"
+    RECOVERING = "recovering"  # a recovery plan is live
+    PROGRAMME = "programme"  # the plan is over; a prevention programme follows it
+    FINE = "fine"
+
+
+def roster_status(entry: RosterEntry) -> RosterStatus:
+    if entry.needs_attention:
+        return RosterStatus.ATTENTION
+    if entry.facts.stage is not None:
+        return RosterStatus.RECOVERING
+    if entry.facts.programme_level is not None:
+        return RosterStatus.PROGRAMME
+    return RosterStatus.FINE
+
+
 T = TypeVar("T")
 
 

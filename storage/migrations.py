@@ -406,6 +406,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    Migration(
+        12,
+        "the reason of each coach alert, for the coach's dashboard (none for older alerts)",
+        """
+        ALTER TABLE team_alerts ADD COLUMN reason TEXT
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from rules.coaching import AthleteFacts
-from rules.recovery import PAIN_STEP_BACK_AT
 from storage.store import Row, Store, skip_locked
 from storage.timestamps import from_db, from_db_or_none, to_db
 
@@ -346,14 +344,16 @@ async def rename_member(db: Store, user_id: int, name: str) -> bool:
 
 
 async def record_alert(
-    db: Store, team_id: int, user_id: int, event_key: str, now: datetime
+    db: Store, team_id: int, user_id: int, event_key: str, now: datetime, *, reason: str
 ) -> bool:
-    """Claim one alert about one athlete's event for a team. False if it was sent already."""
+    """Claim one alert about one athlete's event for a team. False if it was sent already.
+
+    ``reason`` is the ``rules.coaching.Attention`` value the alert was for."""
     async with db.write() as conn:
         cursor = await conn.execute(
-            "INSERT INTO team_alerts (team_id, user_id, event_key, sent_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (team_id, user_id, event_key, to_db(now)),
+            "INSERT INTO team_alerts (team_id, user_id, event_key, sent_at, reason) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (team_id, user_id, event_key, to_db(now), reason),
         )
         return cursor.rowcount == 1
 
@@ -428,79 +428,7 @@ async def mark_greeted(db: Store, chat_id: int, now: datetime) -> bool:
         return cursor.rowcount == 1
 
 
-# --- What coaches see ------------------------------------------------------------------------
-
-
-async def athlete_facts(db: Store, member: Member) -> AthleteFacts:
-    """The facts the coach rules need about one member (``rules.coaching``)."""
-    plan = await db.fetch_one(
-        "SELECT id, stage, status, unanswered_days FROM plans WHERE user_id = ? "
-        "AND status IN ('setup', 'active', 'paused', 'unreachable')",
-        (member.user_id,),
-    )
-    pains: list[int] = []
-    last_checkin_at = last_warning_at = None
-    if plan is not None:
-        rows = await db.fetch_all(
-            "SELECT pain, answered_at FROM checkins WHERE plan_id = ? AND answered_at IS NOT NULL "
-            "ORDER BY local_date DESC LIMIT 3",
-            (plan["id"],),
-        )
-        pains = [row["pain"] for row in reversed(rows) if row["pain"] is not None]
-        last_checkin_at = from_db(rows[0]["answered_at"]) if rows else None
-        warning = await db.fetch_one(
-            "SELECT MAX(answered_at) AS at FROM checkins WHERE plan_id = ? AND warning_sign = 1",
-            (plan["id"],),
-        )
-        last_warning_at = from_db_or_none(warning["at"]) if warning is not None else None
-    episode = await db.fetch_one(
-        "SELECT MAX(started_at) AS started, "
-        "MAX(CASE WHEN red_flag IS NOT NULL THEN started_at END) AS flagged "
-        "FROM episodes WHERE user_id = ? AND helper = 0 "
-        "AND (outcome IS NULL OR outcome != 'cancelled')",
-        (member.user_id,),
-    )
-    flagged = None if episode is None else from_db_or_none(episode["flagged"])
-    red_flags = [at for at in (flagged, last_warning_at) if at is not None]
-    programme = await db.fetch_one(
-        "SELECT status, level FROM programmes WHERE user_id = ? AND status IN ('active', 'paused')",
-        (member.user_id,),
-    )
-    return AthleteFacts(
-        user_id=member.user_id,
-        name=member.display_name,
-        details=member.consent is Consent.DETAILS,
-        stage=None if plan is None else plan["stage"],
-        plan_running=plan is not None and plan["status"] == "active",
-        last_checkin_at=last_checkin_at,
-        pains=tuple(pains),
-        unanswered_days=0 if plan is None else plan["unanswered_days"],
-        last_red_flag_at=max(red_flags) if red_flags else None,
-        last_episode_at=None if episode is None else from_db_or_none(episode["started"]),
-        programme_level=(
-            None
-            if programme is None
-            else (programme["level"] if programme["status"] == "active" else 0)
-        ),
-    )
-
-
-async def day_marks(
-    db: Store, user_id: int, first: date, last: date
-) -> dict[date, tuple[bool, bool]]:
-    """For each local date with a check-in due: (answered, needed attention that day)."""
-    rows = await db.fetch_all(
-        "SELECT c.local_date, c.answered_at, c.pain, c.warning_sign FROM checkins c "
-        "JOIN plans p ON p.id = c.plan_id WHERE p.user_id = ? AND c.local_date BETWEEN ? AND ? "
-        "AND c.sent_at IS NOT NULL",
-        (user_id, first.isoformat(), last.isoformat()),
-    )
-    marks: dict[date, tuple[bool, bool]] = {}
-    for row in rows:
-        answered = row["answered_at"] is not None
-        flagged = bool(row["warning_sign"]) or (row["pain"] or 0) >= PAIN_STEP_BACK_AT
-        marks[date.fromisoformat(row["local_date"])] = (answered, answered and flagged)
-    return marks
+# --- Missed check-ins (the roster coaches see is read by ``storage.roster``) ------------------
 
 
 async def members_among(db: Store, user_ids: list[int]) -> set[int]:

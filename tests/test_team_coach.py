@@ -8,6 +8,7 @@ import re
 
 from bot.devtools.local_api import BOT_ID
 from conversations.texts import common
+from conversations.texts import dashboard as dashboard_texts
 from conversations.texts import plan as plan_texts
 from conversations.texts import team as texts
 from rules.coaching import ROSTER_PAGE_SIZE
@@ -416,3 +417,14 @@ async def test_publish_refuses_a_channel_that_belongs_to_another_team(bot: Bot) 
     assert len(bot.api.bot_messages(CHANNEL)) == 1  # only the first team's post
     chats = {team["name"]: team["chat_id"] for team in await all_teams(bot)}
     assert chats == {"Riverside Runners": CHANNEL, "Hill Harriers": None}
+
+
+async def test_without_the_dashboard_set_up_dashboard_points_to_roster(bot: Bot) -> None:
+    # These tests' settings have no CRAMPCOACH_PUBLIC_URL: no Mini App, no menu button.
+    await make_team(bot)
+
+    await private(bot, COACH).send("/dashboard")
+
+    message = bot.api.last_bot_message(COACH)
+    assert message.text == dashboard_texts.DASHBOARD_OFF and not message.inline_buttons
+    assert COACH not in bot.api.menu_buttons

@@ -150,6 +150,8 @@ class LocalBotAPI(BaseRequest):
         self.reply_keyboards: dict[int, dict[str, Any] | None] = {}
         # setMyCommands by scope (its JSON, keys sorted: menu_key); the profile's descriptions.
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        # setChatMenuButton, by chat: the button's JSON ({"type": "default"} once reset).
+        self.menu_buttons: dict[int, dict[str, Any]] = {}
         self.description = ""
         self.short_description = ""
         self.answered_queries: dict[str, str | None] = {}
@@ -322,6 +324,15 @@ class LocalBotAPI(BaseRequest):
         self.commands.pop(_scope_key(params), None)
         return True, None
 
+    def _setChatMenuButton(self, params: dict[str, Any]) -> tuple[Any, None]:
+        button = params.get("menu_button") or {"type": "default"}
+        if button.get("type") == "web_app":
+            _check_web_app_url(str(button.get("web_app", {}).get("url", "")))
+            if not 1 <= len(str(button.get("text", ""))) <= 64:
+                raise _ApiError("Bad Request: BUTTON_TEXT_INVALID")
+        self.menu_buttons[int(params["chat_id"])] = button
+        return True, None
+
     def _setMyDescription(self, params: dict[str, Any]) -> tuple[Any, None]:
         description = str(params.get("description") or "")
         if len(description) > 512:
@@ -461,6 +472,13 @@ class LocalBotAPI(BaseRequest):
         )
         if isinstance(markup, dict):
             if "inline_keyboard" in markup:
+                for row in markup["inline_keyboard"]:
+                    for button in row:
+                        if "web_app" in button:
+                            # Telegram: Mini App buttons only in private chats, https only.
+                            if chat_id < 0:
+                                raise _ApiError("Bad Request: BUTTON_TYPE_INVALID")
+                            _check_web_app_url(str(button["web_app"].get("url", "")))
                 message.reply_markup = markup
             elif "keyboard" in markup or "remove_keyboard" in markup:
                 self.reply_keyboards[chat_id] = markup if "keyboard" in markup else None
@@ -701,3 +719,9 @@ class LocalUser:
         settled = getattr(application, "settled", None)
         if settled is not None:
             await settled()
+
+
+def _check_web_app_url(url: str) -> None:
+    """Telegram opens a Mini App only at an https URL."""
+    if not url.startswith("https://"):
+        raise _ApiError("Bad Request: inline keyboard button Web App URL is invalid: Only HTTPS links are allowed")

@@ -212,6 +212,7 @@ class Button:
     message: ChatMessage | None = None
     data: str | None = None
     url: str | None = None
+    mini_app: bool = False  # the url opens a Mini App inside Telegram (a web_app button)
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -390,6 +391,8 @@ class TerminalChat:
     @staticmethod
     def _numbered(numbers: ButtonNumbers, button: Button, *, link: bool) -> str:
         target = f" → {button.url}" if link and button.url else ""
+        if button.mini_app:
+            target = f" → Mini App {button.url}"
         return f"[{numbers.number_of(button)}] {button.label}{target}"
 
     def _dim(self, text: str) -> None:
@@ -433,7 +436,9 @@ class TerminalChat:
         self._dim(f"(The clock is now {svc.now():%a %d %b %Y, %H:%M} UTC.)")
 
     async def press(self, button: Button) -> None:
-        if button.url is not None:
+        if button.mini_app:
+            self._dim(f"(in Telegram this opens a Mini App inside the chat: {button.url})")
+        elif button.url is not None:
             await self.open_link(button.url)
         elif button.message is None:
             await self.user().send(button.label)  # a reply-keyboard button sends its label
@@ -555,11 +560,17 @@ async def _chat(settings: Settings, *, colour: bool | None, ignored: Path | None
 
 
 def _inline(message: ChatMessage) -> list[Button]:
-    """A message's pressable inline buttons (callback data or a link)."""
+    """A message's pressable inline buttons (callback data, a link or a Mini App)."""
     return [
-        Button(b["text"], message, data=b.get("callback_data"), url=b.get("url"))
+        Button(
+            b["text"],
+            message,
+            data=b.get("callback_data"),
+            url=b["web_app"]["url"] if "web_app" in b else b.get("url"),
+            mini_app="web_app" in b,
+        )
         for b in message.inline_buttons
-        if "callback_data" in b or "url" in b
+        if "callback_data" in b or "url" in b or "web_app" in b
     ]
 
 

@@ -10,11 +10,12 @@ tables:
 - the public listener, ``CRAMPCOACH_WEBHOOK_LISTEN:PORT``, behind the reverse proxy: what is
   mounted on it with :meth:`WebServer.mount` (in webhook mode, the webhook's POST path,
   ``bot.web.webhook``), opened by :meth:`WebServer.open_public` once the runner takes requests.
-  Nothing is mounted in polling mode, and the bot then listens on no public port.
+  In both modes, when ``CRAMPCOACH_PUBLIC_URL`` is set, the coach's dashboard
+  (``bot.web.dashboard``: ``/app/`` and ``/app/api/``); in polling mode without it nothing is
+  mounted, and the bot then listens on no public port.
 
 The settings refuse one address for both: the health endpoints never face the proxy. A later
-feature mounts its routes on the public application the same way, before it opens, e.g. a Mini
-App: ``server.mount([web.static("/app", folder), web.get("/app/api/plan", plan)])`` in
+feature mounts its routes on the public application the same way, before it opens, in
 :func:`served`. Neither listener writes an access log (paths and bodies stay out of the logs).
 """
 
@@ -30,6 +31,7 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.settings import Settings
+from bot.web.dashboard.routes import Dashboard
 from bot.web.health import HealthChecker, health_routes
 
 MAX_BODY = 1024 * 1024  # bytes a request may carry; Telegram's updates are a few KiB
@@ -149,7 +151,10 @@ async def served(
     if settings.health_port is not None:
         checker = HealthChecker(application, stopping=stopping)
     server = WebServer(settings, checker)
-    # Routes every mode serves publicly are mounted here (server.mount), before it opens.
+    # Routes every mode serves publicly are mounted here, before it opens: the coach's
+    # dashboard when CRAMPCOACH_PUBLIC_URL names where it is reached.
+    if settings.serves_public:
+        server.mount(Dashboard(application).routes())
     await server.open_health()
     try:
         yield server

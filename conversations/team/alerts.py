@@ -32,7 +32,10 @@ async def alert_coaches(svc: Services, user_id: int, reason: Attention, event_ke
     alerts were queued."""
     sent = 0
     for team, member in await teams.memberships_of(svc.db, user_id):
-        if not await teams.record_alert(svc.db, team.id, user_id, event_key, svc.now()):
+        claimed = await teams.record_alert(
+            svc.db, team.id, user_id, event_key, svc.now(), reason=reason.value
+        )
+        if not claimed:
             continue
         shown = coaching.visible_reasons((reason,), member.consent is teams.Consent.DETAILS)
         why = ": " + texts.REASONS[shown[0].value] if shown else ""

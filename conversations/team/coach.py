@@ -1,5 +1,5 @@
 """A coach's commands, in their private chat: /newteam and /publish for a channel, /invite,
-/roster, /alerts and /digest. Every command and button re-checks coach rights with Telegram.
+/roster, /dashboard, /alerts and /digest. Every command and button re-checks coach rights with Telegram.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from conversations.services import Services, services
 from conversations.team import access, roster
 from conversations.team.groups import display_name
 from conversations.team.menu import update_coach_menu
+from conversations.texts import dashboard as dashboard_texts
 from conversations.texts import team as texts
 from rules import coaching, plan_clock
 from rules.recovery import parse_local_time
@@ -207,6 +208,23 @@ async def show_roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _send_roster(update, context, team, 0)
 
 
+async def open_dashboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/dashboard: the button that opens the Mini App (every team the coach runs, in one page),
+    or, when the operator has not set it up, the way to /roster."""
+    svc = services(context)
+    if not await access.teams_with_rights(svc, context.bot, user_id_of(update)):
+        await _not_a_coach(update, context)
+        return
+    if svc.dashboard_url is None:
+        await send(update, dashboard_texts.DASHBOARD_OFF)
+        return
+    await send(
+        update,
+        dashboard_texts.DASHBOARD,
+        keyboards.mini_app(dashboard_texts.DASHBOARD_BUTTON, svc.dashboard_url),
+    )
+
+
 async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     result = await _pressed_team(update, context)
     if not isinstance(result, Refusal):
@@ -309,6 +327,7 @@ def handlers() -> list[BaseHandler[Update, Any, Any]]:
         CommandHandler("publish", publish, filters=PRIVATE),
         CommandHandler("invite", invite, filters=PRIVATE),
         CommandHandler("roster", show_roster, filters=PRIVATE),
+        CommandHandler("dashboard", open_dashboard, filters=PRIVATE),
         CommandHandler("alerts", set_alerts, filters=PRIVATE),
         CommandHandler("digest", set_digest, filters=PRIVATE),
         PICK_BUTTONS.handler(on_pick),

@@ -1,4 +1,5 @@
-"""A coach's command menu in their private chat: the athlete's commands and the coach's.
+"""A coach's command menu in their private chat: the athlete's commands and the coach's; and,
+when the dashboard is on (``CRAMPCOACH_PUBLIC_URL``), a menu button that opens it.
 
 Every private chat shows the athlete's menu (set at start-up for all private chats). A coach's
 chat gets a menu of its own (``BotCommandScopeChat``, their user id) when they become a coach,
@@ -6,7 +7,8 @@ and loses it when they no longer coach any active team: the athlete's menu shows
 Telegram may refuse a chat it does not know yet (a coach who never opened the private chat):
 their /start sets it then. A refusal never stops what the coach was doing. At start-up every
 coach's menu is set again (:func:`sync_coach_menus`), so coaches from before a version that
-changed the menus keep theirs without a /start.
+changed the menus keep theirs without a /start; their menu button too (back to Telegram's
+default once the dashboard is turned off).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommandScopeChat
+from telegram import BotCommandScopeChat, MenuButton, MenuButtonDefault, MenuButtonWebApp, WebAppInfo
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from conversations.commands import COACH_MENU, bot_commands
-from conversations.replies import set_commands
+from conversations.replies import set_commands, set_menu_button
 from conversations.services import Services
+from conversations.texts import dashboard as dashboard_texts
 from storage import teams
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,17 +35,29 @@ async def update_coach_menu(svc: Services, user_id: int) -> None:
     scope = BotCommandScopeChat(user_id)
     if await teams.teams_coached_by(svc.db, user_id):
         await set_commands(user_id, bot_commands(COACH_MENU), scope)
+        if svc.dashboard_url is not None:
+            await set_menu_button(user_id, dashboard_button(svc.dashboard_url))
     else:
         await set_commands(user_id, None, scope)
+        if svc.dashboard_url is not None:
+            await set_menu_button(user_id, None)
+
+
+def dashboard_button(url: str) -> MenuButtonWebApp:
+    return MenuButtonWebApp(dashboard_texts.MENU_BUTTON, WebAppInfo(url))
 
 
 async def sync_coach_menus(bot: ExtBot[Any], svc: Services) -> int:
     """Set the coach's menu for every current coach; returns how many Telegram accepted."""
     menu = bot_commands(COACH_MENU)
+    button: MenuButton = (
+        MenuButtonDefault() if svc.dashboard_url is None else dashboard_button(svc.dashboard_url)
+    )
     accepted = 0
     for user_id in await teams.active_coach_ids(svc.db):
         try:
             await bot.set_my_commands(menu, scope=BotCommandScopeChat(user_id))
+            await bot.set_chat_menu_button(user_id, button)
         except TelegramError as exc:
             _LOGGER.info("A coach's command menu was not set at start-up: %r", exc)
             continue

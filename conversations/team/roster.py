@@ -3,7 +3,8 @@ each athlete within the level they consented to."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from html import escape
 
 from conversations.services import Services
@@ -14,16 +15,32 @@ from rules import coaching, plan_clock
 from rules.coaching import RosterEntry
 from rules.recovery import Stage
 from rules.team_chart import DayMark, TeamChartRow
-from storage import teams
+from storage.roster import DayRecord, TeamRoster, team_roster
 from storage.teams import Team
 
 CHART_DAYS = 14
 
 
+def chart_days(svc: Services, count: int = CHART_DAYS) -> list[date]:
+    """The last ``count`` local dates, oldest first; the last is today."""
+    today = plan_clock.local_date(svc.now(), None)
+    return [today - timedelta(days=n) for n in range(count - 1, -1, -1)]
+
+
+async def load(
+    svc: Services, team: Team, days: Sequence[date]
+) -> tuple[list[RosterEntry], TeamRoster]:
+    """The team's roster (``entries``) and what the store knows of its members, with their
+    check-ins on ``days`` (oldest first): what /roster and the dashboard both show. Two
+    statements, whatever the team's size (``storage.roster``)."""
+    found = await team_roster(svc.db, team.id, days[0], days[-1])
+    return coaching.roster(found.facts, svc.now()), found
+
+
 async def entries(svc: Services, team: Team) -> list[RosterEntry]:
     """The team's members, those needing attention first (``rules.coaching.roster``)."""
-    facts = [await teams.athlete_facts(svc.db, m) for m in await teams.members_of(svc.db, team.id)]
-    return coaching.roster(facts, svc.now())
+    everyone, _ = await load(svc, team, chart_days(svc))
+    return everyone
 
 
 def roster_text(
@@ -72,24 +89,31 @@ def athlete_line(entry: RosterEntry, now: datetime) -> str:
     return line
 
 
-async def picture(svc: Services, team: Team, everyone: list[RosterEntry]) -> bytes:
-    """The last fourteen days: who checked in, who missed, who needed attention."""
-    today = plan_clock.local_date(svc.now(), None)
-    days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
-    rows = []
-    for entry in everyone:
-        marks = await teams.day_marks(svc.db, entry.facts.user_id, days[0], days[-1])
-        cells = []
-        for day in days:
-            answered, flagged = marks.get(day, (None, False))
-            if answered is None:
-                cells.append(DayMark.NO_PLAN)
-            elif not answered:
-                cells.append(DayMark.MISSED)
-            else:
-                cells.append(DayMark.ATTENTION if flagged else DayMark.CHECKED_IN)
-        rows.append(TeamChartRow(entry.facts.name, tuple(cells)))
+async def picture(
+    svc: Services, team: Team, everyone: list[RosterEntry], found: TeamRoster | None = None
+) -> bytes:
+    """The last fourteen days: who checked in, who missed, who needed attention. ``found``:
+    the roster ``load`` gave for ``chart_days``, or None to read the days again."""
+    days = chart_days(svc)
+    if found is None:
+        _, found = await load(svc, team, days)
+    rows = [
+        TeamChartRow(
+            entry.facts.name,
+            tuple(day_mark(found.days.get(entry.facts.user_id, {}).get(day)) for day in days),
+        )
+        for entry in everyone
+    ]
     return render_team_png(rows, days, title=team.name)
+
+
+def day_mark(record: DayRecord | None) -> DayMark:
+    """A day of the picture: no check-in due, missed, checked in, or needed attention."""
+    if record is None:
+        return DayMark.NO_PLAN
+    if not record.answered:
+        return DayMark.MISSED
+    return DayMark.ATTENTION if record.flagged else DayMark.CHECKED_IN
 
 
 def _ago(instant: datetime, now: datetime) -> str:

@@ -33,7 +33,7 @@ HELP = (
     "/teams – your teams and what each coach sees\n"
     "/mydata – what I keep about you, and who sees it\n"
     "/export – all of it as a file; /delete – delete all of it\n"
-    "<b>Coaches</b>: /roster, /invite, /alerts on|off, /digest 18:00, /teamheat 18:00, "
+    "<b>Coaches</b>: /roster, /dashboard, /invite, /alerts on|off, /digest 18:00, /teamheat 18:00, "
     "/newteam (channels)\n"
     "/help – this list\n"
     "/start – the welcome message"
@@ -59,6 +59,7 @@ ATHLETE_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
 )
 COACH_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("roster", "Coaches: your team's roster"),
+    ("dashboard", "Coaches: the team at a glance"),
     ("invite", "Coaches: a new join link"),
     ("newteam", "Coaches: a team for a channel"),
     ("alerts", "Coaches: alerts on or off"),
