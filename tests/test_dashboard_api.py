@@ -8,7 +8,7 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,11 @@ from bot.devtools.local_api import LOCAL_TOKEN
 from bot.settings import Settings, SettingsError, load_settings
 from bot.web.app import compose, served
 from bot.web.dashboard.limits import PerUserLimit
-from bot.web.dashboard.routes import CONTENT_SECURITY_POLICY, Dashboard
+from bot.web.dashboard.routes import CONTENT_SECURITY_POLICY, UNAUTHORIZED, Dashboard
 from conversations.texts import dashboard as texts
 from conversations.texts import team as team_texts
 from tests.conftest import Bot, FakeClock, make_settings
-from tests.dashboard_helpers import coach_user, sign_init_data
+from tests.dashboard_helpers import coach_user, sign_init_data, validation_table
 from tests.plan_helpers import BERLIN, answer_checkin, local, start_plan, tick_at
 from tests.team_helpers import (
     ATHLETE,
@@ -41,6 +41,7 @@ from tests.team_helpers import (
 
 PUBLIC_URL = "https://bot.example.org"
 NOBODY = 777  # a Telegram user who coaches no team
+NOW = datetime(2027, 3, 20, 17, 0, tzinfo=UTC)  # the clock fixture's start: only for case ids
 
 
 @pytest.fixture
@@ -194,6 +195,21 @@ async def test_bad_or_old_init_data_gets_401_and_nothing_else(
         assert "Stan" not in json.dumps(answer) and "Dana" not in json.dumps(answer)
     status, answer, _ = await client.call("POST", "/app/api/session", body="not json{")
     assert status == 400 and answer["error"] == "bad_request"
+
+
+@pytest.mark.parametrize("case", [c[0] for c in validation_table(LOCAL_TOKEN, NOW)])
+async def test_the_validation_table_through_the_session_endpoint(
+    case: str, clock: FakeClock, client: Client
+) -> None:
+    [(raw, why)] = [c[1:] for c in validation_table(LOCAL_TOKEN, clock.now) if c[0] == case]
+
+    status, answer, _ = await client.call("POST", "/app/api/session", body={"init_data": raw})
+
+    if why is None:
+        assert status == 200 and answer["token"] and answer["expires_in"] == 1800
+        assert answer["user"] == {"first_name": "Carla"}
+    else:
+        assert status == 401 and answer == {"error": "unauthorized", "message": UNAUTHORIZED}
 
 
 async def test_calls_without_a_valid_session_get_401(
