@@ -45,16 +45,6 @@ class DayMark(Enum):
     ATTENTION = "attention"  # a warning sign, pain 7+ or a cramp episode that day
 
 
-def day_mark(answered: bool | None, flagged: bool) -> DayMark:
-    """One day's mark: ``answered`` is None when no check-in was due that day; ``flagged`` when
-    the answer needed attention."""
-    if answered is None:
-        return DayMark.NO_PLAN
-    if not answered:
-        return DayMark.MISSED
-    return DayMark.ATTENTION if flagged else DayMark.CHECKED_IN
-
-
 #: Marks that count as a check-in in the row's total.
 _CHECKED = frozenset({DayMark.CHECKED_IN, DayMark.ATTENTION})
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.devtools.local_api import BOT_USERNAME
 from bot.devtools.terminal import to_terminal
+from conversations.texts import dashboard as dashboard_texts
 from conversations.texts import team as texts
 from tests.test_settings import run_bot
 
@@ -110,3 +111,20 @@ def test_a_second_athlete_joins_with_details_and_the_coach_alert_is_shown_marked
     alert = out.index(plain(texts.ALERT.format(name="Jo", team=TEAM, why=why)))
     # It went to the coach's private chat, not the one on screen: the terminal says whose.
     assert "(to Casey, the coach, in their private chat" in out[alert - 200 : alert]
+
+
+def test_a_coach_gets_the_dashboard_button_and_its_address(tmp_path: Path) -> None:
+    result = run_bot(
+        tmp_path,
+        "chat",
+        # [1] is the 🆘 Cramp key and [2] to [8] the first /start's country question: [9].
+        stdin="\n".join(["/as coach", "/group", "/team", "/private", "/dashboard", "9", "/quit"]),
+        CRAMPCOACH_PUBLIC_URL="https://bot.example.org",
+    )
+    out = result.stdout
+    assert result.returncode == 0 and "Traceback" not in result.stderr + out
+
+    shown = out.index(plain(dashboard_texts.DASHBOARD))
+    button = f"[9] {dashboard_texts.DASHBOARD_BUTTON} → Mini App https://bot.example.org/app/"
+    assert button in out[shown:]
+    assert "opens a Mini App inside the chat: https://bot.example.org/app/" in out[shown:]

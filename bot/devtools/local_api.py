@@ -724,4 +724,7 @@ class LocalUser:
 def _check_web_app_url(url: str) -> None:
     """Telegram opens a Mini App only at an https URL."""
     if not url.startswith("https://"):
-        raise _ApiError("Bad Request: inline keyboard button Web App URL is invalid: Only HTTPS links are allowed")
+        raise _ApiError(
+            "Bad Request: inline keyboard button Web App URL is invalid: "
+            "Only HTTPS links are allowed"
+        )

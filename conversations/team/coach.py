@@ -1,5 +1,6 @@
 """A coach's commands, in their private chat: /newteam and /publish for a channel, /invite,
-/roster, /dashboard, /alerts and /digest. Every command and button re-checks coach rights with Telegram.
+/roster, /dashboard, /alerts and /digest. Every command and button re-checks coach rights with
+Telegram.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ reason only at the details level: never more than /roster says of the athlete.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from conversations.services import Services
@@ -16,8 +16,8 @@ from conversations.team import roster
 from conversations.texts import dashboard as texts
 from conversations.texts import recovery as advice
 from conversations.texts import team as team_texts
-from rules import coaching, plan_clock, team_chart
-from rules.coaching import RosterEntry, RosterStatus
+from rules import coaching, plan_clock
+from rules.coaching import RosterEntry
 from rules.recovery import Stage
 from storage.roster import DayRecord, TeamRoster
 from storage.teams import Team
@@ -27,8 +27,7 @@ WEEK = 7  # days the figures count, today included
 
 async def team_view(svc: Services, team: Team) -> dict[str, Any]:
     now = svc.now()
-    today = plan_clock.local_date(now, None)
-    days = [today - timedelta(days=n) for n in range(roster.CHART_DAYS - 1, -1, -1)]
+    days = roster.chart_days(svc)
     entries, loaded = await roster.load(svc, team, days)
     week = days[-WEEK:]
     return {
@@ -104,9 +103,7 @@ def _detail_label(entry: RosterEntry, plan_day: int | None) -> str:
 
 
 def _day(day: date, record: DayRecord | None, details: bool) -> dict[str, Any]:
-    mark = team_chart.day_mark(
-        None if record is None else record.answered, record is not None and record.flagged
-    )
+    mark = roster.day_mark(record)
     pain = record.pain if record is not None and details else None
     return {"date": day.isoformat(), "mark": mark.value, "pain": pain}
 

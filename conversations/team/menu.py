@@ -16,7 +16,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import BotCommandScopeChat, MenuButton, MenuButtonDefault, MenuButtonWebApp, WebAppInfo
+from telegram import (
+    BotCommandScopeChat,
+    MenuButton,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 

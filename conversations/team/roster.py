@@ -83,7 +83,7 @@ def athlete_line(entry: RosterEntry, now: datetime) -> str:
     if facts.last_checkin_at is None:
         line += texts.ROSTER_NEVER
     else:
-        line += texts.ROSTER_LAST_CHECKIN.format(when=_ago(facts.last_checkin_at, now))
+        line += texts.ROSTER_LAST_CHECKIN.format(when=ago(facts.last_checkin_at, now))
     if facts.details and facts.pains:
         line += texts.ROSTER_PAINS.format(pains=" → ".join(str(p) for p in facts.pains))
     return line
@@ -116,6 +116,7 @@ def day_mark(record: DayRecord | None) -> DayMark:
     return DayMark.ATTENTION if record.flagged else DayMark.CHECKED_IN
 
 
-def _ago(instant: datetime, now: datetime) -> str:
+def ago(instant: datetime, now: datetime) -> str:
+    """How long ago, in whole days: "today" or "3 d ago"."""
     days = (now - instant) // timedelta(days=1)
     return texts.TODAY if days < 1 else texts.DAYS_AGO.format(days=days)
