@@ -22,11 +22,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Locator,
+    Page,
+    Route,
+    ViewportSize,
+    sync_playwright,
+)
 
 from tests import dashboard_seed as seed
 from tests.bot_api_server import BotApiServer
@@ -46,7 +53,7 @@ CHROMIUM_ARGS = [
 ]
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
 STAND_IN = Path(__file__).parent / "webapp" / "telegram-web-app.js"
-PHONE = {"width": 360, "height": 740}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 # Telegram's own theme colours (its default light and night themes).
 LIGHT = {
@@ -171,8 +178,10 @@ class Dashboard:
         rows = self.page.locator(f'.team[data-team-id="{team_id}"] .athlete .athlete-name')
         return rows.all_text_contents()
 
-    def row(self, team_id: int, user_id: int) -> Any:
-        return self.page.locator(f'.team[data-team-id="{team_id}"] .athlete[data-user-id="{user_id}"]')
+    def row(self, team_id: int, user_id: int) -> Locator:
+        return self.page.locator(
+            f'.team[data-team-id="{team_id}"] .athlete[data-user-id="{user_id}"]'
+        )
 
     def csp_violations(self) -> list[str]:
         return list(self.page.evaluate("window.__cspViolations || []"))
@@ -190,7 +199,11 @@ def open_dashboard(served: Served, browser: Browser) -> Iterator[Opener]:
     contexts = []
 
     def opener(
-        init_data: str, *, scheme: str = "light", wait_for: str = "#roster .athlete"
+        init_data: str,
+        *,
+        scheme: str = "light",
+        wait_for: str = "#roster .athlete",
+        prepare: Callable[[Page], None] | None = None,
     ) -> Dashboard:
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="en-GB")
         contexts.append(context)
@@ -214,6 +227,8 @@ def open_dashboard(served: Served, browser: Browser) -> Iterator[Opener]:
             route.fulfill(status=200, content_type="application/javascript", body=stand_in)
 
         page.route(TELEGRAM_SCRIPT, telegram)
+        if prepare is not None:
+            prepare(page)
         page.goto(served.base + "/app/")
         page.wait_for_selector(wait_for, state="visible", timeout=15_000)
         return dashboard
@@ -252,9 +267,7 @@ HARRIERS_BY_ATTENTION = [
 ]
 
 
-def test_the_roster_shows_each_team_attention_first(
-    open_dashboard: Opener, served: Served
-) -> None:
+def test_the_roster_shows_each_team_attention_first(open_dashboard: Opener, served: Served) -> None:
     dashboard = open_dashboard(init_data_for(seed.CARLA))
     page = dashboard.page
     harriers, juniors = team_id(served, seed.HARRIERS), team_id(served, seed.JUNIORS)
@@ -302,10 +315,10 @@ def test_the_roster_shows_each_team_attention_first(
     assert days.all_inner_texts()[-6:] == ["3", "4", "", "4", "5", "8"]
     today = served.seeded.today
     assert days.nth(13).get_attribute("title") == (
-        f"{today:%a} {today.day} {today:%b}: Needed attention, pain 8"
+        f"{today:%a}, {today:%b} {today.day}: Needed attention, pain 8"
     )
     assert ana.locator(".athlete-reasons").inner_text() == "high pain, pain rising two days running"
-    assert ana.locator(".athlete-alert").inner_text() == "Last alert: 1 h ago (high pain)"
+    assert ana.locator(".athlete-alert").inner_text() == "Last alert: today (high pain)"
     assert dashboard.names(harriers).count(seed.ATHLETES[seed.IVO].name) == 1
 
     # The legend names every mark; another coach's athletes appear nowhere.
@@ -323,3 +336,334 @@ def test_the_roster_shows_each_team_attention_first(
     assert page.evaluate("localStorage.length + sessionStorage.length") == 0
     assert page.context.cookies() == []
     assert page.evaluate("window.__TELEGRAM_TEST__.calls")[:2] == ["ready", "expand"]
+
+
+# --- Consent -----------------------------------------------------------------------------------
+
+
+def _pains_in(locator: Locator) -> list[str]:
+    """The text of every strip cell under ``locator`` that shows something."""
+    return [text for text in locator.locator(".day").all_inner_texts() if text.strip()]
+
+
+def test_a_status_level_athlete_shows_no_pain_and_no_reason_anywhere(
+    open_dashboard: Opener, served: Served
+) -> None:
+    dashboard = open_dashboard(init_data_for(seed.CARLA))
+    harriers, juniors = team_id(served, seed.HARRIERS), team_id(served, seed.JUNIORS)
+
+    # Bruno shares his status only: pain 8 and a warning sign yesterday, seen as marks alone.
+    bruno = dashboard.row(harriers, seed.BRUNO)
+    assert bruno.get_attribute("data-status") == "attention"
+    marks = bruno.locator(".day").evaluate_all("cells => cells.map(c => c.className)")
+    assert marks[-4:] == [
+        "day mark-checked_in",
+        "day mark-missed",
+        "day mark-attention",
+        "day mark-missed today",
+    ]
+    assert _pains_in(bruno) == []
+    assert bruno.locator(".athlete-reasons").count() == 0
+    assert bruno.locator(".athlete-alert").inner_text() == "Last alert: 1 d ago"
+    for title in bruno.locator(".day").evaluate_all("cells => cells.map(c => c.title)"):
+        assert "pain" not in title
+    # Dario's plan is over and he checked in five times: marks, no numbers.
+    dario = dashboard.row(harriers, seed.DARIO)
+    assert dario.locator(".mark-checked_in").count() == 5
+    assert _pains_in(dario) == []
+    # Ana shares details with Harriers but only her status with Juniors.
+    assert _pains_in(dashboard.row(harriers, seed.ANA)) == ["3", "4", "4", "5", "8"]
+    ana_juniors = dashboard.row(juniors, seed.ANA)
+    assert ana_juniors.get_attribute("data-status") == "attention"
+    assert _pains_in(ana_juniors) == []
+    assert ana_juniors.locator(".athlete-reasons").count() == 0
+    assert ana_juniors.locator(".athlete-alert").inner_text() == "Last alert: today"
+
+    # The detail panel carries no more than the row.
+    bruno.click()
+    detail = dashboard.page.locator("#detail")
+    detail.wait_for(state="visible")
+    assert detail.locator(".detail-name").inner_text() == "Bruno"
+    assert detail.locator(".strip .pain").count() == 0
+    facts = detail.locator(".detail-facts").inner_text()
+    assert "Why" not in facts and "high pain" not in facts
+    # Anywhere in the DOM: Bruno's reasons ("a warning sign") belong to him alone.
+    assert "a warning sign" not in dashboard.html()
+    dashboard.page.locator("#detail-back").click()
+    ana_juniors.click()
+    assert detail.locator(".strip .pain").count() == 0
+    assert "high pain" not in detail.inner_text()
+    assert dashboard.errors == [] and dashboard.csp_violations() == []
+
+
+def test_the_detail_panel_shows_the_row_in_full_and_both_back_buttons_close_it(
+    open_dashboard: Opener, served: Served
+) -> None:
+    dashboard = open_dashboard(init_data_for(seed.CARLA))
+    page = dashboard.page
+    harriers = team_id(served, seed.HARRIERS)
+    detail = page.locator("#detail")
+    assert detail.is_hidden()
+
+    dashboard.row(harriers, seed.ANA).click()
+    detail.wait_for(state="visible")
+    assert detail.locator(".detail-name").inner_text() == "Ana"
+    assert detail.locator(".badge").inner_text() == "Needs attention"
+    terms = detail.locator(".detail-facts dt").all_inner_texts()
+    values = detail.locator(".detail-facts dd").all_inner_texts()
+    facts = dict(zip(terms, values, strict=True))
+    assert facts["Team"] == "Harriers"
+    assert re.fullmatch(r".+ · day 6", facts["Plan"]), facts
+    assert facts["Plan day"] == "6"
+    assert facts["Why"] == "high pain, pain rising two days running"
+    assert facts["Last check-in"].startswith("today · ")
+    assert facts["Last alert"].startswith("today · ") and facts["Last alert"].endswith(
+        "(high pain)"
+    )
+    assert detail.locator(".strip .day").count() == 14
+    assert detail.locator(".strip .pain").all_inner_texts() == ["3", "4", "4", "5", "8"]
+    assert page.evaluate("window.Telegram.WebApp.BackButton.isVisible") is True
+
+    # Telegram's back button closes it, and hides itself.
+    page.evaluate("window.__TELEGRAM_TEST__.pressBack()")
+    assert detail.is_hidden()
+    assert page.evaluate("window.Telegram.WebApp.BackButton.isVisible") is False
+    assert detail.locator(".detail-name").count() == 0  # emptied, not just hidden
+
+    # So does the page's own, and Escape; nothing was fetched for the panel.
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    dashboard.row(harriers, seed.CARMEN).click()
+    assert detail.locator(".detail-name").inner_text() == "Carmen"
+    page.locator("#detail-back").click()
+    assert detail.is_hidden()
+    dashboard.row(harriers, seed.DARIO).click()
+    assert "Prevention programme, level 2" in detail.inner_text()
+    page.keyboard.press("Escape")
+    assert detail.is_hidden()
+    assert requests == []
+    assert dashboard.errors == [] and dashboard.csp_violations() == []
+
+
+# --- Sort and filter ---------------------------------------------------------------------------
+
+
+def test_sorting_and_the_team_filter(open_dashboard: Opener, served: Served) -> None:
+    dashboard = open_dashboard(init_data_for(seed.CARLA))
+    page = dashboard.page
+    harriers, juniors = team_id(served, seed.HARRIERS), team_id(served, seed.JUNIORS)
+    ivo, maxi = seed.ATHLETES[seed.IVO].name, seed.ATHLETES[seed.MAXI].name
+
+    assert page.locator("#sort").input_value() == "attention"
+    page.select_option("#sort", "name")
+    assert dashboard.names(harriers) == ["Ana", "Bruno", "Carmen", "Dario", ivo, maxi]
+    page.select_option("#sort", "last_checkin")
+    # Newest first (Carmen 10 minutes ago, Ana an hour ago, Bruno yesterday); those who never
+    # checked in on a live plan after them, in the roster's order.
+    assert dashboard.names(harriers) == ["Carmen", "Ana", "Bruno", "Dario", ivo, maxi]
+    page.select_option("#sort", "attention")
+    assert dashboard.names(harriers) == HARRIERS_BY_ATTENTION
+
+    # Two teams: the filter is there, "All teams" first.
+    assert page.locator("#team-filter").is_visible()
+    assert page.locator("#team-filter option").all_inner_texts() == [
+        "All teams",
+        "Harriers",
+        "Juniors",
+    ]
+    harriers_section = page.locator(f'.team[data-team-id="{harriers}"]')
+    juniors_section = page.locator(f'.team[data-team-id="{juniors}"]')
+    page.select_option("#team-filter", str(juniors))
+    assert harriers_section.is_hidden() and juniors_section.is_visible()
+    page.select_option("#sort", "name")  # sorting keeps the filter
+    assert harriers_section.is_hidden() and dashboard.names(juniors) == ["Ana", "Eva"]
+    page.select_option("#team-filter", "")
+    assert harriers_section.is_visible() and juniors_section.is_visible()
+    assert dashboard.errors == []
+
+
+def test_a_coach_of_one_team_gets_no_team_filter(open_dashboard: Opener, served: Served) -> None:
+    dashboard = open_dashboard(init_data_for(seed.OSKAR))
+    rovers = team_id(served, seed.ROVERS)
+    assert dashboard.names(rovers) == ["Fatima", "Goran"]
+    assert dashboard.page.locator("#team-filter").is_hidden()
+    assert dashboard.page.locator("#sort").is_visible()
+    html = dashboard.html()
+    for name in ("Ana", "Bruno", "Carmen", "Harriers", "Juniors"):
+        assert name not in html
+    assert dashboard.errors == []
+
+
+# --- Refusals ----------------------------------------------------------------------------------
+
+
+def _tampered(init_data: str) -> str:
+    """The same signed data with the user swapped for Carla (the hash no longer matches)."""
+    fields = dict(parse_qsl(init_data))
+    user = json.loads(fields["user"])
+    fields["user"] = json.dumps({**user, "id": seed.CARLA}, separators=(",", ":"))
+    return urlencode(fields)
+
+
+REFUSED = {
+    "tampered": lambda: _tampered(init_data_for(seed.NOBODY)),
+    "expired": lambda: init_data_for(seed.CARLA, age=timedelta(hours=2)),
+    "another_bot": lambda: sign_init_data(
+        "987654321:AAOtherBotsTokenOtherBotsToken_xyz", coach_user(seed.CARLA), datetime.now(UTC)
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_refused_init_data_gets_the_error_screen_and_no_athlete(
+    open_dashboard: Opener, case: str
+) -> None:
+    dashboard = open_dashboard(REFUSED[case](), wait_for="#error")
+    page = dashboard.page
+    assert page.locator("#error").inner_text() == EXPIRED
+    assert page.locator("#roster").is_hidden()
+    assert page.locator("#roster").evaluate("r => r.children.length") == 0
+    assert page.locator("#controls").is_hidden()
+    html = dashboard.html()
+    for name in [*ALL_NAMES, "Harriers", "Juniors", "Rovers"]:
+        assert name not in html
+    # The refused session call is the only error the console shows.
+    assert all("401" in error for error in dashboard.errors), dashboard.errors
+    assert dashboard.csp_violations() == []
+
+
+def test_outside_telegram_there_is_nothing_to_show(open_dashboard: Opener) -> None:
+    dashboard = open_dashboard("", wait_for="#error")
+    assert dashboard.text("#error") == "Open the dashboard from the bot, inside Telegram."
+    assert dashboard.errors == []
+
+
+def test_another_coachs_team_is_refused_to_the_page(open_dashboard: Opener, served: Served) -> None:
+    dashboard = open_dashboard(init_data_for(seed.CARLA))
+    rovers = team_id(served, seed.ROVERS)
+    # What a script on Carla's page could try: her own session, Oskar's team.
+    answer = dashboard.page.evaluate(
+        """async ([initData, teamId]) => {
+            const session = await fetch("api/session", {
+                method: "POST",
+                headers: {"Content-Type": "application/json"},
+                body: JSON.stringify({init_data: initData}),
+            });
+            const {token} = await session.json();
+            const team = await fetch(`api/teams/${teamId}`, {
+                headers: {Authorization: `Bearer ${token}`},
+            });
+            return {status: team.status, body: await team.text()};
+        }""",
+        [init_data_for(seed.CARLA), rovers],
+    )
+    assert answer["status"] == 403
+    assert json.loads(answer["body"])["error"] == "forbidden"
+    for name in [*ROVERS_NAMES, "Rovers"]:
+        assert name not in answer["body"]
+
+
+def test_someone_who_coaches_no_team_gets_the_no_team_screen(open_dashboard: Opener) -> None:
+    dashboard = open_dashboard(init_data_for(seed.NOBODY), wait_for="#no-team")
+    page = dashboard.page
+    assert "You coach no team" in dashboard.text("#no-team")
+    assert page.locator("#roster").is_hidden() and page.locator("#error").is_hidden()
+    html = dashboard.html()
+    for name in ALL_NAMES:
+        assert name not in html
+    # The teams call answered 403; nothing else went wrong.
+    assert all("403" in error for error in dashboard.errors), dashboard.errors
+
+
+def test_an_expired_session_is_renewed_once_from_init_data(
+    open_dashboard: Opener, served: Served
+) -> None:
+    """A 401 from a GET (the session ran out while the page stayed open): the page exchanges
+    its initData once more and carries on."""
+    sessions: list[str] = []
+    refused: list[str] = []
+
+    def teams_once_refused(route: Route) -> None:
+        if refused:
+            route.continue_()
+            return
+        refused.append(route.request.url)
+        body = {"error": "unauthorized", "message": "The session has expired."}
+        route.fulfill(status=401, content_type="application/json", body=json.dumps(body))
+
+    def prepare(page: Page) -> None:
+        page.route(served.base + "/app/api/teams", teams_once_refused)
+        page.on("request", lambda request: sessions.append(request.url))
+
+    dashboard = open_dashboard(init_data_for(seed.OSKAR), prepare=prepare)
+    assert len(refused) == 1
+    assert [url for url in sessions if url.endswith("/app/api/session")] == [
+        served.base + "/app/api/session"
+    ] * 2
+    assert dashboard.names(team_id(served, seed.ROVERS)) == ["Fatima", "Goran"]
+
+
+# --- On a phone, in both themes ------------------------------------------------------------------
+
+
+def _overflowing(page: Page) -> list[str]:
+    """Elements wider than their box, or reaching past the 360 px screen."""
+    return list(
+        page.evaluate(
+            """() => {
+                const wide = [];
+                if (document.documentElement.scrollWidth > window.innerWidth) wide.push("page");
+                for (const el of document.querySelectorAll(
+                    ".athlete, .athlete-open, .strip, .team-header, .controls, .detail-facts"
+                )) {
+                    if (!el.offsetParent) continue;  // not shown
+                    const box = el.getBoundingClientRect();
+                    if (el.scrollWidth > el.clientWidth + 1 || box.right > window.innerWidth) {
+                        wide.push(el.className + " " + (el.dataset.userId || ""));
+                    }
+                }
+                return wide;
+            }"""
+        )
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_it_fits_a_phone_and_follows_the_theme(
+    open_dashboard: Opener, served: Served, tmp_path: Path, scheme: str
+) -> None:
+    dashboard = open_dashboard(init_data_for(seed.CARLA), scheme=scheme)
+    page = dashboard.page
+    assert page.viewport_size == PHONE
+    assert page.evaluate("document.documentElement.dataset.scheme") == scheme
+    theme = DARK if scheme == "dark" else LIGHT
+    # The page's colours are Telegram's: the background and a row's card.
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == _rgb(
+        theme["secondary_bg_color"]
+    )
+    assert page.locator(".athlete").first.evaluate("e => getComputedStyle(e).color") == _rgb(
+        theme["text_color"]
+    )
+    assert _overflowing(page) == []
+    page.screenshot(path=str(screenshot_path(tmp_path, f"dashboard-{scheme}.png")), full_page=True)
+
+    # The long name's detail fits too.
+    dashboard.row(team_id(served, seed.HARRIERS), seed.MAXI).click()
+    page.locator("#detail").wait_for(state="visible")
+    assert _overflowing(page) == []
+    assert dashboard.errors == [] and dashboard.csp_violations() == []
+
+
+def test_a_theme_change_in_telegram_recolours_the_page(open_dashboard: Opener) -> None:
+    dashboard = open_dashboard(init_data_for(seed.OSKAR))
+    page = dashboard.page
+    page.evaluate(f"window.__TELEGRAM_TEST__.changeTheme('dark', {json.dumps(DARK)})")
+    assert page.evaluate("document.documentElement.dataset.scheme") == "dark"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == _rgb(
+        DARK["secondary_bg_color"]
+    )
+
+
+def _rgb(hex_colour: str) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({red}, {green}, {blue})"
