@@ -110,6 +110,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """``python -m bot`` serving the dashboard, on the seeded database."""
     workdir = tmp_path_factory.mktemp("dashboard")
     db_path = workdir / "bot.sqlite3"
+    # The seed's days and the dashboard's are UTC dates: a run never straddles midnight.
+    now = datetime.now(UTC)
+    to_midnight = 86_400 - (now - now.replace(hour=0, minute=0, second=0, microsecond=0)).seconds
+    if to_midnight < 120:
+        time.sleep(to_midnight + 1)
     seeded = seed.seed(db_path)
     api = BotApiServer(TOKEN)
     api.start()
