@@ -241,7 +241,7 @@ async def _send_roster(
     picture: bool = True,
 ) -> None:
     svc = services(context)
-    entries = await roster.entries(svc, team)
+    entries, found = await roster.load(svc, team, roster.chart_days(svc))
     if not entries:
         await send(update, texts.ROSTER_EMPTY.format(team=escape(team.name)))
         return
@@ -250,7 +250,7 @@ async def _send_roster(
     markup = _page_buttons(team.id, shown)
     await send(update, text, markup)
     if picture and number == 0:
-        png = await roster.picture(svc, team, entries)
+        png = await roster.picture(svc, team, entries, found)
         await send_photo(
             user_id_of(update),
             png,
