@@ -289,9 +289,11 @@ def test_the_roster_shows_each_team_attention_first(open_dashboard: Opener, serv
     )
     assert statuses == ["attention", "attention", "recovering", "programme", "fine", "fine"]
     assert dashboard.row(harriers, seed.ANA).locator(".badge").inner_text() == "Needs attention"
-    assert dashboard.row(harriers, seed.DARIO).locator(".badge").inner_text() == (
-        "Prevention programme"
-    )
+    dario = dashboard.row(harriers, seed.DARIO)
+    assert dario.locator(".badge").inner_text() == "Prevention programme"
+    # His plan is over: its check-ins are in the strip, not a "last check-in: never".
+    assert dario.locator(".athlete-checkin").count() == 0
+    assert dashboard.row(harriers, seed.CARMEN).locator(".athlete-checkin").count() == 1
 
     # The team's figures: members, needing attention, this week's check-ins.
     header = page.locator(f'.team[data-team-id="{harriers}"] .team-header')
@@ -316,7 +318,7 @@ def test_the_roster_shows_each_team_attention_first(open_dashboard: Opener, serv
         "day mark-checked_in",
         "day mark-attention today",
     ]
-    assert [c for c in classes[:8] if "mark-none" not in c] == []
+    assert [c for c in classes[:8] if "mark-no_plan" not in c] == []
     assert days.all_inner_texts()[-6:] == ["3", "4", "", "4", "5", "8"]
     today = served.seeded.today
     assert days.nth(13).get_attribute("title") == (

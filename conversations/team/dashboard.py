@@ -17,7 +17,7 @@ from conversations.texts import dashboard as texts
 from conversations.texts import recovery as advice
 from conversations.texts import team as team_texts
 from rules import coaching, plan_clock
-from rules.coaching import RosterEntry
+from rules.coaching import AthleteFacts, RosterEntry
 from rules.recovery import Stage
 from storage.roster import DayRecord, TeamRoster
 from storage.teams import Team
@@ -74,9 +74,8 @@ def athlete_row(
         "plan_day": plan_day,
         "reasons": [team_texts.REASONS[reason.value] for reason in reasons],
         "last_checkin": _iso(facts.last_checkin_at),
-        "last_checkin_label": (
-            texts.NEVER if facts.last_checkin_at is None else roster.ago(facts.last_checkin_at, now)
-        ),
+        # While a plan runs ("never" before its first answer); after it, the strip tells.
+        "last_checkin_label": _last_checkin_label(facts, now),
         "last_alert": None
         if alert is None
         else {
@@ -88,6 +87,12 @@ def athlete_row(
         },
         "strip": [_day(day, records.get(day), facts.details) for day in days],
     }
+
+
+def _last_checkin_label(facts: AthleteFacts, now: datetime) -> str | None:
+    if facts.last_checkin_at is not None:
+        return roster.ago(facts.last_checkin_at, now)
+    return texts.NEVER if facts.stage is not None else None
 
 
 def _detail_label(entry: RosterEntry, plan_day: int | None) -> str:

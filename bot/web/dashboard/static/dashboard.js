@@ -30,7 +30,7 @@ const TEXT = {
   lastAlertWhy: "Last alert: {when} ({why})",
   strip: "Last 14 days",
   marks: {
-    none: "No check-in due",
+    no_plan: "No check-in due",
     missed: "Missed",
     checked_in: "Checked in",
     attention: "Needed attention",
@@ -59,7 +59,7 @@ const TEXT = {
 };
 
 const STRIP_DAYS = 14;
-const MARKS = ["checked_in", "attention", "missed", "none"];
+const MARKS = ["checked_in", "attention", "missed", "no_plan"];
 
 // --- Small helpers -------------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ function instantName(isoInstant) {
 }
 
 function markOf(day) {
-  return MARKS.includes(day.mark) ? day.mark : "none";
+  return MARKS.includes(day.mark) ? day.mark : "no_plan";
 }
 
 function hasPain(day) {
@@ -303,10 +303,13 @@ function athleteRow(athlete, team, order) {
   row.append(open);
 
   const facts = element("p", "athlete-facts");
-  facts.append(
-    element("span", "athlete-plan", athlete.detail_label),
-    element("span", "athlete-checkin", fill(TEXT.lastCheckin, { when: athlete.last_checkin_label })),
-  );
+  facts.append(element("span", "athlete-plan", athlete.detail_label));
+  if (athlete.last_checkin_label) {
+    // Only while a plan runs: a programme follower's check-ins are in the strip.
+    facts.append(
+      element("span", "athlete-checkin", fill(TEXT.lastCheckin, { when: athlete.last_checkin_label })),
+    );
+  }
   row.append(facts);
   if (Array.isArray(athlete.reasons) && athlete.reasons.length > 0) {
     row.append(element("p", "athlete-reasons", athlete.reasons.join(", ")));
