@@ -374,7 +374,7 @@ def test_a_status_level_athlete_shows_no_pain_and_no_reason_anywhere(
     ]
     assert _pains_in(bruno) == []
     assert bruno.locator(".athlete-reasons").count() == 0
-    assert bruno.locator(".athlete-alert").inner_text() == "Last alert: 1 d ago"
+    assert bruno.locator(".athlete-alert").inner_text() == "Last alert: 1 day ago"
     for title in bruno.locator(".day").evaluate_all("cells => cells.map(c => c.title)"):
         assert "pain" not in title
     # Dario's plan is over and he checked in five times: marks, no numbers.

@@ -300,7 +300,7 @@ async def test_nothing_about_an_athlete_is_ever_posted_in_the_group(
 
 
 def digests_to(bot: Bot, coach_id: int = COACH) -> list[str]:
-    head = texts.DIGEST.split("{team}")[1].split("{checked}")[0]
+    head = texts.DIGEST.other.split("{team}")[1].split("{checked}")[0]
     return [text for text in texts_to(bot.api, coach_id) if head in text]
 
 

@@ -117,6 +117,6 @@ def day_mark(record: DayRecord | None) -> DayMark:
 
 
 def ago(instant: datetime, now: datetime) -> str:
-    """How long ago, in whole days: "today" or "3 d ago"."""
+    """How long ago, in whole days: "today" or "3 days ago"."""
     days = (now - instant) // timedelta(days=1)
     return texts.TODAY if days < 1 else texts.DAYS_AGO.format(days=days)

@@ -1,6 +1,8 @@
 """The athlete's data rights: what is stored and why (/mydata), a copy (/export), erasure
 (/delete). Plain, short words: this is health data, held by consent."""
 
+from conversations.i18n.localized import localize
+
 MY_DATA = (
     "<b>What I keep about you</b>\n"
     "• Your settings: check-in time, time zone, country, emergency number.\n"
@@ -71,3 +73,6 @@ CO_COACH_LEFT = (
     "A coach of <b>{team}</b> has left CrampCoach. The team carries on with you; nothing "
     "changes for its athletes."
 )
+
+
+_here = localize(__name__)

@@ -10,6 +10,7 @@ Like every text module these strings go through ``tests/test_content.py``: no ba
 
 from __future__ import annotations
 
+from conversations.i18n.localized import localize
 from rules.chart_layout import ChartPhase
 
 __all__ = [
@@ -36,3 +37,6 @@ PHASE_LABELS: dict[ChartPhase, str] = {
     ChartPhase.RETURN_TO_EXERCISE: "Return to exercise",
     ChartPhase.STRENGTH: "Strength OK",
 }
+
+
+_here = localize(__name__)

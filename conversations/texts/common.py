@@ -2,6 +2,12 @@
 
 from datetime import date
 
+from babel.dates import format_skeleton
+
+from conversations.i18n.current import language
+from conversations.i18n.localized import localize
+from rules.languages import ENGLISH
+
 SOS_BUTTON = "🆘 Cramp"
 SOS_PLACEHOLDER = "Tap 🆘 Cramp when a cramp starts"
 
@@ -125,9 +131,9 @@ UNKNOWN_LINK = "I didn't recognise that link, so here's the welcome instead."
 
 
 # A plan date as the athlete reads it ("Monday 22 March"), the same whatever the machine's locale.
-DATE_FORMAT = "{weekday} {day} {month}"
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = (
+_DATE_FORMAT = "{weekday} {day} {month}"
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
     "January",
     "February",
     "March",
@@ -144,7 +150,14 @@ MONTHS = (
 
 
 def long_date(day: date) -> str:
-    """A local date as the athlete reads it: "Monday 22 March"."""
-    return DATE_FORMAT.format(
-        weekday=WEEKDAYS[day.weekday()], day=day.day, month=MONTHS[day.month - 1]
-    )
+    """A local date as the athlete reads it: "Monday 22 March" ("Montag, 22. März", "lunes,
+    22 de marzo", "lundi 22 mars": the language's own pattern, from CLDR through Babel)."""
+    spoken = language()
+    if spoken == ENGLISH:
+        return _DATE_FORMAT.format(
+            weekday=_WEEKDAYS[day.weekday()], day=day.day, month=_MONTHS[day.month - 1]
+        )
+    return format_skeleton("MMMMEEEEd", day, locale=spoken)
+
+
+_here = localize(__name__)

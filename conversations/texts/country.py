@@ -5,7 +5,12 @@ location, and the emergency numbers shown while the country is unknown.
 it; while the country is unknown it is the block of :data:`NUMBER_LINE` lines.
 """
 
+from babel import Locale
+
+from conversations.i18n.current import language
+from conversations.i18n.localized import localize
 from rules.emergency_numbers import country_names
+from rules.languages import ENGLISH
 
 # --- The numbers while the country is unknown ------------------------------------------------
 
@@ -50,7 +55,13 @@ _NAMES: dict[str, str] = {
 
 
 def country_name(code: str) -> str:
-    """The name a button or a confirmation uses for an ISO 3166 code."""
+    """The name a button or a confirmation uses for an ISO 3166 code (in another language,
+    CLDR's name for it, through Babel)."""
+    spoken = language()
+    if spoken != ENGLISH:
+        name = Locale.parse(spoken).territories.get(code.upper())
+        if name:
+            return str(name)
     return _NAMES.get(code) or country_names().get(code, code)
 
 
@@ -64,3 +75,6 @@ LOCATION_UNKNOWN = (
     "📍 I couldn't find a time zone for that place, so nothing changed. You can name your "
     "country in /settings."
 )
+
+
+_here = localize(__name__)

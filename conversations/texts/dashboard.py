@@ -3,6 +3,8 @@ Mini App's rows carry (the page's own chrome words live in its script)."""
 
 from __future__ import annotations
 
+from conversations.i18n.localized import localize
+
 DASHBOARD = (
     "Your team at a glance: everyone who joined, who needs attention and their last 14 days, "
     "as far as each athlete agreed to share. Tap the button to open it."
@@ -25,3 +27,6 @@ PROGRAMME = "Prevention programme, level {level}"
 PROGRAMME_PAUSED = "Prevention programme, paused"
 NO_PLAN = "No plan running"
 NEVER = "never"
+
+
+_here = localize(__name__)

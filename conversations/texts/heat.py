@@ -6,6 +6,8 @@ clothing rather than thick or compression garments on hot days. The threshold is
 National Weather Service's "Extreme Caution" heat index, 90 °F / 32 °C (rules/heat.py).
 """
 
+from conversations.i18n.localized import localize
+
 # --- /heat: the athlete's warning ------------------------------------------------------------
 
 INTRO = (
@@ -87,3 +89,6 @@ TEAM_WARNING = (
     "compression garments at home today."
 )
 TEAM_IN_PRIVATE = "Coaches set the team's heat warning in my private chat: /teamheat there."
+
+
+_here = localize(__name__)

@@ -1,5 +1,7 @@
 """Texts of setting up and running a recovery plan (the advice itself is in ``recovery``)."""
 
+from conversations.i18n.localized import localize
+
 OFFER_BUTTON = "📅 Start my recovery plan"
 OFFER = (
     "I can guide your recovery day by day: one twenty-second check-in each morning (or when "
@@ -106,3 +108,6 @@ PROGRESS_HELD_LINE = "Day {day}: on hold, waiting for a doctor"
 
 # Marks a /progress line whose check-in reported a warning sign.
 PROGRESS_WARNING_MARK = " ⚠️"
+
+
+_here = localize(__name__)

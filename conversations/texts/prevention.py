@@ -15,6 +15,8 @@ stand "Progression models in resistance training for healthy adults" (2009) with
 
 from __future__ import annotations
 
+from conversations.i18n.localized import localize
+
 # --- The advice, one piece per lead (rules.prevention.Lead) ---------------------------------
 
 ADVICE: dict[str, str] = {
@@ -165,3 +167,6 @@ PAUSED_BY_CRAMP = (
     "/prevent resumes it."
 )
 USE_THE_BUTTONS = "Tap one of the buttons below, please 👇"
+
+
+_here = localize(__name__)

@@ -3,6 +3,7 @@ HTML) and its caption."""
 
 from __future__ import annotations
 
+from conversations.i18n.localized import localize
 from rules.programme_chart import Row
 
 TITLE = "Your last two weeks"
@@ -16,3 +17,6 @@ CAPTION = (
     "Your strength programme over the last 14 days: sessions done, cramps and hot days "
     "(a heat warning, or a cramp on a hot day)."
 )
+
+
+_here = localize(__name__)

@@ -21,8 +21,7 @@ or strength work before day 14. tests/test_rules_recovery.py checks this.
 
 from __future__ import annotations
 
-import re
-
+from conversations.i18n.localized import localize
 from conversations.texts import red_flags as red_flag_texts
 from conversations.texts.common import long_date
 from rules.recovery import (
@@ -97,7 +96,7 @@ STAGE_INSTRUCTIONS: dict[Stage, str] = {
 
 def stage_name(stage: Stage) -> str:
     """The short name of a stage, for buttons and headings."""
-    return STAGE_NAMES[stage]
+    return _here.STAGE_NAMES[stage]
 
 
 # --- The day's plan --------------------------------------------------------------------
@@ -150,13 +149,13 @@ DAY_PLAN_ITEMS: dict[Advice, str] = {
 def day_plan_text(plan: DayPlan) -> str:
     """Today's plan as one message: a heading, then one line per advice item."""
     if plan.has(Advice.PREVENTION):
-        return PREVENTION
-    heading = ON_HOLD if plan.has(Advice.HOLD) else stage_name(plan.stage)
-    lines = [f"<b>Day {plan.day}: {heading}</b>"]
+        return str(_here.PREVENTION)
+    heading = _here.ON_HOLD if plan.has(Advice.HOLD) else stage_name(plan.stage)
+    lines = [_here.DAY_HEADING.format(day=plan.day, heading=heading)]
     for item in plan.items:
-        text = DAY_PLAN_ITEMS[item]
+        text = _here.DAY_PLAN_ITEMS[item]
         if item is Advice.EXERCISE_STAGE and plan.exercise_stage is not None:
-            text = f"{text} {STAGE_INSTRUCTIONS[plan.exercise_stage]}"
+            text = f"{text} {_here.STAGE_INSTRUCTIONS[plan.exercise_stage]}"
         lines.append(f"• {text}")
     return "\n".join(lines)
 
@@ -186,7 +185,7 @@ ASK_WARNING_SIGN_DAY_0 = "<b>Any of these since the cramp?</b> Tap the first one
 
 def ask_warning_sign(day: int) -> str:
     """The warning question of a check-in on ``day`` ("since the cramp" on its own day)."""
-    return ASK_WARNING_SIGN_DAY_0 if day == 0 else ASK_WARNING_SIGN
+    return str(_here.ASK_WARNING_SIGN_DAY_0 if day == 0 else _here.ASK_WARNING_SIGN)
 
 
 # --- Decisions -------------------------------------------------------------------------
@@ -286,15 +285,28 @@ WAITING_FOR: dict[Stage, str] = {
         "until {date} (day 14)."
     ),
 }
+# The same, for an outcome that names no date (one not made by rules.decide): the day alone.
+WAITING_FOR_UNDATED: dict[Stage, str] = {
+    Stage.MASSAGE: WAITING_FOR[Stage.MASSAGE],
+    Stage.WALK_FLAT: "Exercise can start from day 3 after the cramp.",
+    Stage.DONE: (
+        "Keep running and slowly building distance: the plan runs for at least two weeks, "
+        "until day 14."
+    ),
+}
+# How a check-in reply and today's plan are put together.
+CARRY_ON_FROM = "At your next check-in you'll carry on from: <b>{stage}</b>."
+STAGE_LINE = "<b>{stage}:</b> {instruction}"
+DAY_HEADING = "<b>Day {day}: {heading}</b>"
 
 
 def waiting_for_text(outcome: Outcome) -> str:
     """What the athlete waits for, with the date it opens on where there is one."""
     if outcome.waiting_for is None:
         return ""
-    text = WAITING_FOR.get(outcome.waiting_for, "")
-    if outcome.opens_on is None:  # an outcome not made by rules.decide: the day alone
-        return re.sub(r"\{date\} \((.*?)\)", r"\1", text)
+    if outcome.opens_on is None:
+        return _here.WAITING_FOR_UNDATED.get(outcome.waiting_for, "")
+    text = _here.WAITING_FOR.get(outcome.waiting_for, "")
     return text.replace("{date}", long_date(outcome.opens_on))
 
 
@@ -318,26 +330,27 @@ def outcome_text(outcome: Outcome, day_plan: DayPlan | None = None) -> str:
     With ``day_plan`` (the day's plan at the new stage), the whole plan for today follows
     instead of the one-line stage instruction.
     """
+    messages = _here.DECISION_MESSAGES
     if outcome.decision in (Decision.RED_FLAG, Decision.FINISHED):
-        return DECISION_MESSAGES[outcome.decision]
-    parts = [DECISION_MESSAGES[outcome.decision]]
+        return str(messages[outcome.decision])
+    parts = [messages[outcome.decision]]
     if outcome.decision is Decision.STEP_BACK:
-        parts.append(STEP_BACK_REASONS.get(outcome.reason, ""))
+        parts.append(_here.STEP_BACK_REASONS.get(outcome.reason, ""))
         if outcome.suggest_physio:
             exercising = outcome.stage_before >= Stage.WALK_FLAT
-            parts.append(PHYSIO_SUGGESTION if exercising else PHYSIO_SUGGESTION_AT_REST)
+            parts.append(_here.PHYSIO_SUGGESTION if exercising else _here.PHYSIO_SUGGESTION_AT_REST)
     elif outcome.decision is Decision.HOLD:
-        parts.append(HOLD_REASONS.get(outcome.reason, ""))
+        parts.append(_here.HOLD_REASONS.get(outcome.reason, ""))
         parts.append(waiting_for_text(outcome))
     if outcome.rest_today:
-        parts.append(
-            f"At your next check-in you'll carry on from: <b>{stage_name(outcome.new_stage)}</b>."
-        )
+        parts.append(_here.CARRY_ON_FROM.format(stage=stage_name(outcome.new_stage)))
     elif day_plan is not None:
         parts.append(f"\n{day_plan_text(day_plan)}")
     else:
-        instruction = STAGE_INSTRUCTIONS[outcome.new_stage]
-        parts.append(f"<b>{stage_name(outcome.new_stage)}:</b> {instruction}")
+        instruction = _here.STAGE_INSTRUCTIONS[outcome.new_stage]
+        parts.append(
+            _here.STAGE_LINE.format(stage=stage_name(outcome.new_stage), instruction=instruction)
+        )
     return "\n".join(part for part in parts if part)
 
 
@@ -370,3 +383,6 @@ def all_texts() -> list[str]:
     texts += WAITING_FOR.values()
     texts += DECISION_MESSAGES.values()
     return texts
+
+
+_here = localize(__name__)

@@ -6,6 +6,7 @@ on a line of its own (``{number}``), so a phone offers to call it. Every sign in
 "stay on your feet" of the first step.
 """
 
+from conversations.i18n.localized import localize
 from rules.red_flags import RedFlag
 
 BUTTON_LABELS: dict[RedFlag, str] = {
@@ -138,3 +139,6 @@ HELPER_GUIDANCE: dict[RedFlag, str] = {
         "Meanwhile, let's ease this cramp."
     ),
 }
+
+
+_here = localize(__name__)

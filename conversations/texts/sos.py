@@ -8,6 +8,7 @@ ice, then massage after 24 h, exercise from day 3, no strength work for two week
 The red-flag wording is safety screening from the sources named in ``rules.red_flags``.
 """
 
+from conversations.i18n.localized import localize
 from rules.patterns import Pattern, PatternKind
 
 # Step 1: the first reply, sent at once. The action first (source article: stop, but don't take
@@ -295,7 +296,8 @@ MUSCLE_NAMES: dict[str, str] = {
 
 def muscle_name(muscle: str | None) -> str:
     """The muscle as a sentence names it; a calf when nobody said otherwise."""
-    return MUSCLE_NAMES.get(muscle or "calf", MUSCLE_NAMES["other"])
+    names = _here.MUSCLE_NAMES
+    return str(names.get(muscle or "calf", names["other"]))
 
 
 # The personal line from the circumstance answers, once there are two or more cramps. Heat,
@@ -321,7 +323,11 @@ ACTIVITY_PHRASES: dict[str, str] = {
 
 
 def pattern_line(pattern: Pattern) -> str:
-    activity = ACTIVITY_PHRASES.get(pattern.activity or "other", ACTIVITY_PHRASES["other"])
-    return PATTERN_LINES[pattern.kind].format(
+    phrases = _here.ACTIVITY_PHRASES
+    activity = phrases.get(pattern.activity or "other", phrases["other"])
+    return _here.PATTERN_LINES[pattern.kind].format(
         count=pattern.count, total=pattern.total, activity=activity
     )
+
+
+_here = localize(__name__)

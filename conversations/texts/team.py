@@ -4,6 +4,9 @@ Nothing posted in a group names an athlete together with a health fact: group te
 the team only. Coaches get athletes' news in their private chat, within each athlete's consent.
 """
 
+from conversations.i18n.localized import localize
+from conversations.i18n.plural import Plural
+
 # --- In the group ----------------------------------------------------------------------------
 
 GROUP_GREETING = (
@@ -145,7 +148,11 @@ DIGEST_ON = "A daily summary of <b>{team}</b> will come at <b>{time}</b> ({zone}
 DIGEST_OFF = "No daily summary for <b>{team}</b>."
 
 ALERT = "⚠️ <b>{name}</b> ({team}) needs attention{why}. /roster for more."
-DIGEST = "<b>{team}</b> today: {checked} of {members} athletes checked in.\n{attention}"
+DIGEST = Plural(
+    "<b>{team}</b> today: {checked} of {members} athlete checked in.\n{attention}",
+    "<b>{team}</b> today: {checked} of {members} athletes checked in.\n{attention}",
+    count="members",
+)
 DIGEST_ATTENTION = "Need attention: {names}."
 DIGEST_ALL_WELL = "Nobody needs attention."
 
@@ -154,4 +161,7 @@ TEAM_ARCHIVED = (
     "keep their own plans; you no longer see them."
 )
 TODAY = "today"
-DAYS_AGO = "{days} d ago"
+DAYS_AGO = Plural("{days} day ago", "{days} days ago", count="days")
+
+
+_here = localize(__name__)

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.dates import format_interval
+
+from conversations.i18n.current import language
+from conversations.i18n.localized import localize
+from rules.languages import ENGLISH
 from rules.team_chart import DayMark
 
 __all__ = [
     "EMPTY_HEADING",
     "EMPTY_NOTE",
     "LEGEND",
-    "MONTHS",
     "MORE",
     "TITLE",
     "TOTAL_HEADING",
@@ -44,16 +48,24 @@ LEGEND: dict[DayMark, str] = {
 
 #: Monday first, as ``date.weekday()``.
 WEEKDAY_INITIALS = ("M", "T", "W", "T", "F", "S", "S")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def date_range(first: date, last: date) -> str:
-    """ "3 - 16 Mar", "24 Feb - 9 Mar" or "29 Dec 2026 - 11 Jan 2027"."""
-    end = f"{last.day} {MONTHS[last.month - 1]}"
+    """ "3 - 16 Mar", "24 Feb - 9 Mar" or "29 Dec 2026 - 11 Jan 2027" (in another language,
+    its own pattern, from CLDR through Babel)."""
+    spoken = language()
+    if spoken != ENGLISH:
+        skeleton = "yMMMd" if first.year != last.year else "MMMd"
+        return str(format_interval(first, last, skeleton, locale=spoken))
+    end = f"{last.day} {_MONTHS[last.month - 1]}"
     if first.year != last.year:
-        return f"{first.day} {MONTHS[first.month - 1]} {first.year} - {end} {last.year}"
+        return f"{first.day} {_MONTHS[first.month - 1]} {first.year} - {end} {last.year}"
     if first.month != last.month:
-        return f"{first.day} {MONTHS[first.month - 1]} - {end}"
+        return f"{first.day} {_MONTHS[first.month - 1]} - {end}"
     if first.day != last.day:
         return f"{first.day} - {end}"
     return end
+
+
+_here = localize(__name__)

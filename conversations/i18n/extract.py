@@ -1,0 +1,123 @@
+"""Write the catalog template from the texts modules, and bring every language's catalog up to
+date with it: ``python -m conversations.i18n.extract`` (``--check`` only says whether the
+committed files match the code, exit status 1 if not).
+
+New texts arrive in each catalog untranslated; a text whose English changed loses its old
+translation (it is kept in the file as obsolete, ``#~``, for the translator to reuse). Every
+text of the safety set (:data:`SAFETY_MODULES`) carries a note for translators.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+from datetime import UTC, datetime
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from conversations.i18n.catalogs import DOMAIN, TEMPLATE, catalog_path
+from conversations.i18n.entries import all_entries
+from rules.languages import ENGLISH, LANGUAGES
+
+# The safety set: the red-flag screen, the emergency routing, the relief steps and the
+# aftercare (and the plan's advice that carries it on). A language is offered only once all of
+# it is translated (conversations.i18n.offered).
+SAFETY_MODULES = ("red_flags", "country", "sos", "recovery")
+SAFETY_NOTE = (
+    "SAFETY: medical meaning must not drift; keep every number, {placeholder} and the "
+    "facts 'never forceful', 'no need to swallow', 'no massage for 24 hours', 'from day 3', "
+    "'two weeks' literal."
+)
+# Notes for translators on pieces whose use is not plain from the English alone.
+NOTES = {
+    "sos.MUSCLE_NAMES": (
+        "The muscle as the sentences with {muscle} name it (English: 'rest the {muscle}'). "
+        "Where the language has articles, include the definite article in the form a direct "
+        "object takes (e.g. 'die Wade', 'el gemelo', 'le mollet'), and write every sentence "
+        "with {muscle} so that this form fits it (no article of your own before {muscle}, no "
+        "contraction such as 'du'/'del' with it, no pronoun that would need its gender)."
+    ),
+    "common.COACH_COMMAND_DESCRIPTIONS": "A command menu entry: at most 256 characters.",
+    "team_chart.WEEKDAY_INITIALS": "One letter: the weekday's initial, Monday first.",
+}
+# Fixed, so the template regenerated from unchanged code is byte for byte the same.
+_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+_WIDTH = 100
+
+
+def is_safety(context: str) -> bool:
+    return context.split(".", 1)[0] in SAFETY_MODULES
+
+
+def template() -> Catalog:
+    pot = Catalog(
+        project="CrampCoach",
+        version="1",
+        copyright_holder="CrampCoach",
+        msgid_bugs_address="",
+        creation_date=_DATE,
+        revision_date=_DATE,
+        fuzzy=False,
+    )
+    for entry in all_entries():
+        message_id = entry.text if entry.plural is None else (entry.text, entry.plural)
+        notes = [note for prefix, note in NOTES.items() if entry.context.startswith(prefix + ".")]
+        if is_safety(entry.context):
+            notes.append(SAFETY_NOTE)
+        pot.add(message_id, context=entry.context, auto_comments=notes)
+    return pot
+
+
+def render(catalog: Catalog, *, omit_obsolete: bool = False) -> bytes:
+    out = io.BytesIO()
+    write_po(out, catalog, width=_WIDTH, ignore_obsolete=omit_obsolete, include_lineno=False)
+    return out.getvalue()
+
+
+def updated(language: str, pot: Catalog) -> Catalog:
+    path = catalog_path(language)
+    if path.exists():
+        with path.open("rb") as file:
+            po = read_po(file, locale=language, charset="utf-8")
+    else:
+        po = Catalog(
+            locale=language,
+            domain=DOMAIN,
+            project="CrampCoach",
+            version="1",
+            copyright_holder="CrampCoach",
+            msgid_bugs_address="",
+            creation_date=_DATE,
+            revision_date=_DATE,
+        )
+    po.update(pot, no_fuzzy_matching=True, update_header_comment=False)
+    po.revision_date = _DATE
+    po.fuzzy = False
+    return po
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conversations.i18n.extract")
+    parser.add_argument("--check", action="store_true", help="only compare; exit 1 if stale")
+    args = parser.parse_args(argv)
+    pot = template()
+    files = {TEMPLATE: render(pot)}
+    for language in LANGUAGES:
+        if language != ENGLISH:
+            files[catalog_path(language)] = render(updated(language, pot))
+    stale = [path for path, data in files.items() if not path.exists() or path.read_bytes() != data]
+    if args.check:
+        for path in stale:
+            print(f"out of date: {path}", file=sys.stderr)
+        return 1 if stale else 0
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(files[path])
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
