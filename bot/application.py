@@ -44,6 +44,7 @@ from conversations.commands import (
 )
 from conversations.handlers import all_handlers
 from conversations.heat import flow as heat_flow
+from conversations.language import speak_for
 from conversations.plan import checkin
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
 from conversations.sos import timers as sos_timers
@@ -168,6 +169,9 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         10,000 athletes, the memory benchmark).
         """
         context: CallbackContext[Any, Any, Any, Any] | None = None
+        # Every reply of this update in its language (the team's in a team's group, else the
+        # sender's): set before any handler, for the whole of this task.
+        await speak_for(services_of(self.bot_data), update)
         for group in list(self.handlers.values()):
             try:
                 for handler in list(group):

@@ -10,7 +10,16 @@ from typing import Any
 
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from conversations import account, country, general, location, membership, prevention, start
+from conversations import (
+    account,
+    country,
+    general,
+    language,
+    location,
+    membership,
+    prevention,
+    start,
+)
 from conversations.commands import is_known_command
 from conversations.heat import flow as heat_flow
 from conversations.heat import team as heat_team
@@ -59,6 +68,8 @@ def all_handlers() -> list[BaseHandler[Any, Any, Any]]:
         *heat_team.handlers(),
         # After recovery: /prevent, the prevention programme's set-up, state and sessions.
         *prevention.handlers(),
+        # The language the bot writes in: /language and its buttons.
+        *language.handlers(),
         # The athlete's data: what is kept (/mydata), a copy (/export), erasure (/delete).
         *account.handlers(),
         # The bot blocked or unblocked; added to or removed from a group.

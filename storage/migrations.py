@@ -413,6 +413,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE team_alerts ADD COLUMN reason TEXT
         """,
     ),
+    Migration(
+        13,
+        "the language each person is spoken to in (chosen, or their Telegram app's) and each "
+        "team's (its coach's at /team)",
+        """
+        ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+        ALTER TABLE users ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE teams ADD COLUMN language TEXT NOT NULL DEFAULT 'en'
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -43,6 +43,8 @@ class Team:
     invite_token: str
     status: TeamStatus
     created_at: datetime
+    # What its group or channel is spoken to in: its first coach's language at /team.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ def _team(r: Row) -> Team:
         invite_token=r["invite_token"],
         status=TeamStatus(r["status"]),
         created_at=from_db(r["created_at"]),
+        language=r["language"],
     )
 
 
@@ -112,13 +115,15 @@ async def create_team(
     coach_id: int,
     coach_name: str,
     now: datetime,
+    language: str = "en",
 ) -> Team:
-    """A new team with its first coach. A group that already has an active team keeps it."""
+    """A new team with its first coach, spoken to in ``language`` (the coach's). A group that
+    already has an active team keeps it."""
     async with db.write() as conn:
         cursor = await conn.execute(
-            "INSERT INTO teams (name, chat_id, chat_kind, invite_token, created_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO NOTHING",
-            (name, chat_id, chat_kind.value, token, to_db(now)),
+            "INSERT INTO teams (name, chat_id, chat_kind, invite_token, created_at, language) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO NOTHING",
+            (name, chat_id, chat_kind.value, token, to_db(now), language),
         )
         team_id = cursor.lastrowid if cursor.rowcount == 1 else None
         if team_id is not None:

@@ -136,3 +136,54 @@ async def mark_country_asked(db: Store, user_id: int, now: datetime) -> bool:
         (to_db(now), user_id),
     )
     return result.rowcount == 1
+
+
+# --- The language each person is spoken to in ------------------------------------------------
+
+
+async def language_of(db: Store, user_id: int) -> str:
+    """The language a message the bot sends on its own (a check-in, an alert) is written in:
+    the one the person chose, or their Telegram app's as last seen; English if unknown."""
+    row = await db.fetch_one("SELECT language FROM users WHERE user_id = ?", (user_id,))
+    return "en" if row is None else str(row["language"])
+
+
+async def note_app_language(
+    db: Store, user_id: int, app_language: str, now: datetime, *, create: bool
+) -> str:
+    """The language to speak to ``user_id`` in, for an update whose Telegram app is in
+    ``app_language`` (normalised): theirs if they chose one, else the app's, kept for the
+    messages the bot sends on its own. Writes only when that changed (or, with ``create``,
+    for someone new, so a first message's timers already speak their language)."""
+    row = await db.fetch_one(
+        "SELECT language, language_chosen FROM users WHERE user_id = ?", (user_id,)
+    )
+    if row is not None and row["language_chosen"]:
+        return str(row["language"])
+    if row is None and create:
+        await db.execute_write(
+            "INSERT INTO users (user_id, first_seen_at, language) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (user_id, to_db(now), app_language),
+        )
+    elif row is not None and row["language"] != app_language:
+        await db.execute_write(
+            "UPDATE users SET language = ? WHERE user_id = ? AND language_chosen = 0",
+            (app_language, user_id),
+        )
+    return app_language
+
+
+async def choose_language(db: Store, user_id: int, language: str, now: datetime) -> None:
+    """``/language``: this language from now on, whatever the Telegram app's."""
+    await ensure_user(db, user_id, now)
+    await db.execute_write(
+        "UPDATE users SET language = ?, language_chosen = 1 WHERE user_id = ?",
+        (language, user_id),
+    )
+
+
+async def count_by_language(db: Store) -> dict[str, int]:
+    """How many people the bot speaks each language to (the metric)."""
+    rows = await db.fetch_all("SELECT language, COUNT(*) AS n FROM users GROUP BY language")
+    return {str(row["language"]): int(row["n"]) for row in rows}

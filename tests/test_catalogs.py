@@ -35,8 +35,8 @@ def _messages(language: str) -> list[Message]:
 def _pairs(message: Message) -> list[tuple[str, str]]:
     """(English, translation) for each form; a plural's forms all against its English plural."""
     if isinstance(message.id, tuple | list):
-        return [(message.id[1], form) for form in message.string]
-    return [(message.id, message.string)]
+        return [(message.id[1], form) for form in _forms(message)]
+    return [(str(message.id), _forms(message)[0])]
 
 
 def _numbers(text: str) -> Counter[str]:
@@ -57,7 +57,7 @@ def test_each_catalog_has_every_text_of_the_code_and_nothing_else(language: str)
     ), "run: python -m conversations.i18n.extract"
     keys = {(e.context, e.text) for e in all_entries()}
     found = {
-        (m.context, m.id[0] if isinstance(m.id, tuple | list) else m.id)
+        (m.context or "", m.id[0] if isinstance(m.id, tuple | list) else m.id)
         for m in _messages(language)
     }
     assert found == keys
@@ -65,15 +65,13 @@ def test_each_catalog_has_every_text_of_the_code_and_nothing_else(language: str)
 
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_text_is_translated_none_fuzzy_none_empty(language: str) -> None:
-    untranslated = [
-        m.context for m in _messages(language) if m.fuzzy or not all(_forms(m))
-    ]
+    untranslated = [m.context for m in _messages(language) if m.fuzzy or not all(_forms(m))]
     assert untranslated == []
 
 
 def _forms(message: Message) -> list[str]:
     string = message.string
-    return list(string) if isinstance(string, tuple | list) else [string]
+    return list(string) if isinstance(string, tuple | list) else [string or ""]
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -81,7 +79,7 @@ def test_plurals_have_the_forms_of_the_language(language: str) -> None:
     catalog = _read(language)
     for message in _messages(language):
         if isinstance(message.id, tuple | list):
-            assert len(message.string) == catalog.num_plurals, message.context
+            assert len(_forms(message)) == catalog.num_plurals, message.context
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

@@ -27,6 +27,7 @@ from conversations import buttons as callbacks
 from conversations import keyboards
 from conversations.commands import COMMANDS
 from conversations.emergency import numbers_text
+from conversations.i18n.plural import Plural
 from conversations.replies import InlineKeyboard
 from conversations.sos import states as sos
 from conversations.sos import views as sos_views
@@ -62,6 +63,8 @@ def _strings(value: object) -> list[str]:
         return []  # enum members are identifiers, not words
     if isinstance(value, str):
         return [value]
+    if isinstance(value, Plural):
+        return [value.one, value.other]
     if isinstance(value, dict):
         return [text for item in value.values() for text in _strings(item)]
     if isinstance(value, list | tuple):
@@ -85,6 +88,9 @@ ALL_TEXTS = _collect()
 # Placeholders the texts may hold, and sample values to fill them with.
 SAMPLE_VALUES = {
     "sos": common.SOS_BUTTON,
+    "language": "English",
+    "instruction": "Walk on flat ground for 20 minutes.",
+    "heading": "Rest and ice",
     # Coach teams.
     "team": "Riverside Runners",
     "coaches": "Sam Coach",

@@ -51,12 +51,13 @@ def catalog(language: str) -> Catalog:
     for message in po:
         if not message.id or message.fuzzy or message.context is None:
             continue
+        string = message.string
         if isinstance(message.id, tuple | list):
-            forms = tuple(message.string)
-            if all(forms):
+            forms = tuple(string) if isinstance(string, tuple | list) else ()
+            if forms and all(forms):
                 messages[(message.context, message.id[0])] = forms
-        elif message.string:
-            messages[(message.context, message.id)] = message.string
+        elif isinstance(string, str) and string:
+            messages[(message.context, message.id)] = string
     return Catalog(language, messages, gettext.c2py(po.plural_expr))
 
 

@@ -25,6 +25,10 @@ from typing import Any
 from conversations.i18n.plural import Plural
 
 TEXTS_PACKAGE = "conversations.texts"
+# The safety set: the red-flag screen, the emergency routing, the relief steps and the
+# aftercare (and the plan's advice that carries it on). A language is offered only once all of
+# it is translated (conversations.i18n.offered).
+SAFETY_MODULES = ("red_flags", "country", "sos", "recovery")
 _COMMAND = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -115,3 +119,7 @@ def all_entries() -> list[Entry]:
         for name in text_names(module):
             found.extend(pieces(f"{prefix}.{name}", module.__dict__[name]))
     return found
+
+
+def is_safety(context: str) -> bool:
+    return context.split(".", 1)[0] in SAFETY_MODULES

@@ -4,7 +4,8 @@ committed files match the code, exit status 1 if not).
 
 New texts arrive in each catalog untranslated; a text whose English changed loses its old
 translation (it is kept in the file as obsolete, ``#~``, for the translator to reuse). Every
-text of the safety set (:data:`SAFETY_MODULES`) carries a note for translators.
+text of the safety set (``conversations.i18n.entries.SAFETY_MODULES``) carries a note for
+translators.
 """
 
 from __future__ import annotations
@@ -18,13 +19,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from conversations.i18n.catalogs import DOMAIN, TEMPLATE, catalog_path
-from conversations.i18n.entries import all_entries
+from conversations.i18n.entries import all_entries, is_safety
 from rules.languages import ENGLISH, LANGUAGES
 
-# The safety set: the red-flag screen, the emergency routing, the relief steps and the
-# aftercare (and the plan's advice that carries it on). A language is offered only once all of
-# it is translated (conversations.i18n.offered).
-SAFETY_MODULES = ("red_flags", "country", "sos", "recovery")
 SAFETY_NOTE = (
     "SAFETY: medical meaning must not drift; keep every number, {placeholder} and the "
     "facts 'never forceful', 'no need to swallow', 'no massage for 24 hours', 'from day 3', "
@@ -45,10 +42,6 @@ NOTES = {
 # Fixed, so the template regenerated from unchanged code is byte for byte the same.
 _DATE = datetime(2026, 1, 1, tzinfo=UTC)
 _WIDTH = 100
-
-
-def is_safety(context: str) -> bool:
-    return context.split(".", 1)[0] in SAFETY_MODULES
 
 
 def template() -> Catalog:

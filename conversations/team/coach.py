@@ -15,6 +15,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Pressed, Refusal, pressed
+from conversations.i18n.current import language as current_language
 from conversations.replies import InlineKeyboard, send, send_photo, send_to, user_id_of
 from conversations.services import Services, services
 from conversations.team import access, roster
@@ -126,6 +127,7 @@ async def typed_team_name(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         coach_id=user.id,
         coach_name=display_name(user),
         now=svc.now(),
+        language=current_language(),  # the coach's: the group hears the bot in it
     )
     link = access.join_link(context.bot.username, team.invite_token)
     await send(update, texts.CHANNEL_TEAM_CREATED.format(team=escape(team.name), link=link))

@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from conversations import keyboards
 from conversations.group_quiet import may_answer
+from conversations.i18n.current import language as current_language
 from conversations.membership import GROUP_EVENTS, GroupEvent
 from conversations.replies import send, send_to
 from conversations.services import services
@@ -105,6 +106,7 @@ async def create_team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         coach_id=admin,
         coach_name=display_name(update.effective_user) if update.effective_user else "",
         now=svc.now(),
+        language=current_language(),  # the coach's: the group hears the bot in it
     )
     await post_join_button(update, context, team)
     await update_coach_menu(svc, admin)

@@ -41,6 +41,7 @@ HELP = (
     "/export – all of it as a file; /delete – delete all of it\n"
     "<b>Coaches</b>: /roster, /dashboard, /invite, /alerts on|off, /digest 18:00, /teamheat 18:00, "
     "/newteam (channels)\n"
+    "/language – the language I write in\n"
     "/help – this list\n"
     "/start – the welcome message"
 )
@@ -73,6 +74,7 @@ COACH_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
     ("teamheat", "Coaches: the team's heat warning"),
 )
 GENERAL_COMMAND_DESCRIPTIONS: tuple[tuple[str, str], ...] = (
+    ("language", "The language I write in"),
     ("cancel", "Leave the current step"),
     ("help", "What I can do"),
     ("start", "Welcome and about"),

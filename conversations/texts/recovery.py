@@ -96,7 +96,7 @@ STAGE_INSTRUCTIONS: dict[Stage, str] = {
 
 def stage_name(stage: Stage) -> str:
     """The short name of a stage, for buttons and headings."""
-    return _here.STAGE_NAMES[stage]
+    return str(_here.STAGE_NAMES[stage])
 
 
 # --- The day's plan --------------------------------------------------------------------
@@ -305,8 +305,8 @@ def waiting_for_text(outcome: Outcome) -> str:
     if outcome.waiting_for is None:
         return ""
     if outcome.opens_on is None:
-        return _here.WAITING_FOR_UNDATED.get(outcome.waiting_for, "")
-    text = _here.WAITING_FOR.get(outcome.waiting_for, "")
+        return str(_here.WAITING_FOR_UNDATED.get(outcome.waiting_for, ""))
+    text = str(_here.WAITING_FOR.get(outcome.waiting_for, ""))
     return text.replace("{date}", long_date(outcome.opens_on))
 
 

@@ -325,9 +325,8 @@ ACTIVITY_PHRASES: dict[str, str] = {
 def pattern_line(pattern: Pattern) -> str:
     phrases = _here.ACTIVITY_PHRASES
     activity = phrases.get(pattern.activity or "other", phrases["other"])
-    return _here.PATTERN_LINES[pattern.kind].format(
-        count=pattern.count, total=pattern.total, activity=activity
-    )
+    line = _here.PATTERN_LINES[pattern.kind]
+    return str(line.format(count=pattern.count, total=pattern.total, activity=activity))
 
 
 _here = localize(__name__)

@@ -1,0 +1,102 @@
+"""The language each person and group is spoken to in.
+
+For every update, before any handler (``bot.application``): in a team's group, the team's
+(its coach's at /team); elsewhere the person's: the one they chose with /language, or else
+their Telegram app's (``language_code``, normalised: ``de-AT`` → German, an unknown or
+malformed one → English). The app's is kept, so the messages the bot sends on its own
+(check-ins, alerts, digests, sessions, heat warnings) are written in it too
+(:func:`speaking_to`). Only a language whose safety texts are complete is ever spoken
+(``conversations.i18n.offered``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+
+from conversations.buttons import ButtonFamily, Refusal, pressed
+from conversations.i18n.current import language, set_language, speaking
+from conversations.i18n.offered import offered
+from conversations.replies import send, user_id_of
+from conversations.services import Services, services
+from conversations.sos import flow as sos_flow
+from conversations.sos.states import FLOW as SOS_FLOW
+from conversations.texts import language as texts
+from rules.languages import ENGLISH, LANGUAGES, NATIVE_NAMES, normalise
+from storage import conversation_steps, teams, users
+
+PICK_BUTTONS = ButtonFamily.of("lang", "pick", LANGUAGES)
+
+
+async def language_for(svc: Services, update: Update) -> str:
+    """The language to answer this update in (see the module's docstring)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        team = await teams.team_of_chat(svc.db, chat.id)
+        if team is not None and team.status is teams.TeamStatus.ACTIVE:
+            return team.language
+    if user is None or user.is_bot:
+        return ENGLISH
+    app = normalise(user.language_code, offered())
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return await users.note_app_language(svc.db, user.id, app, svc.now(), create=private)
+
+
+async def speak_for(svc: Services, update: Update) -> None:
+    """Answer the rest of this update in its language."""
+    set_language(await language_for(svc, update))
+
+
+@contextlib.asynccontextmanager
+async def speaking_to(svc: Services, user_id: int) -> AsyncIterator[None]:
+    """Write what the block sends in ``user_id``'s language (a message to someone other than
+    the update's sender, or one the bot sends on its own)."""
+    spoken = await users.language_of(svc.db, user_id)
+    with speaking(spoken if spoken in offered() else ENGLISH):
+        yield
+
+
+# --- /language -------------------------------------------------------------------------------
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/language (or its button in /settings): the languages, each in its own name."""
+    options = [(code, _label(code)) for code in offered()]
+    markup = PICK_BUTTONS.keyboard(user_id_of(update), options, per_row=2)
+    await send(update, texts.ASK.format(language=NATIVE_NAMES[language()]), markup)
+
+
+def _label(code: str) -> str:
+    return f"✓ {NATIVE_NAMES[code]}" if code == language() else NATIVE_NAMES[code]
+
+
+async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A language chosen: kept, and spoken from this very reply on; a cramp being helped is
+    shown again, in it."""
+    svc = services(context)
+
+    async def load(user_id: int) -> int | None:
+        return user_id
+
+    result = await pressed(update, load=load, owner=lambda user_id: user_id)
+    if isinstance(result, Refusal) or result.choice not in offered():
+        return
+    await users.choose_language(svc.db, result.record, result.choice, svc.now())
+    set_language(result.choice)
+    await send(update, texts.CHOSEN.format(language=NATIVE_NAMES[result.choice]))
+    steps = await conversation_steps.steps_of(svc.db, result.record, result.record)
+    step = steps.get(SOS_FLOW)
+    if step is not None:
+        await sos_flow.nudge(step, texts.CONTINUE)(update, context)
+
+
+def handlers() -> list[BaseHandler[Update, Any, Any]]:
+    return [
+        CommandHandler("language", ask, filters=filters.ChatType.PRIVATE),
+        PICK_BUTTONS.handler(on_pick),
+    ]
