@@ -36,14 +36,16 @@ from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.weather.forecast import WeatherClient, weather_client
 from conversations.commands import (
-    GROUP_ADMIN_MENU,
-    GROUP_MENU,
-    PRIVATE_MENU,
     Command,
     bot_commands,
+    group_admin_menu,
+    group_menu,
+    private_menu,
 )
 from conversations.handlers import all_handlers
 from conversations.heat import flow as heat_flow
+from conversations.i18n.current import speaking
+from conversations.i18n.offered import offered
 from conversations.language import speak_for
 from conversations.plan import checkin
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
@@ -51,6 +53,7 @@ from conversations.sos import timers as sos_timers
 from conversations.team.access import COACH_GUARD, check_coach_guard
 from conversations.team.menu import sync_coach_menus
 from conversations.texts import common
+from rules.languages import ENGLISH
 from storage.inbox import ClaimLost
 from storage.unit_of_work import UnitOfWork
 
@@ -393,10 +396,10 @@ async def on_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) ->
 
 # Which menu Telegram shows where (conversations/commands.py). A coach's private chat gets a
 # menu of its own when they become a coach (conversations/team/menu.py).
-MENUS: tuple[tuple[BotCommandScope, tuple[Command, ...]], ...] = (
-    (BotCommandScopeAllPrivateChats(), PRIVATE_MENU),
-    (BotCommandScopeAllGroupChats(), GROUP_MENU),
-    (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_MENU),
+MENUS: tuple[tuple[BotCommandScope, Callable[[], tuple[Command, ...]]], ...] = (
+    (BotCommandScopeAllPrivateChats(), private_menu),
+    (BotCommandScopeAllGroupChats(), group_menu),
+    (BotCommandScopeAllChatAdministrators(), group_admin_menu),
 )
 
 
@@ -407,22 +410,39 @@ async def register_commands(application: Application[Any, Any, Any, Any, Any, An
     bot (the menus and the profile from the last run stay in place at Telegram).
     """
     bot = application.bot
-    calls: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
-        (
-            f"the {scope.type} command menu",
-            functools.partial(bot.set_my_commands, bot_commands(menu), scope=scope),
-        )
-        for scope, menu in MENUS
-    ]
-    calls.append(
-        ("the description", functools.partial(bot.set_my_description, common.BOT_DESCRIPTION))
-    )
-    calls.append(
-        (
-            "the short description",
-            functools.partial(bot.set_my_short_description, common.BOT_SHORT_DESCRIPTION),
-        )
-    )
+    calls: list[tuple[str, Callable[[], Awaitable[bool]]]] = []
+    # Each in every language a person may be spoken to in: English for every app (no
+    # language_code), the others for apps in that language.
+    for spoken in offered():
+        code = None if spoken == ENGLISH else spoken
+        with speaking(spoken):
+            calls += [
+                (
+                    f"the {scope.type} command menu ({spoken})",
+                    functools.partial(
+                        bot.set_my_commands, bot_commands(menu()), scope=scope, language_code=code
+                    ),
+                )
+                for scope, menu in MENUS
+            ]
+            calls.append(
+                (
+                    f"the description ({spoken})",
+                    functools.partial(
+                        bot.set_my_description, str(common.BOT_DESCRIPTION), language_code=code
+                    ),
+                )
+            )
+            calls.append(
+                (
+                    f"the short description ({spoken})",
+                    functools.partial(
+                        bot.set_my_short_description,
+                        str(common.BOT_SHORT_DESCRIPTION),
+                        language_code=code,
+                    ),
+                )
+            )
     for what, call in calls:
         try:
             await call()

@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Refusal, pressed
+from conversations.i18n.recipients import speaking_to
 from conversations.replies import (
     InlineKeyboard,
     answer,
@@ -229,7 +230,8 @@ async def erase(update: Update, context: ContextTypes.DEFAULT_TYPE, user_id: int
     )
     for team in erasure.teams:
         for coach_id in team.remaining_coaches:
-            await notify(coach_id, texts.CO_COACH_LEFT.format(team=escape(team.name)))
+            async with speaking_to(svc.db, coach_id):
+                await notify(coach_id, texts.CO_COACH_LEFT.format(team=escape(team.name)))
     if erasure.teams:  # they coached: their chat's coach menu goes
         await update_coach_menu(svc, user_id)
     return erasure

@@ -13,20 +13,38 @@ Command = tuple[str, str]  # (name, description)
 
 # Telegram's menus by scope (set at start-up, see bot.application.register_commands; a coach's
 # own menu by conversations.team.menu). Telegram shows the narrowest scope that has a menu.
-# Every athlete's private chat (BotCommandScopeAllPrivateChats):
-PRIVATE_MENU: tuple[Command, ...] = (
-    common.ATHLETE_COMMAND_DESCRIPTIONS + common.GENERAL_COMMAND_DESCRIPTIONS
-)
-# A coach's private chat (BotCommandScopeChat with their user id), while they coach a team:
-COACH_MENU: tuple[Command, ...] = (
-    common.ATHLETE_COMMAND_DESCRIPTIONS
-    + common.COACH_COMMAND_DESCRIPTIONS
-    + common.GENERAL_COMMAND_DESCRIPTIONS
-)
-# Every group (BotCommandScopeAllGroupChats): the way to the private chat.
-GROUP_MENU: tuple[Command, ...] = common.GROUP_COMMAND_DESCRIPTIONS
-# Groups' admins (BotCommandScopeAllChatAdministrators): that, and making and running a team.
-GROUP_ADMIN_MENU: tuple[Command, ...] = GROUP_MENU + common.GROUP_ADMIN_COMMAND_DESCRIPTIONS
+# Each is a function: its descriptions are read in the current language.
+
+
+def private_menu() -> tuple[Command, ...]:
+    """Every athlete's private chat (BotCommandScopeAllPrivateChats)."""
+    return common.ATHLETE_COMMAND_DESCRIPTIONS + common.GENERAL_COMMAND_DESCRIPTIONS
+
+
+def coach_menu() -> tuple[Command, ...]:
+    """A coach's private chat (BotCommandScopeChat with their user id), while they coach."""
+    return (
+        common.ATHLETE_COMMAND_DESCRIPTIONS
+        + common.COACH_COMMAND_DESCRIPTIONS
+        + common.GENERAL_COMMAND_DESCRIPTIONS
+    )
+
+
+def group_menu() -> tuple[Command, ...]:
+    """Every group (BotCommandScopeAllGroupChats): the way to the private chat."""
+    return common.GROUP_COMMAND_DESCRIPTIONS
+
+
+def group_admin_menu() -> tuple[Command, ...]:
+    """Groups' admins (BotCommandScopeAllChatAdministrators): that, and running a team."""
+    return group_menu() + common.GROUP_ADMIN_COMMAND_DESCRIPTIONS
+
+
+# The same in English, read once.
+PRIVATE_MENU: tuple[Command, ...] = private_menu()
+COACH_MENU: tuple[Command, ...] = coach_menu()
+GROUP_MENU: tuple[Command, ...] = group_menu()
+GROUP_ADMIN_MENU: tuple[Command, ...] = group_admin_menu()
 
 # Every command the private chat answers (the input filter below; /help lists them all).
 COMMANDS: tuple[Command, ...] = COACH_MENU

@@ -5,14 +5,12 @@ For every update, before any handler (``bot.application``): in a team's group, t
 their Telegram app's (``language_code``, normalised: ``de-AT`` → German, an unknown or
 malformed one → English). The app's is kept, so the messages the bot sends on its own
 (check-ins, alerts, digests, sessions, heat warnings) are written in it too
-(:func:`speaking_to`). Only a language whose safety texts are complete is ever spoken
+(``conversations.i18n.recipients``). Only a language whose safety texts are complete is ever spoken
 (``conversations.i18n.offered``).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 from telegram import Update
@@ -20,7 +18,7 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from conversations.buttons import ButtonFamily, Refusal, pressed
-from conversations.i18n.current import language, set_language, speaking
+from conversations.i18n.current import language, set_language
 from conversations.i18n.offered import offered
 from conversations.replies import send, user_id_of
 from conversations.services import Services, services
@@ -50,15 +48,6 @@ async def language_for(svc: Services, update: Update) -> str:
 async def speak_for(svc: Services, update: Update) -> None:
     """Answer the rest of this update in its language."""
     set_language(await language_for(svc, update))
-
-
-@contextlib.asynccontextmanager
-async def speaking_to(svc: Services, user_id: int) -> AsyncIterator[None]:
-    """Write what the block sends in ``user_id``'s language (a message to someone other than
-    the update's sender, or one the bot sends on its own)."""
-    spoken = await users.language_of(svc.db, user_id)
-    with speaking(spoken if spoken in offered() else ENGLISH):
-        yield
 
 
 # --- /language -------------------------------------------------------------------------------

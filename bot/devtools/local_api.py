@@ -150,6 +150,9 @@ class LocalBotAPI(BaseRequest):
         self.reply_keyboards: dict[int, dict[str, Any] | None] = {}
         # setMyCommands by scope (its JSON, keys sorted: menu_key); the profile's descriptions.
         self.commands: dict[str, list[dict[str, Any]]] = {}
+        # setMyDescription and setMyShortDescription for apps in one language, by its code.
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         # setChatMenuButton, by chat: the button's JSON ({"type": "default"} once reset).
         self.menu_buttons: dict[int, dict[str, Any]] = {}
         self.description = ""
@@ -337,14 +340,20 @@ class LocalBotAPI(BaseRequest):
         description = str(params.get("description") or "")
         if len(description) > 512:
             raise _ApiError("Bad Request: description is too long")
-        self.description = description
+        if params.get("language_code"):
+            self.descriptions[str(params["language_code"])] = description
+        else:
+            self.description = description
         return True, None
 
     def _setMyShortDescription(self, params: dict[str, Any]) -> tuple[Any, None]:
         short_description = str(params.get("short_description") or "")
         if len(short_description) > 120:
             raise _ApiError("Bad Request: short description is too long")
-        self.short_description = short_description
+        if params.get("language_code"):
+            self.short_descriptions[str(params["language_code"])] = short_description
+        else:
+            self.short_description = short_description
         return True, None
 
     def menu(self, scope_type: str = "default", **scope: Any) -> list[str] | None:
@@ -527,7 +536,12 @@ def menu_key(scope: dict[str, Any]) -> str:
 
 
 def _scope_key(params: dict[str, Any]) -> str:
-    return menu_key(params.get("scope") or {"type": "default"})
+    """A scope's key; a menu for apps in one language is kept apart (``menu_key`` with
+    ``language_code`` among the scope's fields)."""
+    scope = dict(params.get("scope") or {"type": "default"})
+    if params.get("language_code"):
+        scope["language_code"] = str(params["language_code"])
+    return menu_key(scope)
 
 
 def _files_of(request_data: RequestData | None) -> dict[str, tuple[str, bytes]]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from html import escape
 
+from conversations.i18n.recipients import speaking_in, speaking_to
 from conversations.replies import send_to
 from conversations.services import Services
 from conversations.texts import heat as texts
 from rules import heat as rules
-from storage import heat
+from storage import heat, teams
 from storage.outbox import Kind
 
 
@@ -31,9 +32,11 @@ async def queue_athlete_warning(
     """Queue the day's warning to the athlete; False if they had it already today."""
     if not await heat.record_warning(svc.db, user_id, local_date, heat_index_f, now):
         return False
-    text = texts.WARNING.format(time=training_time, feels=feels_like_c(heat_index_f))
-    # A notice: a crash mid-send never sends it twice (storage.outbox); people's replies first.
-    await send_to(user_id, text, kind=Kind.NOTICE, background=True)
+    async with speaking_to(svc.db, user_id):
+        text = texts.WARNING.format(time=training_time, feels=feels_like_c(heat_index_f))
+        # A notice: a crash mid-send never sends it twice (storage.outbox); people's replies
+        # first.
+        await send_to(user_id, text, kind=Kind.NOTICE, background=True)
     return True
 
 
@@ -47,10 +50,12 @@ async def queue_team_warning(
     """Queue the day's warning to the team's group (it names nobody); False if sent today."""
     if not await heat.record_team_warning(svc.db, team.heat.team_id, local_date, heat_index_f, now):
         return False
-    text = texts.TEAM_WARNING.format(
-        team=escape(team.name),
-        time=team.heat.training_time,
-        feels=feels_like_c(heat_index_f),
-    )
-    await send_to(team.chat_id, text, kind=Kind.NOTICE, background=True)
+    found = await teams.get_team(svc.db, team.heat.team_id)
+    with speaking_in("en" if found is None else found.language):
+        text = texts.TEAM_WARNING.format(
+            team=escape(team.name),
+            time=team.heat.training_time,
+            feels=feels_like_c(heat_index_f),
+        )
+        await send_to(team.chat_id, text, kind=Kind.NOTICE, background=True)
     return True

@@ -24,6 +24,7 @@ from telegram.ext import ContextTypes, ExtBot
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Refusal, pressed
 from conversations.emergency import number_for
+from conversations.i18n.recipients import speaking_to
 from conversations.membership import unreachable
 from conversations.plan.views import carry_on_buttons, hold_view, muscle_of
 from conversations.prevention.views import offer_buttons
@@ -148,8 +149,13 @@ def _expected_step(plan: Plan, checkin: Checkin) -> str | None:
 
 async def queue_checkin(svc: Services, claimed: Claimed) -> None:
     """Queue a claimed check-in (or the "carry on?" question of a paused plan), marked sent in
-    the same unit of work. A person who blocked the bot is found by the sender
-    (``membership.unreachable``)."""
+    the same unit of work, in the athlete's language. A person who blocked the bot is found by
+    the sender (``membership.unreachable``)."""
+    async with speaking_to(svc.db, claimed.plan.user_id):
+        await _queue_checkin(svc, claimed)
+
+
+async def _queue_checkin(svc: Services, claimed: Claimed) -> None:
     plan, checkin = claimed.plan, claimed.checkin
     if checkin is None:
         markup = carry_on_buttons(plan.id)
@@ -176,10 +182,11 @@ async def queue_reminder(svc: Services, claimed: Claimed) -> bool:
     """A reminder or a snoozed check-in: the question the athlete is on, asked again."""
     if claimed.checkin is None:
         return False
-    text, markup = current_question(claimed.plan, claimed.checkin)
-    if claimed.checkin.pain is None:
-        text = f"{texts.REMINDER}\n\n{text}"
-    await send_to(claimed.plan.chat_id, text, markup, **_SCHEDULED)
+    async with speaking_to(svc.db, claimed.plan.user_id):
+        text, markup = current_question(claimed.plan, claimed.checkin)
+        if claimed.checkin.pain is None:
+            text = f"{texts.REMINDER}\n\n{text}"
+        await send_to(claimed.plan.chat_id, text, markup, **_SCHEDULED)
     return True
 
 

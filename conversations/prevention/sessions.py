@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 
+from conversations.i18n.recipients import speaking_to
 from conversations.prevention.flow import SESSION_ORIGIN, queue_session, session_slot
 from conversations.services import Services
 from storage import prevention
@@ -59,5 +60,6 @@ async def send_prevention_sessions(svc: Services, run_unit: RunUnit[object], now
 
 
 async def _queue(svc: Services, programme: Programme, session: Session, unit: UnitOfWork) -> bool:
-    await queue_session(svc, programme, session)
+    async with speaking_to(svc.db, programme.user_id):
+        await queue_session(svc, programme, session)
     return True

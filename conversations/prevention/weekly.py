@@ -25,6 +25,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, ContextTypes
 
 from conversations.buttons import ButtonFamily, Press, Refusal, pressed
+from conversations.i18n.recipients import speaking_to
 from conversations.replies import InlineKeyboard, edit_text, send, send_to, user_id_of
 from conversations.services import Services, services
 from conversations.texts import prevention as texts
@@ -102,8 +103,9 @@ async def current_question(svc: Services, week: Week) -> tuple[str, InlineKeyboa
 async def queue_week(svc: Services, programme: Programme, week: Week) -> None:
     """Queue a claimed weekly check-in, marked sent in the same unit of work."""
     done = await done_in_week(svc, programme, week)
-    text, markup = cramps_question(week, done, planned_per_week(programme))
-    await send_to(programme.chat_id, text, markup, kind=Kind.PROMPT, background=True)
+    async with speaking_to(svc.db, programme.user_id):
+        text, markup = cramps_question(week, done, planned_per_week(programme))
+        await send_to(programme.chat_id, text, markup, kind=Kind.PROMPT, background=True)
     await prevention.mark_week_sent(svc.db, week.id, svc.now())
 
 

@@ -20,6 +20,7 @@ import math
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
+from conversations.i18n.recipients import speaking_to
 from conversations.replies import edit_text, send_to
 from conversations.services import Services
 from conversations.sos.states import STRETCH_STEP
@@ -155,8 +156,19 @@ async def _on_medical_check(svc: Services, timer: Timer) -> None:
 
 TimerAction = Callable[[Services, Timer], Awaitable[None]]
 
+
+def _in_their_language(action: TimerAction) -> TimerAction:
+    """The timer's messages in the language of the person whose chat it is."""
+
+    async def run(svc: Services, timer: Timer) -> None:
+        async with speaking_to(svc.db, timer.user_id or timer.chat_id):
+            await action(svc, timer)
+
+    return run
+
+
 # What each kind of timer does when it fires (run in a unit of work of its own).
 TIMERS: Mapping[str, TimerAction] = {
-    COUNTDOWN: _on_countdown,
-    MEDICAL_CHECK: _on_medical_check,
+    COUNTDOWN: _in_their_language(_on_countdown),
+    MEDICAL_CHECK: _in_their_language(_on_medical_check),
 }

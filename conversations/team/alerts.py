@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from html import escape
 
+from conversations.i18n.recipients import speaking_to
 from conversations.services import Services
 from conversations.team.access import coach_guard
 from conversations.team.groups import notify
@@ -38,14 +39,17 @@ async def alert_coaches(svc: Services, user_id: int, reason: Attention, event_ke
         if not claimed:
             continue
         shown = coaching.visible_reasons((reason,), member.consent is teams.Consent.DETAILS)
-        why = ": " + texts.REASONS[shown[0].value] if shown else ""
-        text = texts.ALERT.format(name=escape(member.display_name), team=escape(team.name), why=why)
         for coach in await teams.coaches_of(svc.db, team.id):
             if not coach.alerts or coach.user_id == user_id:
                 continue
-            # Still an admin of the team's group? Asked just before sending: a demoted coach
-            # learns nothing more.
-            await notify(coach.user_id, text, guard=coach_guard(team.id, coach.user_id))
+            async with speaking_to(svc.db, coach.user_id):  # the coach's language
+                why = ": " + texts.REASONS[shown[0].value] if shown else ""
+                text = texts.ALERT.format(
+                    name=escape(member.display_name), team=escape(team.name), why=why
+                )
+                # Still an admin of the team's group? Asked just before sending: a demoted
+                # coach learns nothing more.
+                await notify(coach.user_id, text, guard=coach_guard(team.id, coach.user_id))
             sent += 1
     return sent
 

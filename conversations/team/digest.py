@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from html import escape
 from zoneinfo import ZoneInfo
 
+from conversations.i18n.recipients import speaking_to
 from conversations.services import Services
 from conversations.team import roster
 from conversations.team.access import coach_guard
@@ -26,6 +27,11 @@ def digest_slot(coach: Coach, *, now: datetime) -> tuple[date, datetime]:
 async def queue_digest(svc: Services, due: DueDigest) -> None:
     """The day's digest, queued with a guard: sent only if the coach is still an admin of the
     team's group when it goes out (asked then, not in the scheduler's unit of work)."""
+    async with speaking_to(svc.db, due.coach.user_id):
+        await _queue_digest(svc, due)
+
+
+async def _queue_digest(svc: Services, due: DueDigest) -> None:
     entries = await roster.entries(svc, due.team)
     zone = ZoneInfo(due.coach.digest_zone or "UTC")
     day_start = datetime.combine(due.local_date, time(0), tzinfo=zone)

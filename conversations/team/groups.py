@@ -19,6 +19,7 @@ from telegram.ext import (
 from conversations import keyboards
 from conversations.group_quiet import may_answer
 from conversations.i18n.current import language as current_language
+from conversations.i18n.recipients import speaking_to
 from conversations.membership import GROUP_EVENTS, GroupEvent
 from conversations.replies import send, send_to
 from conversations.services import services
@@ -53,9 +54,10 @@ async def on_group_event(
             return
         await teams.archive_team(svc.db, team.id)
         for coach in await teams.coaches_of(svc.db, team.id):
-            text = texts.TEAM_ARCHIVED.format(team=escape(team.name))
-            await notify(coach.user_id, text)
-            await update_coach_menu(svc, coach.user_id)
+            async with speaking_to(svc.db, coach.user_id):
+                text = texts.TEAM_ARCHIVED.format(team=escape(team.name))
+                await notify(coach.user_id, text)
+                await update_coach_menu(svc, coach.user_id)
 
 
 GROUP_EVENTS.append(on_group_event)

@@ -26,7 +26,8 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from conversations.commands import COACH_MENU, bot_commands
+from conversations.commands import bot_commands, coach_menu
+from conversations.i18n.recipients import speaking_to
 from conversations.replies import set_commands, set_menu_button
 from conversations.services import Services
 from conversations.texts import dashboard as dashboard_texts
@@ -40,7 +41,7 @@ async def update_coach_menu(svc: Services, user_id: int) -> None:
     they coach none. Set after the unit of work commits."""
     scope = BotCommandScopeChat(user_id)
     if await teams.teams_coached_by(svc.db, user_id):
-        await set_commands(user_id, bot_commands(COACH_MENU), scope)
+        await set_commands(user_id, bot_commands(coach_menu()), scope)
         if svc.dashboard_url is not None:
             await set_menu_button(user_id, dashboard_button(svc.dashboard_url))
     else:
@@ -55,15 +56,18 @@ def dashboard_button(url: str) -> MenuButtonWebApp:
 
 async def sync_coach_menus(bot: ExtBot[Any], svc: Services) -> int:
     """Set the coach's menu for every current coach; returns how many Telegram accepted."""
-    menu = bot_commands(COACH_MENU)
-    button: MenuButton = (
-        MenuButtonDefault() if svc.dashboard_url is None else dashboard_button(svc.dashboard_url)
-    )
     accepted = 0
     for user_id in await teams.active_coach_ids(svc.db):
         try:
-            await bot.set_my_commands(menu, scope=BotCommandScopeChat(user_id))
-            await bot.set_chat_menu_button(user_id, button)
+            async with speaking_to(svc.db, user_id):  # the menu in the coach's language
+                menu = bot_commands(coach_menu())
+                button: MenuButton = (
+                    MenuButtonDefault()
+                    if svc.dashboard_url is None
+                    else dashboard_button(svc.dashboard_url)
+                )
+                await bot.set_my_commands(menu, scope=BotCommandScopeChat(user_id))
+                await bot.set_chat_menu_button(user_id, button)
         except TelegramError as exc:
             _LOGGER.info("A coach's command menu was not set at start-up: %r", exc)
             continue
