@@ -174,7 +174,8 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         context: CallbackContext[Any, Any, Any, Any] | None = None
         # Every reply of this update in its language (the team's in a team's group, else the
         # sender's): set before any handler, for the whole of this task.
-        await speak_for(services_of(self.bot_data), update)
+        svc = services_of(self.bot_data)
+        spoken = await speak_for(svc, update)
         for group in list(self.handlers.values()):
             try:
                 for handler in list(group):
@@ -190,6 +191,7 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
             except Exception as exc:  # handed to the error handlers, as the framework does
                 if await self.process_error(update=update, error=exc):
                     break
+        await spoken.keep(svc)
 
     def add_handler(self, handler: BaseHandler[Any, Any, Any], group: int = 0) -> None:
         if handler.block is False:

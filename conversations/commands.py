@@ -7,7 +7,9 @@ import re
 from telegram import BotCommand, Message
 from telegram.ext import filters
 
+from conversations.i18n.every_language import in_every_language
 from conversations.texts import common
+from rules.typed_words import mentions_cramp
 
 Command = tuple[str, str]  # (name, description)
 
@@ -76,7 +78,15 @@ class _OurCommand(filters.MessageFilter):
         return addressed is None or addressed.lower() == (message.get_bot().username or "").lower()
 
 
-SOS_BUTTON = filters.Text([common.SOS_BUTTON])
+# The 🆘 key of the reply keyboard, in whichever language it was last drawn.
+SOS_BUTTON = filters.Text(in_every_language(lambda: common.SOS_BUTTON))
 
-# Free text that mentions a cramp starts the SOS flow ("cramp", "cramping", "charley horse").
-MENTIONS_CRAMP = filters.Regex(re.compile(r"\bcramp|charley\s*horse", re.IGNORECASE))
+
+class _MentionsCramp(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return message.text is not None and mentions_cramp(message.text)
+
+
+# Free text that mentions a cramp starts the SOS flow, in any of the bot's languages
+# ("cramp", "charley horse", "Wadenkrampf", "calambre", "crampe": rules.typed_words).
+MENTIONS_CRAMP = _MentionsCramp()

@@ -10,20 +10,24 @@ from telegram import (
     WebAppInfo,
 )
 
+from conversations.i18n.current import language
 from conversations.texts import common
 
-# Built once: every flow's last message brings this keyboard back.
-_SOS_KEYBOARD = ReplyKeyboardMarkup(
-    [[common.SOS_BUTTON]],
-    resize_keyboard=True,
-    is_persistent=True,
-    input_field_placeholder=common.SOS_PLACEHOLDER,
-)
+# Built once per language: every flow's last message brings this keyboard back.
+_SOS_KEYBOARDS: dict[str, ReplyKeyboardMarkup] = {}
 
 
 def sos_reply_keyboard() -> ReplyKeyboardMarkup:
-    """The persistent "🆘 Cramp" button under the text field."""
-    return _SOS_KEYBOARD
+    """The persistent "🆘 Cramp" button under the text field, in the current language."""
+    spoken = language()
+    if spoken not in _SOS_KEYBOARDS:
+        _SOS_KEYBOARDS[spoken] = ReplyKeyboardMarkup(
+            [[common.SOS_BUTTON]],
+            resize_keyboard=True,
+            is_persistent=True,
+            input_field_placeholder=common.SOS_PLACEHOLDER,
+        )
+    return _SOS_KEYBOARDS[spoken]
 
 
 def location_keyboard(share_label: str) -> ReplyKeyboardMarkup:

@@ -11,6 +11,7 @@ malformed one → English). The app's is kept, so the messages the bot sends on 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -31,23 +32,44 @@ from storage import conversation_steps, teams, users
 PICK_BUTTONS = ButtonFamily.of("lang", "pick", LANGUAGES)
 
 
-async def language_for(svc: Services, update: Update) -> str:
+@dataclass(frozen=True)
+class UpdateLanguage:
+    """The language of an update, and whether the person's kept one must follow their app."""
+
+    spoken: str
+    user_id: int | None = None  # set when their app's language is to be kept after the update
+
+    async def keep(self, svc: Services) -> None:
+        """After the handlers (the person's row may be new): the app's language kept."""
+        if self.user_id is not None:
+            await users.keep_app_language(svc.db, self.user_id, self.spoken)
+
+
+async def language_for(svc: Services, update: Update) -> UpdateLanguage:
     """The language to answer this update in (see the module's docstring)."""
     chat, user = update.effective_chat, update.effective_user
     if chat is not None and chat.type != ChatType.PRIVATE:
         team = await teams.team_of_chat(svc.db, chat.id)
         if team is not None and team.status is teams.TeamStatus.ACTIVE:
-            return team.language
+            return UpdateLanguage(team.language if team.language in offered() else ENGLISH)
     if user is None or user.is_bot:
-        return ENGLISH
+        return UpdateLanguage(ENGLISH)
     app = normalise(user.language_code, offered())
+    kept = await users.language_setting(svc.db, user.id)
+    if kept is not None and kept[1]:
+        return UpdateLanguage(kept[0] if kept[0] in offered() else ENGLISH)
+    # A new person's row (made by the handlers, if at all) starts in English.
+    stored = ENGLISH if kept is None else kept[0]
     private = chat is not None and chat.type == ChatType.PRIVATE
-    return await users.note_app_language(svc.db, user.id, app, svc.now(), create=private)
+    return UpdateLanguage(app, user.id if private and stored != app else None)
 
 
-async def speak_for(svc: Services, update: Update) -> None:
-    """Answer the rest of this update in its language."""
-    set_language(await language_for(svc, update))
+async def speak_for(svc: Services, update: Update) -> UpdateLanguage:
+    """Answer the rest of this update in its language; the caller calls ``keep`` after the
+    handlers."""
+    found = await language_for(svc, update)
+    set_language(found.spoken)
+    return found
 
 
 # --- /language -------------------------------------------------------------------------------

@@ -477,11 +477,14 @@ def is_pain_valid(value: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and PAIN_MIN <= value <= PAIN_MAX
 
 
-_PAIN_RE = re.compile(r"\s*([0-9]{1,2})\s*(?:/\s*10)?\s*", re.ASCII)
+_PAIN_RE = re.compile(
+    r"\s*([0-9]{1,2})\s*(?:(?:/|of|von|de|sur)\s*10)?\s*", re.ASCII | re.IGNORECASE
+)
 
 
 def parse_pain(text: str) -> int | None:
-    """A pain score typed by the athlete ("4", " 7 ", "3/10"), or None if invalid."""
+    """A pain score typed by the athlete ("4", " 7 ", "3/10", "3 of 10", "3 von 10", "3 de 10",
+    "3 sur 10"), or None if invalid."""
     match = _PAIN_RE.fullmatch(text)
     if match is None:
         return None
@@ -495,13 +498,24 @@ _TIME_RE = re.compile(
 )
 
 
+# How German, Spanish and French write a time around its digits: "um 7 Uhr", "7 Uhr 30",
+# "a las 7:30", "19:30 h", "à 19h30", "19h".
+_TIME_LEAD = re.compile(r"^(?:um|a\s+las|a\s+la|à|a|at)\s+", re.IGNORECASE)
+_TIME_HOURS_MINUTES = re.compile(r"^([0-9]{1,2})\s*(?:h|uhr)\s*([0-9]{2})$", re.IGNORECASE)
+_TIME_UNIT = re.compile(r"\s*(?:uhr|hrs?|horas?|heures?|h)\.?$", re.IGNORECASE)
+
+
 def parse_local_time(text: str) -> time | None:
     """A wall-clock time typed by the athlete, or None if it is not one.
 
-    Accepts 24-hour forms ("8", "08:00", "8:30", "20.15") and 12-hour forms ("7am",
-    "7:30 pm", "12 a.m."). Out-of-range values ("24:00", "8:60", "13pm", "0am") are
-    rejected.
+    Accepts 24-hour forms ("8", "08:00", "8:30", "20.15"), 12-hour forms ("7am", "7:30 pm",
+    "12 a.m."), and the 24-hour forms of German, Spanish and French ("7 Uhr", "7 Uhr 30",
+    "19h30", "19 h", "a las 7:30", "à 19h"). Out-of-range values ("24:00", "8:60", "13pm",
+    "0am") are rejected.
     """
+    text = _TIME_LEAD.sub("", text.strip())
+    text = _TIME_HOURS_MINUTES.sub(r"\1:\2", text)
+    text = _TIME_UNIT.sub("", text)
     match = _TIME_RE.fullmatch(text)
     if match is None:
         return None

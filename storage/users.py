@@ -148,30 +148,21 @@ async def language_of(db: Store, user_id: int) -> str:
     return "en" if row is None else str(row["language"])
 
 
-async def note_app_language(
-    db: Store, user_id: int, app_language: str, now: datetime, *, create: bool
-) -> str:
-    """The language to speak to ``user_id`` in, for an update whose Telegram app is in
-    ``app_language`` (normalised): theirs if they chose one, else the app's, kept for the
-    messages the bot sends on its own. Writes only when that changed (or, with ``create``,
-    for someone new, so a first message's timers already speak their language)."""
+async def language_setting(db: Store, user_id: int) -> tuple[str, bool] | None:
+    """(the language kept for ``user_id``, whether they chose it); None for someone new."""
     row = await db.fetch_one(
         "SELECT language, language_chosen FROM users WHERE user_id = ?", (user_id,)
     )
-    if row is not None and row["language_chosen"]:
-        return str(row["language"])
-    if row is None and create:
-        await db.execute_write(
-            "INSERT INTO users (user_id, first_seen_at, language) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (user_id, to_db(now), app_language),
-        )
-    elif row is not None and row["language"] != app_language:
-        await db.execute_write(
-            "UPDATE users SET language = ? WHERE user_id = ? AND language_chosen = 0",
-            (app_language, user_id),
-        )
-    return app_language
+    return None if row is None else (str(row["language"]), bool(row["language_chosen"]))
+
+
+async def keep_app_language(db: Store, user_id: int, app_language: str) -> None:
+    """Their Telegram app's language, kept for the messages the bot sends on its own (unless
+    they chose one with /language)."""
+    await db.execute_write(
+        "UPDATE users SET language = ? WHERE user_id = ? AND language_chosen = 0 AND language != ?",
+        (app_language, user_id, app_language),
+    )
 
 
 async def choose_language(db: Store, user_id: int, language: str, now: datetime) -> None:

@@ -17,6 +17,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Pressed, Refusal, pressed
+from conversations.i18n.every_language import in_every_language
 from conversations.replies import InlineKeyboard, send, user_id_of
 from conversations.services import Services, services
 from conversations.texts import common
@@ -222,7 +223,8 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE, step: S
         return
     zone = await _zone_of(svc, user_id)
     place = None if zone is None else rules.zone_city(zone)
-    if text == texts.USE_ZONE_CITY and zone is not None and place is not None:
+    use_zone_city = text in in_every_language(lambda: texts.USE_ZONE_CITY)
+    if use_zone_city and zone is not None and place is not None:
         await heat.set_place(
             svc.db,
             user_id,
@@ -234,7 +236,7 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE, step: S
         )
         await _turned_on(svc, update)
         return
-    lead = texts.NO_CITY_FOR_ZONE if text == texts.USE_ZONE_CITY else texts.PLACE_NOT_UNDERSTOOD
+    lead = texts.NO_CITY_FOR_ZONE if use_zone_city else texts.PLACE_NOT_UNDERSTOOD
     await send(update, lead, place_keyboard(place is not None))
 
 

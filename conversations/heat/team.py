@@ -18,6 +18,7 @@ from conversations.texts import heat as texts
 from conversations.texts import team as team_texts
 from rules import heat as rules
 from rules.recovery import parse_local_time
+from rules.typed_words import on_or_off
 from storage import heat, plans, users
 from storage.heat import PlaceKind
 from storage.teams import ChatKind
@@ -58,7 +59,7 @@ async def team_heat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not coached:
         await send(update, team_texts.NOT_A_COACH)
         return
-    if args and args[0].lower() == "off":
+    if args and on_or_off(args[0]) is False:
         for team in coached:
             await heat.team_heat_off(svc.db, team.id, svc.now())
             await send(update, texts.TEAM_OFF.format(team=escape(team.name)))

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, filters
 
 from conversations import keyboards
+from conversations.i18n.every_language import in_every_language
 from conversations.plan.views import offer_button
 from conversations.replies import send, sos_text, user_id_of
 from conversations.services import services
@@ -22,13 +23,12 @@ from rules.recovery import PLAN_MIN_DAYS
 from storage import episodes, plans
 from storage.episodes import Outcome
 
-# The offer's label, typed (with or without its emoji).
-OFFER_LABEL = filters.Regex(
-    re.compile(
-        rf"^\s*(?:📅\s*)?{re.escape(texts.OFFER_BUTTON.removeprefix('📅').strip())}\s*$",
-        re.IGNORECASE,
-    )
+# The offer's label, typed (with or without its emoji), in any of the bot's languages.
+_OFFER_WORDS = "|".join(
+    re.escape(label.removeprefix("📅").strip())
+    for label in in_every_language(lambda: texts.OFFER_BUTTON)
 )
+OFFER_LABEL = filters.Regex(re.compile(rf"^\s*(?:📅\s*)?(?:{_OFFER_WORDS})\s*$", re.IGNORECASE))
 # A plan counts its days from the cramp: one from an older cramp would have nothing left to do.
 OFFER_WITHIN = timedelta(days=PLAN_MIN_DAYS)
 

@@ -26,6 +26,7 @@ from conversations.texts import team as texts
 from rules import coaching, plan_clock
 from rules.recovery import parse_local_time
 from rules.timezones import zone_from_text
+from rules.typed_words import on_or_off
 from storage import plans, teams, users
 from storage.outbox import Kind
 from storage.teams import ChatKind, Team
@@ -272,13 +273,13 @@ def _page_buttons(team_id: int, shown: coaching.Page[Any]) -> InlineKeyboard | N
 
 async def set_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/alerts on | off, per team."""
-    choice = (context.args or [""])[0].lower()
-    if choice not in ("on", "off"):
+    on = on_or_off((context.args or [""])[0])  # "on", "an", "sí", "oui"...
+    if on is None:
         await send(update, texts.ALERTS_USAGE)
         return
-    team = await _with_team(update, context, ALERTS_ON if choice == "on" else ALERTS_OFF)
+    team = await _with_team(update, context, ALERTS_ON if on else ALERTS_OFF)
     if team is not None:
-        await _alerts(update, services(context), team, on=choice == "on")
+        await _alerts(update, services(context), team, on=on)
 
 
 async def _alerts(update: Update, svc: Services, team: Team, *, on: bool) -> None:
@@ -298,7 +299,7 @@ async def set_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not coached:
         await _not_a_coach(update, context)
         return
-    if args and args[0].lower() == "off":
+    if args and on_or_off(args[0]) is False:
         for team in coached:
             await teams.set_digest(svc.db, team.id, coach, local_time=None, zone=None, next_at=None)
             await send(update, texts.DIGEST_OFF.format(team=escape(team.name)))
