@@ -83,12 +83,19 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "2 (one line): a setting, the database or the token is unusable; 1: Telegram "
         "unreachable at start-up, or the port taken; 0: stopped by SIGTERM or SIGINT.",
     )
-    command(
+    chat = command(
         "chat",
         "try the bot in this terminal, against an in-memory Bot API",
         "No token needed. It always uses a fresh database of its own, deleted when you leave, "
         "never CRAMPCOACH_DB_PATH: a bot's database and its users are never touched. Type as "
         "in Telegram; a number presses a button; /quit leaves.",
+    )
+    chat.add_argument(
+        "--lang",
+        metavar="CODE",
+        default=None,
+        help="the language of the players' Telegram apps (en, de, es, fr; any IETF tag such as "
+        "de-AT): the bot answers in it as it would in Telegram",
     )
     command(
         "check",
@@ -138,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             configure_logging("WARNING")
             from bot.devtools.terminal import chat
 
-            asyncio.run(chat(settings))
+            asyncio.run(chat(settings, language_code=args.lang))
             return 0
         token = settings.require_token()
         secret = settings.webhook_secret

@@ -29,7 +29,8 @@ Gauges read when scraped: ``crampcoach_updates_in_hand`` (handed to the handlers
 yet), ``crampcoach_outbox_in_hand``, ``crampcoach_scheduler_last_tick_timestamp_seconds``; and,
 from the database at each scrape (``bot.web.health``), the backlog: ``crampcoach_outbox_unsent``,
 ``crampcoach_outbox_oldest_unsent_age_seconds``, ``crampcoach_inbox_unfinished`` and
-``crampcoach_inbox_oldest_unfinished_age_seconds`` (0 when nothing waits).
+``crampcoach_inbox_oldest_unfinished_age_seconds`` (0 when nothing waits); and
+``crampcoach_users_by_language{language}``, the people spoken to in each language.
 
 Who is counting: ``crampcoach_build_info{version, worker}`` (1; the package's version and
 ``CRAMPCOACH_WORKER_NAME``, the host name by default), so several workers' series can be told
@@ -155,6 +156,13 @@ class Metrics:
         )
         self.inbox_unfinished = gauge(
             "inbox_unfinished", "Updates kept in the inbox and not yet handled (database)."
+        )
+        self.users_by_language = Gauge(
+            "crampcoach_users_by_language",
+            "People the bot speaks each language to (chosen with /language or their app's; "
+            "database).",
+            ("language",),
+            registry=self.registry,
         )
         self.inbox_oldest_unfinished_age = gauge(
             "inbox_oldest_unfinished_age_seconds",

@@ -21,7 +21,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 from conversations.buttons import ButtonFamily, Refusal, pressed
 from conversations.i18n.current import language, set_language
 from conversations.i18n.offered import offered
-from conversations.replies import send, user_id_of
+from conversations.replies import InlineKeyboard, send, user_id_of
 from conversations.services import Services, services
 from conversations.sos import flow as sos_flow
 from conversations.sos.states import FLOW as SOS_FLOW
@@ -30,6 +30,12 @@ from rules.languages import ENGLISH, LANGUAGES, NATIVE_NAMES, normalise
 from storage import conversation_steps, teams, users
 
 PICK_BUTTONS = ButtonFamily.of("lang", "pick", LANGUAGES)
+# /settings' "🌐 Language" button (ref: the user's id).
+OPEN_BUTTONS = ButtonFamily.of("lang", "open", {"open"})
+
+
+def settings_button(user_id: int) -> InlineKeyboard:
+    return OPEN_BUTTONS.keyboard(user_id, [("open", texts.SETTINGS_BUTTON)])
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,17 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, texts.ASK.format(language=NATIVE_NAMES[language()]), markup)
 
 
+async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/settings' language button: the same as /language."""
+
+    async def load(user_id: int) -> int | None:
+        return user_id
+
+    result = await pressed(update, load=load, owner=lambda user_id: user_id)
+    if not isinstance(result, Refusal):
+        await ask(update, context)
+
+
 def _label(code: str) -> str:
     return f"✓ {NATIVE_NAMES[code]}" if code == language() else NATIVE_NAMES[code]
 
@@ -110,4 +127,5 @@ def handlers() -> list[BaseHandler[Update, Any, Any]]:
     return [
         CommandHandler("language", ask, filters=filters.ChatType.PRIVATE),
         PICK_BUTTONS.handler(on_pick),
+        OPEN_BUTTONS.handler(on_open),
     ]

@@ -16,6 +16,7 @@ from bot.settings import Settings
 from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import country as texts
+from conversations.texts import language as language_texts
 from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as sos_texts
@@ -272,7 +273,10 @@ async def test_settings_says_the_number_is_not_set_and_shows_the_main_ones(bot: 
     reply = last_text(bot.api, user.chat_id)
     assert f"Emergency number: <b>{texts.NUMBER_NOT_SET}</b>" in reply
     assert MAIN_NUMBERS_BLOCK in reply
-    assert bot.api.last_bot_message(user.chat_id).button_labels == [plan_texts.CHANGE_NUMBER]
+    assert bot.api.last_bot_message(user.chat_id).button_labels == [
+        plan_texts.CHANGE_NUMBER,
+        language_texts.SETTINGS_BUTTON,
+    ]
 
 
 async def test_a_plan_zone_in_no_country_still_shows_the_main_numbers(bot: Bot) -> None:

@@ -22,6 +22,7 @@ from bot.scheduler import tick
 from conversations.emergency import numbers_text
 from conversations.texts import common
 from conversations.texts import country as country_texts
+from conversations.texts import language as language_texts
 from conversations.texts import plan as texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as sos_texts
@@ -584,10 +585,15 @@ async def test_settings_shows_time_zone_and_emergency_number_with_change_buttons
     reply = bot.api.last_bot_message(user.chat_id)
     assert "Time: <b>08:00</b>" in reply.text and "Time zone: <b>Europe/Berlin</b>" in reply.text
     assert "Emergency number: <b>112</b>" in reply.text  # Germany's, from the plan's zone
-    assert reply.button_labels == ["🕗 Check-in time", "🌍 Time zone", "🚑 Emergency number"]
-    # The number's button has a row of its own, under the time and zone.
+    assert reply.button_labels == [
+        "🕗 Check-in time",
+        "🌍 Time zone",
+        "🚑 Emergency number",
+        "🌐 Language",
+    ]
+    # The number's and the language's buttons have a row each, under the time and zone.
     assert reply.reply_markup is not None
-    assert [len(row) for row in reply.reply_markup["inline_keyboard"]] == [2, 1]
+    assert [len(row) for row in reply.reply_markup["inline_keyboard"]] == [2, 1, 1]
 
 
 async def test_settings_change_of_time_reschedules_the_next_check_in(bot: Bot) -> None:
@@ -782,7 +788,7 @@ async def test_commands_without_a_plan_say_there_is_none(bot: Bot) -> None:
         + "\n\n"
         + country_texts.NUMBERS_UNTIL_KNOWN.format(numbers=numbers_text(MAIN_NUMBERS))
     )
-    assert reply.button_labels == [texts.CHANGE_NUMBER]
+    assert reply.button_labels == [texts.CHANGE_NUMBER, language_texts.SETTINGS_BUTTON]
     assert ASK_PAIN not in "".join(bot_texts(bot.api, user.chat_id))
 
 

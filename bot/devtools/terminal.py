@@ -261,8 +261,10 @@ class TerminalChat:
         colour: bool,
         application: Application | None = None,  # type: ignore[type-arg]
         advance: Callable[[timedelta], None] | None = None,
+        language_code: str | None = None,
     ) -> None:
         self.api = api
+        self.language_code = language_code  # the players' Telegram apps' (--lang)
         self.advance = advance  # moves the application's clock (``/wait``)
         self.colour = colour
         self.application = application
@@ -296,6 +298,7 @@ class TerminalChat:
             self.persona.user_id,
             first_name=self.persona.first_name,
             chat_id=self.chat_id,
+            language_code=self.language_code,
         )
 
     def _elsewhere(self, chat_id: int) -> str:
@@ -515,7 +518,9 @@ class TerminalChat:
 CHAT_DB_NAME = "crampcoach-chat.sqlite3"
 
 
-async def chat(settings: Settings, *, colour: bool | None = None) -> None:
+async def chat(
+    settings: Settings, *, colour: bool | None = None, language_code: str | None = None
+) -> None:
     """The terminal chat, on a fresh database of its own in a temporary folder, removed when it
     ends: never ``settings.db_path`` (CRAMPCOACH_DB_PATH), whatever it says. The chat runs the
     scheduler like the bot, so on a bot's database it would send real athletes' check-ins to
@@ -523,10 +528,12 @@ async def chat(settings: Settings, *, colour: bool | None = None) -> None:
     ignored = settings.db_path if "db_path" in settings.model_fields_set else None
     with tempfile.TemporaryDirectory(prefix="crampcoach-chat-") as folder:
         own = settings.model_copy(update={"db_path": Path(folder) / CHAT_DB_NAME})
-        await _chat(own, colour=colour, ignored=ignored)
+        await _chat(own, colour=colour, ignored=ignored, language_code=language_code)
 
 
-async def _chat(settings: Settings, *, colour: bool | None, ignored: Path | None) -> None:
+async def _chat(
+    settings: Settings, *, colour: bool | None, ignored: Path | None, language_code: str | None
+) -> None:
     api = TerminalBotAPI()
     clock = MovableClock()
     application = build_application(settings, request=api, token=LOCAL_TOKEN, clock=clock)
@@ -535,6 +542,7 @@ async def _chat(settings: Settings, *, colour: bool | None, ignored: Path | None
         colour=sys.stdout.isatty() if colour is None else colour,
         application=application,
         advance=clock.advance,
+        language_code=language_code,
     )
     if ignored is not None:
         terminal._dim(

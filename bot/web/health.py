@@ -39,7 +39,8 @@ from bot import version
 from bot.application import CrampCoachApplication
 from bot.metrics import Metrics
 from conversations.services import services_of
-from storage import inbox, outbox
+from rules.languages import LANGUAGES
+from storage import inbox, outbox, users
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ class HealthChecker:
             async with asyncio.timeout(self.db_timeout):
                 unsent = await outbox.counts(db)
                 kept = await inbox.backlog(db)
+                languages = await users.count_by_language(db)
         except Exception as exc:
             _LOGGER.debug("Backlog not read for /metrics: %s", type(exc).__name__)
             return
@@ -166,6 +168,8 @@ class HealthChecker:
         metrics.outbox_oldest_unsent_age.set(age(unsent.oldest_unsent_at))
         metrics.inbox_unfinished.set(kept.unfinished)
         metrics.inbox_oldest_unfinished_age.set(age(kept.oldest_kept_at))
+        for code in LANGUAGES:  # every language, 0 included, so a series never goes stale
+            metrics.users_by_language.labels(language=code).set(languages.get(code, 0))
 
     def _check_scheduler(self, health: Health) -> None:
         metrics = self.application.metrics

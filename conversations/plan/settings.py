@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from conversations import keyboards
+from conversations import keyboards, language
 from conversations.buttons import ButtonFamily, Refusal
 from conversations.emergency import (
     ask_for_country,
@@ -20,7 +20,7 @@ from conversations.emergency import (
 )
 from conversations.plan import setup, views
 from conversations.plan.views import running
-from conversations.replies import InlineKeyboard, send, user_id_of
+from conversations.replies import InlineKeyboard, WireButton, send, user_id_of
 from conversations.services import Services, services
 from conversations.texts import country as country_texts
 from conversations.texts import plan as texts
@@ -37,6 +37,10 @@ def _number_button(user_id: int) -> InlineKeyboard:
     return NUMBER_BUTTONS.keyboard(user_id, [(CHANGE, texts.CHANGE_NUMBER)])
 
 
+def _language_button(user_id: int) -> list[list[WireButton]]:
+    return [list(row) for row in language.settings_button(user_id).inline_keyboard]
+
+
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     user_id = user_id_of(update)
@@ -51,10 +55,15 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     plan = await plans.live_plan_of(svc.db, user_id)
     if plan is None or plan.status is PlanStatus.SETUP:
         text = texts.SETTINGS_NO_PLAN.format(number=number) + until_known
-        await send(update, text, _number_button(user_id))
+        rows = [*_number_button(user_id).inline_keyboard, *_language_button(user_id)]
+        await send(update, text, InlineKeyboard(rows))
         return
     text, markup = views.settings_view(plan, number)
-    rows = [*markup.inline_keyboard, *_number_button(user_id).inline_keyboard]
+    rows = [
+        *markup.inline_keyboard,
+        *_number_button(user_id).inline_keyboard,
+        *_language_button(user_id),
+    ]
     await send(update, text + until_known, InlineKeyboard(rows))
 
 
