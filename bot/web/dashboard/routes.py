@@ -30,8 +30,11 @@ from bot.metrics import Metrics
 from bot.web.dashboard import init_data
 from bot.web.dashboard.limits import PerUserLimit
 from bot.web.dashboard.sessions import Sessions
+from conversations.i18n.current import language
+from conversations.i18n.recipients import speaking_to
 from conversations.services import Services, services_of
 from conversations.team import dashboard
+from conversations.texts import dashboard as texts
 from storage import teams
 
 _LOGGER = logging.getLogger(__name__)
@@ -69,8 +72,7 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
-UNAUTHORIZED = "Open the dashboard again from the bot: this link has expired or is not valid."
-FORBIDDEN = "Only the coaches of a team can see it."
+UNAUTHORIZED = texts.API_UNAUTHORIZED  # in English: no one is known yet when it is said
 
 
 class Dashboard:
@@ -156,17 +158,21 @@ class Dashboard:
             _LOGGER.info("Dashboard initData refused: %s", refused)
             raise ApiError(401, "unauthorized", UNAUTHORIZED) from None
         self._take(user.id)
-        return {
-            "token": self.sessions.issue(user.id, self._svc.now()),
-            "expires_in": int(self.sessions.lifetime.total_seconds()),
-            "user": {"first_name": user.first_name},
-        }
+        async with speaking_to(self._svc.db, user.id):
+            return {
+                "token": self.sessions.issue(user.id, self._svc.now()),
+                "expires_in": int(self.sessions.lifetime.total_seconds()),
+                "user": {"first_name": user.first_name},
+                # The page's words in the coach's language (its own English is the fallback).
+                "language": language(),
+                "text": texts.PAGE,
+            }
 
     async def _teams(self, request: web.Request) -> dict[str, Any]:
         user_id = self._user_of(request)
         coached = await teams.teams_coached_by(self._svc.db, user_id)
         if not coached:
-            raise ApiError(403, "forbidden", FORBIDDEN)
+            raise ApiError(403, "forbidden", texts.API_FORBIDDEN)
         return {"teams": [{"id": team.id, "name": team.name} for team in coached]}
 
     async def _team(self, request: web.Request) -> dict[str, Any]:
@@ -174,12 +180,13 @@ class Dashboard:
         try:
             team_id = int(request.match_info["team_id"])
         except ValueError:
-            raise ApiError(403, "forbidden", FORBIDDEN) from None
+            raise ApiError(403, "forbidden", texts.API_FORBIDDEN) from None
         coached = {team.id: team for team in await teams.teams_coached_by(self._svc.db, user_id)}
         team = coached.get(team_id)
         if team is None:
-            raise ApiError(403, "forbidden", FORBIDDEN)
-        return await dashboard.team_view(self._svc, team)
+            raise ApiError(403, "forbidden", texts.API_FORBIDDEN)
+        async with speaking_to(self._svc.db, user_id):  # labels in the coach's language
+            return await dashboard.team_view(self._svc, team)
 
     def _user_of(self, request: web.Request) -> int:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -196,9 +203,7 @@ class Dashboard:
     def _take(self, user_id: int) -> None:
         wait = self.limit.take(user_id, time.monotonic())
         if wait:
-            raise ApiError(
-                429, "rate_limited", "Too many requests: try again shortly.", retry_after=wait
-            )
+            raise ApiError(429, "rate_limited", texts.API_RATE_LIMITED, retry_after=wait)
 
 
 async def _init_data_of(request: web.Request) -> str:

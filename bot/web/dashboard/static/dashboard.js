@@ -7,8 +7,10 @@
 // written with textContent: athletes' names are theirs to choose.
 "use strict";
 
-// The page's own words, in one place: a translation replaces this object. "{name}" marks a
-// value filled in; {one, other} pairs are chosen by the number (Intl.PluralRules).
+// The page's own words, in English: the session's answer brings them in the coach's language
+// (conversations/texts/dashboard.py PAGE, from the bot's catalogs), which replace these.
+// "{name}" marks a value filled in; {one, other} pairs are chosen by the number
+// (Intl.PluralRules).
 const TEXT = {
   locale: "en",
   title: "Team dashboard",
@@ -70,7 +72,7 @@ function fill(template, values) {
   );
 }
 
-const pluralRules = new Intl.PluralRules(TEXT.locale);
+let pluralRules = new Intl.PluralRules(TEXT.locale);
 
 function plural(forms, count) {
   const form = forms[pluralRules.select(count)] || forms.other;
@@ -85,18 +87,52 @@ function element(tag, className, text) {
   return node;
 }
 
-const dayFormat = new Intl.DateTimeFormat(TEXT.locale, {
-  weekday: "short",
-  day: "numeric",
-  month: "short",
-  timeZone: "UTC",
-});
-const instantFormat = new Intl.DateTimeFormat(TEXT.locale, {
-  day: "numeric",
-  month: "short",
-  hour: "2-digit",
-  minute: "2-digit",
-});
+let dayFormat;
+let instantFormat;
+let collator;
+
+/** The formats of dates, numbers and names for TEXT.locale. */
+function useLocale() {
+  pluralRules = new Intl.PluralRules(TEXT.locale);
+  dayFormat = new Intl.DateTimeFormat(TEXT.locale, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    timeZone: "UTC",
+  });
+  instantFormat = new Intl.DateTimeFormat(TEXT.locale, {
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+  collator = new Intl.Collator(TEXT.locale, { sensitivity: "base", numeric: true });
+}
+useLocale();
+
+/** Words from the server replace the English ones they match (strings only, same shape). */
+function mergeText(into, from) {
+  if (!from || typeof from !== "object") return;
+  for (const [key, value] of Object.entries(from)) {
+    if (!Object.prototype.hasOwnProperty.call(into, key)) continue;
+    if (typeof into[key] === "string" && typeof value === "string") into[key] = value;
+    else if (typeof into[key] === "object" && into[key] !== null) mergeText(into[key], value);
+  }
+}
+
+let languageApplied = false;
+
+/** The first session's answer: the coach's language, then the page redrawn in it (once: a
+ * session renewed later keeps the page as the coach left it). */
+function useLanguage(body) {
+  if (languageApplied) return;
+  languageApplied = true;
+  if (typeof body.language !== "string" || !/^[a-z]{2,3}$/.test(body.language)) return;
+  mergeText(TEXT, body.text);
+  TEXT.locale = body.language;
+  useLocale();
+  fillChrome();
+}
 
 /** "Mon, 23 Nov" for an ISO date ("2026-11-23"), whatever the device's zone. */
 function dayName(isoDate) {
@@ -159,6 +195,7 @@ const api = {
     const body = await response.json();
     if (!body || typeof body.token !== "string") throw new PageError("failed");
     this.token = body.token;
+    useLanguage(body);
     return body;
   },
 
@@ -239,6 +276,8 @@ function showNoTeam() {
 }
 
 function fillChrome() {
+  ui.sort.replaceChildren();
+  ui.legend.replaceChildren();
   document.title = TEXT.title;
   document.documentElement.lang = TEXT.locale;
   ui.title.textContent = TEXT.title;
@@ -361,7 +400,7 @@ function teamSection(data) {
   return section;
 }
 
-const collator = new Intl.Collator(TEXT.locale, { sensitivity: "base", numeric: true });
+
 
 function checkinTime(athlete) {
   const time = athlete.last_checkin ? Date.parse(athlete.last_checkin) : NaN;
