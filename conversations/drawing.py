@@ -9,6 +9,7 @@ sizes and layout.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from PIL import ImageDraw, ImageFont
@@ -45,10 +46,16 @@ def px(value: float) -> int:
     return round(value * SCALE)
 
 
+# DejaVu Sans, shipped with the package (conversations/fonts, its licence beside it): Pillow's
+# own default font has no accented letters, and the charts speak German, Spanish and French
+# too ("Mär", "Líneas", "Déc"). No system font files are used.
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
+
+
 @lru_cache(maxsize=16)
 def bundled_font(size: int) -> Font:
-    """Pillow's bundled default font at ``size`` (1x px); no system font files."""
-    return ImageFont.load_default(size=px(size))
+    """The bundled font at ``size`` (1x px)."""
+    return ImageFont.truetype(str(FONT_FILE), size=px(size))
 
 
 def text_size(draw: ImageDraw.ImageDraw, text: str, font: Font) -> tuple[int, int]:

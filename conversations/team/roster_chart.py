@@ -104,19 +104,14 @@ def _has_glyph(char: str) -> bool:
 
 
 def _drawable(name: str) -> str:
-    """``name`` in letters the bundled font has: accents dropped, other letters as "?".
+    """``name`` in letters the bundled font has, other letters as "?".
 
-    The bundled font covers ASCII only, so "José" becomes "Jose", a name in another
-    script "?" (a name with nothing else, one "?") and emoji are
-    left out.
+    The bundled font (DejaVu Sans) covers Latin with its accents, Greek and Cyrillic: "José",
+    "Müller" and "Иван" stay as they are; a name in a script it lacks becomes "?" (a name with
+    nothing else, one "?") and emoji are left out.
     """
-    folded = "".join(
-        ch
-        for ch in unicodedata.normalize("NFKD", name.translate(_DASHES))
-        if not unicodedata.combining(ch)
-    )
     out: list[str] = []
-    for ch in folded:
+    for ch in unicodedata.normalize("NFC", name.translate(_DASHES)):
         if _has_glyph(ch):
             out.append(ch)
         elif unicodedata.category(ch)[0] in "LN" and (not out or out[-1] != _UNKNOWN):
