@@ -46,7 +46,7 @@ from conversations.handlers import all_handlers
 from conversations.heat import flow as heat_flow
 from conversations.i18n.current import speaking
 from conversations.i18n.offered import offered
-from conversations.language import speak_for
+from conversations.language import language_for
 from conversations.plan import checkin
 from conversations.services import Clock, Services, Timings, install, services_of, system_clock
 from conversations.sos import timers as sos_timers
@@ -173,25 +173,26 @@ class CrampCoachApplication(Application):  # type: ignore[type-arg]
         """
         context: CallbackContext[Any, Any, Any, Any] | None = None
         # Every reply of this update in its language (the team's in a team's group, else the
-        # sender's): set before any handler, for the whole of this task.
+        # sender's): set before any handler, for this update only.
         svc = services_of(self.bot_data)
-        spoken = await speak_for(svc, update)
-        for group in list(self.handlers.values()):
-            try:
-                for handler in list(group):
-                    check = handler.check_update(update)
-                    if check is None or check is False:
-                        continue
-                    if context is None:
-                        context = self.context_types.context.from_update(update, self)
-                    await handler.handle_update(update, self, check, context)
+        found = await language_for(svc, update)
+        with speaking(found.spoken):  # reset when the update is done
+            for group in list(self.handlers.values()):
+                try:
+                    for handler in list(group):
+                        check = handler.check_update(update)
+                        if check is None or check is False:
+                            continue
+                        if context is None:
+                            context = self.context_types.context.from_update(update, self)
+                        await handler.handle_update(update, self, check, context)
+                        break
+                except ApplicationHandlerStop:
                     break
-            except ApplicationHandlerStop:
-                break
-            except Exception as exc:  # handed to the error handlers, as the framework does
-                if await self.process_error(update=update, error=exc):
-                    break
-        await spoken.keep(svc)
+                except Exception as exc:  # handed to the error handlers, as the framework does
+                    if await self.process_error(update=update, error=exc):
+                        break
+        await found.keep(svc)
 
     def add_handler(self, handler: BaseHandler[Any, Any, Any], group: int = 0) -> None:
         if handler.block is False:

@@ -70,14 +70,6 @@ async def language_for(svc: Services, update: Update) -> UpdateLanguage:
     return UpdateLanguage(app, user.id if private and stored != app else None)
 
 
-async def speak_for(svc: Services, update: Update) -> UpdateLanguage:
-    """Answer the rest of this update in its language; the caller calls ``keep`` after the
-    handlers."""
-    found = await language_for(svc, update)
-    set_language(found.spoken)
-    return found
-
-
 # --- /language -------------------------------------------------------------------------------
 
 
