@@ -45,7 +45,12 @@ def catalog(language: str) -> Catalog:
     """The language's translations (English has none: its texts are the source)."""
     if language == ENGLISH or not catalog_path(language).exists():
         return Catalog(language, {}, lambda n: 0 if n == 1 else 1)
-    with catalog_path(language).open("rb") as file:
+    return read_catalog(catalog_path(language), language)
+
+
+def read_catalog(path: Path, language: str) -> Catalog:
+    """A ``.po`` file's usable translations (none missing, empty or fuzzy)."""
+    with path.open("rb") as file:
         po = read_po(file, locale=language, charset="utf-8")
     messages: dict[Key, str | tuple[str, ...]] = {}
     for message in po:

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import functools
 
-from conversations.i18n.catalogs import catalog
+from conversations.i18n.catalogs import Catalog, catalog
 from conversations.i18n.entries import all_entries, is_safety
 from rules.languages import ENGLISH, LANGUAGES
 
 
-def safety_complete(language: str) -> bool:
+def safety_complete(language: str, found: Catalog | None = None) -> bool:
+    """Whether ``found`` (the language's catalog by default) translates every safety text."""
     if language == ENGLISH:
         return True
-    found = catalog(language)
+    found = found or catalog(language)
     for entry in all_entries():
         if not is_safety(entry.context):
             continue
