@@ -11,6 +11,7 @@ from conversations import keyboards
 from conversations.buttons import ButtonFamily, Press, Pressed, Refusal, pressed
 from conversations.replies import InlineKeyboard, send
 from conversations.services import Services
+from conversations.texts import common
 from conversations.texts import plan as texts
 from conversations.texts import recovery as advice
 from conversations.texts import sos as sos_texts
@@ -130,7 +131,7 @@ def when(plan: Plan, instant: datetime | None) -> str:
     """A check-in instant in the athlete's zone, or that none is scheduled."""
     if instant is None:
         return texts.NOT_SCHEDULED
-    return plan_clock.format_when(instant, plan.zone)
+    return common.short_when(instant.astimezone(plan_clock.zone_named(plan.zone)))
 
 
 # --- The guard, for plan presses -------------------------------------------------------------

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.lists import format_list
+
 from conversations.buttons import ButtonFamily
+from conversations.i18n.current import language
 from conversations.replies import InlineKeyboard
 from conversations.texts import prevention as texts
 from rules import prevention as rules
 from rules import recovery
+from rules.languages import ENGLISH
 from rules.plan_clock import zone_named
 from rules.strength import Answer, level_of
 
@@ -72,6 +76,8 @@ def days_text(weekdays: str) -> str:
     names = [texts.DAY_NAMES[day] for day in sorted(rules.parse_weekdays(weekdays))]
     if len(names) <= 1:
         return "".join(names)
+    if language() != ENGLISH:  # "Montag, Mittwoch und Freitag": the language's own list
+        return str(format_list(names, locale=language()))
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 

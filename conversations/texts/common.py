@@ -1,6 +1,6 @@
 """Texts shared by every flow: welcome, help, the disclaimer, nudges and errors."""
 
-from datetime import date
+from datetime import date, datetime
 
 from babel.dates import format_skeleton
 
@@ -149,6 +149,15 @@ _MONTHS = (
     "November",
     "December",
 )
+
+
+def short_when(moment: datetime) -> str:
+    """A local date and time as a check-in names it: "Thu 26 Nov, 08:00" (in another language,
+    its own pattern: "Do., 26. Nov., 08:00")."""
+    spoken = language()
+    if spoken == ENGLISH:
+        return moment.strftime("%a %d %b, %H:%M")
+    return f"{format_skeleton('MMMEd', moment, locale=spoken)}, {moment:%H:%M}"
 
 
 def long_date(day: date) -> str:
