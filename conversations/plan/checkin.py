@@ -353,12 +353,14 @@ async def _alert_coaches(press: CheckinPress, pain: int, *, needs_doctor: bool) 
 
 # What each warning sign needs (sources beside the texts in texts.recovery): the emergency
 # number now for chest pain or dark urine, a doctor today for the others.
-_WARNING_TEXTS = {
-    CHEST: advice.RED_FLAG_CHEST,
-    URINE: advice.RED_FLAG_URINE,
-    CLOT: advice.RED_FLAG,
-    TEAR: advice.RED_FLAG_TEAR,
-}
+def _warning_texts() -> dict[str, str]:
+    """Read at each use: the texts are in the update's language."""
+    return {
+        CHEST: advice.RED_FLAG_CHEST,
+        URINE: advice.RED_FLAG_URINE,
+        CLOT: advice.RED_FLAG,
+        TEAR: advice.RED_FLAG_TEAR,
+    }
 
 
 async def _decision_text(
@@ -376,8 +378,9 @@ async def _decision_text(
     day's step is off until a doctor has seen the athlete.
     """
     number = await number_for(svc, plan.user_id)
-    if choice in _WARNING_TEXTS:
-        text = f"{_WARNING_TEXTS[choice]}\n\n{advice.HOLD_STARTED}"
+    warnings = _warning_texts()
+    if choice in warnings:
+        text = f"{warnings[choice]}\n\n{advice.HOLD_STARTED}"
     elif holds:
         text = f"{advice.SEVERE_PAIN}\n\n{advice.HOLD_STARTED}"
     else:

@@ -39,21 +39,30 @@ RELIEF_BUTTONS = ButtonFamily.of(
 WHY_BUTTONS = ButtonFamily.of(states.FLOW, "why", {states.STRETCH_STEP, states.SALT_STEP})
 NEW_CRAMP_BUTTONS = ButtonFamily.of(states.FLOW, "new", {states.YES})
 
-_ABOUT_OPTIONS: dict[str, list[tuple[str, str]]] = {
-    "activity": [*texts.ACTIVITY_LABELS.items(), (states.SKIP, texts.SKIP_ALL)],
-    "time_into": [*texts.TIME_INTO_LABELS.items(), (states.SKIP, texts.SKIP)],
-    "hot_conditions": [(states.YES, texts.YES), (states.NO, texts.NO), (states.SKIP, texts.SKIP)],
-    "heavy_clothing": [(states.YES, texts.YES), (states.NO, texts.NO), (states.SKIP, texts.SKIP)],
-}
+
+def _about_options(column: str) -> list[tuple[str, str]]:
+    """A question's buttons after a cramp, read at each use (in the update's language)."""
+    yes_no_skip = [(states.YES, texts.YES), (states.NO, texts.NO), (states.SKIP, texts.SKIP)]
+    return {
+        "activity": [*texts.ACTIVITY_LABELS.items(), (states.SKIP, texts.SKIP_ALL)],
+        "time_into": [*texts.TIME_INTO_LABELS.items(), (states.SKIP, texts.SKIP)],
+        "hot_conditions": yes_no_skip,
+        "heavy_clothing": yes_no_skip,
+    }[column]
+
+
+def _about_question(column: str) -> str:
+    return {
+        "activity": texts.ASK_ACTIVITY,
+        "time_into": texts.ASK_TIME_INTO,
+        "hot_conditions": texts.ASK_HEAT,
+        "heavy_clothing": texts.ASK_CLOTHING,
+    }[column]
+
+
 ABOUT_BUTTONS: dict[str, ButtonFamily] = {
-    column: ButtonFamily.of(states.FLOW, column, [choice for choice, _ in options])
-    for column, options in _ABOUT_OPTIONS.items()
-}
-_ABOUT_QUESTIONS: dict[str, str] = {
-    "activity": texts.ASK_ACTIVITY,
-    "time_into": texts.ASK_TIME_INTO,
-    "hot_conditions": texts.ASK_HEAT,
-    "heavy_clothing": texts.ASK_CLOTHING,
+    column: ButtonFamily.of(states.FLOW, column, [choice for choice, _ in _about_options(column)])
+    for column in ("activity", "time_into", "hot_conditions", "heavy_clothing")
 }
 
 
@@ -154,8 +163,9 @@ def about_view(state: str, episode_id: int) -> View:
     """One of the questions asked after the cramp eased."""
     column = states.ABOUT_COLUMNS[state]
     per_row = 2 if column in ("activity", "time_into") else 3
-    markup = ABOUT_BUTTONS[column].keyboard(episode_id, _ABOUT_OPTIONS[column], per_row=per_row)
-    return _ABOUT_QUESTIONS[column], markup
+    options = _about_options(column)
+    markup = ABOUT_BUTTONS[column].keyboard(episode_id, options, per_row=per_row)
+    return _about_question(column), markup
 
 
 def view_for(state: str, episode: Episode) -> View:
