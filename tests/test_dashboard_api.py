@@ -21,6 +21,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.web.app import compose, served
 from bot.web.dashboard.limits import PerUserLimit
 from bot.web.dashboard.routes import CONTENT_SECURITY_POLICY, UNAUTHORIZED, Dashboard
+from conversations.i18n.current import speaking
 from conversations.texts import dashboard as texts
 from conversations.texts import team as team_texts
 from tests.conftest import Bot, FakeClock, make_settings
@@ -407,3 +408,22 @@ def test_the_dashboard_listener_may_not_share_the_health_port(
     monkeypatch.setenv("CRAMPCOACH_HEALTH_PORT", "8080")
     with pytest.raises(SettingsError, match="HEALTH_PORT must differ"):
         load_settings(tmp_path / "none.env")
+
+
+async def test_a_german_coach_gets_the_page_and_its_labels_in_german(
+    bot: Bot, clock: FakeClock, client: Client
+) -> None:
+    coach = private(bot, COACH, "Carla")
+    coach.user["language_code"] = "de"
+    await coach.send("/start")  # the bot learns the coach's language from their app
+    made = await _squad(bot, clock)
+
+    raw = sign_init_data(LOCAL_TOKEN, coach_user(COACH), clock.now)
+    status, body, _ = await client.call("POST", "/app/api/session", body={"init_data": raw})
+    view = await client.team(made.team.id)
+
+    with speaking("de"):
+        page, labels = dict(texts.PAGE), dict(texts.STATUS_LABELS)
+    assert status == 200 and body["language"] == "de"
+    assert body["text"] == page and page["title"] != texts.PAGE["title"]
+    assert _athlete(view, "Dana")["status_label"] == labels["attention"]

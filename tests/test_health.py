@@ -364,3 +364,16 @@ async def test_metrics_count_what_was_in_flight_at_a_crash(start_bot: Probe, ser
 
     assert samples["crampcoach_outbox_unknown_total"] == 1
     assert samples["crampcoach_outbox_resent_after_crash_total"] == 2
+
+
+async def test_metrics_count_the_people_spoken_to_in_each_language(bot: Bot, serve: Probe) -> None:
+    served = await serve(bot)
+    for user_id, code in ((4301, "de-DE"), (4302, "de"), (4303, "fr"), (4304, None)):
+        await bot.user(user_id, language_code=code).send("/start")
+
+    samples = await served.metrics()
+
+    assert samples["crampcoach_users_by_language{language=de}"] == 2
+    assert samples["crampcoach_users_by_language{language=fr}"] == 1
+    assert samples["crampcoach_users_by_language{language=en}"] == 1
+    assert samples["crampcoach_users_by_language{language=es}"] == 0

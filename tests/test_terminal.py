@@ -33,6 +33,7 @@ from bot.devtools.terminal import (
     group_member,
     to_terminal,
 )
+from conversations.i18n.current import speaking
 from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_labels
 from conversations.texts import sos as sos_texts
@@ -233,3 +234,19 @@ def test_chat_with_crampcoach_db_path_set_leaves_that_database_alone(tmp_path: P
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (1,)
     assert f"(in chat {athlete})" not in out
     assert list(temporary.iterdir()) == [] and list(work.iterdir()) == []
+
+
+def test_lang_plays_an_app_in_another_language(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--lang", "de"],
+        cwd=tmp_path,
+        env=clean_env(),
+        input="/cramp\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    with speaking("de"):
+        first_line = to_terminal(sos_texts.FIRST_AID_AND_SCREEN, colour=False).splitlines()[0]
+    assert first_line in result.stdout
