@@ -171,6 +171,8 @@ async def _seed(path: Path, now: datetime) -> Seeded:
                 now=now - timedelta(days=30),
             )
             team_ids[team.name] = made.id
+            if team.coach == OSKAR:  # Oskar's Telegram is in German: so is his dashboard
+                await users.choose_language(db, OSKAR, "de", now - timedelta(days=30))
             for user_id, consent in team.members:
                 name = ATHLETES[user_id].name
                 await teams.join(db, made.id, user_id, name, consent, now - timedelta(days=20))

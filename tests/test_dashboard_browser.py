@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
@@ -35,6 +36,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from conversations.i18n.current import speaking
+from conversations.texts import dashboard as dashboard_texts
 from tests import dashboard_seed as seed
 from tests.bot_api_server import BotApiServer
 from tests.dashboard_helpers import coach_user, sign_init_data
@@ -677,3 +680,21 @@ def test_a_theme_change_in_telegram_recolours_the_page(open_dashboard: Opener) -
 def _rgb(hex_colour: str) -> str:
     red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgb({red}, {green}, {blue})"
+
+
+def test_a_german_coach_reads_the_page_in_german(open_dashboard: Opener, served: Served) -> None:
+    dashboard = open_dashboard(init_data_for(seed.OSKAR))
+    page = dashboard.page
+    rovers = team_id(served, seed.ROVERS)
+    assert sorted(dashboard.names(rovers)) == sorted(ROVERS_NAMES)
+
+    with speaking("de"):
+        words: dict[str, Any] = dict(dashboard_texts.PAGE)
+        labels = dict(dashboard_texts.STATUS_LABELS)
+    assert page.locator("#title").inner_text() == words["title"] != "Team dashboard"
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert page.locator("#sort option").all_inner_texts()[0] == words["sortOptions"]["attention"]
+    badges = page.locator(f'.team[data-team-id="{rovers}"] .badge').all_inner_texts()
+    assert set(badges) <= set(labels.values())
+    assert page.locator("#legend").inner_text().split("\n")[0] == words["marks"]["checked_in"]
+    assert dashboard.errors == [] and dashboard.csp_violations() == []
