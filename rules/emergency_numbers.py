@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 
+from babel import Locale
+
 __all__ = [
     "EMERGENCY_NUMBERS",
     "MAIN_NUMBERS",
@@ -381,6 +383,15 @@ _EXTRA_NAMES: dict[str, str] = {
 
 
 @cache
+def _cldr_names() -> tuple[dict[str, str], ...]:
+    """ISO code -> name, in each other language the bot speaks (CLDR, through Babel)."""
+    return tuple(
+        {str(code): str(name) for code, name in Locale.parse(language).territories.items()}
+        for language in ("de", "es", "fr")
+    )
+
+
+@cache
 def _name_index() -> dict[str, str]:
     """Normalised English name -> ISO code.
 
@@ -390,7 +401,9 @@ def _name_index() -> dict[str, str]:
     """
     candidates: dict[str, set[str]] = {}
     for code, name in country_names().items():
-        forms = {name}
+        # And the names German, Spanish and French speakers type ("Deutschland", "Alemania",
+        # "Allemagne"), from CLDR through Babel.
+        forms = {name, *(names.get(code, name) for names in _cldr_names())}
         match = re.fullmatch(r"(.+?)\s*\((.+)\)", name)
         if match is not None:
             base, qualifier = match.groups()

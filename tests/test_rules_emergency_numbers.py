@@ -228,3 +228,22 @@ def test_numbers_for_gives_one_number_once_anything_is_known(
     typed: str | None, country: str | None, zones: tuple[str | None, ...], numbers: tuple[str, ...]
 ) -> None:
     assert numbers_for(typed=typed, country=country, zones=zones, default=DEFAULT) == numbers
+
+
+@pytest.mark.parametrize(
+    ("typed", "country"),
+    [
+        ("Deutschland", "DE"),
+        ("Allemagne", "DE"),
+        ("Alemania", "DE"),
+        ("España", "ES"),
+        ("Espagne", "ES"),
+        ("Frankreich", "FR"),
+        ("États-Unis", "US"),
+        ("Estados Unidos", "US"),
+        ("Österreich", "AT"),
+        ("Royaume-Uni", "GB"),
+    ],
+)
+def test_a_country_typed_in_german_spanish_or_french(typed: str, country: str) -> None:
+    assert country_from_text(typed) == country
