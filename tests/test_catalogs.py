@@ -21,6 +21,8 @@ PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 TAG = re.compile(r"</?[a-z]+(?: [^>]*)?>")
 NUMBER = re.compile(r"(?<![\w{])\d+(?:[.,]\d+)?(?![\w}])")
 COMMAND = re.compile(r"(?<![\w/])/[a-z][a-z0-9_]*")
+# Texts whose numbers are examples written the language's way, not facts: "6 pm" is "18 Uhr".
+LOCAL_EXAMPLES = {"plan.ASK_TIME"}
 
 
 def _read(language: str) -> Catalog:
@@ -94,6 +96,6 @@ def test_placeholders_markup_numbers_and_commands_are_the_englishs(language: str
                     problems.append(f"{message.context}: {name}")
             if set(COMMAND.findall(english)) != set(COMMAND.findall(translated)):
                 problems.append(f"{message.context}: commands")
-            if _numbers(english) != _numbers(translated):
+            if message.context not in LOCAL_EXAMPLES and _numbers(english) != _numbers(translated):
                 problems.append(f"{message.context}: numbers")
     assert problems == []
