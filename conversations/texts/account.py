@@ -5,7 +5,7 @@ from conversations.i18n.localized import localize
 
 MY_DATA = (
     "<b>What I keep about you</b>\n"
-    "• Your settings: check-in time, time zone, country, emergency number.\n"
+    "• Your settings: check-in time, time zone, country, emergency number, language.\n"
     "• Your cramps: when, which muscle, warning signs, what helped, and the answers you chose "
     "afterwards (activity, heat, clothing).\n"
     "• Your recovery plan and its daily check-ins: pain scores, how each day went, warning "
