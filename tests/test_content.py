@@ -90,6 +90,10 @@ SAMPLE_VALUES = {
     "sos": common.SOS_BUTTON,
     "language": "English",
     "instruction": "Walk on flat ground for 20 minutes.",
+    # The dashboard page's own words (filled in by its script).
+    "answered": 17,
+    "sent": 20,
+    "mark": "Missed",
     "heading": "Rest and ice",
     # Coach teams.
     "team": "Riverside Runners",

@@ -13,6 +13,7 @@ import pytest
 
 from bot.devtools.local_api import LocalUser
 from bot.settings import Settings
+from conversations.i18n.current import speaking
 from conversations.sos import states as sos
 from conversations.texts import common
 from conversations.texts import country as texts
@@ -21,6 +22,7 @@ from conversations.texts import plan as plan_texts
 from conversations.texts import red_flags as flag_texts
 from conversations.texts import sos as sos_texts
 from rules.emergency_numbers import MAIN_NUMBERS
+from rules.languages import normalise
 from rules.red_flags import RedFlag
 from storage import users
 from storage.users import User
@@ -299,15 +301,16 @@ async def test_the_first_start_asks_the_country_from_the_apps_language(
     await user.send("/start")
 
     welcome, question = bot.api.bot_messages(user.chat_id)[-2:]
-    assert welcome.text == common.WELCOME.format(sos=common.SOS_BUTTON)
-    assert location_buttons(bot, user) == [texts.SHARE_MY_LOCATION]
-    assert question.text == texts.ASK_COUNTRY
-    assert question.button_labels == [
-        "🇩🇪 Germany",
-        "🇦🇹 Austria",
-        "🇨🇭 Switzerland",
-        texts.ANOTHER_COUNTRY,
-    ]
+    with speaking("de"):  # a German app: the bot speaks German, the countries too
+        assert welcome.text == common.WELCOME.format(sos=common.SOS_BUTTON)
+        assert location_buttons(bot, user) == [texts.SHARE_MY_LOCATION]
+        assert question.text == texts.ASK_COUNTRY
+        assert question.button_labels == [
+            "🇩🇪 Deutschland",
+            "🇦🇹 Österreich",
+            "🇨🇭 Schweiz",
+            texts.ANOTHER_COUNTRY,
+        ]
     assert (await user_row(bot, user, clock)).country_asked_at == clock()
 
 
@@ -317,16 +320,17 @@ async def test_a_country_pressed_is_kept_and_the_next_red_flag_gives_its_number(
     user = bot.user(language_code="de")
     await user.send("/start")
 
-    await user.press("🇨🇭 Switzerland")
+    with speaking("de"):  # the test reads and presses what a German app shows
+        await user.press("🇨🇭 Schweiz")
 
-    assert last_text(bot.api, user.chat_id) == texts.COUNTRY_SAVED.format(
-        country="Switzerland", number="144"
-    )
-    assert (await user_row(bot, user, clock)).country == "CH"
-    guidance = await red_flag_guidance(bot, user)
-    assert guidance.startswith(
-        flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="144")
-    )
+        assert last_text(bot.api, user.chat_id) == texts.COUNTRY_SAVED.format(
+            country="Schweiz", number="144"
+        )
+        assert (await user_row(bot, user, clock)).country == "CH"
+        guidance = await red_flag_guidance(bot, user)
+        assert guidance.startswith(
+            flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="144")
+        )
 
 
 @pytest.mark.parametrize(
@@ -334,7 +338,7 @@ async def test_a_country_pressed_is_kept_and_the_next_red_flag_gives_its_number(
     [
         ("en", ["🇺🇸 United States", "🇬🇧 United Kingdom", "🇨🇦 Canada", "🇦🇺 Australia"]),
         ("pt-br", ["🇧🇷 Brazil", "🇵🇹 Portugal"]),
-        ("es", ["🇪🇸 Spain", "🇲🇽 Mexico", "🇦🇷 Argentina", "🇺🇸 United States"]),
+        ("es", ["🇪🇸 España", "🇲🇽 México", "🇦🇷 Argentina", "🇺🇸 Estados Unidos"]),
         (None, ["🇺🇸 United States", "🇬🇧 United Kingdom", "🇩🇪 Germany", "🇫🇷 France"]),
         ("x!", ["🇺🇸 United States", "🇬🇧 United Kingdom", "🇩🇪 Germany", "🇫🇷 France"]),
     ],
@@ -348,7 +352,8 @@ async def test_the_countries_offered_follow_the_apps_language(
 
     labels = bot.api.last_bot_message(user.chat_id).button_labels
     assert labels[: len(first_labels)] == first_labels
-    assert labels[-1] == texts.ANOTHER_COUNTRY
+    with speaking(normalise(language_code)):  # in the app's language, if the bot speaks it
+        assert labels[-1] == texts.ANOTHER_COUNTRY
 
 
 async def test_the_country_is_asked_once(bot: Bot) -> None:
@@ -385,17 +390,18 @@ async def test_another_country_leads_to_typing_one(bot: Bot) -> None:
     user = bot.user(language_code="de")
     await user.send("/start")
 
-    await user.press(texts.ANOTHER_COUNTRY)
+    with speaking("de"):
+        await user.press(texts.ANOTHER_COUNTRY)
 
-    assert last_text(bot.api, user.chat_id) == plan_texts.ASK_EMERGENCY_NUMBER
-    await user.send("Japan")
-    assert last_text(bot.api, user.chat_id) == plan_texts.EMERGENCY_NUMBER_SAVED.format(
-        number="119"
-    )
-    guidance = await red_flag_guidance(bot, user)
-    assert guidance.startswith(
-        flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="119")
-    )
+        assert last_text(bot.api, user.chat_id) == plan_texts.ASK_EMERGENCY_NUMBER
+        await user.send("Japan")  # the same in German
+        assert last_text(bot.api, user.chat_id) == plan_texts.EMERGENCY_NUMBER_SAVED.format(
+            number="119"
+        )
+        guidance = await red_flag_guidance(bot, user)
+        assert guidance.startswith(
+            flag_texts.GUIDANCE[RedFlag.CHEST_PAIN_BREATHLESS].format(number="119")
+        )
 
 
 async def test_a_location_answers_the_country_question(bot: Bot, clock: FakeClock) -> None:
