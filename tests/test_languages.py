@@ -29,7 +29,7 @@ from rules.recovery import StepOutcome
 from tests.conftest import Bot, FakeClock
 from tests.helpers import conversation_state, db_of
 from tests.plan_helpers import BERLIN, local, tick_at
-from tests.team_helpers import ATHLETE, COACH, join, make_team, private
+from tests.team_helpers import ATHLETE, COACH, alerts_to, join, make_team, private
 
 FOREIGN = ("de", "es", "fr")
 APP_CODES = {"de": "de-DE", "es": "es", "fr": "fr-CA"}
@@ -288,3 +288,24 @@ async def test_the_command_menus_and_descriptions_are_set_per_language(bot: Bot,
     assert [c["description"] for c in menu] == [described[c["command"]] for c in english]
     assert bot.api.descriptions[code] == said(code, lambda: common.BOT_DESCRIPTION)
     assert bot.api.short_descriptions[code] == said(code, lambda: common.BOT_SHORT_DESCRIPTION)
+
+
+async def test_an_alert_reaches_the_coach_in_the_coachs_language(bot: Bot) -> None:
+    coach = private(bot, COACH, "Carla")
+    coach.user["language_code"] = "es"
+    await coach.send("/start")
+    made = await make_team(bot)
+    athlete = private(bot, ATHLETE, "Ana")  # an English app
+    await join(bot, athlete, made, "details")
+
+    await athlete.send("/cramp")  # a new cramp: news for the coach
+    await athlete.press(sos_texts.NO_FLAG_CALF)
+
+    [alert] = alerts_to(bot.api, COACH)
+    with speaking("es"):
+        expected = team_texts.ALERT.format(
+            name="Ana", team=made.team.name, why=": " + team_texts.REASONS["new_episode"]
+        )
+    assert alert == expected
+    # The athlete, on an English app, reads English meanwhile.
+    assert sos_texts.STRETCH_HOW["calf"] in athlete.api.last_bot_message(athlete.chat_id).text
