@@ -27,7 +27,7 @@ from conversations.sos import flow as sos_flow
 from conversations.sos.states import FLOW as SOS_FLOW
 from conversations.texts import language as texts
 from rules.languages import ENGLISH, LANGUAGES, NATIVE_NAMES, normalise
-from storage import conversation_steps, teams, users
+from storage import conversation_steps, teams, unit_of_work, users
 
 PICK_BUTTONS = ButtonFamily.of("lang", "pick", LANGUAGES)
 # /settings' "🌐 Language" button (ref: the user's id).
@@ -61,7 +61,11 @@ async def language_for(svc: Services, update: Update) -> UpdateLanguage:
     if user is None or user.is_bot:
         return UpdateLanguage(ENGLISH)
     app = normalise(user.language_code, offered())
-    kept = await users.language_setting(svc.db, user.id)
+    unit = unit_of_work.current_or_none()
+    if unit is not None and unit.conversation == (chat.id if chat else None, user.id):
+        kept = unit.language_setting  # read with the conversation's steps, one statement
+    else:
+        kept = await users.language_setting(svc.db, user.id)
     if kept is not None and kept[1]:
         return UpdateLanguage(kept[0] if kept[0] in offered() else ENGLISH)
     # A new person's row (made by the handlers, if at all) starts in English.

@@ -9,6 +9,26 @@ from __future__ import annotations
 from storage.store import Store, Tx
 
 
+async def steps_and_language(
+    db: Store, chat_id: int, user_id: int
+) -> tuple[dict[str, str], tuple[str, bool] | None]:
+    """The conversations open in this chat with this user (flow → step), and the user's
+    language setting (``storage.users.language_setting``), in one statement: read at the start
+    of every update."""
+    rows = await db.fetch_all(
+        "SELECT flow, step, NULL AS language, NULL AS chosen FROM conversation_steps "
+        "WHERE chat_id = ? AND user_id = ? "
+        "UNION ALL SELECT NULL, NULL, language, language_chosen FROM users WHERE user_id = ?",
+        (chat_id, user_id, user_id),
+    )
+    steps = {str(row["flow"]): str(row["step"]) for row in rows if row["flow"] is not None}
+    setting = next(
+        ((str(row["language"]), bool(row["chosen"])) for row in rows if row["flow"] is None),
+        None,
+    )
+    return steps, setting
+
+
 async def steps_of(db: Store, chat_id: int, user_id: int) -> dict[str, str]:
     """Flow name → current step, for the conversations open in this chat with this user."""
     rows = await db.fetch_all(

@@ -43,6 +43,8 @@ class UnitOfWork:
         self.messages: list[outbox.Message] = []
         self.conversation: tuple[int, int] | None = None  # (chat, user) whose steps are loaded
         self._steps: dict[str, str] = {}
+        # The user's language setting, read with the steps (storage.users.language_setting).
+        self.language_setting: tuple[str, bool] | None = None
         self._step_changes: dict[str, str | None] = {}
         self.inbox_update: int | None = None  # the inbox row to mark done with the commit
         self.inbox_holder: str | None = None  # the worker whose claim on that row must hold
@@ -55,7 +57,8 @@ class UnitOfWork:
 
     async def load_steps(self, chat_id: int, user_id: int) -> None:
         self.conversation = (chat_id, user_id)
-        self._steps = await conversation_steps.steps_of(self.db, chat_id, user_id)
+        loaded = await conversation_steps.steps_and_language(self.db, chat_id, user_id)
+        self._steps, self.language_setting = loaded
 
     def step(self, flow: str) -> str | None:
         """The flow's step in this chat for this user, as this unit leaves it so far."""
