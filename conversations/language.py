@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from conversations.buttons import ButtonFamily, Refusal, pressed
+from conversations.buttons import ButtonFamily, Pressed, Refusal, pressed
 from conversations.i18n.current import language, set_language
 from conversations.i18n.offered import offered
 from conversations.replies import InlineKeyboard, send, user_id_of
@@ -27,7 +27,7 @@ from conversations.sos import flow as sos_flow
 from conversations.sos.states import FLOW as SOS_FLOW
 from conversations.texts import language as texts
 from rules.languages import ENGLISH, LANGUAGES, NATIVE_NAMES, normalise
-from storage import conversation_steps, teams, unit_of_work, users
+from storage import teams, unit_of_work, users
 
 PICK_BUTTONS = ButtonFamily.of("lang", "pick", LANGUAGES)
 # /settings' "🌐 Language" button (ref: the user's id).
@@ -84,13 +84,18 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update, texts.ASK.format(language=NATIVE_NAMES[language()]), markup)
 
 
-async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/settings' language button: the same as /language."""
+async def _pressed_by_owner(update: Update) -> Pressed[int] | Refusal:
+    """A press of one of these buttons by the person they were made for (ref: their id)."""
 
     async def load(user_id: int) -> int | None:
         return user_id
 
-    result = await pressed(update, load=load, owner=lambda user_id: user_id)
+    return await pressed(update, load=load, owner=lambda user_id: user_id)
+
+
+async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/settings' language button: the same as /language."""
+    result = await _pressed_by_owner(update)
     if not isinstance(result, Refusal):
         await ask(update, context)
 
@@ -103,18 +108,13 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A language chosen: kept, and spoken from this very reply on; a cramp being helped is
     shown again, in it."""
     svc = services(context)
-
-    async def load(user_id: int) -> int | None:
-        return user_id
-
-    result = await pressed(update, load=load, owner=lambda user_id: user_id)
+    result = await _pressed_by_owner(update)
     if isinstance(result, Refusal) or result.choice not in offered():
         return
     await users.choose_language(svc.db, result.record, result.choice, svc.now())
     set_language(result.choice)
     await send(update, texts.CHOSEN.format(language=NATIVE_NAMES[result.choice]))
-    steps = await conversation_steps.steps_of(svc.db, result.record, result.record)
-    step = steps.get(SOS_FLOW)
+    step = unit_of_work.current().step(SOS_FLOW)  # read with the update's other steps
     if step is not None:
         await sos_flow.nudge(step, texts.CONTINUE)(update, context)
 

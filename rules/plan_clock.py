@@ -70,8 +70,3 @@ def hours_since_cramp(cramp_at: datetime, now: datetime) -> float:
 
 def local_date(instant: datetime, zone: str | None) -> date:
     return recovery.local_date_of(instant, zone_named(zone))
-
-
-def format_when(instant: datetime, zone: str | None) -> str:
-    """A check-in instant as the athlete reads it: "Thu 26 Nov, 08:00"."""
-    return instant.astimezone(zone_named(zone)).strftime("%a %d %b, %H:%M")

@@ -29,15 +29,6 @@ async def steps_and_language(
     return steps, setting
 
 
-async def steps_of(db: Store, chat_id: int, user_id: int) -> dict[str, str]:
-    """Flow name → current step, for the conversations open in this chat with this user."""
-    rows = await db.fetch_all(
-        "SELECT flow, step FROM conversation_steps WHERE chat_id = ? AND user_id = ?",
-        (chat_id, user_id),
-    )
-    return {str(row["flow"]): str(row["step"]) for row in rows}
-
-
 async def write(tx: Tx, chat_id: int, user_id: int, changes: dict[str, str | None]) -> None:
     """Set (a step) or clear (None: the flow ended) each flow's row, in the caller's
     transaction."""

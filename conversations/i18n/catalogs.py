@@ -12,7 +12,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from rules.languages import ENGLISH, LANGUAGES
+from rules.languages import ENGLISH
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "crampcoach"
@@ -64,7 +64,3 @@ def read_catalog(path: Path, language: str) -> Catalog:
         elif isinstance(string, str) and string:
             messages[(message.context, message.id)] = string
     return Catalog(language, messages, gettext.c2py(po.plural_expr))
-
-
-def languages() -> tuple[str, ...]:
-    return LANGUAGES

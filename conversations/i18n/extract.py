@@ -14,6 +14,7 @@ import argparse
 import io
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
@@ -44,16 +45,19 @@ _DATE = datetime(2026, 1, 1, tzinfo=UTC)
 _WIDTH = 100
 
 
+# Every catalog's header, the template's and each language's alike.
+_HEADER: dict[str, Any] = {
+    "project": "CrampCoach",
+    "version": "1",
+    "copyright_holder": "CrampCoach",
+    "msgid_bugs_address": "",
+    "creation_date": _DATE,
+    "revision_date": _DATE,
+}
+
+
 def template() -> Catalog:
-    pot = Catalog(
-        project="CrampCoach",
-        version="1",
-        copyright_holder="CrampCoach",
-        msgid_bugs_address="",
-        creation_date=_DATE,
-        revision_date=_DATE,
-        fuzzy=False,
-    )
+    pot = Catalog(**_HEADER, fuzzy=False)
     for entry in all_entries():
         message_id = entry.text if entry.plural is None else (entry.text, entry.plural)
         notes = [note for prefix, note in NOTES.items() if entry.context.startswith(prefix + ".")]
@@ -63,9 +67,9 @@ def template() -> Catalog:
     return pot
 
 
-def render(catalog: Catalog, *, omit_obsolete: bool = False) -> bytes:
+def render(catalog: Catalog) -> bytes:
     out = io.BytesIO()
-    write_po(out, catalog, width=_WIDTH, ignore_obsolete=omit_obsolete, include_lineno=False)
+    write_po(out, catalog, width=_WIDTH, include_lineno=False)
     return out.getvalue()
 
 
@@ -75,16 +79,7 @@ def updated(language: str, pot: Catalog) -> Catalog:
         with path.open("rb") as file:
             po = read_po(file, locale=language, charset="utf-8")
     else:
-        po = Catalog(
-            locale=language,
-            domain=DOMAIN,
-            project="CrampCoach",
-            version="1",
-            copyright_holder="CrampCoach",
-            msgid_bugs_address="",
-            creation_date=_DATE,
-            revision_date=_DATE,
-        )
+        po = Catalog(locale=language, domain=DOMAIN, **_HEADER)
     po.update(pot, no_fuzzy_matching=True, update_header_comment=False)
     po.revision_date = _DATE
     po.fuzzy = False
